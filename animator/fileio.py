@@ -1,0 +1,40 @@
+"""Writing files so that a target is never half-written."""
+
+import contextlib
+import os
+import tempfile
+
+from .errors import UserError
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    On any exception, Ctrl-C included, the temporary file is removed and the
+    target is left as it was.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        raise UserError(f"{target}: directory {directory} does not exist")
+    base = os.path.basename(target)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".part", dir=directory)
+    except OSError as error:
+        raise UserError(f"{target}: cannot write here ({error.strerror or error})") from None
+    os.close(fd)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,296 @@
+"""The chapter's four optimizers, with the book's formulas and defaults.
+
+Each optimizer offers three ways in, all running the same arithmetic:
+
+* the book's protocol, so chapter code runs unchanged::
+
+      optimizer.pre_update_params()
+      optimizer.update_params(dense1)      # also returns (weight_update, bias_update)
+      optimizer.update_params(dense2)
+      optimizer.post_update_params()
+
+  Per-layer state lives on the layer under the book's names
+  (``weight_momentums``, ``bias_cache``, ...).
+
+* a pure step in the style of optax, which never touches the parameter::
+
+      state = opt.init(x)
+      update, state = opt.update(grad, state)
+      x = x + update
+
+* an in-place step on any numpy arrays, which returns the update it applied::
+
+      update = opt.step(x, grad)           # x += update; one iteration
+
+Differences from optax/PyTorch/Keras that are the book's on purpose: the SGD
+momentum buffer holds ``momentum * m - lr * g`` (the update itself); the AdaGrad
+cache starts at zero; epsilon is added outside the square root; Adam corrects
+its moments with ``iterations + 1``.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .schedules import inverse_time_decay
+
+
+def _number(value):
+    """``value`` as a float if it is a real number, else None (bools are not numbers here)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _check(value, ok, message):
+    number = _number(value)
+    if number is None or not math.isfinite(number) or not ok(number):
+        raise ValueError(f"{message}: {value!r}" if number is None else f"{message}: {value}")
+    return number
+
+
+def _check_learning_rate(value):
+    return _check(value, lambda v: v >= 0.0, "Invalid learning rate")
+
+
+def _check_decay(value):
+    return _check(value, lambda v: v >= 0.0, "Invalid decay value")
+
+
+def _check_epsilon(value):
+    return _check(value, lambda v: v > 0.0, "Invalid epsilon value")
+
+
+@dataclass(frozen=True)
+class State:
+    """What the pure step carries between calls: the step count and the slot arrays."""
+
+    count: int = 0
+    slots: dict = field(default_factory=dict)
+
+
+class Optimizer:
+    """Shared machinery; subclasses give ``slots`` and ``_delta``.
+
+    ``_delta(grad, slots, lr, t)`` returns ``(update, new_slots)`` for one array,
+    where ``t`` is the number of updates made before this one.  It is the only
+    place an optimizer's formula is written.
+    """
+
+    name = "optimizer"
+    slots = ()  # names of the per-parameter state arrays, as the book calls them
+    hyperparameter_names = ()
+
+    def __init__(self, learning_rate, decay):
+        self.learning_rate = _check_learning_rate(learning_rate)
+        self.decay = _check_decay(decay)
+        self.current_learning_rate = self.learning_rate
+        self.iterations = 0
+        self.schedule = inverse_time_decay(self.learning_rate, self.decay)
+        self._array_states = {}
+
+    # -- the book's protocol -------------------------------------------------
+    def pre_update_params(self):
+        if self.decay:
+            self.current_learning_rate = self.schedule(self.iterations)
+
+    def update_params(self, layer):
+        """Update ``layer.weights`` and ``layer.biases`` in place; return both updates."""
+        updates = []
+        for kind, param, grad in (("weight", layer.weights, layer.dweights),
+                                  ("bias", layer.biases, layer.dbiases)):
+            slots = {name: self._layer_slot(layer, kind, name, param) for name in self.slots}
+            update, new_slots = self._delta(grad, slots, self.current_learning_rate, self.iterations)
+            for name, value in new_slots.items():
+                setattr(layer, _slot_attribute(kind, name), value)
+            param += update
+            updates.append(update)
+        layer.weight_updates, layer.bias_updates = updates
+        return tuple(updates)
+
+    def post_update_params(self):
+        self.iterations += 1
+
+    @staticmethod
+    def _layer_slot(layer, kind, name, param):
+        attribute = _slot_attribute(kind, name)
+        if not hasattr(layer, attribute):
+            setattr(layer, attribute, np.zeros_like(param))
+        return getattr(layer, attribute)
+
+    # -- pure step ---------------------------------------------------------------
+    def init(self, param):
+        """The state for a fresh parameter: step 0 and zeroed slots."""
+        param = np.asarray(param)
+        return State(0, {name: np.zeros_like(param) for name in self.slots})
+
+    def learning_rate_at(self, step):
+        """The learning rate the ``step``-th update uses (the book's ``current_learning_rate``)."""
+        return self.schedule(step) if self.decay else self.learning_rate
+
+    def update(self, grad, state):
+        """Return ``(update, new_state)``; neither the gradient nor ``state`` is modified."""
+        lr = self.learning_rate_at(state.count)
+        update, slots = self._delta(np.asarray(grad), dict(state.slots), lr, state.count)
+        return update, State(state.count + 1, slots)
+
+    # -- in-place step -----------------------------------------------------------
+    def step(self, params, grads):
+        """One full iteration on plain arrays: ``params[i] += update_i``; returns the update(s).
+
+        ``params`` is an array or a list of arrays (changed in place, so they must be
+        writable float arrays); the optimizer keeps their state between calls,
+        keyed by position.  This is the book's pre-update / update / post-update.
+        """
+        single = isinstance(params, np.ndarray)
+        params_list = [params] if single else list(params)
+        grads_list = [grads] if single else list(grads)
+        if len(params_list) != len(grads_list):
+            raise ValueError(f"got {len(params_list)} parameters but {len(grads_list)} gradients")
+        self.pre_update_params()
+        updates = []
+        for index, (param, grad) in enumerate(zip(params_list, grads_list)):
+            slots = self._array_states.get(index)
+            if slots is None:
+                slots = {name: np.zeros_like(param) for name in self.slots}
+            update, slots = self._delta(np.asarray(grad), slots, self.current_learning_rate, self.iterations)
+            self._array_states[index] = slots
+            param += update
+            updates.append(update)
+        self.post_update_params()
+        return updates[0] if single else updates
+
+    # -- description -----------------------------------------------------------
+    def hyperparameters(self):
+        """Every hyper-parameter by its CLI name, defaults included."""
+        return {name: getattr(self, attr) for name, attr in self.hyperparameter_names}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _slot_attribute(kind, name):
+    # the book's spellings: weight_momentums, bias_momentums, weight_cache, bias_cache
+    return f"{kind}_{name}"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with the book's momentum.
+
+    Without momentum the update is ``-lr * g``; with it the buffer becomes
+    ``momentum * m - lr * g`` and that buffer is the update.
+    Defaults: learning rate 1.0, no decay, no momentum.
+    """
+
+    name = "sgd"
+    hyperparameter_names = (("lr", "learning_rate"), ("decay", "decay"), ("momentum", "momentum"))
+
+    def __init__(self, learning_rate=1.0, decay=0.0, momentum=0.0):
+        super().__init__(learning_rate, decay)
+        self.momentum = _check(momentum, lambda v: 0.0 <= v < 1.0, "Invalid momentum value")
+        self.slots = ("momentums",) if self.momentum else ()
+
+    def _delta(self, grad, slots, lr, t):
+        if self.momentum:
+            update = self.momentum * slots["momentums"] - lr * grad
+            return update, {"momentums": update}
+        return -lr * grad, {}
+
+
+class Adagrad(Optimizer):
+    """AdaGrad: the update is ``-lr * g / (sqrt(cache) + epsilon)``, cache summing ``g**2`` from 0.
+
+    Defaults: learning rate 1.0, no decay, epsilon 1e-7.
+    """
+
+    name = "adagrad"
+    slots = ("cache",)
+    hyperparameter_names = (("lr", "learning_rate"), ("decay", "decay"), ("epsilon", "epsilon"))
+
+    def __init__(self, learning_rate=1.0, decay=0.0, epsilon=1e-7):
+        super().__init__(learning_rate, decay)
+        self.epsilon = _check_epsilon(epsilon)
+
+    def _delta(self, grad, slots, lr, t):
+        cache = slots["cache"] + grad ** 2
+        return -lr * grad / (np.sqrt(cache) + self.epsilon), {"cache": cache}
+
+
+class RMSprop(Optimizer):
+    """RMSProp: cache ``rho * cache + (1 - rho) * g**2``, update as AdaGrad's.
+
+    Defaults: learning rate 0.001, no decay, epsilon 1e-7, rho 0.9.
+    """
+
+    name = "rmsprop"
+    slots = ("cache",)
+    hyperparameter_names = (("lr", "learning_rate"), ("decay", "decay"),
+                            ("epsilon", "epsilon"), ("rho", "rho"))
+
+    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, rho=0.9):
+        super().__init__(learning_rate, decay)
+        self.epsilon = _check_epsilon(epsilon)
+        self.rho = _check(rho, lambda v: 0.0 <= v < 1.0, "Invalid rho value")
+
+    def _delta(self, grad, slots, lr, t):
+        cache = self.rho * slots["cache"] + (1 - self.rho) * grad ** 2
+        return -lr * grad / (np.sqrt(cache) + self.epsilon), {"cache": cache}
+
+
+class Adam(Optimizer):
+    """Adam with the book's bias correction ``1 - beta ** (iterations + 1)``.
+
+    Defaults: learning rate 0.001, no decay, epsilon 1e-7, beta_1 0.9, beta_2 0.999.
+    """
+
+    name = "adam"
+    slots = ("momentums", "cache")
+    hyperparameter_names = (("lr", "learning_rate"), ("decay", "decay"), ("epsilon", "epsilon"),
+                            ("beta1", "beta_1"), ("beta2", "beta_2"))
+
+    def __init__(self, learning_rate=0.001, decay=0.0, epsilon=1e-7, beta_1=0.9, beta_2=0.999):
+        super().__init__(learning_rate, decay)
+        self.epsilon = _check_epsilon(epsilon)
+        self.beta_1 = _check(beta_1, lambda v: 0.0 <= v < 1.0, "Invalid beta parameter at index 0")
+        self.beta_2 = _check(beta_2, lambda v: 0.0 <= v < 1.0, "Invalid beta parameter at index 1")
+
+    def _delta(self, grad, slots, lr, t):
+        momentums = self.beta_1 * slots["momentums"] + (1 - self.beta_1) * grad
+        momentums_corrected = momentums / (1 - self.beta_1 ** (t + 1))
+        cache = self.beta_2 * slots["cache"] + (1 - self.beta_2) * grad ** 2
+        cache_corrected = cache / (1 - self.beta_2 ** (t + 1))
+        update = -lr * momentums_corrected / (np.sqrt(cache_corrected) + self.epsilon)
+        return update, {"momentums": momentums, "cache": cache}
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
+
+
+def make_optimizer(name, **hyperparameters):
+    """Build an optimizer from its CLI name and CLI hyper-parameter names (``lr``, ``beta1``, ...).
+
+    >>> make_optimizer("adam", lr=0.05, decay=5e-7)
+    Adam(lr=0.05, decay=5e-07, epsilon=1e-07, beta1=0.9, beta2=0.999)
+    """
+    try:
+        cls = OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})") from None
+    keywords = dict(cls.hyperparameter_names)
+    unknown = sorted(set(hyperparameters) - set(keywords))
+    if unknown:
+        raise ValueError(f"{name} has no hyper-parameter {unknown[0]!r} "
+                         f"(it takes {', '.join(keywords)})")
+    return cls(**{keywords[k]: v for k, v in hyperparameters.items()})
+
+
+# The book's names.
+Optimizer_SGD = SGD
+Optimizer_Adagrad = Adagrad
+Optimizer_RMSprop = RMSprop
+Optimizer_Adam = Adam
