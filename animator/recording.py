@@ -138,7 +138,7 @@ class Recording:
                 spec = np.array(json.dumps(self.spec, sort_keys=True))
                 for name, array in [(_SPEC_KEY, spec), *sorted(self.arrays.items())]:
                     buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+                    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
                     info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
@@ -157,7 +157,7 @@ class Recording:
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
             raise UserError(f"{name}: not a readable .npz recording ({_short(error)})") from None
         try:
-            spec = json.loads(str(arrays.pop(_SPEC_KEY)))
+            spec = json.loads(str(arrays.pop(_SPEC_KEY)[()]))
             ok = spec.get("format") == FORMAT
         except (KeyError, ValueError, AttributeError):
             ok = False

@@ -111,7 +111,8 @@ def make_recording(config, X, y, network, optimizer, result):
         "grid": {"resolution": config.grid_resolution, "padding": config.grid_padding},
         "config": _jsonable(asdict(config)),
         "status": {"epochs_recorded": recorded, "diverged_at": result.diverged_at,
-                   "divergence_cause": result.divergence_cause, "interrupted": result.interrupted},
+                   "divergence_cause": result.divergence_cause,
+                   "divergence_learning_rate": result.divergence_learning_rate, "interrupted": result.interrupted},
         "versions": versions(),
     }
     return Recording(spec, arrays)

@@ -66,6 +66,7 @@ class TrainingResult:
     epochs_requested: int
     diverged_at: int = None
     divergence_cause: str = None
+    divergence_learning_rate: float = None
     interrupted: bool = False
     notes: list = field(default_factory=list)
 
@@ -118,6 +119,7 @@ class Trainer:
                     if not math.isfinite(loss):
                         result.diverged_at = epoch
                         result.divergence_cause = f"loss is {float(loss)}"
+                        result.divergence_learning_rate = lr
                         break
                     if on_epoch is not None:
                         on_epoch(epoch, loss, accuracy, lr)
@@ -147,6 +149,7 @@ class Trainer:
                     if bad:
                         result.diverged_at = epoch + 1
                         result.divergence_cause = f"{bad} after the update of epoch {epoch}"
+                        result.divergence_learning_rate = opt.current_learning_rate
                         break
         except KeyboardInterrupt:
             result.interrupted = True

@@ -1,0 +1,220 @@
+"""The ``animator`` command.
+
+Every failure the user can cause ends in one line on stderr and exit status 2
+(``--debug`` shows the traceback instead).  Ctrl-C ends with status 130 after
+saving what was finished.
+"""
+
+import argparse
+import os
+import sys
+import traceback
+
+from . import __version__
+from .datasets import GENERATORS
+from .errors import UserError
+from .frames import SPACINGS
+from .optimizers import OPTIMIZERS
+from .progress import ProgressBar
+from .run import RunConfig, train
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# CLI option -> (optimizers that take it, default shown in --help)
+HYPERPARAMETER_OPTIONS = {
+    "lr": "learning rate (default: the optimizer's own: sgd 1.0, adagrad 1.0, rmsprop 0.001, adam 0.001)",
+    "decay": "learning-rate decay: lr * 1 / (1 + decay * step) (default: 0.0, no decay)",
+    "momentum": "SGD momentum in [0, 1) (default: 0.0, no momentum)",
+    "epsilon": "AdaGrad/RMSProp/Adam epsilon, added outside the square root (default: 1e-07)",
+    "rho": "RMSProp cache decay rate (default: 0.9)",
+    "beta1": "Adam first-moment decay (default: 0.9)",
+    "beta2": "Adam second-moment decay (default: 0.999)",
+}
+
+OUTPUT_KINDS = {".npz": "recording"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``animator train: error: ...``, exit 2."""
+
+    def error(self, message):
+        raise UserError(message)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer value: {text!r}") from None
+    return value
+
+
+def _hidden(text):
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 64 or 64,32, got {text!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"hidden sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _add_training_options(parser):
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default="spiral", choices=sorted(GENERATORS),
+                      help="generated dataset (default: %(default)s, the chapter's)")
+    data.add_argument("--samples", type=_positive_int, default=100, metavar="N",
+                      help="points per class (default: %(default)s)")
+    data.add_argument("--classes", type=_positive_int, default=3, metavar="K",
+                      help="number of classes (default: %(default)s; xor and moons have 2)")
+    data.add_argument("--data", metavar="FILE.csv",
+                      help="read points from a CSV of x, y, label rows instead (header optional)")
+
+    model = parser.add_argument_group("model")
+    model.add_argument("--hidden", type=_hidden, default=(64,), metavar="SIZES",
+                       help="hidden layer sizes, comma-separated (default: 64, the chapter's)")
+
+    opt = parser.add_argument_group("optimizer")
+    opt.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
+                     help="optimizer (default: %(default)s)")
+    for name, text in HYPERPARAMETER_OPTIONS.items():
+        opt.add_argument(f"--{name}", type=float, default=None, metavar="X", help=text)
+
+    run = parser.add_argument_group("training")
+    run.add_argument("--epochs", type=_positive_int, default=10000, metavar="N",
+                     help="train epochs 0..N, as the book's range(N + 1) (default: %(default)s)")
+    run.add_argument("--seed", type=_positive_int, default=None, metavar="N",
+                     help="use an independent numpy Generator seeded with N instead of the "
+                          "book's stream (default: book mode, the book's seed and draw order)")
+    run.add_argument("--print-every", type=_positive_int, default=100, metavar="N",
+                     help="print the book's progress line every N epochs; 0 never (default: %(default)s)")
+
+    rec = parser.add_argument_group("recording")
+    rec.add_argument("--frames", type=_positive_int, default=200, metavar="N",
+                     help="epochs to evaluate decision regions at (default: %(default)s)")
+    rec.add_argument("--frame-spacing", default="linear", choices=SPACINGS,
+                     help="spread the frames linearly or logarithmically over the epochs (default: %(default)s)")
+    rec.add_argument("--every", type=_positive_int, default=None, metavar="K",
+                     help="instead of --frames, a frame every K epochs and at the last")
+    rec.add_argument("--grid", type=_positive_int, default=200, metavar="N",
+                     help="decision-region grid resolution, N x N (default: %(default)s)")
+    rec.add_argument("--grid-padding", type=float, default=0.1, metavar="F",
+                     help="grid margin around the data, as a fraction of its span (default: %(default)s)")
+
+
+def _add_common_options(parser):
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+
+
+def build_parser():
+    parser = _Parser(prog="animator", description="Train the optimizers of Neural Networks from Scratch, "
+                     "Chapter 10, exactly as the book does, and animate the runs.")
+    parser.add_argument("--version", action="version", version=f"animator {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    train_parser = commands.add_parser(
+        "train", help="train the chapter's model, print the book's log, save the Recording",
+        description="Train the chapter's model (book mode by default) and print the book's progress lines. "
+                    "With -o run.npz the whole run is saved as a Recording.")
+    _add_training_options(train_parser)
+    train_parser.add_argument("-o", "--output", metavar="PATH",
+                              help="save the Recording here (.npz) (default: do not save)")
+    _add_common_options(train_parser)
+    train_parser.set_defaults(handler=cmd_train)
+    return parser
+
+
+def config_from_args(args):
+    hyper = {name: getattr(args, name) for name in HYPERPARAMETER_OPTIONS if getattr(args, name) is not None}
+    if args.data is not None and args.dataset != "spiral":
+        raise UserError("give either --data FILE.csv or --dataset, not both")
+    return RunConfig(dataset=args.dataset, samples=args.samples, classes=args.classes, data_file=args.data,
+                     hidden=args.hidden, optimizer=args.optimizer, hyperparameters=hyper, epochs=args.epochs,
+                     seed=args.seed, frames=args.frames, frame_spacing=args.frame_spacing, every=args.every,
+                     grid_resolution=args.grid, grid_padding=args.grid_padding)
+
+
+def _output_kind(path):
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in OUTPUT_KINDS:
+        raise UserError(f"{path}: unknown output type {extension or '(none)'!r} "
+                        f"(use {', '.join(OUTPUT_KINDS)})")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UserError(f"{path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise UserError(f"{path}: directory {directory} is not writable")
+    return OUTPUT_KINDS[extension]
+
+
+def cmd_train(args):
+    config = config_from_args(args)
+    if args.output:
+        _output_kind(args.output)
+    print_every = args.print_every
+    quiet = args.quiet
+    bar = ProgressBar(config.epochs + 1, "training", enabled=False if quiet else None)
+
+    def on_epoch(epoch, loss, accuracy, lr):
+        if print_every and not quiet and epoch % print_every == 0:
+            bar.close()
+            print(f"epoch: {epoch}, acc: {accuracy:.3f}, loss: {loss:.3f}, lr: {lr}", flush=True)
+        bar.update(epoch + 1, f"loss {float(loss):.3f}")
+
+    recording = train(config, on_epoch=on_epoch)
+    bar.close()
+    status = recording.status
+    if status["diverged_at"] is not None:
+        _note(f"diverged at epoch {status['diverged_at']}: {status['divergence_cause']} "
+              f"(lr={status['divergence_learning_rate']})")
+    if status["interrupted"]:
+        _note(f"interrupted after epoch {status['epochs_recorded'] - 1}")
+    if args.output:
+        recording.save(args.output)
+        if not quiet or status["interrupted"]:
+            _note(f"saved {args.output} ({status['epochs_recorded']} epochs, "
+                  f"{len(recording.frame_epochs)} frames)")
+    return EXIT_INTERRUPTED if status["interrupted"] else 0
+
+
+def _note(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return args.handler(args)
+    except UserError as error:
+        if debug:
+            raise
+        _note(f"animator: error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _note("animator: interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        if debug:
+            raise
+        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        _note(f"animator: error: {where}{error.strerror or error}")
+        return EXIT_USAGE
+    except Exception as error:  # a bug: still one line, with the way to see more
+        if debug:
+            raise
+        _note(f"animator: internal error: {type(error).__name__}: {error} (run with --debug for details)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
