@@ -97,7 +97,7 @@ def _add_training_options(parser):
                      help="spread the frames linearly or logarithmically over the epochs (default: %(default)s)")
     rec.add_argument("--every", type=_positive_int, default=None, metavar="K",
                      help="instead of --frames, a frame every K epochs and at the last")
-    rec.add_argument("--grid", type=_positive_int, default=200, metavar="N",
+    rec.add_argument("--grid", type=_positive_int, default=160, metavar="N",
                      help="decision-region grid resolution, N x N (default: %(default)s)")
     rec.add_argument("--grid-padding", type=float, default=0.1, metavar="F",
                      help="grid margin around the data, as a fraction of its span (default: %(default)s)")

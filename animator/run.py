@@ -42,7 +42,7 @@ class RunConfig:
     frames: int = 200
     frame_spacing: str = "linear"
     every: int = None
-    grid_resolution: int = 200
+    grid_resolution: int = 160
     grid_padding: float = 0.1
 
     @property

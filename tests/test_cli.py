@@ -1,0 +1,209 @@
+"""The command line: bad input, help, divergence, Ctrl-C, and files that are never half-written."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from animator import Recording, RunConfig, train
+from animator.cli import build_parser
+
+SMALL = ["--epochs", "3", "--frames", "2", "--grid", "8"]
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+BAD_CSV = {
+    "letters.csv": ("x,y,label\n0.1,0.2,0\n0.3,abc,1\n", "letters.csv, row 3: 'abc' is not a number"),
+    "nan.csv": ("0.1,0.2,0\nnan,0.2,1\n", "nan.csv, row 2: 'nan' is not a finite number"),
+    "inf.csv": ("0.1,0.2,0\n0.5,-inf,1\n", "inf.csv, row 2: '-inf' is not a finite number"),
+    "one-class.csv": ("0.1,0.2,0\n0.3,0.4,0\n", "one-class.csv: needs at least 2 classes"),
+    "gap.csv": ("0,0,0\n1,1,1\n2,2,3\n", "gap.csv, row 3: label 3 but label 2 never appears"),
+    "negative.csv": ("0,0,0\n1,1,-1\n", "negative.csv, row 2: label '-1' is not a whole number"),
+    "fraction.csv": ("0,0,0\n1,1,0.5\n", "fraction.csv, row 2: label '0.5' is not a whole number"),
+    "columns.csv": ("0,0,0\n1,1\n", "columns.csv, row 2: expected 3 columns (x, y, label), found 2"),
+    "empty.csv": ("x,y,label\n", "empty.csv: no data rows"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_CSV)
+def test_bad_csv_files(cli, tmp_path, name):
+    text, message = BAD_CSV[name]
+    result = cli("train", "--data", write(tmp_path, name, text), *SMALL)
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert message in result.err
+
+
+BAD_OPTIONS = [
+    (["--lr", "-1"], "Invalid learning rate: -1.0"),
+    (["--lr", "nan"], "Invalid learning rate: nan"),
+    (["--lr", "inf"], "Invalid learning rate: inf"),
+    (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
+    (["--momentum", "1.5"], "Invalid momentum value: 1.5"),
+    (["--decay", "-0.1"], "Invalid decay value: -0.1"),
+    (["--optimizer", "adam", "--beta2", "1"], "Invalid beta parameter at index 1: 1.0"),
+    (["--optimizer", "adam", "--beta1", "-0.5"], "Invalid beta parameter at index 0: -0.5"),
+    (["--optimizer", "adagrad", "--epsilon", "0"], "Invalid epsilon value: 0.0"),
+    (["--optimizer", "rmsprop", "--rho", "1"], "Invalid rho value: 1.0"),
+    (["--optimizer", "adam", "--momentum", "0.9"], "adam has no hyper-parameter 'momentum'"),
+    (["--optimizer", "sgd", "--rho", "0.9"], "sgd has no hyper-parameter 'rho'"),
+    (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+    (["--dataset", "swirl"], "argument --dataset: invalid choice: 'swirl'"),
+    (["--dataset", "xor", "--classes", "3"], "the xor dataset has exactly 2 classes"),
+    (["--dataset", "moons", "--classes", "4"], "the moons dataset has exactly 2 classes"),
+    (["--classes", "1"], "--classes must be at least 2"),
+    (["--samples", "0"], "--samples must be at least 1"),
+    (["--hidden", "64,x"], "argument --hidden: expected sizes like 64 or 64,32"),
+    (["--hidden", "0"], "argument --hidden: hidden sizes must be positive"),
+    (["--epochs", "-5"], "--epochs must be 0 or more"),
+    (["--epochs", "ten"], "argument --epochs: invalid integer value: 'ten'"),
+    (["--frames", "0"], "--frames must be at least 1"),
+    (["--every", "0"], "--every must be at least 1"),
+    (["--grid", "1"], "--grid must be between 2 and 2000"),
+    (["--grid-padding", "-1"], "--grid-padding must be between 0 and 10"),
+    (["--data", "/no/such/file.csv"], "/no/such/file.csv: no such data file"),
+    (["--data", "/"], "/: is a directory, not a CSV file"),
+    (["-o", "run.txt"], "run.txt: unknown output type '.txt'"),
+    (["-o", "/no/such/dir/run.npz"], "directory /no/such/dir does not exist"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_OPTIONS, ids=lambda a: " ".join(a) if isinstance(a, list) else "")
+def test_bad_options(cli, args, message):
+    result = cli("train", *SMALL, *args)
+    assert result.code == 2, result
+    assert result.out == ""
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err, result.err
+    assert result.err.startswith("animator: error: ")
+    assert message in result.err
+
+
+def test_unwritable_directory(cli, tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = cli("train", *SMALL, "-o", locked / "run.npz")
+    assert result.code == 2 and "is not writable" in result.err
+
+
+def test_debug_shows_the_traceback(cli):
+    with pytest.raises(Exception):
+        cli("train", *SMALL, "--lr", "-1", "--debug")
+
+
+def test_help_documents_every_option_with_its_default(cli):
+    parser = build_parser()
+    train_parser = parser._subparsers._group_actions[0].choices["train"]
+    text = train_parser.format_help()
+    for action in train_parser._actions:
+        if action.help in (None, "==SUPPRESS==") or not action.option_strings or action.dest == "help":
+            continue
+        assert action.option_strings[-1] in text
+        if action.dest not in ("quiet", "debug", "data", "every"):
+            assert "default" in action.help, action.dest
+    for name in ("--lr", "--momentum", "--rho", "--beta1", "--beta2", "--epsilon", "--decay", "--seed",
+                 "--frames", "--frame-spacing", "--grid", "--print-every", "--epochs", "--hidden"):
+        assert name in text
+    completed = subprocess.run([sys.executable, "-m", "animator.cli", "train", "--help"],
+                               capture_output=True, text=True)
+    assert completed.returncode == 0 and "default: 10000" in completed.stdout
+    completed = subprocess.run([sys.executable, "-m", "animator.cli", "--help"], capture_output=True, text=True)
+    assert completed.returncode == 0 and "train" in completed.stdout
+
+
+def test_quiet_prints_nothing(cli, tmp_path):
+    result = cli("train", *SMALL, "-q", "-o", tmp_path / "r.npz")
+    assert result.code == 0 and result.out == "" and result.err == ""
+    assert (tmp_path / "r.npz").exists()
+
+
+def test_print_every(cli):
+    result = cli("train", "--epochs", "10", "--print-every", "5", "--frames", "2", "--grid", "8")
+    assert [line.split(",")[0] for line in result.out.splitlines()] == ["epoch: 0", "epoch: 5", "epoch: 10"]
+    assert cli("train", *SMALL, "--print-every", "0").out == ""
+
+
+# -- divergence ------------------------------------------------------------------------
+
+def test_divergence_is_reported_and_saved(cli, tmp_path):
+    out = tmp_path / "diverged.npz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = cli("train", "--lr", "1e30", "--epochs", "100", "--frames", "5", "--grid", "8", "-o", out)
+    assert result.code == 0
+    assert "diverged at epoch 1: loss is nan (lr=1e+30)\n" in result.err
+    recording = Recording.load(out)
+    assert recording.diverged_at == 1
+    assert recording.status["divergence_cause"] == "loss is nan"
+    assert len(recording.epochs) == 1 and np.isfinite(recording.loss).all()
+    assert recording.frame_epochs.tolist() == [0]
+
+
+def test_divergence_in_the_parameters_stops_the_loop_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        recording = train(RunConfig(optimizer="adagrad", hyperparameters={"lr": 1e38}, epochs=50,
+                                    frames=3, grid_resolution=8))
+    assert recording.diverged_at is not None and recording.diverged_at <= 2
+    assert len(recording.epochs) == recording.diverged_at
+    assert np.isfinite(recording.loss).all()
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------
+
+def test_ctrl_c_saves_the_finished_epochs(tmp_path):
+    out = tmp_path / "interrupted.npz"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "animator.cli", "train", "--epochs", "10000000", "--print-every", "50",
+         "--frames", "5", "--grid", "8", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = [process.stdout.readline() for _ in range(3)]  # training is under way
+    assert seen[0].startswith("epoch: 0,")
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted after epoch" in stderr and f"saved {out}" in stderr
+    recording = Recording.load(out)
+    assert recording.interrupted
+    n = len(recording.epochs)
+    assert n >= 100  # epoch 100 was printed, so epochs 0..99 had finished
+    assert recording.epochs.tolist() == list(range(n))
+    assert recording.status["epochs_recorded"] == n
+    assert len(recording.layer(1)["weight_updates"]) == n
+    assert [p for p in os.listdir(tmp_path) if p != out.name] == []
+
+
+# -- files -----------------------------------------------------------------------------
+
+def test_a_failed_save_leaves_the_target_untouched(tmp_path, monkeypatch):
+    target = tmp_path / "run.npz"
+    target.write_bytes(b"previous contents")
+    recording = train(RunConfig(epochs=3, frames=2, grid_resolution=8))
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    original = np.lib.format.write_array
+    monkeypatch.setattr(np.lib.format, "write_array", failing)
+    with pytest.raises(KeyboardInterrupt):
+        recording.save(target)
+    assert target.read_bytes() == b"previous contents"
+    assert os.listdir(tmp_path) == ["run.npz"]
