@@ -13,6 +13,7 @@ import traceback
 from . import __version__
 from .datasets import GENERATORS
 from .errors import UserError
+from .fileio import check_writable
 from .frames import SPACINGS
 from .optimizers import OPTIMIZERS
 from .progress import ProgressBar
@@ -141,11 +142,7 @@ def _output_kind(path):
     if extension not in OUTPUT_KINDS:
         raise UserError(f"{path}: unknown output type {extension or '(none)'!r} "
                         f"(use {', '.join(OUTPUT_KINDS)})")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UserError(f"{path}: directory {directory} does not exist")
-    if not os.access(directory, os.W_OK):
-        raise UserError(f"{path}: directory {directory} is not writable")
+    check_writable(path)
     return OUTPUT_KINDS[extension]
 
 

@@ -34,6 +34,23 @@ def atomic_output(path):
         raise
 
 
+def check_writable(path):
+    """Fail early, with a one-line :class:`UserError`, if ``path`` could not be written."""
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(directory):
+        raise UserError(f"{target}: directory {directory} does not exist")
+    if os.path.isdir(target):
+        raise UserError(f"{target}: is a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".probe", dir=directory)
+    except OSError as error:
+        raise UserError(f"{target}: directory {directory} is not writable "
+                        f"({error.strerror or error})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def _umask():
     mask = os.umask(0)
     os.umask(mask)

@@ -87,11 +87,12 @@ class Trainer:
         self.X = X
         self.y = y
 
-    def run(self, epochs, *, on_epoch=None):
+    def run(self, epochs, *, on_epoch=None, record=True):
         """Train for epochs ``0..epochs`` inclusive (the book's ``range(epochs + 1)``).
 
         ``on_epoch(epoch, loss, accuracy, learning_rate)`` is called after each
-        forward pass, where the book prints.  Returns a :class:`TrainingResult`.
+        forward pass, where the book prints.  ``record=False`` keeps only the
+        per-epoch scalars (the benchmark's baseline).  Returns a :class:`TrainingResult`.
         """
         net, opt, X, y = self.network, self.optimizer, self.X, self.y
         columns = _Columns()
@@ -128,9 +129,10 @@ class Trainer:
                     columns.put("loss", row, loss)
                     columns.put("accuracy", row, accuracy)
                     columns.put("learning_rate", row, lr)
-                    for i, dense in enumerate(net.dense, start=1):
-                        columns.put(f"dense{i}.weights", row, dense.weights)
-                        columns.put(f"dense{i}.biases", row, dense.biases)
+                    if record:
+                        for i, dense in enumerate(net.dense, start=1):
+                            columns.put(f"dense{i}.weights", row, dense.weights)
+                            columns.put(f"dense{i}.biases", row, dense.biases)
 
                     net.backward(y)
                     opt.pre_update_params()
@@ -138,11 +140,12 @@ class Trainer:
                         opt.update_params(dense)
                     opt.post_update_params()
 
-                    for i, dense in enumerate(net.dense, start=1):
-                        columns.put(f"dense{i}.weight_updates", row, dense.weight_updates)
-                        columns.put(f"dense{i}.bias_updates", row, dense.bias_updates)
-                        for name in slot_names:
-                            columns.put(f"dense{i}.{name}", row, getattr(dense, name))
+                    if record:
+                        for i, dense in enumerate(net.dense, start=1):
+                            columns.put(f"dense{i}.weight_updates", row, dense.weight_updates)
+                            columns.put(f"dense{i}.bias_updates", row, dense.bias_updates)
+                            for name in slot_names:
+                                columns.put(f"dense{i}.{name}", row, getattr(dense, name))
                     columns.rows += 1
 
                     bad = _first_non_finite(net.dense)

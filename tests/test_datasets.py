@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from animator import UserError, load_csv, make_dataset
+from animator.datasets import GENERATORS
+from animator.rng import make_rng
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_generators_shape_labels_and_repeatability(name):
+    classes = 2 if name in ("xor", "moons") else 4
+    X, y = make_dataset(name, 50, classes, rng=make_rng(7))
+    assert X.dtype == np.float32 and X.shape == (50 * classes, 2)
+    assert sorted(set(y.tolist())) == list(range(classes))
+    assert np.bincount(y).min() > 0
+    assert np.abs(X).max() < 3
+    X2, y2 = make_dataset(name, 50, classes, rng=make_rng(7))
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    X3, _ = make_dataset(name, 50, classes, rng=make_rng(8))
+    assert not np.array_equal(X, X3)
+
+
+def test_circles_put_each_class_on_its_own_ring():
+    X, y = make_dataset("circles", 200, 3, rng=make_rng(0))
+    radius = np.hypot(X[:, 0], X[:, 1])
+    means = [radius[y == c].mean() for c in range(3)]
+    np.testing.assert_allclose(means, [1 / 3, 2 / 3, 1.0], atol=0.03)
+
+
+def test_xor_labels_follow_the_sign_rule():
+    X, y = make_dataset("xor", 100, 2, rng=make_rng(0))
+    assert np.array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(int))
+
+
+def test_csv_with_and_without_header(tmp_path):
+    body = "0.5,-1,0\n1.5,2,1\n-3,0.25,2\n"
+    for text in (body, "x,y,label\n" + body, "\ufeffx, y, label\n\n" + body + "\n"):
+        path = tmp_path / "d.csv"
+        path.write_text(text, encoding="utf-8")
+        X, y = load_csv(path)
+        assert X.dtype == np.float32
+        assert X.tolist() == [[0.5, -1.0], [1.5, 2.0], [-3.0, 0.25]]
+        assert y.tolist() == [0, 1, 2]
+
+
+def test_unknown_dataset():
+    with pytest.raises(UserError, match="unknown dataset 'swirl'"):
+        make_dataset("swirl")
