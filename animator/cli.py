@@ -33,9 +33,6 @@ HYPERPARAMETER_OPTIONS = {
     "beta2": "Adam second-moment decay (default: 0.999)",
 }
 
-OUTPUT_KINDS = {".npz": "recording"}
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``animator train: error: ...``, exit 2."""
 
@@ -104,6 +101,35 @@ def _add_training_options(parser):
                      help="grid margin around the data, as a fraction of its span (default: %(default)s)")
 
 
+def _size(text):
+    parts = text.lower().split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT like 960x540, got {text!r}") from None
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f"expected positive WIDTHxHEIGHT, got {text!r}")
+    return width, height
+
+
+def _add_render_options(parser):
+    out = parser.add_argument_group("animation (when -o is .gif, .mp4, .png or a directory/)")
+    out.add_argument("--size", type=_size, default=(960, 540), metavar="WxH",
+                     help="frame size in pixels (default: 960x540)")
+    out.add_argument("--fps", type=float, default=25.0, metavar="N",
+                     help="frames per second; a GIF allows at most 50 (default: 25)")
+    out.add_argument("--hold", type=float, default=2.0, metavar="SECONDS",
+                     help="show the last frame this much longer (default: %(default)s)")
+    out.add_argument("--theme", default="default", choices=("default", "book"),
+                     help="class colours: colour-blind safe, or the book's blue/red/green (default: %(default)s)")
+    out.add_argument("--shade", action="store_true",
+                     help="lighten the decision regions where the model is unsure (default: off)")
+    out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
+                     help="which frame a .png output shows (default: %(default)s)")
+    out.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                     help="processes drawing frames (default: one per core, at most 4)")
+
+
 def _add_common_options(parser):
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
@@ -121,9 +147,23 @@ def build_parser():
                     "With -o run.npz the whole run is saved as a Recording.")
     _add_training_options(train_parser)
     train_parser.add_argument("-o", "--output", metavar="PATH",
-                              help="save the Recording here (.npz) (default: do not save)")
+                              help="save the Recording (.npz) or render the animation (.gif, .mp4, .png, "
+                                   "or a directory/ of PNG frames) here (default: neither)")
+    train_parser.add_argument("--save", metavar="RUN.npz",
+                              help="also save the Recording here when -o renders an animation")
+    _add_render_options(train_parser)
     _add_common_options(train_parser)
     train_parser.set_defaults(handler=cmd_train)
+
+    render_parser = commands.add_parser(
+        "render", help="render a saved Recording without retraining",
+        description="Render a Recording saved by 'animator train -o RUN.npz' as GIF, MP4, PNG or PNG frames.")
+    render_parser.add_argument("recording", metavar="RUN.npz", help="a Recording saved by animator train")
+    render_parser.add_argument("-o", "--output", metavar="PATH", required=True,
+                               help="the animation to write: .gif, .mp4, .png, or a directory/ of PNG frames")
+    _add_render_options(render_parser)
+    _add_common_options(render_parser)
+    render_parser.set_defaults(handler=cmd_render)
     return parser
 
 
@@ -137,19 +177,30 @@ def config_from_args(args):
                      grid_resolution=args.grid, grid_padding=args.grid_padding)
 
 
-def _output_kind(path):
-    extension = os.path.splitext(path)[1].lower()
-    if extension not in OUTPUT_KINDS:
-        raise UserError(f"{path}: unknown output type {extension or '(none)'!r} "
-                        f"(use {', '.join(OUTPUT_KINDS)})")
-    check_writable(path)
-    return OUTPUT_KINDS[extension]
+def _check_outputs(args):
+    """Validate -o (and --save) before any training: returns "recording" or the render kind."""
+    if args.output is None:
+        if getattr(args, "save", None):
+            raise UserError("--save needs -o with an animation to render (or use -o RUN.npz)")
+        return None
+    if os.path.splitext(args.output)[1].lower() == ".npz" and not args.output.endswith(os.sep):
+        if getattr(args, "save", None):
+            raise UserError("-o already saves the Recording; --save is for when -o is an animation")
+        check_writable(args.output)
+        return "recording"
+    from renderers import check_render_options
+
+    kind = check_render_options(args.output, size=args.size, fps=args.fps, hold=args.hold)
+    if getattr(args, "save", None):
+        if os.path.splitext(args.save)[1].lower() != ".npz":
+            raise UserError(f"{args.save}: --save writes a Recording, which must end in .npz")
+        check_writable(args.save)
+    return kind
 
 
 def cmd_train(args):
     config = config_from_args(args)
-    if args.output:
-        _output_kind(args.output)
+    kind = _check_outputs(args)
     print_every = args.print_every
     quiet = args.quiet
     bar = ProgressBar(config.epochs + 1, "training", enabled=False if quiet else None)
@@ -168,12 +219,44 @@ def cmd_train(args):
               f"(lr={status['divergence_learning_rate']})")
     if status["interrupted"]:
         _note(f"interrupted after epoch {status['epochs_recorded'] - 1}")
-    if args.output:
-        recording.save(args.output)
+    target = args.output if kind == "recording" else args.save
+    if target:
+        recording.save(target)
         if not quiet or status["interrupted"]:
-            _note(f"saved {args.output} ({status['epochs_recorded']} epochs, "
-                  f"{len(recording.frame_epochs)} frames)")
-    return EXIT_INTERRUPTED if status["interrupted"] else 0
+            _note(f"saved {target} ({status['epochs_recorded']} epochs, {len(recording.frame_epochs)} frames)")
+    if status["interrupted"]:
+        if kind not in (None, "recording"):
+            _note(f"not rendering {args.output}: training was interrupted")
+        return EXIT_INTERRUPTED
+    if kind not in (None, "recording"):
+        _render(recording, args, kind)
+    return 0
+
+
+def cmd_render(args):
+    from animator.recording import Recording
+
+    kind = _check_outputs(args)
+    recording = Recording.load(args.recording)
+    _render(recording, args, kind)
+    return 0
+
+
+def _render(recording, args, kind):
+    from renderers import render
+
+    bar = ProgressBar(1, "rendering", enabled=False if args.quiet else None)
+
+    def progress(done, total):
+        bar.total = max(total, 1)
+        bar.update(done)
+
+    animation = render(recording, args.output, size=args.size, fps=args.fps, hold=args.hold, theme=args.theme,
+                       shade=args.shade, frame=args.frame, progress=progress, workers=args.workers)
+    bar.close()
+    if not args.quiet:
+        _note(f"wrote {args.output} ({animation.frames} frame{'s' if animation.frames != 1 else ''}, "
+              f"{animation.size[0]}x{animation.size[1]})")
 
 
 def _note(text):

@@ -151,6 +151,8 @@ class Recording:
         name = os.fspath(path)
         if not os.path.exists(name):
             raise UserError(f"{name}: no such recording file")
+        if not zipfile.is_zipfile(name):
+            raise UserError(f"{name}: not a readable .npz recording (not a zip archive)")
         try:
             with np.load(name, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
