@@ -95,7 +95,7 @@ class DippedBowl(Objective):
     quadratic: float
     centre: float
     dips: tuple
-    domain: tuple = (-4.0, 4.0)
+    domain: tuple = (-5.0, 5.0)
     start: float = -3.8
     name: str = "curve"
 
@@ -172,22 +172,26 @@ class DippedBowl(Objective):
         return int(index) if np.ndim(index) == 0 else index
 
 
-# The chapter's curve (Figure 2).  From the start on the steep left wall a ball
-# rolling right meets three local minima before the global one:
+# The chapter's curve (Figure 2).  From the start on the steep left wall
+# (x = -3.8, f = 2.02) a ball rolling right meets three local minima before the
+# global one:
 #
-#   index   x        f(x)     f''(x)   basin (between humps)
-#   0      -2.969    1.707    38.3     x < -2.877
-#   1      -1.949    0.523    13.4     -2.877 < x < -1.706
-#   2      -0.485   -0.369     3.2     -1.706 < x < -0.030
-#   3       1.600   -1.200     1.54    x > -0.030   (global)
+#   index   x        f(x)     f''(x)   basin (between humps)     hump to its right
+#   0      -2.985    0.888    47.6     x < -2.791                 1.116
+#   1      -1.961    0.277    11.7     -2.791 < x < -1.613        0.469
+#   2      -0.515   -0.459     4.2     -1.613 < x < 0.016         -0.276
+#   3       1.600   -1.200     1.56    x > 0.016   (global)
 #
-# Each dip is about three times flatter than the one before, so each
-# learning-rate band of plain SGD (see descent.PRESETS) can rest in one more.
+# Each hump stands at least 0.18 above the minima beside it.  Each dip is about
+# three times flatter than the one before, so each learning-rate band of plain
+# SGD can rest in one more of them (see descent.PRESETS).  The quartic wall
+# throws a ball back for learning rates up to about 4 and sends it to overflow
+# beyond about 5 (from the start, cleanly so for 11 and more).
 CURVE = DippedBowl(
-    quartic=0.003,
-    quadratic=0.03,
+    quartic=0.001,
+    quadratic=0.04,
     centre=1.6,
-    dips=((0.25, -3.0, 0.07), (0.35, -2.0, 0.15), (0.5, -0.6, 0.35), (1.2, 1.6, 0.9)),
+    dips=((0.4, -3.0, 0.09), (0.4, -2.0, 0.18), (0.6, -0.6, 0.35), (1.2, 1.6, 0.9)),
 )
 
 

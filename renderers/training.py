@@ -33,7 +33,7 @@ DEFAULTS = {"sgd": {"decay": 0.0, "momentum": 0.0},
             "adagrad": {"decay": 0.0, "epsilon": 1e-7},
             "rmsprop": {"decay": 0.0, "epsilon": 1e-7, "rho": 0.9},
             "adam": {"decay": 0.0, "epsilon": 1e-7, "beta1": 0.9, "beta2": 0.999}}
-MIN_SIZE = (320, 180)
+MIN_SIZE = (480, 270)
 
 
 def describe_optimizer(spec):
