@@ -117,10 +117,11 @@ def descend(function, optimizer, start=None, steps=100, *, stop_when_converged=F
     """Run ``optimizer`` on ``function`` from ``start`` for up to ``steps`` updates.
 
     ``function`` is one of :mod:`animator.functions`' objects (anything with
-    ``dim``, ``name``, ``value`` and ``grad``); ``optimizer`` a fresh :class:`animator.optimizers.Optimizer`, whose own
-    ``step`` does every update (it keeps momentum/cache between calls, so it
-    must not have been used before).  ``start`` defaults to ``function.start``.
-    The position is a float64 array of shape ``(dim,)``.
+    ``dim``, ``name``, ``value`` and ``grad``).  ``optimizer`` is a fresh
+    :class:`animator.optimizers.Optimizer`; its own ``step`` makes every update
+    and keeps momentum/cache between calls, so it must not have stepped before.
+    ``start`` defaults to ``function.start``; the position is a float64 array of
+    shape ``(dim,)``.
 
     With ``stop_when_converged`` the run ends once both the last update and
     the gradient are within ``tol`` (max-norm); ``converged_at`` records when.

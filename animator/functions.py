@@ -102,7 +102,7 @@ class DippedBowl(Objective):
     def value(self, x):
         x = np.asarray(x, dtype=float)
         u = x - self.centre
-        depth, middle, width = self._dip_arrays()
+        depth, middle, width = self._dip_arrays
         z = x[..., None] - middle
         dips = depth * np.exp(-z ** 2 / (2 * width ** 2))
         return self.quartic * u ** 4 + self.quadratic * u ** 2 - dips.sum(axis=-1)
@@ -110,22 +110,19 @@ class DippedBowl(Objective):
     def grad(self, x):
         x = np.asarray(x, dtype=float)
         u = x - self.centre
-        depth, middle, width = self._dip_arrays()
+        depth, middle, width = self._dip_arrays
         z = x[..., None] - middle
         slopes = depth * z / width ** 2 * np.exp(-z ** 2 / (2 * width ** 2))
         return 4 * self.quartic * u ** 3 + 2 * self.quadratic * u + slopes.sum(axis=-1)
 
-    def _dip_arrays(self):
-        return self._dip_columns
-
     @cached_property
-    def _dip_columns(self):
+    def _dip_arrays(self):
         depth, middle, width = np.array(self.dips, dtype=float).reshape(-1, 3).T
         return depth, middle, width
 
     @cached_property
     def _critical_points(self):
-        depth, middle, width = self._dip_arrays()
+        depth, middle, width = self._dip_arrays
         # Beyond 12 widths a dip's slope is below 1e-30 of its depth, so the
         # bowl alone sets the sign of f' there and no critical point can hide.
         lo = min(self.centre, *(middle - 12 * width)) - 1.0

@@ -26,7 +26,7 @@ DEFAULT_PEER = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"
 def run_peer(peer, out, frames, epochs):
     completed = subprocess.run([sys.executable, peer, out, "--epochs", str(epochs), "--frames", str(frames),
                                 "--size", "960x540", "--fps", "25"], capture_output=True, text=True, check=True)
-    match = re.search(r"render ([\d.]+)s .* frames (\d+)", completed.stdout)
+    match = re.search(r"render ([\d.]+)s\s+frames (\d+)", completed.stdout)
     seconds, count = float(match.group(1)), int(match.group(2))
     return seconds, count, os.path.getsize(out)
 
