@@ -8,6 +8,7 @@ saving what was finished.
 import argparse
 import os
 import sys
+import time
 import traceback
 
 from . import __version__
@@ -58,7 +59,19 @@ def _hidden(text):
     return sizes
 
 
-def _add_training_options(parser):
+def _add_optimizer_options(parser, title="optimizer"):
+    opt = parser.add_argument_group(title)
+    opt.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
+                     help="optimizer (default: %(default)s)")
+    for name, text in HYPERPARAMETER_OPTIONS.items():
+        opt.add_argument(f"--{name}", type=float, default=None, metavar="X", help=text)
+
+
+def _hyperparameters(args):
+    return {name: getattr(args, name) for name in HYPERPARAMETER_OPTIONS if getattr(args, name) is not None}
+
+
+def _add_training_options(parser, *, optimizer=True):
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default="spiral", choices=sorted(GENERATORS),
                       help="generated dataset (default: %(default)s, the chapter's)")
@@ -67,17 +80,14 @@ def _add_training_options(parser):
     data.add_argument("--classes", type=_positive_int, default=3, metavar="K",
                       help="number of classes (default: %(default)s; xor and moons have 2)")
     data.add_argument("--data", metavar="FILE.csv",
-                      help="read points from a CSV of x, y, label rows instead (header optional)")
+                      help="read points from a CSV of x, y, label rows instead (header optional; default: none)")
 
     model = parser.add_argument_group("model")
     model.add_argument("--hidden", type=_hidden, default=(64,), metavar="SIZES",
                        help="hidden layer sizes, comma-separated (default: 64, the chapter's)")
 
-    opt = parser.add_argument_group("optimizer")
-    opt.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
-                     help="optimizer (default: %(default)s)")
-    for name, text in HYPERPARAMETER_OPTIONS.items():
-        opt.add_argument(f"--{name}", type=float, default=None, metavar="X", help=text)
+    if optimizer:
+        _add_optimizer_options(parser)
 
     run = parser.add_argument_group("training")
     run.add_argument("--epochs", type=_positive_int, default=10000, metavar="N",
@@ -94,7 +104,7 @@ def _add_training_options(parser):
     rec.add_argument("--frame-spacing", default="linear", choices=SPACINGS,
                      help="spread the frames linearly or logarithmically over the epochs (default: %(default)s)")
     rec.add_argument("--every", type=_positive_int, default=None, metavar="K",
-                     help="instead of --frames, a frame every K epochs and at the last")
+                     help="instead of --frames, a frame every K epochs and at the last (default: off)")
     rec.add_argument("--grid", type=_positive_int, default=160, metavar="N",
                      help="decision-region grid resolution, N x N (default: %(default)s)")
     rec.add_argument("--grid-padding", type=float, default=0.1, metavar="F",
@@ -150,7 +160,7 @@ def build_parser():
                               help="save the Recording (.npz) or render the animation (.gif, .mp4, .png, "
                                    "or a directory/ of PNG frames) here (default: neither)")
     train_parser.add_argument("--save", metavar="RUN.npz",
-                              help="also save the Recording here when -o renders an animation")
+                              help="also save the Recording here when -o renders an animation (default: not saved)")
     _add_render_options(train_parser)
     _add_common_options(train_parser)
     train_parser.set_defaults(handler=cmd_train)
@@ -164,15 +174,74 @@ def build_parser():
     _add_render_options(render_parser)
     _add_common_options(render_parser)
     render_parser.set_defaults(handler=cmd_render)
+
+    compare_parser = commands.add_parser(
+        "compare", help="race several optimizers from the same initial weights, rendered side by side",
+        description="Train several optimizers on the same data from the same initial weights and render them "
+                    "in lock-step. A SPEC is NAME or NAME:key=value,... with the CLI's hyper-parameter names, "
+                    "e.g. sgd:lr=1,decay=1e-3,momentum=0.9 adagrad:decay=1e-4 "
+                    "rmsprop:lr=0.02,decay=1e-5,rho=0.999 adam:lr=0.05,decay=5e-7.")
+    compare_parser.add_argument("specs", nargs="*", metavar="SPEC", help="optimizers to race (2 to 4)")
+    compare_parser.add_argument("--preset", metavar="NAME",
+                                help="a named set of specs instead: 'chapter' is the chapter's tuned settings (default: none)")
+    _add_training_options(compare_parser, optimizer=False)
+    compare_parser.add_argument("-o", "--output", metavar="PATH", required=True,
+                                help="the race animation: .gif, .mp4, .png, or a directory/ of PNG frames")
+    _add_render_options(compare_parser)
+    _add_common_options(compare_parser)
+    compare_parser.set_defaults(handler=cmd_compare)
+
+    descent_parser = commands.add_parser(
+        "descent", help="the chapter's ball on a curve: a 1-D descent with any optimizer",
+        description="Descend the chapter's 1-D curve (three local minima, then the global one) with one of "
+                    "the network's optimizers, and draw it (Figures 2-13). --preset NAME replays a figure; "
+                    "hyper-parameter options given with it override the preset's.")
+    descent_parser.add_argument("--preset", metavar="NAME", help="one of the chapter's descents, see --list (default: none)")
+    descent_parser.add_argument("--list", action="store_true", help="list the presets and exit")
+    _add_optimizer_options(descent_parser)
+    descent_parser.add_argument("--steps", type=_positive_int, default=None, metavar="N",
+                                help="number of updates (default: the preset's, else 200)")
+    descent_parser.add_argument("--start", type=float, default=None, metavar="X",
+                                help="starting point (default: the curve's, x = -3.8)")
+    descent_parser.add_argument("-o", "--output", metavar="PATH",
+                                help="write the descent: .gif, .mp4, .png, or a directory/ (default: print only)")
+    _add_render_options(descent_parser)
+    _add_common_options(descent_parser)
+    descent_parser.set_defaults(handler=cmd_descent)
+
+    book_parser = commands.add_parser(
+        "book", help="regenerate every figure of the chapter, with an index.html gallery",
+        description="Regenerate every figure of Chapter 10 into one folder: the training animations "
+                    "(Figure 1, Figures 15-21, Adam), the ball-on-a-curve figures (2-13), Figure 14, "
+                    "optimizer races, and an index.html gallery.")
+    book_parser.add_argument("-o", "--output", metavar="DIR", default="outputs",
+                             help="folder to write into (default: %(default)s)")
+    book_parser.add_argument("--epochs", type=_positive_int, default=10000, metavar="N",
+                             help="epochs of every training run (default: %(default)s)")
+    book_parser.add_argument("--frames", type=_positive_int, default=200, metavar="N",
+                             help="frames of every training animation (default: %(default)s)")
+    book_parser.add_argument("--size", type=_size, default=(960, 540), metavar="WxH",
+                             help="frame size in pixels (default: 960x540)")
+    book_parser.add_argument("--fps", type=float, default=25.0, metavar="N", help="frames per second (default: 25)")
+    book_parser.add_argument("--hold", type=float, default=2.0, metavar="SECONDS",
+                             help="show each last frame this much longer (default: %(default)s)")
+    book_parser.add_argument("--format", default="gif", choices=("gif", "mp4"),
+                             help="animation format (default: %(default)s)")
+    book_parser.add_argument("--theme", default="default", choices=("default", "book"),
+                             help="class colours (default: %(default)s)")
+    book_parser.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                             help="figures made at once (default: one per core, at most 4)")
+    _add_common_options(book_parser)
+    book_parser.set_defaults(handler=cmd_book)
     return parser
 
 
 def config_from_args(args):
-    hyper = {name: getattr(args, name) for name in HYPERPARAMETER_OPTIONS if getattr(args, name) is not None}
+    hyper = _hyperparameters(args) if hasattr(args, "optimizer") else {}
     if args.data is not None and args.dataset != "spiral":
         raise UserError("give either --data FILE.csv or --dataset, not both")
     return RunConfig(dataset=args.dataset, samples=args.samples, classes=args.classes, data_file=args.data,
-                     hidden=args.hidden, optimizer=args.optimizer, hyperparameters=hyper, epochs=args.epochs,
+                     hidden=args.hidden, optimizer=getattr(args, "optimizer", "sgd"), hyperparameters=hyper, epochs=args.epochs,
                      seed=args.seed, frames=args.frames, frame_spacing=args.frame_spacing, every=args.every,
                      grid_resolution=args.grid, grid_padding=args.grid_padding)
 
@@ -242,21 +311,155 @@ def cmd_render(args):
     return 0
 
 
-def _render(recording, args, kind):
-    from renderers import render
+def cmd_compare(args):
+    from animator.race import PRESETS, race
 
+    if args.preset:
+        if args.specs:
+            raise UserError("give either SPECs or --preset, not both")
+        if args.preset not in PRESETS:
+            raise UserError(f"unknown preset {args.preset!r} (choose from {', '.join(PRESETS)})")
+        specs = list(PRESETS[args.preset])
+    else:
+        specs = list(args.specs)
+    if not 2 <= len(specs) <= 4:
+        raise UserError(f"compare races 2 to 4 optimizers (got {len(specs)}); e.g. 'sgd adam' or --preset chapter")
+    config = config_from_args(args)
+    from animator.race import parse_spec
+
+    for spec in specs:
+        parse_spec(spec)                       # every spec checked before any training
+    _check_outputs(args)
+    bar = ProgressBar(len(specs) * (config.epochs + 1), "training", enabled=False if args.quiet else None)
+    done = [0]
+
+    def on_epoch(*_):
+        done[0] += 1
+        bar.update(done[0])
+
+    result = race(specs, config, on_epoch=on_epoch)
+    bar.close()
+    if not args.quiet:
+        for label, recording in zip(result.labels, result.recordings):
+            status = recording.status
+            end = (f"diverged at epoch {status['diverged_at']}" if status["diverged_at"] is not None else
+                   f"acc {recording.accuracy[-1]:.3f}, loss {recording.loss[-1]:.3f}")
+            print(f"{label}: {end}")
+    from renderers.race import RaceAnimation
+
+    animation = RaceAnimation(result, size=args.size, theme=args.theme)
+    _write(animation, args)
+    return 0
+
+
+def cmd_descent(args):
+    from animator.descent import PRESETS, descend, outcome, run_preset
+    from animator.functions import CURVE
+
+    if args.list:
+        for name, preset in PRESETS.items():
+            print(f"{name:22s} Figure {preset.figure:2d}  {dict(preset.hyper)}  {preset.caption}")
+        return 0
+    hyper = _hyperparameters(args)
+    caption = title = None
+    try:
+        if args.preset:
+            if args.preset not in PRESETS:
+                raise UserError(f"unknown preset {args.preset!r} (choose from {', '.join(PRESETS)})")
+            preset = PRESETS[args.preset]
+            if args.optimizer != "sgd" and args.optimizer != preset.optimizer:
+                raise UserError("--optimizer cannot change a preset's optimizer; drop --preset to choose freely")
+            overrides = dict(hyper)
+            if args.steps is not None:
+                overrides["steps"] = args.steps
+            if args.start is not None:
+                overrides["start"] = args.start
+            if args.output:
+                _check_outputs(args)
+            trajectory = run_preset(args.preset, **overrides)
+            caption, title = preset.caption, f"Figure {preset.figure}"
+        else:
+            from animator.optimizers import make_optimizer
+
+            optimizer = make_optimizer(args.optimizer, **hyper)
+            if args.output:
+                _check_outputs(args)
+            trajectory = descend(CURVE, optimizer, args.start, args.steps if args.steps is not None else 200)
+    except ValueError as error:
+        if isinstance(error, UserError):
+            raise
+        raise UserError(str(error)) from None
+    result = outcome(trajectory, CURVE)
+    where = f"x = {trajectory.positions[-1, 0]:.4f}, f(x) = {trajectory.values[-1]:.4f}"
+    if not args.quiet:
+        if trajectory.diverged_at is not None:
+            print(f"diverged at step {trajectory.diverged_at}: {trajectory.cause}")
+        else:
+            print(f"{trajectory.steps} steps: {result.behaviour}"
+                  + (f" in minimum {result.basin}" if result.basin is not None else "") + f"; ends at {where}")
+    if args.output:
+        from renderers.descent import DescentAnimation
+
+        animation = DescentAnimation(trajectory, CURVE, size=args.size, caption=caption, title=title)
+        _write(animation, args)
+    return 0
+
+
+def cmd_book(args):
+    from renderers.book import BookOptions, make_book
+
+    directory = args.output
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UserError(f"{directory}: exists and is not a directory")
+    from renderers.render import check_animation_options
+
+    check_animation_options(args.format, size=args.size, fps=args.fps, hold=args.hold)
+    check_writable(os.path.join(directory if os.path.isdir(directory) else
+                                os.path.dirname(os.path.abspath(directory)), "probe"))
+    options = BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
+                          format=args.format, theme=args.theme)
+    started = time.monotonic()
+
+    def report(done, total, name, seconds, error):
+        if error:
+            _note(f"[{done}/{total}] {name}: FAILED: {error}")
+        elif not args.quiet:
+            _note(f"[{done}/{total}] {name} ({seconds:.1f}s)")
+
+    _, failures = make_book(directory, options, workers=args.jobs, report=report)
+    elapsed = time.monotonic() - started
+    if failures:
+        _note(f"{len(failures)} figure{'s' if len(failures) != 1 else ''} failed; the rest are in {directory}/ "
+              f"(index.html lists them), {elapsed:.0f}s")
+        return 1
+    if not args.quiet:
+        _note(f"wrote every figure and {os.path.join(directory, 'index.html')} in {elapsed:.0f}s")
+    return 0
+
+
+def _write(animation, args):
+    """Write any frame source to ``args.output`` with a progress bar."""
+    from renderers.render import write_animation
+
+    kind = _check_outputs(args)
     bar = ProgressBar(1, "rendering", enabled=False if args.quiet else None)
 
     def progress(done, total):
         bar.total = max(total, 1)
         bar.update(done)
 
-    animation = render(recording, args.output, size=args.size, fps=args.fps, hold=args.hold, theme=args.theme,
-                       shade=args.shade, frame=args.frame, progress=progress, workers=args.workers)
+    written = write_animation(animation, args.output, kind=kind, fps=args.fps, hold=args.hold, frame=args.frame,
+                              progress=progress, workers=args.workers)
     bar.close()
     if not args.quiet:
-        _note(f"wrote {args.output} ({animation.frames} frame{'s' if animation.frames != 1 else ''}, "
-              f"{animation.size[0]}x{animation.size[1]})")
+        _note(f"wrote {args.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "
+              f"{written.size[0]}x{written.size[1]})")
+
+
+def _render(recording, args, kind):
+    from renderers import TrainingAnimation
+
+    _write(TrainingAnimation(recording, size=args.size, theme=args.theme, shade=args.shade), args)
 
 
 def _note(text):

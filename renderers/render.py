@@ -24,7 +24,7 @@ import numpy as np
 from animator.errors import UserError
 from animator.fileio import check_writable
 
-from .training import TrainingAnimation
+from .training import TrainingAnimation, check_frame_size
 from .writers import GifWriter, Mp4Writer, NullWriter, PngSequenceWriter, check_gif_fps, gif_palette, write_png
 
 KINDS = {".gif": "gif", ".mp4": "mp4", ".png": "png"}
@@ -42,9 +42,8 @@ def output_kind(path):
                     f"(use .gif, .mp4, .png, or a directory ending in /)")
 
 
-def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0):
-    """Every check that can fail before any work is done, with the CLI's wording."""
-    kind = output_kind(path)
+def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0):
+    """The checks on frame rate, hold and size that need no file, with the CLI's wording."""
     width, height = size
     if not fps > 0:
         raise UserError(f"--fps must be positive (got {fps:g})")
@@ -54,6 +53,13 @@ def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0):
         raise UserError(f"--size {width}x{height}: H.264 needs even width and height")
     if not hold >= 0:
         raise UserError(f"--hold must be 0 or more seconds (got {hold:g})")
+    check_frame_size(size)
+
+
+def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0):
+    """Every check that can fail before any work is done; returns the output kind."""
+    kind = output_kind(path)
+    check_animation_options(kind, size=size, fps=fps, hold=hold)
     if kind == "frames":
         parent = os.path.dirname(os.path.abspath(os.fspath(path).rstrip(os.sep) or os.sep))
         check_writable(os.path.join(parent, "probe"))

@@ -52,6 +52,16 @@ def layer_matrix(weights, biases):
     return block if block.shape[-2] <= block.shape[-1] else np.swapaxes(block, -1, -2)
 
 
+def check_frame_size(size):
+    """Frames smaller than ``MIN_SIZE`` or narrower than 1.4:1 cannot hold the layouts."""
+    width, height = size
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
+    if width < 1.4 * height:
+        raise UserError(f"--size {width}x{height}: the layout needs a frame at least 1.4 times "
+                        f"as wide as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+
+
 class TrainingAnimation:
     """Frames of a Recording's training animation.
 
@@ -64,11 +74,7 @@ class TrainingAnimation:
 
     def __init__(self, recording, *, size=(960, 540), theme="default", shade=False):
         width, height = size
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-            raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
-        if width < 1.4 * height:
-            raise UserError(f"--size {width}x{height}: the layout needs a frame at least 1.4 times "
-                            f"as wide as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+        check_frame_size(size)
         if theme not in THEMES:
             raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
         if len(recording.frame_epochs) == 0:

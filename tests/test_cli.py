@@ -107,24 +107,28 @@ def test_debug_shows_the_traceback(cli):
         cli("train", *SMALL, "--lr", "-1", "--debug")
 
 
-def test_help_documents_every_option_with_its_default(cli):
+def test_help_documents_every_option_with_its_default():
     parser = build_parser()
-    train_parser = parser._subparsers._group_actions[0].choices["train"]
-    text = train_parser.format_help()
-    for action in train_parser._actions:
-        if action.help in (None, "==SUPPRESS==") or not action.option_strings or action.dest == "help":
-            continue
-        assert action.option_strings[-1] in text
-        if action.dest not in ("quiet", "debug", "data", "every"):
-            assert "default" in action.help, action.dest
-    for name in ("--lr", "--momentum", "--rho", "--beta1", "--beta2", "--epsilon", "--decay", "--seed",
-                 "--frames", "--frame-spacing", "--grid", "--print-every", "--epochs", "--hidden"):
-        assert name in text
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(commands) >= {"train", "render", "compare", "descent", "book"}
+    for name, sub in commands.items():
+        text = sub.format_help()
+        for action in sub._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            assert action.option_strings[-1] in text, (name, action.dest)
+            if action.nargs != 0 and not action.required:    # flags are off unless given
+                assert "default" in action.help, (name, action.dest)
+    train_text = commands["train"].format_help()
+    for option in ("--lr", "--momentum", "--rho", "--beta1", "--beta2", "--epsilon", "--decay", "--seed",
+                   "--frames", "--frame-spacing", "--grid", "--print-every", "--epochs", "--hidden", "--size",
+                   "--fps", "--hold", "--theme"):
+        assert option in train_text
     completed = subprocess.run([sys.executable, "-m", "animator.cli", "train", "--help"],
                                capture_output=True, text=True)
     assert completed.returncode == 0 and "default: 10000" in completed.stdout
     completed = subprocess.run([sys.executable, "-m", "animator.cli", "--help"], capture_output=True, text=True)
-    assert completed.returncode == 0 and "train" in completed.stdout
+    assert completed.returncode == 0 and "train" in completed.stdout and "book" in completed.stdout
 
 
 def test_quiet_prints_nothing(cli, tmp_path):
