@@ -150,14 +150,17 @@ class TrainingAnimation:
         rec, theme, fp = self.recording, self.theme, self.font_px
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi   # font pixels -> points
-        fig.text(self.margin / W, 1 - (self.margin * 0.6) / H, describe_optimizer(rec.spec), ha="left",
+        title = fig.text(self.margin / W, 1 - (self.margin * 0.6) / H, describe_optimizer(rec.spec), ha="left",
                  va="top", fontsize=pt * 1.15, fontweight="bold", color=theme.ink)
         data = rec.spec["dataset"]
         arch = " → ".join(rec.spec["architecture"]["layers"])
         mode = "book mode" if rec.spec["mode"] == "book" else f"seed {rec.spec['seed']}"
-        fig.text(1 - self.margin / W, 1 - (self.margin * 0.6) / H,
-                 f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
-                 ha="right", va="top", fontsize=pt * 0.8, color=theme.muted)
+        meta = fig.text(1 - self.margin / W, 1 - (self.margin * 0.6) / H,
+                        f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
+                        ha="right", va="top", fontsize=pt * 0.8, color=theme.muted)
+        renderer = fig.canvas.get_renderer()
+        if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:
+            meta.remove()   # a small frame has room for the optimizer only
 
         x, y, w, h = self.panel
         ax = add_axes_px(fig, x, y, w, h)
