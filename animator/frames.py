@@ -107,7 +107,15 @@ def _probabilities(points, weights, biases):
         out += b
         if i < last:
             np.maximum(out, 0, out=out)
-    out -= out.max(axis=1, keepdims=True)
+    # column by column: numpy's axis-1 reductions over a handful of classes are slow
+    columns = out.shape[1]
+    peak = out[:, 0].copy()
+    for k in range(1, columns):
+        np.maximum(peak, out[:, k], out=peak)
+    out -= peak[:, None]
     np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    total = out[:, 0].copy()
+    for k in range(1, columns):
+        total += out[:, k]
+    out /= total[:, None]
     return out

@@ -1,0 +1,205 @@
+"""Optimizer races: several optimizers trained on the same data from the same weights, in lock-step.
+
+A race draws the data and the network once, as a solo run with the same
+settings would (``animator.run.build``), and trains a copy of that network with
+each optimizer.  Each entrant's :class:`Recording` is the one a solo
+``train()`` gives for that optimizer, number for number, except for the frames:
+every entrant is drawn at the race's frame epochs, chosen on the whole epoch
+range, so frame ``i`` shows every entrant at the same epoch.
+
+>>> result = race(["sgd:lr=1,decay=1e-3,momentum=0.9", "adam:lr=0.05"], RunConfig(epochs=2000))  # doctest: +SKIP
+>>> result.labels                                                                               # doctest: +SKIP
+['SGD · lr=1.0 · decay=0.001 · momentum=0.9', 'Adam · lr=0.05']
+
+An entrant that diverges (or is interrupted) stops there; the others go on.
+Its ``frame_epochs`` are the race's, clamped to its last recorded epoch: the
+frames after it stopped repeat its last finite state, and its spec's
+``status`` says why it stopped.
+"""
+
+import copy
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import UserError
+from .frames import decision_grid, frame_epochs
+from .optimizers import OPTIMIZERS, make_optimizer
+from .run import RunConfig, build, make_recording
+from .trainer import Trainer
+
+log = logging.getLogger(__name__)
+
+MAX_ENTRANTS = 4  # what a 960x540 frame shows legibly, one decision-region panel each
+
+TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
+
+# The chapter's tuned settings (Figures 19-21 and the Adam section that follows them).
+PRESETS = {
+    "chapter": [
+        "sgd:lr=1,decay=1e-3,momentum=0.9",
+        "adagrad:decay=1e-4",
+        "rmsprop:lr=0.02,decay=1e-5,rho=0.999",
+        "adam:lr=0.05,decay=5e-7",
+    ],
+}
+
+_SPEC_FORM = "NAME or NAME:KEY=VALUE,... like sgd:lr=1,decay=1e-3"
+
+
+def parse_spec(text):
+    """``"sgd:lr=1,momentum=0.9"`` -> ``("sgd", {"lr": 1.0, "momentum": 0.9})``; bad specs raise UserError.
+
+    A bare name (``"adam"``) takes the optimizer's defaults.  Values are checked
+    by the optimizer itself, so the messages are the optimizers' own
+    (``Invalid learning rate: -1.0``).
+    """
+    if not text.strip():
+        raise UserError(f"empty optimizer spec; expected {_SPEC_FORM}")
+    where = f"optimizer spec {text!r}"
+    name, colon, rest = text.strip().partition(":")
+    name = name.strip().lower()
+    if name not in OPTIMIZERS:
+        raise UserError(f"{where}: unknown optimizer {name!r} (choose from {', '.join(OPTIMIZERS)})")
+    hyper = {}
+    if colon:
+        for item in rest.split(","):
+            key, equals, value = item.partition("=")
+            key, value = key.strip().lower(), value.strip()
+            if not equals or not key or not value:
+                raise UserError(f"{where}: expected KEY=VALUE after {name}:, got {item.strip()!r}")
+            if key in hyper:
+                raise UserError(f"{where}: {key} is given twice")
+            try:
+                hyper[key] = float(value)
+            except ValueError:
+                raise UserError(f"{where}: {key} must be a number, got {value!r}") from None
+    try:
+        make_optimizer(name, **hyper)
+    except ValueError as error:
+        raise UserError(f"{where}: {error}") from None
+    return name, hyper
+
+
+def preset_specs(name):
+    """The spec strings of preset ``name``; unknown presets raise UserError."""
+    try:
+        return list(PRESETS[name])
+    except KeyError:
+        raise UserError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})") from None
+
+
+def describe(name, hyperparameters):
+    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the learning rate and every hyper-parameter not at its default.
+
+    The same text as ``renderers.training.describe_optimizer`` gives for the
+    entrant's Recording (the tests hold them together).
+    """
+    values = make_optimizer(name, **hyperparameters).hyperparameters()
+    defaults = make_optimizer(name).hyperparameters()
+    parts = [TITLES.get(name, name), f"lr={values['lr']!r}"]
+    parts += [f"{k}={v!r}" for k, v in values.items() if k != "lr" and v != defaults[k]]
+    return " · ".join(parts)
+
+
+@dataclass
+class RaceResult:
+    """What a race produced, entrant by entrant, in the order the specs were given.
+
+    ``frame_epochs`` are the race's shared frame epochs; entrant ``k`` shows its
+    state at epoch ``min(frame_epochs[i], last epoch it recorded)`` in frame ``i``
+    (``recordings[k].frame_epochs``), so all stay in lock-step.
+    """
+
+    specs: list          # (name, {hyper: value}) per entrant
+    labels: list         # describe() of each entrant
+    recordings: list     # one Recording per entrant
+    frame_epochs: np.ndarray
+    config: RunConfig    # the shared settings (its optimizer fields are unused)
+
+    def __len__(self):
+        return len(self.recordings)
+
+    @property
+    def interrupted(self):
+        return any(r.interrupted for r in self.recordings)
+
+    def __repr__(self):
+        lines = [f"<RaceResult: {len(self)} entrants, {self.config.epochs} epochs, "
+                 f"{len(self.frame_epochs)} frames"]
+        for label, recording in zip(self.labels, self.recordings):
+            if recording.diverged_at is not None:
+                end = f"diverged at epoch {recording.diverged_at}"
+            elif len(recording.epochs):
+                end = f"acc {recording.accuracy[-1]:.3f}, loss {recording.loss[-1]:.3f}"
+            else:
+                end = "no epochs"
+            lines.append(f"  {label}: {end}")
+        return "\n".join(lines) + ">"
+
+
+def race(specs, base_config=RunConfig(), *, on_epoch=None):
+    """Train every optimizer in ``specs`` on ``base_config``'s data from the same initial weights.
+
+    ``specs`` are spec strings (see :func:`parse_spec`) or ``(name, hyperparameters)``
+    pairs; ``base_config`` gives everything else (dataset, network, epochs, seed,
+    frames, grid).  ``on_epoch(entrant, epoch, loss, accuracy, learning_rate)`` is
+    called where the book prints.  Entrants train one after another; Ctrl-C
+    stops the entrant in training (its Recording says so) and skips the rest.
+    Returns a :class:`RaceResult`.
+    """
+    entrants = [parse_spec(s) if isinstance(s, str) else (s[0], dict(s[1])) for s in specs]
+    if not 1 <= len(entrants) <= MAX_ENTRANTS:
+        raise UserError(f"a race takes 1 to {MAX_ENTRANTS} optimizers (got {len(entrants)})")
+    labels = [describe(name, hyper) for name, hyper in entrants]
+    for k, label in enumerate(labels):
+        if label in labels[:k]:
+            raise UserError(f"{label} is in the race twice")
+    configs = [replace(base_config, optimizer=name, hyperparameters=hyper) for name, hyper in entrants]
+    X, y, network, _ = build(configs[0])
+    shared = frame_epochs(base_config.epochs, frames=base_config.frames, spacing=base_config.frame_spacing,
+                          every=base_config.every)
+    start = [(d.weights.copy(), d.biases.copy()) for d in network.dense]
+
+    recordings = []
+    for k, (config, (name, hyper)) in enumerate(zip(configs, entrants)):
+        entrant = copy.deepcopy(network)
+        if not all(np.array_equal(w, d.weights) and np.array_equal(b, d.biases)
+                   for (w, b), d in zip(start, entrant.dense)):
+            raise RuntimeError("race entrants must start from identical weights")
+        optimizer = make_optimizer(name, **hyper)
+        callback = None if on_epoch is None else (lambda *args, k=k: on_epoch(k, *args))
+        result = Trainer(entrant, optimizer, X, y).run(config.epochs, on_epoch=callback)
+        recording = make_recording(config, X, y, entrant, optimizer, result)
+        recordings.append(_in_lock_step(recording, config, shared, labels, k))
+        if result.interrupted:
+            log.info("race interrupted while training %s; later entrants skipped", labels[k])
+            break
+    return RaceResult(entrants[:len(recordings)], labels[:len(recordings)], recordings, shared, base_config)
+
+
+def _in_lock_step(recording, config, shared, labels, position):
+    """``recording`` drawn at the race's frames, clamped to its last recorded epoch."""
+    recording.spec["race"] = {"entrants": labels, "position": position}
+    epochs = recording.epochs
+    if len(epochs) == 0:
+        # not even epoch 0 was finite: nothing to show (every entrant starts alike, so all are so)
+        clamped = np.zeros(0, dtype=np.int64)
+    else:
+        clamped = np.minimum(shared, epochs[-1])
+    if np.array_equal(clamped, recording.frame_epochs):
+        return recording    # ran the whole race: the solo run's frames are the race's
+    unique, inverse = np.unique(clamped, return_inverse=True)
+    # epochs are recorded from 0 without gaps, so an epoch is also its row
+    layers = [recording.layer(i) for i in range(1, recording.n_layers + 1)]
+    weights = [[layer["weights"][e] for layer in layers] for e in unique]
+    biases = [[layer["biases"][e] for layer in layers] for e in unique]
+    if len(unique):
+        grid = decision_grid(weights, biases, recording.grid_extent, config.grid_resolution)[inverse]
+    else:
+        res = config.grid_resolution
+        grid = np.zeros((0, res, res, recording.n_classes), dtype=np.uint8)
+    recording.arrays["frame_epochs"] = clamped
+    recording.arrays["grid_probs"] = grid
+    return recording
