@@ -1,5 +1,7 @@
 """Renderers: turn a Recording into frames, and frames into GIF, MP4 and PNG files."""
 
 from .render import Animation, check_render_options, count_frames, output_kind, render, write_animation
+from .contour_race import ContourRace
+from .descent import DescentAnimation
 from .training import TrainingAnimation
 from .writers import GifWriter, Mp4Writer, NullWriter, PngSequenceWriter, gif_delays, write_png

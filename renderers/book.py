@@ -29,7 +29,6 @@ class BookOptions:
     hold: float = 2.0
     format: str = "gif"
     theme: str = "default"
-    descent_frames: int = 200
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ def _descent_job(preset_name):
         trajectory = run_preset(preset_name)
         animation = DescentAnimation(trajectory, FUNCTIONS_1D[preset.function], size=options.size,
                                      caption=preset.caption, title=f"Figure {preset.figure}",
-                                     max_frames=options.descent_frames)
+                                     max_frames=options.frames)
         stem = f"fig{preset.figure:02d}_{preset_name.replace('-', '_')}"
         settings = _settings(preset.optimizer, dict(preset.hyper))
         write_animation(animation, os.path.join(directory, f"{stem}.png"), kind="png", frame="last")
@@ -211,7 +210,7 @@ def _contour_job(name):
         labels = list(trajectories)
         animation = ContourRace(list(trajectories.values()), FUNCTIONS_2D[race.function], size=options.size,
                                 labels=labels, title=f"{race.function.capitalize()}: five optimizers, one start",
-                                max_frames=options.descent_frames)
+                                max_frames=options.frames)
         filename = f"race2d_{name}.{options.format}"
         write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
                         hold=options.hold, workers=1)
