@@ -111,6 +111,14 @@ def _add_training_options(parser, *, optimizer=True):
                      help="grid margin around the data, as a fraction of its span (default: %(default)s)")
 
 
+def _point(text):
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected X,Y like -1.2,1, got {text!r}") from None
+    return x, y
+
+
 def _size(text):
     parts = text.lower().split("x")
     try:
@@ -208,6 +216,25 @@ def build_parser():
     _add_render_options(descent_parser)
     _add_common_options(descent_parser)
     descent_parser.set_defaults(handler=cmd_descent)
+
+    race2d_parser = commands.add_parser(
+        "race2d", help="optimizers racing down a 2-D test function, on its contour map",
+        description="Five optimizers (SGD, SGD with momentum, AdaGrad, RMSProp, Adam) with tuned settings race "
+                    "from one start down a 2-D test function, drawn on its contour map.")
+    race2d_parser.add_argument("function", choices=("parabola", "rosenbrock", "beale", "saddle"),
+                               help="the test function")
+    race2d_parser.add_argument("--steps", type=_positive_int, default=None, metavar="N",
+                               help="updates per optimizer (default: the race's own)")
+    race2d_parser.add_argument("--start", type=_point, default=None, metavar="X,Y",
+                               help="common starting point (default: the function's)")
+    race2d_parser.add_argument("--frame-spacing", default=None, choices=SPACINGS,
+                               help="spread frames over the steps linearly or logarithmically "
+                                    "(default: log for races over 1000 steps)")
+    race2d_parser.add_argument("-o", "--output", metavar="PATH", required=True,
+                               help="the race animation: .gif, .mp4, .png, or a directory/ of PNG frames")
+    _add_render_options(race2d_parser)
+    _add_common_options(race2d_parser)
+    race2d_parser.set_defaults(handler=cmd_race2d)
 
     book_parser = commands.add_parser(
         "book", help="regenerate every figure of the chapter, with an index.html gallery",
@@ -402,6 +429,30 @@ def cmd_descent(args):
 
         animation = DescentAnimation(trajectory, CURVE, size=args.size, caption=caption, title=title)
         _write(animation, args)
+    return 0
+
+
+def cmd_race2d(args):
+    from animator.descent import RACES, run_race
+    from animator.functions import FUNCTIONS_2D
+
+    _check_outputs(args)
+    race = RACES[args.function]
+    trajectories = run_race(args.function, steps=args.steps, start=args.start)
+    if not args.quiet:
+        for label, trajectory in trajectories.items():
+            end = (f"diverged at step {trajectory.diverged_at}" if trajectory.diverged_at is not None else
+                   f"f = {trajectory.values[-1]:.3g} at ({trajectory.positions[-1, 0]:.4g}, "
+                   f"{trajectory.positions[-1, 1]:.4g})")
+            print(f"{label}: {end}")
+    from renderers.contour_race import ContourRace
+
+    steps = args.steps or race.steps
+    spacing = args.frame_spacing or ("log" if steps > 1000 else "linear")
+    animation = ContourRace(list(trajectories.values()), FUNCTIONS_2D[race.function], size=args.size,
+                            labels=list(trajectories), spacing=spacing,
+                            title=f"{race.function.capitalize()}: five optimizers, one start")
+    _write(animation, args)
     return 0
 
 

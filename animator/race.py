@@ -75,6 +75,11 @@ def parse_spec(text):
                 hyper[key] = float(value)
             except ValueError:
                 raise UserError(f"{where}: {key} must be a number, got {value!r}") from None
+    return _checked(name, hyper, where)
+
+
+def _checked(name, hyper, where):
+    """``(name, hyper)`` if the optimizer accepts them, else UserError with the optimizer's own message."""
     try:
         make_optimizer(name, **hyper)
     except ValueError as error:
@@ -149,7 +154,8 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None):
     stops the entrant in training (its Recording says so) and skips the rest.
     Returns a :class:`RaceResult`.
     """
-    entrants = [parse_spec(s) if isinstance(s, str) else (s[0], dict(s[1])) for s in specs]
+    entrants = [parse_spec(s) if isinstance(s, str) else _checked(s[0], dict(s[1]), f"optimizer {s[0]!r}")
+                for s in specs]
     if not 1 <= len(entrants) <= MAX_ENTRANTS:
         raise UserError(f"a race takes 1 to {MAX_ENTRANTS} optimizers (got {len(entrants)})")
     labels = [describe(name, hyper) for name, hyper in entrants]

@@ -210,7 +210,7 @@ def _contour_job(name):
         labels = list(trajectories)
         animation = ContourRace(list(trajectories.values()), FUNCTIONS_2D[race.function], size=options.size,
                                 labels=labels, title=f"{race.function.capitalize()}: five optimizers, one start",
-                                max_frames=options.frames)
+                                max_frames=options.frames, spacing="log" if race.steps > 1000 else "linear")
         filename = f"race2d_{name}.{options.format}"
         write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
                         hold=options.hold, workers=1)

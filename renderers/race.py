@@ -1,0 +1,426 @@
+"""An optimizer race (``animator compare``) as a frame source.
+
+One decision-region panel per entrant and the loss and accuracy curves of all
+entrants overlaid, every entrant at the same epoch in every frame::
+
+    +--------------------------------------------------------------------+
+    | epoch 1,234 / 10,000                   spiral · 300 points · ...   |
+    | ━ SGD            ━ AdaGrad         ━ RMSProp         ━ Adam        |
+    | lr=1.0 · ...     lr=1.0 · ...      lr=0.02 · ...     lr=0.05 · ... |
+    | +----------+     +----------+      +----------+      +----------+  |
+    | | regions  |     | regions  |      | regions  |      | regions  |  |
+    | +----------+     +----------+      +----------+      +----------+  |
+    | acc · loss       acc · loss        acc · loss        acc · loss    |
+    | loss  [curves, cursor]             accuracy  [curves, cursor]      |
+    +--------------------------------------------------------------------+
+
+The arrangement is chosen for the frame: panels in a row or a 2x2 grid, the
+curves below them or to their right, whichever gives the largest panels.
+Each entrant has one colour: its panel's frame, its caption's swatch, its
+curves and its legend entry.
+
+As in :mod:`renderers.training`, everything static (captions, frames, axes,
+faint whole-race curves, the legend) is drawn once; a frame is composed in
+numpy from the region images, the part of the bold curves up to the cursor,
+the cursor and a few lines of text.
+
+Both charts keep one scale for the whole race: epochs 0 to the last, accuracy
+0 to 1, and loss 0 to the highest loss seen but at most 1.5 times the starting
+loss, so that the chapter's rare spikes (AdaGrad and RMSProp briefly pass 10)
+run off the top instead of flattening every curve against the axis.
+
+An entrant that diverged keeps its last finite regions, under a banner
+saying so; its curves end in an x where it stopped, and its dot leaves the
+charts.  Its caption's numbers stay at their last values, greyed.
+"""
+
+import numpy as np
+from matplotlib.lines import Line2D
+from PIL import Image
+
+from animator.errors import UserError
+
+from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, font, new_figure
+from .theme import THEMES, hex_rgb
+from .training import MIN_SIZE
+
+# Okabe & Ito colours the first three classes do not use: an entrant is never a class's colour
+ENTRANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")
+MAX_ENTRANTS = len(ENTRANT_COLOURS)
+_FAINT = 0.72          # share of white in the not-yet-reached part of a curve
+_LOSS_HEADROOM = 1.5   # the loss axis stops at 1.5 x the starting loss: rare spikes leave the top
+
+
+class RaceAnimation:
+    """Frames of a :class:`animator.race.RaceResult`.
+
+    >>> anim = RaceAnimation(result, size=(960, 540))   # doctest: +SKIP
+    >>> anim.frame(len(anim) - 1).shape                 # doctest: +SKIP
+    (540, 960, 3)
+    """
+
+    def __init__(self, result, *, size=(960, 540), theme="default"):
+        width, height = size
+        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+            raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
+        if theme not in THEMES:
+            raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
+        if not 1 <= len(result.recordings) <= MAX_ENTRANTS:
+            raise UserError(f"a race animation shows 1 to {MAX_ENTRANTS} optimizers (got {len(result.recordings)})")
+        if len(result.frame_epochs) == 0 or any(len(r.frame_epochs) == 0 for r in result.recordings):
+            raise UserError("the race has no frames (the loss was not finite at epoch 0)")
+        self.result = result
+        self.recordings = result.recordings
+        self.size = (width, height)
+        self.theme = THEMES[theme]
+        self.epochs = np.asarray(result.frame_epochs, dtype=np.int64)
+        # per entrant and frame: the row it shows (its last one once it has stopped)
+        self.rows = [np.array([r.row(e) for e in r.frame_epochs]) for r in self.recordings]
+        self.stopped = [r.frame_epochs < self.epochs for r in self.recordings]
+        classes = self.recordings[0].grid_probs.shape[-1]
+        self.region_colours = self.theme.region_rgb(classes)
+        self.point_colours = self.theme.class_rgb(classes)
+        self.entrant_colours = np.array([hex_rgb(c) for c in ENTRANT_COLOURS[:len(self.recordings)]],
+                                        dtype=np.uint8)
+        self.faint_colours = np.rint(self.entrant_colours + (255 - self.entrant_colours.astype(float)) * _FAINT
+                                     ).astype(np.uint8)
+        self._layout()
+        self._draw_static()
+
+    def __len__(self):
+        return len(self.epochs)
+
+    # -- layout ------------------------------------------------------------------------
+    def _layout(self):
+        W, H = self.size
+        n = len(self.recordings)
+        self.margin = m = max(6, round(H * 0.022))
+        self.font_px = fp = max(9, round(H * 0.028))
+        self.small_px = sp = max(8, round(fp * 0.86))
+        self.header_h = round(fp * 2.4)
+        self.title_h = round(fp * 1.45)
+        self.line_h = round(sp * 1.3)
+        self.stats_h = round(fp * 1.6)
+        self.params = [label.split(" · ")[1:] for label in self.result.labels]
+
+        best = None
+        for rows, cols in dict.fromkeys([(1, n), ((n + 1) // 2, min(n, 2))]):
+            for place in ("below", "right"):
+                side = self._panel_side(rows, cols, place)
+                if best is None or side > best[0]:
+                    best = (side, rows, cols, place)
+        side, rows, cols, place = best
+        if side < 64:
+            raise UserError(f"--size {W}x{H} leaves no room for {n} race panels; use a larger frame")
+        self.arrangement = (rows, cols, place)
+        self.lines = max(len(self._wrap(p, side)) for p in self.params)
+        cell_h = self.title_h + self.lines * self.line_h + side + self.stats_h
+        block_w = cols * side + (cols - 1) * 2 * m
+        block_h = rows * cell_h + (rows - 1) * m
+        top = self.header_h
+        right_pad = round(fp * 1.3)     # room for the last x tick label, centred on the chart's edge
+        if place == "below":
+            left = (W - block_w) // 2
+            charts = (m, top + block_h + m, W - 2 * m - right_pad, H - m)
+        else:
+            left = m
+            charts = (left + block_w + 3 * m, top, W - m - right_pad - (left + block_w + 3 * m), H - m)
+            top += max(0, (H - m - top - block_h) // 2)
+        self.border = b = max(2, round(fp * 0.2))
+        self.cells = []   # per entrant: caption top-left (x, y) and the panel (x, y, side, side), frame included
+        for k in range(n):
+            r, c = divmod(k, cols)
+            x = left + c * (side + 2 * m)
+            y = top + r * (cell_h + m)
+            self.cells.append(((x, y), (x, y + self.title_h + self.lines * self.line_h, side, side)))
+        self.inner = side - 2 * b
+        widest = font(fp).getlength("acc 0.000 · loss 00.000")
+        self.stats_px = fp if widest <= side else max(7, int(fp * side / widest))
+
+        # the two curve charts: side by side below the panels, or stacked to their right
+        cx, cy, cw, bottom = charts
+        tick_w = round(fp * 2.7)
+        label_h = round(fp * 1.5)
+        axis_h = round(fp * 2.3)      # tick labels and "epoch" under a chart
+        if place == "below":
+            each = (cw - m) // 2
+            h = bottom - cy - label_h - axis_h
+            self.charts = [(cx + k * (each + m) + tick_w, cy + label_h, each - tick_w, h) for k in range(2)]
+            self.x_labels = [True, True]
+        else:
+            h = (bottom - cy - 2 * label_h - axis_h - m) // 2
+            self.charts = [(cx + tick_w, cy + label_h + k * (h + label_h + m), cw - tick_w, h) for k in range(2)]
+            self.x_labels = [False, True]
+        if min(h, self.charts[0][2]) < 3 * fp:
+            raise UserError(f"--size {W}x{H} leaves no room for the race's curves; use a larger frame")
+
+    def _panel_side(self, rows, cols, place):
+        """The largest square panel for this arrangement, with room for captions and curves."""
+        W, H = self.size
+        m, fp = self.margin, self.font_px
+        width = W - 2 * m - (cols - 1) * 2 * m
+        height = H - self.header_h - m - (rows - 1) * m
+        if place == "below":
+            height -= round(H * 0.34) + m
+        else:
+            width -= round(W * 0.32) + 3 * m
+        side = 0
+        for lines in (1, 2, 3):
+            extra = self.title_h + lines * self.line_h + self.stats_h
+            side = max(0, min(width // cols, height // rows - extra))
+            if all(len(self._wrap(p, side)) <= lines for p in self.params):
+                return side
+        return side
+
+    def _wrap(self, parts, width):
+        """``parts`` joined by `` · `` into lines no wider than ``width`` pixels (a long part gets its own)."""
+        face = font(self.small_px)
+        lines, line = [], ""
+        for part in parts:
+            candidate = f"{line} · {part}" if line else part
+            if line and face.getlength(candidate) > width:
+                lines.append(line)
+                candidate = part
+            line = candidate
+        return lines + [line] if line else lines or [""]
+
+    # -- static layers -----------------------------------------------------------------
+    def _draw_static(self):
+        W, H = self.size
+        theme, fp = self.theme, self.font_px
+        recs = self.recordings
+        fig = new_figure(W, H, facecolor=theme.background)
+        pt = 72 / fig.dpi   # pixels -> points
+
+        last = max(int(self.epochs[-1]), 1)
+        start = max(float(r.loss[0]) for r in recs)
+        finite = np.concatenate([r.loss[np.isfinite(r.loss)] for r in recs]).astype(np.float64)
+        high = float(finite.max()) if finite.size else 1.0
+        loss_top = min(high * 1.08, start * _LOSS_HEADROOM) if high > 0 else 1.0
+        series = [("loss", [r.loss for r in recs], loss_top), ("accuracy", [r.accuracy for r in recs], 1.0)]
+        self.axes, lines, ends, labels = [], [], [], []
+        for (name, values, top), rect, x_label in zip(series, self.charts, self.x_labels):
+            ax = add_axes_px(fig, *rect)
+            ax.set_xlim(0, last)
+            ax.set_ylim(0, top)
+            for k, (rec, v) in enumerate(zip(recs, values)):
+                line, = ax.plot(rec.epochs, np.asarray(v, dtype=np.float64), color=self.faint_colours[k] / 255,
+                                lw=1.3, solid_capstyle="butt", zorder=2 + k)
+                lines.append((line, k))
+                if rec.diverged_at is not None and len(rec.epochs):
+                    end, = ax.plot([rec.epochs[-1]], [min(float(v[-1]), top)], "x", ms=fp * 0.7 * pt,
+                                   mew=2.5 * pt, color=self.entrant_colours[k] / 255,
+                                   zorder=10, clip_on=False, visible=False)
+                    ends.append(end)
+            ax.tick_params(labelsize=fp * 0.78 * pt, length=3, pad=2, colors=theme.muted, labelcolor=theme.ink)
+            ax.locator_params(axis="y", nbins=4)
+            ax.locator_params(axis="x", nbins=4 if self.arrangement[2] == "below" else 5)
+            ax.grid(axis="y", color="#e6e6e6", lw=0.8)
+            ax.set_axisbelow(True)
+            if x_label:
+                ax.set_xlabel("epoch", fontsize=fp * 0.8 * pt, color=theme.muted, labelpad=1)
+            else:
+                ax.tick_params(labelbottom=False)
+            for spine in ("top", "right"):
+                ax.spines[spine].set_visible(False)
+            for spine in ("left", "bottom"):
+                ax.spines[spine].set_color("#9a9a9a")
+            x, y, w, h = rect
+            labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - round(fp * 0.45)) / H, name, ha="left",
+                                   va="baseline", fontsize=fp * pt, fontweight="bold", color=theme.ink))
+            self.axes.append(ax)
+        self._draw_legend(fig, labels)
+        faint = figure_rgba(fig)[..., :3]
+        for line, k in lines:
+            line.set_color(self.entrant_colours[k] / 255)
+            line.set_linewidth(2.0)
+        for end in ends:
+            end.set_visible(True)
+        self.bold = np.ascontiguousarray(figure_rgba(fig)[..., :3])
+        self.background = background = np.ascontiguousarray(faint)
+
+        self._draw_captions(background)
+        self._place_cursors()
+        self._draw_points()
+
+    def _draw_legend(self, fig, labels):
+        """One legend for both charts, right-aligned above the top (or right) one, shrunk to clear its label."""
+        W, H = self.size
+        fp, pt = self.font_px, 72 / fig.dpi
+        handles = [Line2D([], [], color=c / 255, lw=2.6) for c in self.entrant_colours]
+        k = 0 if self.arrangement[2] == "right" else 1
+        x, y, w, h = self.charts[k]
+        renderer = fig.canvas.get_renderer()
+        clear = labels[k].get_window_extent(renderer=renderer).x1 + fp
+        for scale in (0.8, 0.72, 0.64, 0.56):
+            legend = fig.legend(handles, _short_names(self.result.labels), loc="lower right", ncol=len(handles),
+                                bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), frameon=False,
+                                fontsize=fp * scale * pt, handlelength=1.4, columnspacing=1.0, handletextpad=0.4,
+                                borderaxespad=0, borderpad=0)
+            if legend.get_window_extent(renderer=renderer).x0 >= clear:
+                return
+            legend.remove()
+        fig.legend(handles, _short_names(self.result.labels), loc="lower right", ncol=2, frameon=False,
+                   bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
+                   handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0)
+
+    def _draw_captions(self, image):
+        W, fp, sp, m = self.size[0], self.font_px, self.small_px, self.margin
+        theme = self.theme
+        ink = hex_rgb(theme.ink)
+        first = self.recordings[0].spec
+        data = first["dataset"]
+        arch = " → ".join(first["architecture"]["layers"])
+        mode = "book mode" if first["mode"] == "book" else f"seed {first['seed']}"
+        total = int(self.result.config.epochs)
+        live = (font(round(fp * 1.25), True).getlength(f"epoch {total:,}") + fp * 0.4
+                + font(sp).getlength(f"of {total:,}"))
+        room = W - 2 * m - live - 2 * fp
+        for info in (f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
+                     f"{data['name']} · {data['samples']} points · {data['classes']} classes · {mode}",
+                     f"{data['name']} · {mode}"):
+            if font(sp).getlength(info) <= room:
+                draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
+                          colour=hex_rgb(theme.muted), anchor="rm")
+                break
+        swatch_w, swatch_h = round(fp * 1.3), max(3, round(fp * 0.22))
+        for k, ((x, y), (px, py, side, _)) in enumerate(self.cells):
+            colour = tuple(int(c) for c in self.entrant_colours[k])
+            middle = y + self.title_h // 2
+            image[middle - swatch_h // 2:middle - swatch_h // 2 + swatch_h, x:x + swatch_w] = colour
+            title = self.result.labels[k].split(" · ")[0]
+            draw_text(image, (x + swatch_w + round(fp * 0.4), middle), title, size_px=fp, colour=ink, bold=True,
+                      anchor="lm")
+            for j, text in enumerate(self._wrap(self.params[k], side)):
+                draw_text(image, (x, y + self.title_h + j * self.line_h + self.line_h // 2), text, size_px=sp,
+                          colour=ink, anchor="lm")
+            image[py:py + side, px:px + side] = colour          # the frame; the inside is drawn per frame
+
+    def _place_cursors(self):
+        """Pixel positions, per frame, of the cursor line and of each entrant's dot on each chart."""
+        H = self.size[1]
+        self.cursor_cols = []
+        self.dots = []    # per chart: per entrant (cols, rows)
+        for ax, key in zip(self.axes, ("loss", "accuracy")):
+            xs = ax.transData.transform(np.c_[self.epochs.astype(np.float64), np.zeros(len(self))])[:, 0]
+            self.cursor_cols.append(np.rint(xs).astype(int))
+            top = ax.get_ylim()[1]
+            per = []
+            for rec, rows in zip(self.recordings, self.rows):
+                values = np.clip(np.asarray(rec.arrays[key], dtype=np.float64)[rows], 0, top)
+                pts = ax.transData.transform(np.c_[rec.epochs[rows].astype(np.float64), values])
+                per.append((np.rint(pts[:, 0]).astype(int), np.rint(H - pts[:, 1]).astype(int)))
+            self.dots.append(per)
+        radius = max(2.5, self.font_px * 0.26)
+        self.sprites = [disc(radius, tuple(int(v) for v in c)) for c in self.entrant_colours]
+        self.cursor_colour = np.array(hex_rgb(self.theme.muted), dtype=np.uint8)
+
+    def _draw_points(self):
+        """The data points, drawn once on a transparent layer the size of a panel's inside."""
+        rec = self.recordings[0]
+        inner = self.inner
+        layer = new_figure(inner, inner, facecolor="none")
+        ax = layer.add_axes([0, 0, 1, 1])
+        ax.set_axis_off()
+        xmin, xmax, ymin, ymax = rec.grid_extent
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        radius = max(1.8, inner / 110)
+        ax.scatter(rec.X[:, 0], rec.X[:, 1], s=(2 * radius * 72 / layer.dpi) ** 2,
+                   c=self.point_colours[rec.y] / 255, edgecolors="#1a1a1a",
+                   linewidths=max(0.4, radius / 5) * 72 / layer.dpi)
+        self.points = Overlay(figure_rgba(layer))
+
+    # -- frames --------------------------------------------------------------------------
+    def frame(self, index):
+        """Frame ``index`` as an (H, W, 3) uint8 array."""
+        image = self.background.copy()
+        b = self.border
+        for k in range(len(self.recordings)):
+            px, py, side, _ = self.cells[k][1]
+            image[py + b:py + side - b, px + b:px + side - b] = self.region_image(k, index)
+        self._draw_curves(image, index)
+        self._draw_text(image, index)
+        return image
+
+    def region_image(self, entrant, index):
+        """Entrant ``entrant``'s panel inside at frame ``index``: decision regions under the data points.
+
+        As in :meth:`renderers.training.TrainingAnimation.region_image`, the grid's
+        probabilities are interpolated to the panel's pixels before the argmax, so
+        boundaries are smooth curves rather than grid steps.
+        """
+        probs = self.recordings[entrant].grid_probs[index]
+        inner = self.inner
+        stack = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(probs[..., c])).resize(
+            (inner, inner), Image.BILINEAR)) for c in range(probs.shape[-1])], axis=-1)
+        region = np.take(self.region_colours, stack.argmax(axis=-1), axis=0)
+        self.points.apply(region)
+        return region
+
+    def _draw_curves(self, image, index):
+        for (x, y, w, h), cols, dots in zip(self.charts, self.cursor_cols, self.dots):
+            col = cols[index]
+            cut = min(max(col + 1, x), x + w)
+            # the x that ends a diverged curve may stick out of the plot area: copy a margin around it
+            pad = self.font_px // 2
+            image[y - pad:y + h + pad, x - pad:cut] = self.bold[y - pad:y + h + pad, x - pad:cut]
+            if x <= col < x + w:
+                image[y:y + h, col] = self.cursor_colour
+            for k in reversed(range(len(self.recordings))):
+                if not self.stopped[k][index]:
+                    sprite, centre = self.sprites[k]
+                    blend(image, sprite, dots[k][1][index] - centre, dots[k][0][index] - centre)
+
+    def _draw_text(self, image, index):
+        theme, fp, m = self.theme, self.font_px, self.margin
+        ink, muted = hex_rgb(theme.ink), hex_rgb(theme.muted)
+        epoch = int(self.epochs[index])
+        face = font(round(fp * 1.25), True)
+        text = f"epoch {epoch:,}"
+        draw_text(image, (m, round(self.header_h * 0.55)), text, size_px=round(fp * 1.25), colour=ink, bold=True,
+                  anchor="lm")
+        draw_text(image, (m + face.getlength(text) + fp * 0.4, round(self.header_h * 0.55)),
+                  f"of {int(self.result.config.epochs):,}", size_px=self.small_px, colour=muted, anchor="lm")
+        for k, (rec, rows) in enumerate(zip(self.recordings, self.rows)):
+            px, py, side, _ = self.cells[k][1]
+            row = rows[index]
+            stopped = self.stopped[k][index]
+            draw_text(image, (px, py + side + self.stats_h // 2 + 1),
+                      f"acc {rec.accuracy[row]:.3f} · loss {rec.loss[row]:.3f}", size_px=self.stats_px,
+                      colour=muted if stopped else ink, anchor="lm")
+            if stopped:
+                why = (f"diverged at epoch {rec.diverged_at}" if rec.diverged_at is not None
+                       else f"stopped after epoch {int(rec.epochs[row])}")
+                draw_text(image, (px + side // 2, py + self.border + round(fp * 1.2)), why, size_px=self.stats_px,
+                          colour=(255, 255, 255), bold=True, anchor="mm", background=theme.warning)
+
+    # -- where things are, for tests and palettes ---------------------------------------
+    def colours(self):
+        """Colours a frame is made of exactly: regions, points, entrants, ink, background, cursor."""
+        theme = self.theme
+        fixed = [hex_rgb(theme.background), hex_rgb(theme.ink), hex_rgb(theme.muted), hex_rgb(theme.warning),
+                 (255, 255, 255)]
+        return np.concatenate([self.region_colours, self.point_colours, self.entrant_colours, self.faint_colours,
+                               np.array(fixed, dtype=np.uint8)])
+
+    def panel_inside(self, entrant):
+        """``(x, y, size)``: where entrant ``entrant``'s region image starts in the frame, and its size."""
+        px, py, _, _ = self.cells[entrant][1]
+        return px + self.border, py + self.border, self.inner
+
+
+def _short_names(labels):
+    """Legend names: the optimizer's title, and for entrants sharing a title the first setting that tells them apart.
+
+    >>> _short_names(["SGD · lr=0.5", "SGD · lr=1.0 · momentum=0.9", "Adam · lr=0.05"])
+    ['SGD · lr=0.5', 'SGD · lr=1.0', 'Adam']
+    """
+    parts = [label.split(" · ") for label in labels]
+    names = []
+    for p in parts:
+        twins = [q for q in parts if q[0] == p[0]]
+        shared = set.intersection(*(set(q[1:]) for q in twins))
+        own = [x for x in p[1:] if x not in shared]
+        names.append(" · ".join(p[:1] + own[:1]) if len(twins) > 1 else p[0])
+    return names

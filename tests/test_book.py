@@ -1,0 +1,124 @@
+"""``animator book`` on a reduced size, the gallery, and the races' and descents' command lines."""
+
+import html.parser
+import os
+
+import pytest
+
+from renderers import book as book_module
+
+REDUCED = ["--epochs", "30", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0"]
+
+EXPECTED = {
+    "fig01_sgd_lr1.gif", "fig02_curve.png", "fig14_learning_rates.png", "fig15_sgd_lr0.85.gif",
+    "fig16_sgd_decay1e-2.gif", "fig17_sgd_decay1e-3.gif", "fig18_sgd_decay1e-3_momentum0.5.gif",
+    "fig19_sgd_decay1e-3_momentum0.9.gif", "fig20_adagrad_decay1e-4.gif", "fig21_rmsprop_default.gif",
+    "fig21_rmsprop_tuned.gif", "adam_lr0.02_decay1e-5.gif", "adam_lr0.05_decay5e-7.gif", "race_chapter.gif",
+    "race2d_rosenbrock.gif", "race2d_beale.gif", "race2d_saddle.gif", "index.html",
+} | {f"fig{n:02d}_{name}.{ext}" for n, name in [
+    (3, "stuck_first_minimum"), (4, "stuck_second_minimum"), (5, "stuck_third_minimum"), (6, "momentum_slow"),
+    (7, "momentum_better"), (8, "momentum_fast"), (9, "too_large"), (10, "far_too_large"), (11, "explosion"),
+    (12, "good"), (13, "efficient")] for ext in ("gif", "png")}
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src"):
+                self.links.add(value)
+
+
+def test_book_makes_every_figure_and_the_gallery_links_each(cli, tmp_path):
+    out = tmp_path / "book"
+    result = cli("book", "-o", out, *REDUCED, "--jobs", "2")
+    assert result.code == 0, result
+    assert "wrote every figure" in result.err
+    assert set(os.listdir(out)) == EXPECTED
+    parser = _Links()
+    parser.feed((out / "index.html").read_text())
+    assert parser.links >= EXPECTED - {"index.html"}
+    for name in EXPECTED - {"index.html"}:
+        assert (out / name).stat().st_size > 1000, name
+    text = (out / "index.html").read_text()
+    assert "Figure 19" in text and "momentum=0.9" in text and "Figure 11" in text
+
+
+def test_a_failing_figure_is_reported_and_the_rest_go_on(tmp_path, monkeypatch):
+    def good(options, directory):
+        (tmp_path / "good.txt").write_text("ok")
+        return [book_module.Output("good.txt", "Figure X", "fine", "")]
+
+    def bad(options, directory):
+        raise RuntimeError("this figure broke")
+
+    monkeypatch.setattr(book_module, "jobs", lambda: [book_module.Job("bad", "S", bad),
+                                                      book_module.Job("good", "S", good)])
+    seen = []
+    results, failures = book_module.make_book(tmp_path, book_module.BookOptions(), workers=1,
+                                              report=lambda *args: seen.append(args))
+    assert failures == [("bad", "RuntimeError: this figure broke")]
+    assert (tmp_path / "good.txt").exists() and len(seen) == 2
+    page = (tmp_path / "index.html").read_text()
+    assert "good.txt" in page and "this figure broke" in page
+
+
+def test_book_exits_non_zero_when_a_figure_fails(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(book_module, "jobs", lambda: [book_module.Job("bad", "S", lambda o, d: 1 / 0)])
+    result = cli("book", "-o", tmp_path, *REDUCED, "--jobs", "1")
+    assert result.code == 1
+    assert "bad: FAILED: ZeroDivisionError" in result.err and "1 figure failed" in result.err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["adam:lr=-1", "sgd"], "Invalid learning rate: -1.0"),
+    (["sgd:foo=1", "adam"], "sgd has no hyper-parameter 'foo'"),
+    (["lbfgs", "adam"], "unknown optimizer 'lbfgs'"),
+    (["--preset", "fastest"], "unknown preset 'fastest'"),
+    (["sgd"], "compare races 2 to 4 optimizers"),
+    (["sgd", "adam", "--preset", "chapter"], "give either SPECs or --preset"),
+])
+def test_bad_race_specs(cli, tmp_path, args, message):
+    result = cli("compare", *args, "-o", tmp_path / "race.gif", "--epochs", "5")
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and message in result.err
+    assert os.listdir(tmp_path) == []
+
+
+def test_compare_renders_a_race(cli, tmp_path):
+    out = tmp_path / "race.gif"
+    result = cli("compare", "sgd:momentum=0.9", "adam:lr=0.05", "-o", out, "--epochs", "40", "--frames", "5",
+                 "--grid", "24", "--size", "640x360")
+    assert result.code == 0, result
+    assert (out).stat().st_size > 1000
+    assert "SGD" in result.out and "Adam" in result.out
+
+
+def test_descent_command(cli, tmp_path):
+    listing = cli("descent", "--list")
+    assert listing.code == 0 and "momentum-fast" in listing.out and "explosion" in listing.out
+    result = cli("descent", "--preset", "stuck-second-minimum", "-o", tmp_path / "ball.png", "--size", "640x360")
+    assert result.code == 0, result
+    assert "settles in minimum 1" in result.out
+    result = cli("descent", "--preset", "explosion", "-o", tmp_path / "boom.gif", "--size", "640x360")
+    assert result.code == 0 and "diverged at step" in result.out
+    result = cli("descent", "--lr", "0.1", "--momentum", "0.9", "--steps", "200", "-o", tmp_path / "x.gif",
+                 "--size", "640x360")
+    assert result.code == 0, result
+    bad = cli("descent", "--preset", "nope")
+    assert bad.code == 2 and "unknown preset 'nope'" in bad.err
+    bad = cli("descent", "--lr", "-3")
+    assert bad.code == 2 and "Invalid learning rate: -3.0" in bad.err
+
+
+def test_race2d_command(cli, tmp_path):
+    result = cli("race2d", "saddle", "-o", tmp_path / "saddle.gif", "--steps", "60", "--size", "640x360")
+    assert result.code == 0, result
+    assert result.out.count("\n") == 5 and "AdaGrad" in result.out
+    bad = cli("race2d", "himmelblau", "-o", tmp_path / "x.gif")
+    assert bad.code == 2 and "invalid choice: 'himmelblau'" in bad.err
+    bad = cli("race2d", "beale", "--start", "1;2", "-o", tmp_path / "x.gif")
+    assert bad.code == 2 and "expected X,Y" in bad.err
