@@ -465,6 +465,9 @@ def cmd_book(args):
     from renderers.render import check_animation_options
 
     check_animation_options(args.format, size=args.size, fps=args.fps, hold=args.hold)
+    if args.size[0] < 640 or args.size[1] < 360:
+        raise UserError(f"--size {args.size[0]}x{args.size[1]} is too small for the book's races "
+                        "(at least 640x360)")
     check_writable(os.path.join(directory if os.path.isdir(directory) else
                                 os.path.dirname(os.path.abspath(directory)), "probe"))
     options = BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,

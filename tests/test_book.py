@@ -7,7 +7,7 @@ import pytest
 
 from renderers import book as book_module
 
-REDUCED = ["--epochs", "30", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0"]
+REDUCED = ["--epochs", "30", "--frames", "4", "--size", "640x360", "--fps", "10", "--hold", "0"]
 
 EXPECTED = {
     "fig01_sgd_lr1.gif", "fig02_curve.png", "fig14_learning_rates.png", "fig15_sgd_lr0.85.gif",
