@@ -35,9 +35,9 @@ class Network:
         self.loss_activation.backward(self.loss_activation.output, y)
         dvalues = self.loss_activation.dinputs
         for i in reversed(range(len(self.dense))):
-            self.dense[i].backward(dvalues)
-            dvalues = self.dense[i].dinputs
+            self.dense[i].backward(dvalues, need_dinputs=i > 0)
             if i:
+                dvalues = self.dense[i].dinputs
                 self.activations[i - 1].backward(dvalues)
                 dvalues = self.activations[i - 1].dinputs
 
