@@ -9,7 +9,6 @@ import argparse
 import os
 import sys
 import time
-import traceback
 
 from . import __version__
 from .datasets import GENERATORS

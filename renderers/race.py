@@ -36,11 +36,10 @@ charts.  Its caption's numbers stay at their last values, greyed.
 
 import numpy as np
 from matplotlib.lines import Line2D
-from PIL import Image
 
 from animator.errors import UserError
 
-from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, font, new_figure
+from .raster import Overlay, add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure
 from .theme import THEMES, hex_rgb
 from .training import MIN_SIZE
 
@@ -157,7 +156,7 @@ class RaceAnimation:
     def _panel_side(self, rows, cols, place):
         """The largest square panel for this arrangement, with room for captions and curves."""
         W, H = self.size
-        m, fp = self.margin, self.font_px
+        m = self.margin
         width = W - 2 * m - (cols - 1) * 2 * m
         height = H - self.header_h - m - (rows - 1) * m
         if place == "below":
@@ -350,11 +349,7 @@ class RaceAnimation:
         probabilities are interpolated to the panel's pixels before the argmax, so
         boundaries are smooth curves rather than grid steps.
         """
-        probs = self.recordings[entrant].grid_probs[index]
-        inner = self.inner
-        stack = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(probs[..., c])).resize(
-            (inner, inner), Image.BILINEAR)) for c in range(probs.shape[-1])], axis=-1)
-        region = np.take(self.region_colours, stack.argmax(axis=-1), axis=0)
+        region = decision_regions(self.recordings[entrant].grid_probs[index], self.inner, self.region_colours)
         self.points.apply(region)
         return region
 

@@ -101,3 +101,31 @@ def disc(radius_px, colour, edge=(34, 34, 34)):
     rgb[:] = np.array(colour, dtype=np.float64) * (1 - frac) + np.array(edge, dtype=np.float64) * frac
     sprite = np.dstack([np.rint(rgb), np.rint(inside * 255)]).astype(np.uint8)
     return sprite, n // 2
+
+
+def decision_regions(probs, side, colours, *, shade=False):
+    """Decision regions of a (rows, cols, classes) uint8 probability grid as a (side, side, 3) image.
+
+    The probabilities are interpolated up to the panel's pixels before the
+    argmax, so class boundaries are smooth curves rather than grid steps.  With
+    ``shade``, regions fade towards white where the top class is unsure.
+    """
+    classes = probs.shape[-1]
+    channels = [np.asarray(Image.fromarray(np.ascontiguousarray(probs[..., k])).resize(
+        (side, side), Image.BILINEAR)) for k in range(classes)]
+    # argmax channel by channel: several times faster than ndarray.argmax over a short last axis
+    best = channels[0].copy()
+    winner = np.zeros(best.shape, dtype=np.uint8)
+    for k in range(1, classes):
+        np.putmask(winner, channels[k] > best, k)
+        np.maximum(best, channels[k], out=best)
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    palette[:classes] = colours[:classes]
+    indexed = Image.fromarray(winner, mode="P")
+    indexed.putpalette(palette.tobytes())
+    region = np.array(indexed.convert("RGB"))
+    if shade:
+        confidence = best / 255.0
+        t = np.clip((confidence - 1 / classes) / (1 - 1 / classes), 0, 1)[..., None] * 0.75 + 0.25
+        region = np.rint(255 - (255 - region.astype(np.float32)) * t).astype(np.uint8)
+    return region

@@ -13,7 +13,6 @@ flight, so memory does not grow with the number of frames.
 """
 
 import base64
-import collections
 import mmap
 import multiprocessing
 import os

@@ -21,11 +21,10 @@ makes rendering fast (see ``benchmarks/render_speed.py``).
 """
 
 import numpy as np
-from PIL import Image
 
 from animator.errors import UserError
 
-from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .raster import Overlay, add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, new_figure
 from .theme import THEMES
 
 OPTIMIZER_TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
@@ -248,21 +247,9 @@ class TrainingAnimation:
         return image
 
     def region_image(self, index):
-        """The panel's inside for frame ``index``: decision regions under the data points.
-
-        The grid's probabilities are interpolated up to the panel's pixels before
-        the argmax, so class boundaries are smooth curves rather than grid steps.
-        """
-        probs = self.recording.grid_probs[index]
-        inner = self.panel[2] - 2
-        stack = np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(probs[..., k])).resize(
-            (inner, inner), Image.BILINEAR)) for k in range(probs.shape[-1])], axis=-1)
-        region = np.take(self.region_colours, stack.argmax(axis=-1), axis=0)
-        if self.shade:
-            k = probs.shape[-1]
-            confidence = stack.max(axis=-1) / 255.0
-            t = np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 1)[..., None] * 0.75 + 0.25
-            region = np.rint(255 - (255 - region.astype(np.float32)) * t).astype(np.uint8)
+        """The panel's inside for frame ``index``: decision regions under the data points."""
+        region = decision_regions(self.recording.grid_probs[index], self.panel[2] - 2, self.region_colours,
+                                  shade=self.shade)
         self.points.apply(region)
         return region
 
@@ -336,7 +323,6 @@ def _label(fig, rect, pieces, size_pt, left=None):
     """Text just above the pixel rectangle ``rect``: a run of (text, colour, weight) pieces."""
     W, H = fig.canvas.get_width_height()
     x, y = (rect[0] if left is None else left), rect[1] - 3
-    from matplotlib.text import Text
 
     for text, colour, weight in pieces:
         artist = fig.text(x / W, 1 - y / H, text, ha="left", va="baseline", fontsize=size_pt,

@@ -13,7 +13,6 @@ the DejaVu Sans that ships inside matplotlib (pinned glyphs).
 import os
 import sys
 
-import numpy as np
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))

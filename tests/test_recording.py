@@ -1,5 +1,4 @@
 import filecmp
-import zipfile
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """The training animation: what frames show, and the files they become, read back."""
 
 import os
-import re
 import struct
 import subprocess
 import tracemalloc
@@ -11,7 +10,7 @@ import pytest
 from PIL import Image
 
 from animator import Recording, RunConfig, train
-from renderers import NullWriter, TrainingAnimation, count_frames, gif_delays, render
+from renderers import TrainingAnimation, count_frames, gif_delays, render
 from renderers.render import iter_frames
 
 import golden
