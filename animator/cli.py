@@ -365,6 +365,9 @@ def cmd_compare(args):
 
     result = race(specs, config, on_epoch=on_epoch)
     bar.close()
+    if result.interrupted:
+        _note(f"interrupted; not rendering {args.output}")
+        return EXIT_INTERRUPTED
     if not args.quiet:
         for label, recording in zip(result.labels, result.recordings):
             status = recording.status

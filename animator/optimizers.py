@@ -269,6 +269,21 @@ class Adam(Optimizer):
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
+TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
+
+
+def describe(name, hyperparameters=None):
+    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the learning rate and every hyper-parameter
+    not at its default, as captions and legends show an optimizer.
+
+    >>> describe("adam", {"lr": 0.05, "decay": 5e-7})
+    'Adam · lr=0.05 · decay=5e-07'
+    """
+    values = make_optimizer(name, **(hyperparameters or {})).hyperparameters()
+    defaults = make_optimizer(name).hyperparameters()
+    parts = [TITLES.get(name, name), f"lr={values['lr']!r}"]
+    parts += [f"{k}={v!r}" for k, v in values.items() if k != "lr" and v != defaults[k]]
+    return " · ".join(parts)
 
 
 def make_optimizer(name, **hyperparameters):

@@ -25,15 +25,13 @@ import numpy as np
 
 from .errors import UserError
 from .frames import decision_grid, frame_epochs
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, describe, make_optimizer
 from .run import RunConfig, build, make_recording
 from .trainer import Trainer
 
 log = logging.getLogger(__name__)
 
 MAX_ENTRANTS = 4  # what a 960x540 frame shows legibly, one decision-region panel each
-
-TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
 
 # The chapter's tuned settings (Figures 19-21 and the Adam section that follows them).
 PRESETS = {
@@ -93,19 +91,6 @@ def preset_specs(name):
         return list(PRESETS[name])
     except KeyError:
         raise UserError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})") from None
-
-
-def describe(name, hyperparameters):
-    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the learning rate and every hyper-parameter not at its default.
-
-    The same text as ``renderers.training.describe_optimizer`` gives for the
-    entrant's Recording (the tests hold them together).
-    """
-    values = make_optimizer(name, **hyperparameters).hyperparameters()
-    defaults = make_optimizer(name).hyperparameters()
-    parts = [TITLES.get(name, name), f"lr={values['lr']!r}"]
-    parts += [f"{k}={v!r}" for k, v in values.items() if k != "lr" and v != defaults[k]]
-    return " · ".join(parts)
 
 
 @dataclass

@@ -81,12 +81,9 @@ LEARNING_RATE_MOMENTUM = 0.9
 
 
 def _settings(optimizer, hyper):
-    from .training import describe_optimizer
+    from animator.optimizers import describe
 
-    from animator.optimizers import make_optimizer
-
-    opt = make_optimizer(optimizer, **hyper)
-    return describe_optimizer({"optimizer": {"name": opt.name, "hyperparameters": opt.hyperparameters()}})
+    return describe(optimizer, hyper)
 
 
 def _training_job(stem, figure, caption, optimizer, hyper):

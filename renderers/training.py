@@ -23,26 +23,18 @@ makes rendering fast (see ``benchmarks/render_speed.py``).
 import numpy as np
 
 from animator.errors import UserError
+from animator.optimizers import describe
 
 from .raster import Overlay, add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, new_figure
 from .theme import THEMES
 
-OPTIMIZER_TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
-DEFAULTS = {"sgd": {"decay": 0.0, "momentum": 0.0},
-            "adagrad": {"decay": 0.0, "epsilon": 1e-7},
-            "rmsprop": {"decay": 0.0, "epsilon": 1e-7, "rho": 0.9},
-            "adam": {"decay": 0.0, "epsilon": 1e-7, "beta1": 0.9, "beta2": 0.999}}
 MIN_SIZE = (480, 270)
 
 
 def describe_optimizer(spec):
-    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the learning rate and every hyper-parameter set."""
-    name = spec["optimizer"]["name"]
-    hyper = spec["optimizer"]["hyperparameters"]
-    defaults = DEFAULTS.get(name, {})
-    parts = [OPTIMIZER_TITLES.get(name, name), f"lr={hyper['lr']!r}"]
-    parts += [f"{k}={v!r}" for k, v in hyper.items() if k != "lr" and defaults.get(k) != v]
-    return " · ".join(parts)
+    """The caption of a Recording's optimizer, e.g. ``SGD · lr=1.0 · decay=0.001 · momentum=0.9``."""
+    optimizer = spec["optimizer"]
+    return describe(optimizer["name"], optimizer["hyperparameters"])
 
 
 def layer_matrix(weights, biases):

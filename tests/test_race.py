@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from animator import RunConfig, UserError, build, train
-from animator.race import PRESETS, describe, parse_spec, preset_specs, race
+from animator.optimizers import describe
+from animator.race import PRESETS, parse_spec, preset_specs, race
 from renderers.race import RaceAnimation
 from renderers.render import iter_frames, write_animation
 from renderers.theme import hex_rgb
