@@ -147,6 +147,12 @@ def _add_render_options(parser):
                      help="processes drawing frames (default: one per core, at most 4)")
 
 
+def _add_animation_output(parser, what):
+    parser.add_argument("-o", "--output", metavar="PATH", required=True,
+                        help=f"{what}: .gif, .mp4, .png, or a directory/ of PNG frames")
+    _add_render_options(parser)
+
+
 def _add_common_options(parser):
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
@@ -176,9 +182,7 @@ def build_parser():
         "render", help="render a saved Recording without retraining",
         description="Render a Recording saved by 'animator train -o RUN.npz' as GIF, MP4, PNG or PNG frames.")
     render_parser.add_argument("recording", metavar="RUN.npz", help="a Recording saved by animator train")
-    render_parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                               help="the animation to write: .gif, .mp4, .png, or a directory/ of PNG frames")
-    _add_render_options(render_parser)
+    _add_animation_output(render_parser, "the animation to write")
     _add_common_options(render_parser)
     render_parser.set_defaults(handler=cmd_render)
 
@@ -192,9 +196,7 @@ def build_parser():
     compare_parser.add_argument("--preset", metavar="NAME",
                                 help="a named set of specs instead: 'chapter' is the chapter's tuned settings (default: none)")
     _add_training_options(compare_parser, optimizer=False)
-    compare_parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                                help="the race animation: .gif, .mp4, .png, or a directory/ of PNG frames")
-    _add_render_options(compare_parser)
+    _add_animation_output(compare_parser, "the race animation")
     _add_common_options(compare_parser)
     compare_parser.set_defaults(handler=cmd_compare)
 
@@ -229,9 +231,7 @@ def build_parser():
     race2d_parser.add_argument("--frame-spacing", default=None, choices=SPACINGS,
                                help="spread frames over the steps linearly or logarithmically "
                                     "(default: log for races over 1000 steps)")
-    race2d_parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                               help="the race animation: .gif, .mp4, .png, or a directory/ of PNG frames")
-    _add_render_options(race2d_parser)
+    _add_animation_output(race2d_parser, "the race animation")
     _add_common_options(race2d_parser)
     race2d_parser.set_defaults(handler=cmd_race2d)
 

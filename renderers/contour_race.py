@@ -41,7 +41,7 @@ from animator.errors import UserError
 
 from .descent import (EDGE, StepLayer, arrow_sprite, cross_sprite, describe_trajectory, polyline_events, pull_in,
                       shown_steps)
-from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .raster import add_axes_px, blend, check_size, disc, draw_text, figure_rgba, new_figure
 from .theme import OKABE_ITO, THEMES, hex_rgb
 
 MIN_SIZE = (640, 360)
@@ -76,11 +76,7 @@ class ContourRace:
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
                  spacing="linear", view=None, log_levels=None, theme="default"):
         width, height = size
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-            raise UserError(f"--size {width}x{height} is too small for a race (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
-        if width < 1.5 * height:
-            raise UserError(f"--size {width}x{height}: the race needs a frame at least 1.5 times as wide as "
-                            f"it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+        check_size(size, MIN_SIZE, 1.5, "a race")
         if theme not in THEMES:
             raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
         if isinstance(trajectories, dict):

@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .raster import Overlay, add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure
+from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
 from .theme import THEMES, hex_rgb
 from .training import MIN_SIZE
 
@@ -317,18 +317,8 @@ class RaceAnimation:
     def _draw_points(self):
         """The data points, drawn once on a transparent layer the size of a panel's inside."""
         rec = self.recordings[0]
-        inner = self.inner
-        layer = new_figure(inner, inner, facecolor="none")
-        ax = layer.add_axes([0, 0, 1, 1])
-        ax.set_axis_off()
-        xmin, xmax, ymin, ymax = rec.grid_extent
-        ax.set_xlim(xmin, xmax)
-        ax.set_ylim(ymin, ymax)
-        radius = max(1.8, inner / 110)
-        ax.scatter(rec.X[:, 0], rec.X[:, 1], s=(2 * radius * 72 / layer.dpi) ** 2,
-                   c=self.point_colours[rec.y] / 255, edgecolors="#1a1a1a",
-                   linewidths=max(0.4, radius / 5) * 72 / layer.dpi)
-        self.points = Overlay(figure_rgba(layer))
+        self.points = points_overlay(rec.X, rec.y, rec.grid_extent, self.inner, self.point_colours,
+                                     max(1.8, self.inner / 110))
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):

@@ -10,6 +10,18 @@ from PIL import Image, ImageDraw, ImageFont
 from .theme import font_path
 
 
+def check_size(size, minimum, aspect, what):
+    """One-line errors for a frame smaller than ``minimum`` or narrower than ``aspect``:1."""
+    from animator.errors import UserError
+
+    width, height = size
+    if width < minimum[0] or height < minimum[1]:
+        raise UserError(f"--size {width}x{height} is too small for {what} (at least {minimum[0]}x{minimum[1]})")
+    if width < aspect * height:
+        raise UserError(f"--size {width}x{height}: {what} needs a frame at least {aspect:g} times as wide "
+                        f"as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+
+
 def new_figure(width, height, dpi=100, facecolor="white"):
     """A matplotlib Figure of exactly ``width`` x ``height`` pixels on the Agg canvas."""
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=facecolor)
@@ -129,3 +141,20 @@ def decision_regions(probs, side, colours, *, shade=False):
         t = np.clip((confidence - 1 / classes) / (1 - 1 / classes), 0, 1)[..., None] * 0.75 + 0.25
         region = np.rint(255 - (255 - region.astype(np.float32)) * t).astype(np.uint8)
     return region
+
+
+def points_overlay(X, y, extent, side, colours, radius_px):
+    """The data points as a fixed :class:`Overlay` for a square panel of ``side`` pixels showing ``extent``.
+
+    Each point is its class's saturated colour with a thin dark edge, drawn once
+    with matplotlib on a transparent layer and composited onto every frame.
+    """
+    layer = new_figure(side, side, facecolor="none")
+    ax = layer.add_axes([0, 0, 1, 1])
+    ax.set_axis_off()
+    xmin, xmax, ymin, ymax = extent
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.scatter(X[:, 0], X[:, 1], s=(2 * radius_px * 72 / layer.dpi) ** 2, c=colours[y] / 255,
+               edgecolors="#1a1a1a", linewidths=max(0.35, radius_px / 5) * 72 / layer.dpi)
+    return Overlay(figure_rgba(layer))

@@ -223,7 +223,8 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
         report(1, 1)
         return Animation(path, kind, 1, source.size)
     if kind == "gif":
-        samples = [source.frame(i) for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
+        # every other pixel of four frames: exact colours (no averaging), a quarter of the work
+        samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
         required = source.colours()
         writer = GifWriter(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required)
         transform = _Quantizer(writer.quantize)

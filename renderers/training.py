@@ -25,10 +25,11 @@ import numpy as np
 from animator.errors import UserError
 from animator.optimizers import describe
 
-from .raster import Overlay, add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, new_figure
+from .raster import add_axes_px, check_size, blend, decision_regions, disc, draw_text, figure_rgba, new_figure, points_overlay
 from .theme import THEMES
 
 MIN_SIZE = (480, 270)
+FRAME_COLOUR = (154, 154, 154)
 
 
 def describe_optimizer(spec):
@@ -44,13 +45,8 @@ def layer_matrix(weights, biases):
 
 
 def check_frame_size(size):
-    """Frames smaller than ``MIN_SIZE`` or narrower than 1.4:1 cannot hold the layouts."""
-    width, height = size
-    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-        raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
-    if width < 1.4 * height:
-        raise UserError(f"--size {width}x{height}: the layout needs a frame at least 1.4 times "
-                        f"as wide as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+    """Frames smaller than ``MIN_SIZE`` or narrower than 1.4:1 cannot hold this layout."""
+    check_size(size, MIN_SIZE, 1.4, "the layout")
 
 
 class TrainingAnimation:
@@ -153,17 +149,11 @@ class TrainingAnimation:
         if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:
             meta.remove()   # a small frame has room for the optimizer only
 
-        x, y, w, h = self.panel
-        ax = add_axes_px(fig, x, y, w, h)
-        _bare(ax, theme)
-
         self.scales = []
         for i, ((wr, ur), params) in enumerate(zip(self.bars, self.matrices), start=1):
             scale = float(np.nanmax(np.abs(params))) if params.size else 1.0
             scale = scale if np.isfinite(scale) and scale > 0 else 1.0
             self.scales.append(scale)
-            for rect in (wr, ur):
-                _bare(add_axes_px(fig, *rect), theme)
             _label(fig, wr, [(f"Dense {i}", theme.ink, "bold"), (f"  weights & biases, scale ±{scale:.3g}",
                                                                 theme.muted, "normal")], pt * 0.8)
             _label(fig, ur, [("update", theme.ink, "bold"), ("  the step just applied, scaled to its own maximum",
@@ -194,13 +184,19 @@ class TrainingAnimation:
             _label(fig, rect, [(label, theme.ink, "bold")], pt * 0.8, left=self.label_x)
             self.curve_axes.append(ax)
 
+        # one full draw with the faint whole-run curves; the bold curves are then drawn over them
+        # alone (draw_artist), which costs a fraction of a second full draw
         faint = figure_rgba(fig)[..., :3]
-        for line in lines:
+        for ax, line in zip(self.curve_axes, lines):
             line.set_color(theme.ink)
             line.set_linewidth(1.4)
-        bold = figure_rgba(fig)[..., :3]
+            ax.draw_artist(line)
+        bold = np.asarray(fig.canvas.buffer_rgba())[..., :3]
         self.background = np.ascontiguousarray(faint)
         self.bold = np.ascontiguousarray(bold)
+        # the panel's and the bars' one-pixel frames, drawn straight into the pixels
+        for x, y, w, h in [self.panel, *(rect for pair in self.bars for rect in pair)]:
+            _frame(self.background, x, y, w, h, FRAME_COLOUR)
 
         # pixel column and row of each frame's epoch and value on every curve
         self.cursor = []
@@ -213,19 +209,9 @@ class TrainingAnimation:
         self.dot, self.dot_centre = disc(max(2.0, fp * 0.22), (204, 51, 17))
 
         # the data points, drawn once on a transparent layer the size of the panel's inside
-        x, y, w, h = self.panel
-        inner = w - 2
-        layer = new_figure(inner, inner, facecolor="none")
-        pax = layer.add_axes([0, 0, 1, 1])
-        pax.set_axis_off()
-        xmin, xmax, ymin, ymax = rec.grid_extent
-        pax.set_xlim(xmin, xmax)
-        pax.set_ylim(ymin, ymax)
-        radius_px = max(1.6, inner / 150)
-        pax.scatter(rec.X[:, 0], rec.X[:, 1], s=(2 * radius_px * 72 / layer.dpi) ** 2,
-                    c=self.point_colours[rec.y] / 255, edgecolors="#1a1a1a",
-                    linewidths=max(0.35, radius_px / 5) * 72 / layer.dpi)
-        self.points = Overlay(figure_rgba(layer))
+        inner = self.panel[2] - 2
+        self.points = points_overlay(rec.X, rec.y, rec.grid_extent, inner, self.point_colours,
+                                     max(1.6, inner / 150))
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):
@@ -322,9 +308,9 @@ def _label(fig, rect, pieces, size_pt, left=None):
         x += artist.get_window_extent(renderer=fig.canvas.get_renderer()).width
 
 
-def _bare(ax, theme):
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color("#9a9a9a")
-        spine.set_linewidth(0.8)
+def _frame(image, x, y, w, h, colour):
+    """A one-pixel outline just inside the pixel rectangle (x, y, w, h)."""
+    image[y, x:x + w] = colour
+    image[y + h - 1, x:x + w] = colour
+    image[y:y + h, x] = colour
+    image[y:y + h, x + w - 1] = colour

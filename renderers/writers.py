@@ -273,7 +273,7 @@ class GifWriter:
 class Mp4Writer:
     """H.264 in MP4 through imageio-ffmpeg's bundled ffmpeg: yuv420p, ``+faststart``, bit-exact."""
 
-    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="fast"):
+    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast"):
         if fps <= 0:
             raise UserError(f"--fps must be positive (got {fps:g})")
         self.path, self.fps, self.hold, self.crf, self.preset = path, fps, hold, crf, preset

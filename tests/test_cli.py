@@ -213,3 +213,19 @@ def test_a_failed_save_leaves_the_target_untouched(tmp_path, monkeypatch):
         recording.save(target)
     assert target.read_bytes() == b"previous contents"
     assert os.listdir(tmp_path) == ["run.npz"]
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    import io
+
+    from animator.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(10, "training", enabled=True, stream=stream)
+    bar.update(10, "loss 0.5")
+    bar.close()
+    text = stream.getvalue()
+    assert "training [" in text and "100%" in text and "loss 0.5" in text and text.endswith("\r")
+    quiet = io.StringIO()
+    ProgressBar(10, "training", stream=quiet).update(10)     # StringIO is not a terminal
+    assert quiet.getvalue() == ""
