@@ -9,6 +9,7 @@ import html
 import multiprocessing
 import os
 import signal
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -235,7 +236,9 @@ _JOBS = None
 
 
 def _init_worker():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
+    # the parent stops the pool with SIGTERM: exit through Python, so half-written files are removed
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
 
 
 def _run_job(args):

@@ -122,3 +122,27 @@ def test_race2d_command(cli, tmp_path):
     assert bad.code == 2 and "invalid choice: 'himmelblau'" in bad.err
     bad = cli("race2d", "beale", "--start", "1;2", "-o", tmp_path / "x.gif")
     assert bad.code == 2 and "expected X,Y" in bad.err
+
+
+def test_ctrl_c_stops_the_book_without_leaving_partial_files(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "book"
+    process = subprocess.Popen([sys.executable, "-m", "animator.cli", "book", "-o", str(out), *REDUCED,
+                                "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:        # wait until a figure is half-written
+        if out.is_dir() and any(name.endswith(".part") for name in os.listdir(out)):
+            break
+        time.sleep(0.005)
+    else:
+        process.kill()
+        pytest.fail("no figure was ever being written")
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert [name for name in os.listdir(out) if name.startswith(".")] == []
