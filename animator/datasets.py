@@ -17,54 +17,52 @@ from .errors import UserError
 from .rng import randn32, uniform
 
 
+def _by_class(samples, classes, points_of):
+    """Stack ``points_of(c)``, an array of ``samples`` (x, y) rows, for c = 0, 1, ... into float32
+    ``X`` and the labels ``y``; classes are drawn in order, as the book's generators draw them."""
+    X = np.zeros((samples * classes, 2), dtype=np.float32)
+    for c in range(classes):
+        X[samples * c:samples * (c + 1)] = points_of(c)
+    return X, np.repeat(np.arange(classes, dtype=np.int64), samples)
+
+
 def spiral(samples=100, classes=3, *, rng=None):
     """The chapter's spiral: ``classes`` arms of ``samples`` points each (CS231n's generator)."""
-    X = np.zeros((samples * classes, 2), dtype=np.float32)
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
-        r = np.linspace(0.0, 1, samples)
+    r = np.linspace(0.0, 1, samples)
+
+    def arm(c):
         t = np.linspace(c * 4, (c + 1) * 4, samples) + randn32(rng, samples) * 0.2
-        X[rows] = np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
-        y[rows] = c
-    return X, y
+        return np.c_[r * np.sin(t * 2.5), r * np.cos(t * 2.5)]
+
+    return _by_class(samples, classes, arm)
 
 
 def vertical(samples=100, classes=3, *, rng=None):
     """nnfs's vertical data: one Gaussian column of points per class, side by side."""
-    X = np.zeros((samples * classes, 2), dtype=np.float32)
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
-        X[rows] = np.c_[randn32(rng, samples) * 0.1 + c / 3, randn32(rng, samples) * 0.1 + 0.5]
-        y[rows] = c
-    return X, y
+    return _by_class(samples, classes, lambda c: np.c_[randn32(rng, samples) * 0.1 + c / 3,
+                                                       randn32(rng, samples) * 0.1 + 0.5])
 
 
 def circles(samples=100, classes=3, *, rng=None, noise=0.06):
     """Concentric rings, class ``c`` on radius ``(c + 1) / classes``."""
-    X = np.zeros((samples * classes, 2), dtype=np.float32)
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
+
+    def ring(c):
         angle = uniform(rng, 0.0, 2 * math.pi, samples)
         radius = (c + 1) / classes + noise * randn32(rng, samples)
-        X[rows] = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
-        y[rows] = c
-    return X, y
+        return np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+
+    return _by_class(samples, classes, ring)
 
 
 def gaussians(samples=100, classes=3, *, rng=None, spread=0.15):
     """Blobs: one Gaussian cloud per class, centres evenly spaced on a circle of radius 0.6."""
-    X = np.zeros((samples * classes, 2), dtype=np.float32)
-    y = np.zeros(samples * classes, dtype=np.int64)
-    for c in range(classes):
-        rows = slice(samples * c, samples * (c + 1))
+
+    def blob(c):
         angle = 2 * math.pi * c / classes + math.pi / 2
-        X[rows] = np.c_[0.6 * math.cos(angle) + spread * randn32(rng, samples),
-                        0.6 * math.sin(angle) + spread * randn32(rng, samples)]
-        y[rows] = c
-    return X, y
+        return np.c_[0.6 * math.cos(angle) + spread * randn32(rng, samples),
+                     0.6 * math.sin(angle) + spread * randn32(rng, samples)]
+
+    return _by_class(samples, classes, blob)
 
 
 def xor(samples=100, classes=2, *, rng=None):
