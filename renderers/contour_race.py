@@ -39,8 +39,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from animator.errors import UserError
 
-from .descent import (EDGE, StepLayer, arrow_sprite, cross_sprite, describe_trajectory, polyline_events, pull_in,
-                      shown_steps)
+from .descent import describe_trajectory, shown_steps
+from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
 from .raster import add_axes_px, blend, check_size, disc, draw_text, figure_rgba, new_figure
 from .theme import OKABE_ITO, THEMES, hex_rgb
 

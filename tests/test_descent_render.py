@@ -12,7 +12,9 @@ from animator.optimizers import make_optimizer
 import renderers.contour_race
 import renderers.descent
 from renderers.contour_race import ContourRace
-from renderers.descent import DescentAnimation, StepLayer, disc, polyline_events, shown_steps
+from renderers.descent import DescentAnimation, shown_steps
+from renderers.raster import disc
+from renderers.trails import StepLayer, polyline_events
 from renderers.render import iter_frames, pick_frame, write_animation
 from renderers.theme import hex_rgb
 
