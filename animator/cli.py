@@ -130,7 +130,7 @@ def _size(text):
 
 
 def _add_render_options(parser):
-    out = parser.add_argument_group("animation (when -o is .gif, .mp4, .png or a directory/)")
+    out = parser.add_argument_group("animation (when -o is .gif, .mp4, .png, .html or a directory/)")
     out.add_argument("--size", type=_size, default=(960, 540), metavar="WxH",
                      help="frame size in pixels (default: 960x540)")
     out.add_argument("--fps", type=float, default=25.0, metavar="N",
@@ -149,7 +149,7 @@ def _add_render_options(parser):
 
 def _add_animation_output(parser, what):
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                        help=f"{what}: .gif, .mp4, .png, or a directory/ of PNG frames")
+                        help=f"{what}: .gif, .mp4, .png, .html (a page with the video), or a directory/ of PNG frames")
     _add_render_options(parser)
 
 
@@ -170,7 +170,7 @@ def build_parser():
                     "With -o run.npz the whole run is saved as a Recording.")
     _add_training_options(train_parser)
     train_parser.add_argument("-o", "--output", metavar="PATH",
-                              help="save the Recording (.npz) or render the animation (.gif, .mp4, .png, "
+                              help="save the Recording (.npz) or render the animation (.gif, .mp4, .png, .html, "
                                    "or a directory/ of PNG frames) here (default: neither)")
     train_parser.add_argument("--save", metavar="RUN.npz",
                               help="also save the Recording here when -o renders an animation (default: not saved)")
@@ -213,7 +213,7 @@ def build_parser():
     descent_parser.add_argument("--start", type=float, default=None, metavar="X",
                                 help="starting point (default: the curve's, x = -3.8)")
     descent_parser.add_argument("-o", "--output", metavar="PATH",
-                                help="write the descent: .gif, .mp4, .png, or a directory/ (default: print only)")
+                                help="write the descent: .gif, .mp4, .png, .html, or a directory/ (default: print only)")
     _add_render_options(descent_parser)
     _add_common_options(descent_parser)
     descent_parser.set_defaults(handler=cmd_descent)

@@ -24,9 +24,9 @@ from animator.errors import UserError
 from animator.fileio import check_writable
 
 from .training import TrainingAnimation, check_frame_size
-from .writers import GifWriter, Mp4Writer, NullWriter, PngSequenceWriter, check_gif_fps, gif_palette, write_png
+from .writers import GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, check_gif_fps, gif_palette, write_png
 
-KINDS = {".gif": "gif", ".mp4": "mp4", ".png": "png"}
+KINDS = {".gif": "gif", ".mp4": "mp4", ".png": "png", ".html": "html"}
 
 
 def output_kind(path):
@@ -38,7 +38,7 @@ def output_kind(path):
     if extension in KINDS:
         return KINDS[extension]
     raise UserError(f"{text}: unknown output type {extension or '(no extension)'!r} "
-                    f"(use .gif, .mp4, .png, or a directory ending in /)")
+                    f"(use .gif, .mp4, .png, .html, or a directory ending in /)")
 
 
 def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0):
@@ -48,7 +48,7 @@ def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0):
         raise UserError(f"--fps must be positive (got {fps:g})")
     if kind == "gif":
         check_gif_fps(fps)
-    if kind == "mp4" and (width % 2 or height % 2):
+    if kind in ("mp4", "html") and (width % 2 or height % 2):
         raise UserError(f"--size {width}x{height}: H.264 needs even width and height")
     if not hold >= 0:
         raise UserError(f"--hold must be 0 or more seconds (got {hold:g})")
@@ -103,6 +103,10 @@ class Animation:
     def _repr_html_(self):
         if self.kind == "frames":
             return f"<code>{self.frames} PNG frames in {self.path}</code>"
+        if self.kind == "html":
+            with open(self.path, encoding="ascii") as handle:
+                page = handle.read()
+            return page[page.index("<video"):page.index("</video>") + len("</video>")]
         src = f"data:{self.MIME[self.kind]};base64,{self._data()}"
         if self.kind == "mp4":
             return f'<video src="{src}" controls autoplay loop muted playsinline style="max-width:100%"></video>'
@@ -231,6 +235,9 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
         write = writer.write_indices
     elif kind == "mp4":
         writer, transform = Mp4Writer(path, fps=fps, hold=hold), None
+        write = writer.write
+    elif kind == "html":
+        writer, transform = HtmlWriter(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path))), None
         write = writer.write
     elif kind == "frames":
         writer, transform = PngSequenceWriter(path), None

@@ -175,7 +175,7 @@ def test_same_command_same_bytes(short, tmp_path, suffix):
     assert (tmp_path / f"1{suffix}").read_bytes() == (tmp_path / f"2{suffix}").read_bytes()
 
 
-@pytest.mark.parametrize("suffix", [".gif", ".mp4", "/"])
+@pytest.mark.parametrize("suffix", [".gif", ".mp4", ".html", "/"])
 def test_an_interrupted_render_leaves_the_target_untouched(short, tmp_path, suffix):
     target = tmp_path / f"out{suffix}" if suffix != "/" else tmp_path / "out"
     if suffix == "/":
@@ -290,3 +290,21 @@ def test_missing_and_corrupt_recordings(cli, tmp_path):
     result = cli("render", tmp_path / "bad.npz", "-o", tmp_path / "x.gif")
     assert result.code == 2 and "not a readable .npz recording" in result.err
     assert result.err.count("\n") == 1
+
+
+def test_html_page_embeds_a_playable_video(short, tmp_path):
+    import base64
+
+    import imageio_ffmpeg
+
+    out = tmp_path / "page.html"
+    animation = render(short, out, size=SMALL, fps=20, hold=0)
+    page = out.read_text(encoding="ascii")
+    assert page.startswith("<!doctype html>") and "<video controls" in page
+    data = base64.b64decode(page.split("base64,")[1].split('"')[0])
+    (tmp_path / "inside.mp4").write_bytes(data)
+    boxes = _boxes(data)
+    assert boxes.index("moov") < boxes.index("mdat")
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "inside.mp4"))[0] == 10
+    assert animation._repr_html_().startswith("<video")
+    assert sorted(os.listdir(tmp_path)) == ["inside.mp4", "page.html"]      # no temporary video left
