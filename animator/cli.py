@@ -144,7 +144,8 @@ def _add_render_options(parser):
     out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
                      help="which frame a .png output shows (default: %(default)s)")
     out.add_argument("--workers", type=_positive_int, default=None, metavar="N",
-                     help="processes drawing frames (default: one per core, at most 4)")
+                     help="processes drawing frames, and training the optimizers of a race "
+                          "(default: one per core, at most 4)")
 
 
 def _add_animation_output(parser, what):
@@ -357,13 +358,8 @@ def cmd_compare(args):
         parse_spec(spec)                       # every spec checked before any training
     _check_outputs(args)
     bar = ProgressBar(len(specs) * (config.epochs + 1), "training", enabled=False if args.quiet else None)
-    done = [0]
-
-    def on_epoch(*_):
-        done[0] += 1
-        bar.update(done[0])
-
-    result = race(specs, config, on_epoch=on_epoch)
+    result = race(specs, config, workers=args.workers or min(os.cpu_count() or 1, 4),
+                  on_progress=lambda done, total: bar.update(done))
     bar.close()
     if result.interrupted:
         _note(f"interrupted; not rendering {args.output}")

@@ -19,6 +19,8 @@ frames after it stopped repeat its last finite state, and its spec's
 
 import copy
 import logging
+import multiprocessing
+import signal
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -129,15 +131,20 @@ class RaceResult:
         return "\n".join(lines) + ">"
 
 
-def race(specs, base_config=RunConfig(), *, on_epoch=None):
+def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progress=None):
     """Train every optimizer in ``specs`` on ``base_config``'s data from the same initial weights.
 
     ``specs`` are spec strings (see :func:`parse_spec`) or ``(name, hyperparameters)``
     pairs; ``base_config`` gives everything else (dataset, network, epochs, seed,
-    frames, grid).  ``on_epoch(entrant, epoch, loss, accuracy, learning_rate)`` is
-    called where the book prints.  Entrants train one after another; Ctrl-C
-    stops the entrant in training (its Recording says so) and skips the rest.
-    Returns a :class:`RaceResult`.
+    frames, grid).  Returns a :class:`RaceResult`.
+
+    With ``workers=1`` entrants train one after another in this process;
+    ``on_epoch(entrant, epoch, loss, accuracy, learning_rate)`` is called where
+    the book prints, and Ctrl-C stops the entrant in training (its Recording
+    says so) and skips the rest.  With more workers, entrants train in forked
+    processes at the same time (each is independent, so the numbers are the
+    same); ``on_epoch`` is not called there and Ctrl-C raises.  Either way
+    ``on_progress(epochs_done, epochs_total)`` follows the whole race.
     """
     entrants = [parse_spec(s) if isinstance(s, str) else _checked(s[0], dict(s[1]), f"optimizer {s[0]!r}")
                 for s in specs]
@@ -152,22 +159,69 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None):
     shared = frame_epochs(base_config.epochs, frames=base_config.frames, spacing=base_config.frame_spacing,
                           every=base_config.every)
     start = [(d.weights.copy(), d.biases.copy()) for d in network.dense]
+    total = len(entrants) * (base_config.epochs + 1)
 
-    recordings = []
-    for k, (config, (name, hyper)) in enumerate(zip(configs, entrants)):
+    def run_entrant(k, callback):
         entrant = copy.deepcopy(network)
         if not all(np.array_equal(w, d.weights) and np.array_equal(b, d.biases)
                    for (w, b), d in zip(start, entrant.dense)):
             raise RuntimeError("race entrants must start from identical weights")
+        name, hyper = entrants[k]
         optimizer = make_optimizer(name, **hyper)
-        callback = None if on_epoch is None else (lambda *args, k=k: on_epoch(k, *args))
-        result = Trainer(entrant, optimizer, X, y).run(config.epochs, on_epoch=callback)
-        recording = make_recording(config, X, y, entrant, optimizer, result)
-        recordings.append(_in_lock_step(recording, config, shared, labels, k))
-        if result.interrupted:
-            log.info("race interrupted while training %s; later entrants skipped", labels[k])
-            break
+        result = Trainer(entrant, optimizer, X, y).run(configs[k].epochs, on_epoch=callback)
+        recording = make_recording(configs[k], X, y, entrant, optimizer, result)
+        return _in_lock_step(recording, configs[k], shared, labels, k)
+
+    workers = min(workers or 1, len(entrants))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        recordings = _in_parallel(run_entrant, len(entrants), workers, total, on_progress)
+    else:
+        recordings = []
+        done = [0]
+        for k in range(len(entrants)):
+            def callback(*args, k=k):
+                done[0] += 1
+                if on_epoch is not None:
+                    on_epoch(k, *args)
+                if on_progress is not None:
+                    on_progress(done[0], total)
+
+            recordings.append(run_entrant(k, callback))
+            if recordings[-1].interrupted:
+                log.info("race interrupted while training %s; later entrants skipped", labels[k])
+                break
     return RaceResult(entrants[:len(recordings)], labels[:len(recordings)], recordings, shared, base_config)
+
+
+# set in the parent just before forking: the workers inherit them
+_ENTRANT = None
+_COUNTERS = None
+
+
+def _entrant_worker(k):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
+
+    def count(epoch, *_):
+        _COUNTERS[k] = epoch + 1
+
+    return _ENTRANT(k, count)
+
+
+def _in_parallel(run_entrant, count, workers, total, on_progress):
+    global _ENTRANT, _COUNTERS
+    context = multiprocessing.get_context("fork")
+    _COUNTERS = context.Array("l", count, lock=False)    # epochs done per entrant, for progress
+    _ENTRANT = run_entrant
+    try:
+        with context.Pool(workers) as pool:
+            pending = pool.map_async(_entrant_worker, range(count), chunksize=1)
+            while not pending.ready():
+                pending.wait(0.1)
+                if on_progress is not None:
+                    on_progress(sum(_COUNTERS), total)
+            return pending.get()
+    finally:
+        _ENTRANT = _COUNTERS = None
 
 
 def _in_lock_step(recording, config, shared, labels, position):

@@ -188,3 +188,16 @@ def test_a_diverging_entrant_stops_and_the_others_race_on(tmp_path):
     assert banner(frames[0]) == 0 and banner(frames[-1]) > 100
     with Image.open(tmp_path / "race.gif") as gif:
         assert gif.n_frames == 8 and gif.size == (640, 360)
+
+
+def test_entrants_trained_in_parallel_are_the_same_as_one_after_another():
+    specs = ["sgd:lr=1,momentum=0.9", "adam:lr=0.05", "rmsprop:lr=0.02"]
+    config = RunConfig(epochs=120, frames=4, grid_resolution=16)
+    seen = []
+    serial = race(specs, config)
+    parallel = race(specs, config, workers=2, on_progress=lambda done, total: seen.append((done, total)))
+    assert parallel.labels == serial.labels
+    for a, b in zip(serial.recordings, parallel.recordings):
+        assert set(a.arrays) == set(b.arrays)
+        assert all(np.array_equal(a.arrays[name], b.arrays[name]) for name in a.arrays)
+    assert seen and all(total == 3 * 121 for _, total in seen)
