@@ -39,7 +39,7 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
+from .raster import add_axes_px, blend, check_size, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
 from .theme import THEMES, hex_rgb
 from .training import MIN_SIZE
 
@@ -60,8 +60,7 @@ class RaceAnimation:
 
     def __init__(self, result, *, size=(960, 540), theme="default"):
         width, height = size
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-            raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
+        check_size(size, MIN_SIZE, 1.0, "a race")
         if theme not in THEMES:
             raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
         if not 1 <= len(result.recordings) <= MAX_ENTRANTS:

@@ -193,16 +193,6 @@ def iter_frames(source, indices, *, transform=None, workers=None):
         slots.close()
 
 
-class _Quantizer:
-    """Picklable GIF quantisation step run in the workers: RGB frame -> palette indices."""
-
-    def __init__(self, index):
-        self.index = index
-
-    def __call__(self, frame):
-        return self.index(frame)
-
-
 def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default", shade=False,
            frame=None, progress=None, workers=None):
     """Render ``recording``'s training animation to ``path``; returns an :class:`Animation`.
@@ -231,20 +221,19 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
         samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
         required = source.colours()
         writer = GifWriter(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required)
-        transform = _Quantizer(writer.quantize)
-        write = writer.write_indices
     elif kind == "mp4":
-        writer, transform = Mp4Writer(path, fps=fps, hold=hold), None
-        write = writer.write
+        writer = Mp4Writer(path, fps=fps, hold=hold)
     elif kind == "html":
-        writer, transform = HtmlWriter(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path))), None
-        write = writer.write
+        writer = HtmlWriter(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path)))
     elif kind == "frames":
-        writer, transform = PngSequenceWriter(path), None
-        write = writer.write
+        writer = PngSequenceWriter(path)
     else:
-        writer, transform = NullWriter(), None
-        write = writer.write
+        writer = NullWriter()
+    if kind == "gif":
+        # the workers map frames to palette indices too; the writer then only encodes
+        transform, write = writer.quantize, writer.write_indices
+    else:
+        transform, write = None, writer.write
     with writer:
         for done, item in enumerate(iter_frames(source, range(total), transform=transform, workers=workers), 1):
             write(item)
