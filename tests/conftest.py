@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from animator.cli import main
+from animator_app.cli import main
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(TESTS, "data")

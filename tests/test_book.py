@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from renderers import book as book_module
+from animator_app import book as book_module
 
 REDUCED = ["--epochs", "30", "--frames", "4", "--size", "640x360", "--fps", "10", "--hold", "0"]
 
@@ -131,7 +131,7 @@ def test_ctrl_c_stops_the_book_without_leaving_partial_files(tmp_path):
     import time
 
     out = tmp_path / "book"
-    process = subprocess.Popen([sys.executable, "-m", "animator.cli", "book", "-o", str(out), *REDUCED,
+    process = subprocess.Popen([sys.executable, "-m", "animator_app.cli", "book", "-o", str(out), *REDUCED,
                                 "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:        # wait until a figure is half-written

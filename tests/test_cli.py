@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from animator import Recording, RunConfig, train
-from animator.cli import build_parser
+from animator_app.cli import build_parser
 
 SMALL = ["--epochs", "3", "--frames", "2", "--grid", "8"]
 
@@ -123,10 +123,10 @@ def test_help_documents_every_option_with_its_default():
                    "--frames", "--frame-spacing", "--grid", "--print-every", "--epochs", "--hidden", "--size",
                    "--fps", "--hold", "--theme"):
         assert option in train_text
-    completed = subprocess.run([sys.executable, "-m", "animator.cli", "train", "--help"],
+    completed = subprocess.run([sys.executable, "-m", "animator_app.cli", "train", "--help"],
                                capture_output=True, text=True)
     assert completed.returncode == 0 and "default: 10000" in completed.stdout
-    completed = subprocess.run([sys.executable, "-m", "animator.cli", "--help"], capture_output=True, text=True)
+    completed = subprocess.run([sys.executable, "-m", "animator_app.cli", "--help"], capture_output=True, text=True)
     assert completed.returncode == 0 and "train" in completed.stdout and "book" in completed.stdout
 
 
@@ -173,7 +173,7 @@ def test_divergence_in_the_parameters_stops_the_loop_without_warnings():
 def test_ctrl_c_saves_the_finished_epochs(tmp_path):
     out = tmp_path / "interrupted.npz"
     process = subprocess.Popen(
-        [sys.executable, "-m", "animator.cli", "train", "--epochs", "10000000", "--print-every", "50",
+        [sys.executable, "-m", "animator_app.cli", "train", "--epochs", "10000000", "--print-every", "50",
          "--frames", "5", "--grid", "8", "-o", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = [process.stdout.readline() for _ in range(3)]  # training is under way

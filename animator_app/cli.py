@@ -10,14 +10,14 @@ import os
 import sys
 import time
 
-from . import __version__
-from .datasets import GENERATORS
-from .errors import UserError
-from .fileio import check_writable
-from .frames import SPACINGS
-from .optimizers import OPTIMIZERS
-from .progress import ProgressBar
-from .run import RunConfig, train
+from animator import __version__
+from animator.datasets import GENERATORS
+from animator.errors import UserError
+from animator.fileio import check_writable
+from animator.frames import SPACINGS
+from animator.optimizers import OPTIMIZERS
+from animator.progress import ProgressBar
+from animator.run import RunConfig, train
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -455,7 +455,7 @@ def cmd_race2d(args):
 
 
 def cmd_book(args):
-    from renderers.book import BookOptions, make_book
+    from animator_app.book import BookOptions, make_book
 
     directory = args.output
     if os.path.exists(directory) and not os.path.isdir(directory):

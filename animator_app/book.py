@@ -91,7 +91,7 @@ def _training_job(stem, figure, caption, optimizer, hyper):
     def run(options, directory):
         from animator import RunConfig, train
 
-        from .render import render
+        from renderers.render import render
 
         config = RunConfig(optimizer=optimizer, hyperparameters=dict(hyper), epochs=options.epochs,
                            frames=options.frames)
@@ -113,8 +113,8 @@ def _descent_job(preset_name):
         from animator.descent import PRESETS, run_preset
         from animator.functions import FUNCTIONS_1D
 
-        from .descent import DescentAnimation
-        from .render import write_animation
+        from renderers.descent import DescentAnimation
+        from renderers.render import write_animation
 
         preset = PRESETS[preset_name]
         trajectory = run_preset(preset_name)
@@ -139,8 +139,8 @@ def _curve_job():
         from animator.functions import CURVE
         from animator.optimizers import SGD
 
-        from .descent import DescentAnimation
-        from .render import write_animation
+        from renderers.descent import DescentAnimation
+        from renderers.render import write_animation
 
         trajectory = descend(CURVE, SGD(0.0), None, 0)
         caption = ("The function the ball descends: three local minima on the way from the start "
@@ -156,7 +156,7 @@ def _learning_rates_job():
     def run(options, directory):
         from animator import RunConfig, train
 
-        from .figures import loss_curves_png
+        from renderers.figures import loss_curves_png
 
         epochs = max(options.epochs // 5, 10)
         recordings, labels = [], []
@@ -179,8 +179,8 @@ def _race_job():
         from animator import RunConfig
         from animator.race import PRESETS, race
 
-        from .race import RaceAnimation
-        from .render import write_animation
+        from renderers.race import RaceAnimation
+        from renderers.render import write_animation
 
         specs = PRESETS["chapter"]
         result = race(specs, RunConfig(epochs=options.epochs, frames=options.frames))
@@ -200,8 +200,8 @@ def _contour_job(name):
         from animator.descent import RACES, run_race
         from animator.functions import FUNCTIONS_2D
 
-        from .contour_race import ContourRace
-        from .render import write_animation
+        from renderers.contour_race import ContourRace
+        from renderers.render import write_animation
 
         race = RACES[name]
         trajectories = run_race(name)

@@ -1,0 +1,73 @@
+"""Signals and worker processes: SIGTERM and SIGHUP end a run as Ctrl-C does; workers die with their parent.
+
+The main process turns SIGTERM and SIGHUP into :class:`Terminated`, a
+``KeyboardInterrupt``, so every path that already cleans up after Ctrl-C
+(temporary files removed, finished epochs saved, worker pools stopped) does the
+same for ``kill``, ``timeout``, systemd, CI runners and Jupyter.  Forked
+workers call :func:`setup_worker` first: Ctrl-C is the parent's to handle,
+SIGTERM and SIGHUP exit through Python (so ``finally`` blocks run), and on
+Linux the kernel sends them SIGTERM when their parent dies, even by SIGKILL.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived; handled like Ctrl-C, and the process exits ``128 + signum``."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+def exit_status(interrupt):
+    """The exit status for an interruption: 130 for Ctrl-C, 128 + the signal for SIGTERM (143) or SIGHUP (129)."""
+    return 128 + getattr(interrupt, "signum", signal.SIGINT)
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """Within the block, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread."""
+    previous = {s: signal.signal(s, _raise_terminated) for s in _TERMINATING}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def die_with_parent(parent_pid, sig=signal.SIGTERM):
+    """Ask the kernel (Linux) to send ``sig`` to this process when its parent dies; exit now if it already has."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    if os.getppid() != parent_pid:      # the parent died before prctl took effect
+        os._exit(128 + int(sig))
+
+
+def _exit_quietly(signum, frame):
+    sys.exit(128 + signum)
+
+
+def setup_worker(parent_pid):
+    """The first call in a forked worker process.
+
+    Ctrl-C reaches the whole process group, but it is the parent's to handle:
+    workers ignore it and are stopped by the parent.  SIGTERM and SIGHUP raise
+    ``SystemExit``, so a worker's ``finally`` blocks and atomic writes clean up.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for s in _TERMINATING:
+        signal.signal(s, _exit_quietly)
+    die_with_parent(parent_pid)

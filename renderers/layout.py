@@ -1,0 +1,90 @@
+"""What every layout offers the writers, and the pieces layouts share.
+
+A *frame source* is anything a writer can draw from: the :class:`FrameSource`
+protocol.  The layouts in this package (training run, network race, 1-D
+descent, 2-D contour race, Figure 14) subclass :class:`Layout`, which declares
+their size limits as class attributes, so the command line can ask the chosen
+layout, before any training, whether a frame size will do
+(``TrainingAnimation.check_size((720, 720))``).
+
+Adding a layout is one new module: subclass :class:`Layout`, set ``MIN_SIZE``,
+``MIN_ASPECT`` and ``WHAT``, and implement ``__len__``, ``frame`` and ``colours``.
+"""
+
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from animator.errors import ArgumentError
+
+from .raster import font
+from .theme import THEMES
+
+
+@runtime_checkable
+class FrameSource(Protocol):
+    """What a writer needs: a fixed frame size, a frame count, frames by index, their labels, their colours."""
+
+    size: tuple                 # (width, height) in pixels, the same for every frame
+    epochs: np.ndarray          # the epoch (or step) each frame shows: frame labels, and --frame EPOCH
+
+    def __len__(self) -> int: ...
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` as an (height, width, 3) uint8 array; frames are independent of each other."""
+
+    def colours(self) -> np.ndarray:
+        """(k, 3) uint8 colours frames are made of exactly, so a GIF palette keeps them unchanged."""
+
+
+class Layout:
+    """The base of every layout: size limits as class attributes, theme lookup, text wrapping."""
+
+    MIN_SIZE: ClassVar[tuple] = (480, 270)   # smallest (width, height) the layout can hold
+    MIN_ASPECT: ClassVar[float] = 0.0        # width / height at least this (0: any shape)
+    WHAT: ClassVar[str] = "the layout"       # how size errors name it
+
+    @classmethod
+    def check_size(cls, size):
+        """An :class:`ArgumentError` (argument ``size``) for a frame this layout cannot hold."""
+        width, height = size
+        minimum = cls.MIN_SIZE
+        if width < minimum[0] or height < minimum[1]:
+            raise ArgumentError("size", f"{width}x{height} is too small for {cls.WHAT} "
+                                        f"(at least {minimum[0]}x{minimum[1]})")
+        if width < cls.MIN_ASPECT * height:
+            raise ArgumentError("size", f"{width}x{height}: {cls.WHAT} needs a frame at least {cls.MIN_ASPECT:g} "
+                                        f"times as wide as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+
+    @staticmethod
+    def no_room(size, what):
+        """The error for a frame that passed :meth:`check_size` but whose content does not fit."""
+        return ArgumentError("size", f"{size[0]}x{size[1]} leaves no room for {what}; use a larger frame")
+
+    @staticmethod
+    def theme_named(name):
+        try:
+            return THEMES[name]
+        except KeyError:
+            raise ArgumentError("theme", f"{name!r} is not a theme (choose from {', '.join(THEMES)})") from None
+
+
+def wrap(pieces, width_px, size_px, *, separator=" "):
+    """``pieces`` joined by ``separator`` into lines at most ``width_px`` wide in the pinned font.
+
+    A piece wider than the line gets a line of its own; no piece is ever split.
+    Empty input gives no lines.
+
+    >>> wrap("the ball rolls into the first dip".split(), 120, 12)   # doctest: +SKIP
+    ['the ball rolls', 'into the first', 'dip']
+    """
+    face = font(size_px)
+    lines, line = [], ""
+    for piece in pieces:
+        candidate = f"{line}{separator}{piece}" if line else piece
+        if line and face.getlength(candidate) > width_px:
+            lines.append(line)
+            line = piece
+        else:
+            line = candidate
+    return lines + [line] if line else lines
