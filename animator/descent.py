@@ -1,35 +1,14 @@
 """Gradient descents on the analytic functions, recorded step by step.
 
-:func:`descend` runs one of the chapter's optimizers (its in-place
-``optimizer.step(x, grad)``) on a function from :mod:`animator.functions` and
+:func:`descend` runs one of the chapter's optimizers (its pure
+``init``/``update`` step) on a function from :mod:`animator.functions` and
 returns a :class:`Trajectory` of plain arrays: where the ball was, how high,
 the slope there, the update it took and the learning rate it used.  A descent
 that overflows stops and says why; it never raises or prints a warning.
 
-``PRESETS`` replays the chapter's "ball on a curve" stories (Figures 3-13) on
-:data:`animator.functions.CURVE`, all with SGD from its start at x = -3.8.
-Measured with ``steps_to_reach(t, CURVE.minima[0], tol=0.05)``:
-
-=====================  ====  ======  ========  =========================  ==========
-preset                 fig   lr      momentum  outcome                    reach band
-=====================  ====  ======  ========  =========================  ==========
-stuck-first-minimum     3    0.02    -         settles in minimum 0       -
-stuck-second-minimum    4    0.12    -         settles in minimum 1       -
-stuck-third-minimum     5    0.38    -         settles in minimum 2       -
-momentum-slow           6    0.0052  0.95      settles in the global (3)  150-260
-momentum-better         7    0.02    0.93      settles in the global (3)  80-140
-momentum-fast           8    0.09    0.85      settles in the global (3)  38-70
-too-large               9    2.0     -         oscillates around 3        -
-far-too-large          10    3.45    -         wanders between basins     -
-explosion              11    12.0    -         diverges (overflow)        -
-good                   12    0.3     0.7       settles in the global (3)  15-35
-efficient              13    1.4     0.3       settles in the global (3)  1-13
-=====================  ====  ======  ========  =========================  ==========
-
-Plain SGD (no momentum) rests in minimum 0 for lr below about 0.04, in 1 for
-0.085-0.165, in 2 for 0.31-0.47 and in the global minimum for 0.75-1.27; it
-hops around the global minimum for 1.3-2.7, wanders for about 3-3.7 and
-overflows beyond about 5.  Each preset sits well inside its band.
+:func:`run_preset` replays the chapter's "ball on a curve" stories (Figures 3-13,
+declared in :data:`animator.chapter.DESCENTS`) and :func:`run_race` its 2-D
+races (:data:`animator.chapter.RACES_2D`).
 
 >>> from animator.functions import CURVE
 >>> t = run_preset("stuck-second-minimum")
@@ -38,15 +17,17 @@ overflows beyond about 5.  Each preset sits well inside its band.
 """
 
 import math
-import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
 import numpy as np
 
+from .chapter import DESCENTS, RACES_2D
+from .errors import ArgumentError
 from .functions import FUNCTIONS_1D, FUNCTIONS_2D
-from .optimizers import Optimizer, make_optimizer
+from .optimizers import Optimizer, OptimizerSpec
 
+MAX_STEPS = 1_000_000  # a Trajectory of 10^6 steps is ~50 MB; longer descents show nothing more
 DEFAULT_BOUND = 1e100  # |x| beyond this counts as an overflow, long before float64 gives out
 REACH_TOL = 0.05  # how close "reached the minimum" means, in x units, for the presets
 
@@ -67,7 +48,7 @@ class Trajectory:
     updates: np.ndarray  # (n, dim)
     learning_rates: np.ndarray  # (n,)
     function: str
-    optimizer: str
+    optimizer: OptimizerSpec
     diverged_at: Optional[int] = None
     cause: Optional[str] = None
     converged_at: Optional[int] = None
@@ -85,7 +66,7 @@ class Trajectory:
         end = (f"diverged_at={self.diverged_at}" if self.diverged_at is not None
                else f"converged_at={self.converged_at}" if self.converged_at is not None
                else f"final={self.positions[-1].tolist()}")
-        return f"Trajectory({self.function}, {self.optimizer}, steps={self.steps}, {end})"
+        return f"Trajectory({self.function}, {self.optimizer!r}, steps={self.steps}, {end})"
 
 
 def _evaluate(function, x):
@@ -117,11 +98,11 @@ def descend(function, optimizer, start=None, steps=100, *, stop_when_converged=F
     """Run ``optimizer`` on ``function`` from ``start`` for up to ``steps`` updates.
 
     ``function`` is one of :mod:`animator.functions`' objects (anything with
-    ``dim``, ``name``, ``value`` and ``grad``).  ``optimizer`` is a fresh
-    :class:`animator.optimizers.Optimizer`; its own ``step`` makes every update
-    and keeps momentum/cache between calls, so it must not have stepped before.
-    ``start`` defaults to ``function.start``; the position is a float64 array of
-    shape ``(dim,)``.
+    ``dim``, ``name``, ``value`` and ``grad``).  ``optimizer`` is an
+    :class:`animator.optimizers.Optimizer` or an :class:`OptimizerSpec`; its pure
+    ``init``/``update`` makes every update, so the optimizer itself is never
+    changed and can be used again.  ``start`` defaults to ``function.start``; the
+    position is a float64 array of shape ``(dim,)``.
 
     With ``stop_when_converged`` the run ends once both the last update and
     the gradient are within ``tol`` (max-norm); ``converged_at`` records when.
@@ -129,32 +110,42 @@ def descend(function, optimizer, start=None, steps=100, *, stop_when_converged=F
     ends the run silently with ``diverged_at`` and ``cause`` set.
 
     >>> from animator.functions import Parabola1D
+    >>> from animator.optimizers import make_optimizer
     >>> t = descend(Parabola1D(), make_optimizer("sgd", lr=0.25), start=1.0, steps=3)
     >>> t.positions.ravel().tolist(), t.updates.ravel().tolist()
     ([1.0, 0.5, 0.25, 0.125], [-0.5, -0.25, -0.125])
     """
+    if isinstance(optimizer, OptimizerSpec):
+        optimizer = optimizer.build()
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be an animator Optimizer, got {type(optimizer).__name__}")
-    if optimizer.iterations:
-        raise ValueError("descend needs a fresh optimizer (this one has already stepped)")
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+        raise TypeError(f"optimizer must be an animator Optimizer or OptimizerSpec, got {type(optimizer).__name__}")
+    steps = _whole(steps, "steps")
+    if steps > MAX_STEPS:
+        raise ArgumentError("steps", f"must be at most {MAX_STEPS:,} (got {steps:,})")
 
     start = function.start if start is None else start
-    x = np.array(start, dtype=np.float64).reshape(function.dim)
-    description = repr(optimizer)
+    try:
+        x = np.array(start, dtype=np.float64).reshape(function.dim)
+    except (TypeError, ValueError):
+        raise ArgumentError("start", f"must be {function.dim} number{'s' if function.dim > 1 else ''} "
+                                     f"(got {start!r})") from None
+    if not np.all(np.isfinite(x)):
+        raise ArgumentError("start", f"must be finite (got {_short(x)})")
     diverged_at = cause = converged_at = None
     # Overflow is an outcome we record, not an error: keep numpy quiet and look ourselves.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         value, grad = _evaluate(function, x)
         problem = _problem(x, value, grad, bound)
         if problem:
-            raise ValueError(f"cannot start at {start!r}: {problem}")
+            raise ArgumentError("start", f"cannot be {_short(x)}: {problem}")
         positions, values, gradients = [x.copy()], [value], [grad]
         updates, learning_rates = [], []
+        state = optimizer.init(x)
         for step in range(steps):
-            update = np.array(optimizer.step(x, grad), dtype=np.float64)
+            lr = optimizer.learning_rate_at(state.count)
+            update, state = optimizer.update(grad, state)
+            update = np.array(update, dtype=np.float64)
+            x += update
             value, grad = _evaluate(function, x)
             problem = _problem(x, value, grad, bound)
             if problem:
@@ -164,7 +155,7 @@ def descend(function, optimizer, start=None, steps=100, *, stop_when_converged=F
             values.append(value)
             gradients.append(grad)
             updates.append(update)
-            learning_rates.append(optimizer.current_learning_rate)
+            learning_rates.append(lr)
             if stop_when_converged and max(np.max(np.abs(update)), np.max(np.abs(grad))) <= tol:
                 converged_at = step + 1
                 break
@@ -177,7 +168,7 @@ def descend(function, optimizer, start=None, steps=100, *, stop_when_converged=F
         updates=np.array(updates, dtype=np.float64).reshape(-1, dim),
         learning_rates=np.array(learning_rates, dtype=np.float64),
         function=function.name,
-        optimizer=description,
+        optimizer=optimizer.spec,
         diverged_at=diverged_at,
         cause=cause,
         converged_at=converged_at,
@@ -260,164 +251,45 @@ def outcome(trajectory, function, *, window=20, tol=1e-3):
 # -- the chapter's stories -----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Preset:
-    """One of the chapter's 1-D descents and what it must show.
-
-    ``hyper`` uses the CLI names of :func:`animator.optimizers.make_optimizer`.
-    ``behaviour``/``basin`` are the expected :func:`outcome`; ``reach`` is the
-    band (inclusive) that ``steps_to_reach`` of the global minimum falls in, when
-    the story is about reaching it.
-    """
-
-    name: str
-    figure: int
-    caption: str
-    optimizer: str
-    hyper: dict = field(hash=False)
-    steps: int
-    behaviour: str
-    basin: Optional[int] = None
-    reach: Optional[tuple] = None
-    function: str = "curve"
-    start: Optional[float] = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "hyper", types.MappingProxyType(dict(self.hyper)))
-
-    def __repr__(self):
-        return f"Preset({self.name!r}, fig {self.figure}, {self.optimizer} {dict(self.hyper)})"
-
-
-def _presets(*presets):
-    return {p.name: p for p in presets}
-
-
-PRESETS = _presets(
-    Preset("stuck-first-minimum", 3,
-           "Small steps: the ball rolls into the first dip it meets and stays there.",
-           "sgd", {"lr": 0.02}, 100, "settles", basin=0),
-    Preset("stuck-second-minimum", 4,
-           "A larger learning rate shakes the ball out of the first, narrow dip; it rests in the second.",
-           "sgd", {"lr": 0.12}, 100, "settles", basin=1),
-    Preset("stuck-third-minimum", 5,
-           "Larger still: past two dips, stuck in the third, right next to the global minimum.",
-           "sgd", {"lr": 0.38}, 100, "settles", basin=2),
-    Preset("momentum-slow", 6,
-           "A tiny learning rate with strong momentum rolls over every hump to the global "
-           "minimum, but needs about 200 steps (150-260) to settle there.",
-           "sgd", {"lr": 0.0052, "momentum": 0.95}, 400, "settles", basin=3, reach=(150, 260)),
-    Preset("momentum-better", 7,
-           "A larger learning rate and a little less momentum: the global minimum in about "
-           "100 steps (80-140).",
-           "sgd", {"lr": 0.02, "momentum": 0.93}, 300, "settles", basin=3, reach=(80, 140)),
-    Preset("momentum-fast", 8,
-           "Larger again, with less momentum: the global minimum in about 50 steps (38-70).",
-           "sgd", {"lr": 0.09, "momentum": 0.85}, 150, "settles", basin=3, reach=(38, 70)),
-    Preset("too-large", 9,
-           "The learning rate is too big for the global valley: the ball reaches it but jumps "
-           "from side to side around the minimum for ever.",
-           "sgd", {"lr": 2.0}, 100, "oscillates", basin=3),
-    Preset("far-too-large", 10,
-           "Far too big: every step overshoots and the ball hops between valleys with no pattern.",
-           "sgd", {"lr": 3.45}, 150, "wanders"),
-    Preset("explosion", 11,
-           "Critically too big: each step lands higher up the wall than the last, the value and "
-           "the gradient grow without bound and the run overflows.",
-           "sgd", {"lr": 12.0}, 50, "diverges"),
-    Preset("good", 12,
-           "Well-chosen learning rate and momentum: the global minimum in about 25 steps (15-35).",
-           "sgd", {"lr": 0.3, "momentum": 0.7}, 100, "settles", basin=3, reach=(15, 35)),
-    Preset("efficient", 13,
-           "Big steps with a touch of momentum: the ball clears every hump and settles in "
-           "about ten steps (1-13).",
-           "sgd", {"lr": 1.4, "momentum": 0.3}, 40, "settles", basin=3, reach=(1, 13)),
-)
-
-
 def run_preset(name, **overrides):
-    """Run preset ``name``; overrides may change ``start``, ``steps`` or any hyper-parameter (``lr=0.5``)."""
+    """Run descent ``name`` of :data:`animator.chapter.DESCENTS`.
+
+    ``overrides`` may change ``start``, ``steps`` or any hyper-parameter (``lr=0.5``).
+    """
     try:
-        preset = PRESETS[name]
+        preset = DESCENTS[name]
     except KeyError:
-        raise ValueError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})") from None
-    start = overrides.pop("start", preset.start)
-    steps = overrides.pop("steps", preset.steps)
-    optimizer = make_optimizer(preset.optimizer, **{**preset.hyper, **overrides})
-    return descend(FUNCTIONS_1D[preset.function], optimizer, start, steps)
+        raise ArgumentError("preset", f"{name!r} is unknown (choose from {', '.join(DESCENTS)})") from None
+    start = overrides.pop("start", None)
+    steps = overrides.pop("steps", None)
+    spec = OptimizerSpec(preset.optimizer.name, {**preset.hyper, **overrides})
+    return descend(FUNCTIONS_1D[preset.function], spec, preset.start if start is None else start,
+                   preset.steps if steps is None else steps)
 
 
 # -- 2-D races -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Entrant:
-    """One optimizer in a race: a label for the legend, its CLI name and hyper-parameters."""
-
-    label: str
-    optimizer: str
-    hyper: dict = field(hash=False)
-
-    def __post_init__(self):
-        object.__setattr__(self, "hyper", types.MappingProxyType(dict(self.hyper)))
-
-    def __repr__(self):
-        return f"Entrant({self.label!r}, {self.optimizer} {dict(self.hyper)})"
-
-
-@dataclass(frozen=True)
-class Race:
-    """The five optimizers on one 2-D function from one start, each with tuned settings.
-
-    Every entrant ends within ``tol`` of a global minimum after ``steps`` updates.
-    """
-
-    function: str
-    steps: int
-    entrants: tuple
-    tol: float = 1e-2
-    start: Optional[tuple] = None
-
-
-def _race(function, steps, sgd, momentum, adagrad, rmsprop, adam, **options):
-    settings = (("SGD", sgd), ("SGD with momentum", momentum), ("AdaGrad", adagrad),
-                ("RMSProp", rmsprop), ("Adam", adam))
-    # the CLI name is the label's first word: "SGD with momentum" -> "sgd"
-    entrants = tuple(Entrant(label, label.split()[0].lower(), hyper) for label, hyper in settings)
-    return Race(function, steps, entrants, **options)
-
-
-# Tuned by hand; the comments give the measured step at which each entrant is
-# first within 1e-2 of the minimum, in the order SGD, momentum, AdaGrad, RMSProp, Adam.
-RACES = {
-    # 25, 16, 47, 69, 99; the steep axis (b = 4) caps plain SGD at lr < 0.25.
-    "parabola": _race("parabola", 300, {"lr": 0.1}, {"lr": 0.05, "momentum": 0.5}, {"lr": 0.5},
-                      {"lr": 0.1, "decay": 0.05}, {"lr": 0.1}),
-    # about 5900, 1000, 4500, 4100, 2500: the valley floor is 2500 times flatter than its
-    # walls, so a stable plain SGD crawls; this is the slowest race by far.
-    "rosenbrock": _race("rosenbrock", 8000, {"lr": 0.0019}, {"lr": 0.001, "momentum": 0.9},
-                        {"lr": 1.5}, {"lr": 0.01, "decay": 1e-3}, {"lr": 0.02}),
-    # about 1200, 1170, 540, 450, 830.
-    "beale": _race("beale", 2000, {"lr": 0.01}, {"lr": 0.001, "momentum": 0.9}, {"lr": 1.0},
-                   {"lr": 0.01, "decay": 1e-3}, {"lr": 0.05}),
-    # 178, 89, 31, 70, 102.  Escaping the saddle: plain SGD leaves at the pace of the
-    # tiny sideways slope; AdaGrad and RMSProp rescale it and leave first.
-    "saddle": _race("saddle", 400, {"lr": 0.02}, {"lr": 0.02, "momentum": 0.9}, {"lr": 0.5},
-                    {"lr": 0.05, "decay": 0.01}, {"lr": 0.05}),
-}
-
-
 def run_race(name, *, steps=None, start=None):
-    """Run every entrant of ``RACES[name]``; returns ``{label: Trajectory}`` in race order."""
+    """Run every entrant of :data:`animator.chapter.RACES_2D` ``[name]``; returns ``{label: Trajectory}``."""
     try:
-        race = RACES[name]
+        race = RACES_2D[name]
     except KeyError:
-        raise ValueError(f"unknown race {name!r} (choose from {', '.join(RACES)})") from None
+        raise ArgumentError("function", f"{name!r} has no race (choose from {', '.join(RACES_2D)})") from None
     function = FUNCTIONS_2D[race.function]
     start = race.start if start is None else start
     steps = race.steps if steps is None else steps
-    return {e.label: descend(function, make_optimizer(e.optimizer, **e.hyper), start, steps)
-            for e in race.entrants}
+    return {e.label: descend(function, e.optimizer, start, steps) for e in race.entrants}
+
+
+def _whole(value, name):
+    """``value`` as an int of 0 or more, else an :class:`ArgumentError` naming ``name``."""
+    if isinstance(value, bool) or not float(value).is_integer():
+        raise ArgumentError(name, f"must be a whole number (got {value!r})")
+    value = int(value)
+    if value < 0:
+        raise ArgumentError(name, f"must be 0 or more (got {value})")
+    return value
 
 
 def distance_to_minimum(trajectory, function):

@@ -17,6 +17,7 @@ import sys
 
 _PR_SET_PDEATHSIG = 1
 _TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+_received = []     # the termination signals that arrived in this process, in order
 
 
 class Terminated(KeyboardInterrupt):
@@ -27,12 +28,18 @@ class Terminated(KeyboardInterrupt):
         self.signum = int(signum)
 
 
-def exit_status(interrupt):
-    """The exit status for an interruption: 130 for Ctrl-C, 128 + the signal for SIGTERM (143) or SIGHUP (129)."""
-    return 128 + getattr(interrupt, "signum", signal.SIGINT)
+def exit_status(interrupt=None):
+    """The exit status for an interruption: 130 for Ctrl-C, 128 + the signal for SIGTERM (143) or SIGHUP (129).
+
+    Without ``interrupt`` (it was caught on the way, as the Trainer does to keep
+    the finished epochs), the first termination signal received decides.
+    """
+    signum = getattr(interrupt, "signum", None) or (_received[0] if _received else signal.SIGINT)
+    return 128 + int(signum)
 
 
 def _raise_terminated(signum, frame):
+    _received.append(signum)
     raise Terminated(signum)
 
 

@@ -1,6 +1,6 @@
 """The chapter's four optimizers, with the book's formulas and defaults.
 
-Each optimizer offers three ways in, all running the same arithmetic:
+Each optimizer offers two ways in, running the same arithmetic on one formula (``_delta``):
 
 * the book's protocol, so chapter code runs unchanged::
 
@@ -12,15 +12,12 @@ Each optimizer offers three ways in, all running the same arithmetic:
   Per-layer state lives on the layer under the book's names
   (``weight_momentums``, ``bias_cache``, ...).
 
-* a pure step in the style of optax, which never touches the parameter::
+* a pure step in the style of optax, which never touches the parameter and
+  keeps no state on the optimizer (the state is a value you hold)::
 
       state = opt.init(x)
       update, state = opt.update(grad, state)
       x = x + update
-
-* an in-place step on any numpy arrays, which returns the update it applied::
-
-      update = opt.step(x, grad)           # x += update; one iteration
 
 Differences from optax/PyTorch/Keras that are the book's on purpose: the SGD
 momentum buffer holds ``momentum * m - lr * g`` (the update itself); the AdaGrad
@@ -29,6 +26,7 @@ its moments with ``iterations + 1``.
 """
 
 import math
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,7 +89,6 @@ class Optimizer:
         self.current_learning_rate = self.learning_rate
         self.iterations = 0
         self.schedule = inverse_time_decay(self.learning_rate, self.decay)
-        self._array_states = {}
 
     # -- the book's protocol -------------------------------------------------
     def pre_update_params(self):
@@ -138,36 +135,15 @@ class Optimizer:
         update, slots = self._delta(np.asarray(grad), dict(state.slots), lr, state.count)
         return update, State(state.count + 1, slots)
 
-    # -- in-place step -----------------------------------------------------------
-    def step(self, params, grads):
-        """One full iteration on plain arrays: ``params[i] += update_i``; returns the update(s).
-
-        ``params`` is an array or a list of arrays (changed in place, so they must be
-        writable float arrays); the optimizer keeps their state between calls,
-        keyed by position.  This is the book's pre-update / update / post-update.
-        """
-        single = isinstance(params, np.ndarray)
-        params_list = [params] if single else list(params)
-        grads_list = [grads] if single else list(grads)
-        if len(params_list) != len(grads_list):
-            raise ValueError(f"got {len(params_list)} parameters but {len(grads_list)} gradients")
-        self.pre_update_params()
-        updates = []
-        for index, (param, grad) in enumerate(zip(params_list, grads_list)):
-            slots = self._array_states.get(index)
-            if slots is None:
-                slots = {name: np.zeros_like(param) for name in self.slots}
-            update, slots = self._delta(np.asarray(grad), slots, self.current_learning_rate, self.iterations)
-            self._array_states[index] = slots
-            param += update
-            updates.append(update)
-        self.post_update_params()
-        return updates[0] if single else updates
-
     # -- description -----------------------------------------------------------
     def hyperparameters(self):
-        """Every hyper-parameter by its CLI name, defaults included."""
+        """Every hyper-parameter by its short name (``lr``, ``beta1``, ...), defaults included."""
         return {name: getattr(self, attr) for name, attr in self.hyperparameter_names}
+
+    @property
+    def spec(self):
+        """This optimizer as a value: its name and every hyper-parameter (an :class:`OptimizerSpec`)."""
+        return OptimizerSpec(self.name, self.hyperparameters())
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
@@ -272,22 +248,71 @@ OPTIMIZERS = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
 TITLES = {"sgd": "SGD", "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam"}
 
 
-def describe(name, hyperparameters=None):
-    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the learning rate and every hyper-parameter
-    not at its default, as captions and legends show an optimizer.
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer as a value: its name and hyper-parameters by their short names.
 
-    >>> describe("adam", {"lr": 0.05, "decay": 5e-7})
-    'Adam · lr=0.05 · decay=5e-07'
+    What a Recording, a race entrant or a Trajectory carries instead of text:
+    captions and legends format it where they show it.
+
+    >>> spec = OptimizerSpec("adam", {"lr": 0.05, "decay": 5e-7})
+    >>> spec.title, spec.shown()
+    ('Adam', {'lr': 0.05, 'decay': 5e-07})
     """
-    values = make_optimizer(name, **(hyperparameters or {})).hyperparameters()
-    defaults = make_optimizer(name).hyperparameters()
-    parts = [TITLES.get(name, name), f"lr={values['lr']!r}"]
-    parts += [f"{k}={v!r}" for k, v in values.items() if k != "lr" and v != defaults[k]]
-    return " · ".join(parts)
+
+    name: str
+    hyperparameters: dict = field(default_factory=dict, hash=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "hyperparameters", types.MappingProxyType(dict(self.hyperparameters)))
+
+    @classmethod
+    def of(cls, value):
+        """An OptimizerSpec from a spec, an optimizer, a ``(name, hyperparameters)`` pair or a dict with both."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Optimizer):
+            return value.spec
+        if isinstance(value, dict):
+            return cls(value["name"], value.get("hyperparameters", {}))
+        name, hyper = value
+        return cls(name, hyper)
+
+    def build(self):
+        """A fresh optimizer with these settings (``ValueError`` for settings it refuses)."""
+        return make_optimizer(self.name, **self.hyperparameters)
+
+    @property
+    def title(self):
+        """The optimizer's name as the chapter writes it: ``SGD``, ``AdaGrad``, ``RMSProp``, ``Adam``."""
+        return TITLES.get(self.name, self.name)
+
+    def complete(self):
+        """Every hyper-parameter, the optimizer's defaults filled in."""
+        return self.build().hyperparameters()
+
+    def shown(self):
+        """What a caption shows: the learning rate, then every hyper-parameter not at its default."""
+        values = self.complete()
+        defaults = make_optimizer(self.name).hyperparameters()
+        return {k: v for k, v in values.items() if k == "lr" or v != defaults[k]}
+
+    def as_dict(self):
+        return {"name": self.name, "hyperparameters": dict(self.hyperparameters)}
+
+    def __eq__(self, other):
+        return (isinstance(other, OptimizerSpec) and self.name == other.name
+                and self.complete() == other.complete())
+
+    def __hash__(self):
+        return hash((self.name, tuple(sorted(self.complete().items()))))
+
+    def __repr__(self):
+        return f"OptimizerSpec({self.name!r}, {dict(self.hyperparameters)!r})"
 
 
 def make_optimizer(name, **hyperparameters):
-    """Build an optimizer from its CLI name and CLI hyper-parameter names (``lr``, ``beta1``, ...).
+    """Build an optimizer from its name and short hyper-parameter names (``lr``, ``beta1``, ...).
 
     >>> make_optimizer("adam", lr=0.05, decay=5e-7)
     Adam(lr=0.05, decay=5e-07, epsilon=1e-07, beta1=0.9, beta2=0.999)

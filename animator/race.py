@@ -8,8 +8,8 @@ every entrant is drawn at the race's frame epochs, chosen on the whole epoch
 range, so frame ``i`` shows every entrant at the same epoch.
 
 >>> result = race(["sgd:lr=1,decay=1e-3,momentum=0.9", "adam:lr=0.05"], RunConfig(epochs=2000))  # doctest: +SKIP
->>> result.labels                                                                               # doctest: +SKIP
-['SGD · lr=1.0 · decay=0.001 · momentum=0.9', 'Adam · lr=0.05']
+>>> result.specs                                                                                # doctest: +SKIP
+[OptimizerSpec('sgd', {'lr': 1.0, 'decay': 0.001, 'momentum': 0.9}), OptimizerSpec('adam', {'lr': 0.05})]
 
 An entrant that diverges (or is interrupted) stops there; the others go on.
 Its ``frame_epochs`` are the race's, clamped to its last recorded epoch: the
@@ -20,14 +20,16 @@ frames after it stopped repeat its last finite state, and its spec's
 import copy
 import logging
 import multiprocessing
-import signal
+import os
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import UserError
-from .frames import decision_grid, frame_epochs
-from .optimizers import OPTIMIZERS, describe, make_optimizer
+from . import lifecycle
+from .chapter import NETWORK_RACES
+from .errors import ArgumentError, UserError
+from .frames import frame_epochs
+from .optimizers import OPTIMIZERS, OptimizerSpec
 from .run import RunConfig, build, make_recording
 from .trainer import Trainer
 
@@ -35,21 +37,13 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRANTS = 4  # what a 960x540 frame shows legibly, one decision-region panel each
 
-# The chapter's tuned settings (Figures 19-21 and the Adam section that follows them).
-PRESETS = {
-    "chapter": [
-        "sgd:lr=1,decay=1e-3,momentum=0.9",
-        "adagrad:decay=1e-4",
-        "rmsprop:lr=0.02,decay=1e-5,rho=0.999",
-        "adam:lr=0.05,decay=5e-7",
-    ],
-}
+PRESETS = NETWORK_RACES   # compare --preset NAME
 
 _SPEC_FORM = "NAME or NAME:KEY=VALUE,... like sgd:lr=1,decay=1e-3"
 
 
 def parse_spec(text):
-    """``"sgd:lr=1,momentum=0.9"`` -> ``("sgd", {"lr": 1.0, "momentum": 0.9})``; bad specs raise UserError.
+    """``"sgd:lr=1,momentum=0.9"`` -> ``OptimizerSpec("sgd", {"lr": 1.0, "momentum": 0.9})``; bad specs raise UserError.
 
     A bare name (``"adam"``) takes the optimizer's defaults.  Values are checked
     by the optimizer itself, so the messages are the optimizers' own
@@ -79,20 +73,29 @@ def parse_spec(text):
 
 
 def _checked(name, hyper, where):
-    """``(name, hyper)`` if the optimizer accepts them, else UserError with the optimizer's own message."""
+    """The :class:`OptimizerSpec` if the optimizer accepts these settings, else UserError with its own message."""
+    spec = OptimizerSpec(name, hyper)
     try:
-        make_optimizer(name, **hyper)
+        spec.build()
     except ValueError as error:
         raise UserError(f"{where}: {error}") from None
-    return name, hyper
+    return spec
+
+
+def entrant(value):
+    """A race entrant as an :class:`OptimizerSpec`: from a spec string, a spec, or ``(name, hyperparameters)``."""
+    if isinstance(value, str):
+        return parse_spec(value)
+    spec = OptimizerSpec.of(value)
+    return _checked(spec.name, spec.hyperparameters, f"optimizer {spec.name!r}")
 
 
 def preset_specs(name):
-    """The spec strings of preset ``name``; unknown presets raise UserError."""
+    """The entrants of preset ``name`` (:data:`animator.chapter.NETWORK_RACES`)."""
     try:
         return list(PRESETS[name])
     except KeyError:
-        raise UserError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})") from None
+        raise ArgumentError("preset", f"{name!r} is unknown (choose from {', '.join(PRESETS)})") from None
 
 
 @dataclass
@@ -104,8 +107,7 @@ class RaceResult:
     (``recordings[k].frame_epochs``), so all stay in lock-step.
     """
 
-    specs: list          # (name, {hyper: value}) per entrant
-    labels: list         # describe() of each entrant
+    specs: list          # an OptimizerSpec per entrant
     recordings: list     # one Recording per entrant
     frame_epochs: np.ndarray
     config: RunConfig    # the shared settings (its optimizer fields are unused)
@@ -120,22 +122,22 @@ class RaceResult:
     def __repr__(self):
         lines = [f"<RaceResult: {len(self)} entrants, {self.config.epochs} epochs, "
                  f"{len(self.frame_epochs)} frames"]
-        for label, recording in zip(self.labels, self.recordings):
+        for spec, recording in zip(self.specs, self.recordings):
             if recording.diverged_at is not None:
                 end = f"diverged at epoch {recording.diverged_at}"
             elif len(recording.epochs):
                 end = f"acc {recording.accuracy[-1]:.3f}, loss {recording.loss[-1]:.3f}"
             else:
                 end = "no epochs"
-            lines.append(f"  {label}: {end}")
+            lines.append(f"  {spec!r}: {end}")
         return "\n".join(lines) + ">"
 
 
 def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progress=None):
     """Train every optimizer in ``specs`` on ``base_config``'s data from the same initial weights.
 
-    ``specs`` are spec strings (see :func:`parse_spec`) or ``(name, hyperparameters)``
-    pairs; ``base_config`` gives everything else (dataset, network, epochs, seed,
+    ``specs`` are :class:`OptimizerSpec` values, spec strings (see :func:`parse_spec`)
+    or ``(name, hyperparameters)`` pairs; ``base_config`` gives everything else (dataset, network, epochs, seed,
     frames, grid).  Returns a :class:`RaceResult`.
 
     With ``workers=1`` entrants train one after another in this process;
@@ -146,15 +148,14 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
     same); ``on_epoch`` is not called there and Ctrl-C raises.  Either way
     ``on_progress(epochs_done, epochs_total)`` follows the whole race.
     """
-    entrants = [parse_spec(s) if isinstance(s, str) else _checked(s[0], dict(s[1]), f"optimizer {s[0]!r}")
-                for s in specs]
+    entrants = [entrant(s) for s in specs]
     if not 1 <= len(entrants) <= MAX_ENTRANTS:
-        raise UserError(f"a race takes 1 to {MAX_ENTRANTS} optimizers (got {len(entrants)})")
-    labels = [describe(name, hyper) for name, hyper in entrants]
-    for k, label in enumerate(labels):
-        if label in labels[:k]:
-            raise UserError(f"{label} is in the race twice")
-    configs = [replace(base_config, optimizer=name, hyperparameters=hyper) for name, hyper in entrants]
+        raise ArgumentError("specs", f"must name 1 to {MAX_ENTRANTS} optimizers (got {len(entrants)})")
+    for k, spec in enumerate(entrants):
+        if spec in entrants[:k]:
+            raise ArgumentError("specs", f"name {spec.name} with the same settings twice ({spec.shown()})")
+    configs = [replace(base_config, optimizer=spec.name, hyperparameters=dict(spec.hyperparameters))
+               for spec in entrants]
     X, y, network, _ = build(configs[0])
     shared = frame_epochs(base_config.epochs, frames=base_config.frames, spacing=base_config.frame_spacing,
                           every=base_config.every)
@@ -166,11 +167,11 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
         if not all(np.array_equal(w, d.weights) and np.array_equal(b, d.biases)
                    for (w, b), d in zip(start, entrant.dense)):
             raise RuntimeError("race entrants must start from identical weights")
-        name, hyper = entrants[k]
-        optimizer = make_optimizer(name, **hyper)
-        result = Trainer(entrant, optimizer, X, y).run(configs[k].epochs, on_epoch=callback)
-        recording = make_recording(configs[k], X, y, entrant, optimizer, result)
-        return _in_lock_step(recording, configs[k], shared, labels, k)
+        optimizer = entrants[k].build()
+        keep = None if configs[k].record == "all" else shared
+        result = Trainer(entrant, optimizer, X, y).run(configs[k].epochs, on_epoch=callback, keep=keep)
+        recording = make_recording(configs[k], X, y, entrant, optimizer, result, frames=shared)
+        return _in_lock_step(recording, [spec.as_dict() for spec in entrants], k)
 
     workers = min(workers or 1, len(entrants))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -188,9 +189,9 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
 
             recordings.append(run_entrant(k, callback))
             if recordings[-1].interrupted:
-                log.info("race interrupted while training %s; later entrants skipped", labels[k])
+                log.info("race interrupted while training %r; later entrants skipped", entrants[k])
                 break
-    return RaceResult(entrants[:len(recordings)], labels[:len(recordings)], recordings, shared, base_config)
+    return RaceResult(entrants[:len(recordings)], recordings, shared, base_config)
 
 
 # set in the parent just before forking: the workers inherit them
@@ -199,7 +200,6 @@ _COUNTERS = None
 
 
 def _entrant_worker(k):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
 
     def count(epoch, *_):
         _COUNTERS[k] = epoch + 1
@@ -213,7 +213,7 @@ def _in_parallel(run_entrant, count, workers, total, on_progress):
     _COUNTERS = context.Array("l", count, lock=False)    # epochs done per entrant, for progress
     _ENTRANT = run_entrant
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=lifecycle.setup_worker, initargs=(os.getpid(),)) as pool:
             pending = pool.map_async(_entrant_worker, range(count), chunksize=1)
             while not pending.ready():
                 pending.wait(0.1)
@@ -224,27 +224,7 @@ def _in_parallel(run_entrant, count, workers, total, on_progress):
         _ENTRANT = _COUNTERS = None
 
 
-def _in_lock_step(recording, config, shared, labels, position):
-    """``recording`` drawn at the race's frames, clamped to its last recorded epoch."""
+def _in_lock_step(recording, labels, position):
+    """Mark ``recording`` as entrant ``position``; ``make_recording`` already drew it at the race's frames."""
     recording.spec["race"] = {"entrants": labels, "position": position}
-    epochs = recording.epochs
-    if len(epochs) == 0:
-        # not even epoch 0 was finite: nothing to show (every entrant starts alike, so all are so)
-        clamped = np.zeros(0, dtype=np.int64)
-    else:
-        clamped = np.minimum(shared, epochs[-1])
-    if np.array_equal(clamped, recording.frame_epochs):
-        return recording    # ran the whole race: the solo run's frames are the race's
-    unique, inverse = np.unique(clamped, return_inverse=True)
-    # epochs are recorded from 0 without gaps, so an epoch is also its row
-    layers = [recording.layer(i) for i in range(1, recording.n_layers + 1)]
-    weights = [[layer["weights"][e] for layer in layers] for e in unique]
-    biases = [[layer["biases"][e] for layer in layers] for e in unique]
-    if len(unique):
-        grid = decision_grid(weights, biases, recording.grid_extent, config.grid_resolution)[inverse]
-    else:
-        res = config.grid_resolution
-        grid = np.zeros((0, res, res, recording.n_classes), dtype=np.uint8)
-    recording.arrays["frame_epochs"] = clamped
-    recording.arrays["grid_probs"] = grid
     return recording

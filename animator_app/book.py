@@ -1,20 +1,28 @@
 """``animator book``: every figure of the chapter, regenerated into one folder with a gallery.
 
-Each figure is a *job* (train and/or descend, then render); jobs run in a pool
-of worker processes, one per core, and a failing job is reported while the rest
-go on.  File names are stable and descriptive, so slides can link to them.
+Each figure is a *job*: a scene (see :mod:`animator_app.scenes`) taken from
+the chapter's table (:mod:`animator.chapter`), computed and written under a
+stable, descriptive file name, so slides can link to it.  Jobs run in a pool
+of worker processes, one per core; a failing job is reported while the rest go on.
 """
 
 import html
 import multiprocessing
 import os
-import signal
-import sys
 import time
 import traceback
 from dataclasses import dataclass, field
 
-from animator.errors import UserError
+from animator import lifecycle
+from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, TRAINING_FIGURES
+from animator.errors import ArgumentError, UserError
+from animator.fileio import atomic_output, check_writable
+from animator.run import RunConfig, train
+from renderers.figures import loss_curves_png
+from renderers.layout import describe
+from renderers.render import check_animation_options, write_animation
+
+from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
 FORMATS = ("gif", "mp4")
 
@@ -51,194 +59,117 @@ class Job:
     run: object = field(repr=False)
 
 
-# -- training animations (Figure 1, Figures 15-21, Adam) ---------------------------------------
-
-TRAINING = [
-    ("fig01_sgd_lr1", "Figure 1", "SGD at its default learning rate of 1.0: the loss hovers near 1 "
-     "and the regions flash, a sign the learning rate is too high.", "sgd", {}),
-    ("fig15_sgd_lr0.85", "Figure 15", "SGD with the learning rate lowered to 0.85.", "sgd", {"lr": 0.85}),
-    ("fig16_sgd_decay1e-2", "Figure 16", "SGD with learning-rate decay 1e-2: the rate decays too fast "
-     "and the model stalls in a local minimum.", "sgd", {"decay": 1e-2}),
-    ("fig17_sgd_decay1e-3", "Figure 17", "SGD with a gentler decay of 1e-3.", "sgd", {"decay": 1e-3}),
-    ("fig18_sgd_decay1e-3_momentum0.5", "Figure 18", "SGD with decay 1e-3 and momentum 0.5.",
-     "sgd", {"decay": 1e-3, "momentum": 0.5}),
-    ("fig19_sgd_decay1e-3_momentum0.9", "Figure 19", "SGD with decay 1e-3 and momentum 0.9: the best "
-     "SGD run of the chapter.", "sgd", {"decay": 1e-3, "momentum": 0.9}),
-    ("fig20_adagrad_decay1e-4", "Figure 20", "AdaGrad with decay 1e-4: the loss falls steadily "
-     "throughout.", "adagrad", {"decay": 1e-4}),
-    ("fig21_rmsprop_default", "Figure 21", "RMSProp with its defaults (learning rate 0.001).", "rmsprop", {}),
-    ("fig21_rmsprop_tuned", "Figure 21, tuned", "RMSProp tuned: learning rate 0.02, decay 1e-5, rho 0.999.",
-     "rmsprop", {"lr": 0.02, "decay": 1e-5, "rho": 0.999}),
-    ("adam_lr0.02_decay1e-5", "Adam", "Adam as the chapter's next section first runs it: learning rate "
-     "0.02, decay 1e-5.", "adam", {"lr": 0.02, "decay": 1e-5}),
-    ("adam_lr0.05_decay5e-7", "Adam, tuned", "Adam with learning rate 0.05 and decay 5e-7.",
-     "adam", {"lr": 0.05, "decay": 5e-7}),
-]
-
-# Figure 14: the chapter's model with SGD and momentum 0.9 at four learning rates (chosen by
-# running them: 30 throws the loss up to ~10, 3 stalls near 0.76, 0.01 barely moves, 1.0 reaches ~0.3).
-LEARNING_RATES = [("far too high", 30.0), ("too high", 3.0), ("too low", 0.01), ("good", 1.0)]
-LEARNING_RATE_MOMENTUM = 0.9
+def check_book_options(directory, options):
+    """Everything that can be refused before the first figure: folder, format, size, rate, hold."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UserError(f"{directory}: exists and is not a directory")
+    if options.format not in FORMATS:
+        raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
+    check_animation_options(options.format, size=options.size, fps=options.fps, hold=options.hold)
+    for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene):
+        scene.layout.check_size(options.size)
+    check_writable(os.path.join(directory if os.path.isdir(directory) else
+                                os.path.dirname(os.path.abspath(directory)), "probe"))
 
 
-def _settings(optimizer, hyper):
-    from animator.optimizers import describe
+def _animate(animation, directory, stem, options):
+    filename = f"{stem}.{options.format}"
+    write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
+                    hold=options.hold, workers=1)
+    return filename
 
-    return describe(optimizer, hyper)
 
+# -- the jobs, from the chapter's table ---------------------------------------------------------
 
-def _training_job(stem, figure, caption, optimizer, hyper):
+def _training_job(figure):
     def run(options, directory):
-        from animator import RunConfig, train
+        scene = TrainingScene(RunConfig(optimizer=figure.optimizer.name,
+                                        hyperparameters=dict(figure.optimizer.hyperparameters),
+                                        epochs=options.epochs, frames=options.frames))
+        recording = scene.compute()
+        filename = _animate(scene.animation(recording, size=options.size, theme=options.theme), directory,
+                            figure.name, options)
+        return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
+                       describe(figure.optimizer))]
 
-        from renderers.render import render
-
-        config = RunConfig(optimizer=optimizer, hyperparameters=dict(hyper), epochs=options.epochs,
-                           frames=options.frames)
-        recording = train(config)
-        filename = f"{stem}.{options.format}"
-        render(recording, os.path.join(directory, filename), size=options.size, fps=options.fps,
-               hold=options.hold, theme=options.theme, workers=1)
-        status = recording.status
-        note = f" Diverged at epoch {status['diverged_at']}." if status["diverged_at"] is not None else ""
-        final = (f" After {int(recording.epochs[-1]):,} epochs: accuracy {recording.accuracy[-1]:.3f}, "
-                 f"loss {recording.loss[-1]:.3f}.")
-        return [Output(filename, figure, caption + final + note, _settings(optimizer, hyper))]
-
-    return Job(stem, "Training the chapter's model", run)
+    return Job(figure.name, "Training the chapter's model", run)
 
 
-def _descent_job(preset_name):
+def _descent_job(scene):
     def run(options, directory):
-        from animator.descent import PRESETS, run_preset
-        from animator.functions import FUNCTIONS_1D
+        trajectory = scene.compute()
+        animation = scene.animation(trajectory, size=options.size, max_frames=options.frames,
+                                    theme=options.theme)
+        still = f"{scene.file_stem}.png"
+        write_animation(animation, os.path.join(directory, still), kind="png", frame="last")
+        if scene.curve_only:
+            return [Output(still, scene.title, scene.caption, "")]
+        settings = describe(trajectory.optimizer)
+        filename = _animate(animation, directory, scene.file_stem, options)
+        return [Output(filename, scene.title, scene.caption, settings),
+                Output(still, scene.title + " (last step)", scene.caption, settings)]
 
-        from renderers.descent import DescentAnimation
-        from renderers.render import write_animation
-
-        preset = PRESETS[preset_name]
-        trajectory = run_preset(preset_name)
-        animation = DescentAnimation(trajectory, FUNCTIONS_1D[preset.function], size=options.size,
-                                     caption=preset.caption, title=f"Figure {preset.figure}",
-                                     max_frames=options.frames)
-        stem = f"fig{preset.figure:02d}_{preset_name.replace('-', '_')}"
-        settings = _settings(preset.optimizer, dict(preset.hyper))
-        write_animation(animation, os.path.join(directory, f"{stem}.png"), kind="png", frame="last")
-        write_animation(animation, os.path.join(directory, f"{stem}.{options.format}"), kind=options.format,
-                        fps=options.fps, hold=options.hold, workers=1)
-        label = f"Figure {preset.figure}"
-        return [Output(f"{stem}.{options.format}", label, preset.caption, settings),
-                Output(f"{stem}.png", label + " (last step)", preset.caption, settings)]
-
-    return Job(f"descent {preset_name}", "The ball on a curve", run)
-
-
-def _curve_job():
-    def run(options, directory):
-        from animator.descent import descend
-        from animator.functions import CURVE
-        from animator.optimizers import SGD
-
-        from renderers.descent import DescentAnimation
-        from renderers.render import write_animation
-
-        trajectory = descend(CURVE, SGD(0.0), None, 0)
-        caption = ("The function the ball descends: three local minima on the way from the start "
-                   "(left) to the global minimum.")
-        animation = DescentAnimation(trajectory, CURVE, size=options.size, caption=caption, title="Figure 2")
-        write_animation(animation, os.path.join(directory, "fig02_curve.png"), kind="png", frame="last")
-        return [Output("fig02_curve.png", "Figure 2", caption, "")]
-
-    return Job("fig02 curve", "The ball on a curve", run)
+    return Job(scene.file_stem, "The ball on a curve", run)
 
 
 def _learning_rates_job():
     def run(options, directory):
-        from animator import RunConfig, train
-
-        from renderers.figures import loss_curves_png
-
-        epochs = max(options.epochs // 5, 10)
+        epochs = max(options.epochs // LEARNING_RATES.epochs_share, 10)
         recordings, labels = [], []
-        for label, lr in LEARNING_RATES:
-            recordings.append(train(RunConfig(hyperparameters={"lr": lr, "momentum": LEARNING_RATE_MOMENTUM},
-                                              epochs=epochs, frames=1, grid_resolution=2)))
-            labels.append(f"{label}: lr={lr}")
+        for label, spec in LEARNING_RATES.optimizers():
+            recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=epochs, frames=1,
+                                              grid_resolution=2)))
+            labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
         loss_curves_png(recordings, labels, os.path.join(directory, "fig14_learning_rates.png"),
                         size=options.size, title="Loss against steps for four learning rates")
-        caption = ("The chapter's model trained with SGD (momentum 0.9) at four learning rates, "
-                   f"{epochs:,} epochs each: far too high, too high, too low and good.")
-        return [Output("fig14_learning_rates.png", "Figure 14", caption,
-                       f"SGD, momentum={LEARNING_RATE_MOMENTUM}: " + ", ".join(f"lr={lr}" for _, lr in LEARNING_RATES))]
+        caption = (f"The chapter's model trained with SGD (momentum {LEARNING_RATES.momentum}) at four learning "
+                   f"rates, {epochs:,} epochs each: far too high, too high, too low and good.")
+        settings = (f"SGD, momentum={LEARNING_RATES.momentum}: "
+                    + ", ".join(f"lr={lr}" for _, lr in LEARNING_RATES.rates))
+        return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
     return Job("fig14 learning rates", "Learning rates", run)
 
 
 def _race_job():
     def run(options, directory):
-        from animator import RunConfig
-        from animator.race import PRESETS, race
-
-        from renderers.race import RaceAnimation
-        from renderers.render import write_animation
-
-        specs = PRESETS["chapter"]
-        result = race(specs, RunConfig(epochs=options.epochs, frames=options.frames))
-        filename = f"race_chapter.{options.format}"
-        animation = RaceAnimation(result, size=options.size, theme=options.theme)
-        write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
-                        hold=options.hold, workers=1)
+        scene = NetworkRaceScene.preset("chapter", RunConfig(epochs=options.epochs, frames=options.frames))
+        result = scene.compute()
+        filename = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
+                            "race_chapter", options)
         caption = ("All four optimizers with the chapter's tuned settings, from the same initial weights "
                    "on the same data, in lock-step.")
-        return [Output(filename, "Optimizer race", caption, " | ".join(specs))]
+        return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs))]
 
     return Job("race chapter", "Optimizer races", run)
 
 
 def _contour_job(name):
     def run(options, directory):
-        from animator.descent import RACES, run_race
-        from animator.functions import FUNCTIONS_2D
-
-        from renderers.contour_race import ContourRace
-        from renderers.render import write_animation
-
-        race = RACES[name]
-        trajectories = run_race(name)
-        labels = list(trajectories)
-        animation = ContourRace(list(trajectories.values()), FUNCTIONS_2D[race.function], size=options.size,
-                                labels=labels, title=f"{race.function.capitalize()}: five optimizers, one start",
-                                max_frames=options.frames, spacing="log" if race.steps > 1000 else "linear")
-        filename = f"race2d_{name}.{options.format}"
-        write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
-                        hold=options.hold, workers=1)
-        settings = " | ".join(f"{e.label}: " + ", ".join(f"{k}={v}" for k, v in e.hyper.items())
-                              for e in race.entrants)
-        caption = f"Five optimizers race down the {race.function} function from the same start."
-        return [Output(filename, f"2-D race: {race.function}", caption, settings)]
+        scene = ContourRaceScene(name)
+        trajectories = scene.compute()
+        animation = scene.animation(trajectories, size=options.size, max_frames=options.frames,
+                                    theme=options.theme)
+        filename = _animate(animation, directory, f"race2d_{name}", options)
+        settings = " | ".join(f"{e.label}: " + ", ".join(f"{k}={v}" for k, v in e.optimizer.hyperparameters.items())
+                              for e in scene.race.entrants)
+        caption = f"Five optimizers race down the {scene.race.function} function from the same start."
+        return [Output(filename, f"2-D race: {scene.race.function}", caption, settings)]
 
     return Job(f"race2d {name}", "Optimizer races", run)
 
 
 def jobs():
     """Every job of the book, slowest first (so the pool finishes together)."""
-    from animator.descent import PRESETS
-
     out = [_race_job(), _learning_rates_job()]
-    out += [_training_job(*entry) for entry in TRAINING]
-    out += [_contour_job(name) for name in ("rosenbrock", "beale", "saddle")]
-    out += [_curve_job()] + [_descent_job(name) for name in PRESETS]
+    out += [_training_job(figure) for figure in TRAINING_FIGURES]
+    out += [_contour_job(name) for name in BOOK_RACES_2D]
+    out += [_descent_job(DescentScene.curve())] + [_descent_job(DescentScene(preset=name)) for name in DESCENTS]
     return out
 
 
 # -- running ---------------------------------------------------------------------------------------
 _JOBS = None
-
-
-def _init_worker():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
-    # the parent stops the pool with SIGTERM: exit through Python, so half-written files are removed
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
 
 
 def _run_job(args):
@@ -262,7 +193,7 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
     """
     global _JOBS
     if options.format not in FORMATS:
-        raise UserError(f"--format must be one of {', '.join(FORMATS)} (got {options.format!r})")
+        raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     os.makedirs(directory, exist_ok=True)
     _JOBS = jobs()
     total = len(_JOBS)
@@ -280,8 +211,10 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
             report(done, total, _JOBS[index].name, seconds, error)
 
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker,
-                                                      maxtasksperchild=4) as pool:
+        # the workers die with this process, and exit through Python on SIGTERM (pool.terminate()
+        # sends it), so a half-written figure's temporary file is removed
+        with multiprocessing.get_context("fork").Pool(workers, initializer=lifecycle.setup_worker,
+                                                      initargs=(os.getpid(),), maxtasksperchild=4) as pool:
             for done, item in enumerate(pool.imap_unordered(_run_job, tasks), 1):
                 collect(item, done)
     else:
@@ -293,8 +226,6 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
 
 def write_gallery(directory, entries, failures):
     """``index.html``: every output with its figure, caption and hyper-parameters, by section."""
-    from animator.fileio import atomic_output
-
     sections = {}
     for job, outputs in entries:
         sections.setdefault(job.section, []).extend(outputs)

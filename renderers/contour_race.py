@@ -39,12 +39,11 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from animator.errors import UserError
 
-from .descent import describe_trajectory, shown_steps
+from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
-from .raster import add_axes_px, blend, check_size, disc, draw_text, figure_rgba, new_figure
-from .theme import OKABE_ITO, THEMES, hex_rgb
+from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .theme import OKABE_ITO, hex_rgb
 
-MIN_SIZE = (640, 360)
 LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
 LEVELS = 16
 CONTOUR_CMAP = LinearSegmentedColormap.from_list("race", ["#ffffff", "#e4e8ec", "#b9c0c7", "#8e959c"])
@@ -60,7 +59,7 @@ def _number(value):
     return f"{value:.3g}" if value != 0 else "0"
 
 
-class ContourRace:
+class ContourRace(Layout):
     """Frames of optimizers racing from one start on a 2-D function.
 
     ``trajectories`` is ``{label: Trajectory}`` (what :func:`animator.descent.run_race`
@@ -70,20 +69,23 @@ class ContourRace:
     or ``((xmin, xmax), (ymin, ymax))``; ``log_levels`` ``None`` picks log-spaced
     contour levels when the function's range is wide (Rosenbrock, Beale).
     At most ``max_frames`` frames; ``spacing="log"`` gives the first steps of
-    a long race more of them (see :func:`renderers.descent.shown_steps`).
+    a long race more of them (see :func:`renderers.layout.frame_steps`).
     """
+
+    MIN_SIZE = (640, 360)
+    MIN_ASPECT = 1.5
+    WHAT = "a race"
 
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
                  spacing="linear", view=None, log_levels=None, theme="default"):
         width, height = size
-        check_size(size, MIN_SIZE, 1.5, "a race")
-        if theme not in THEMES:
-            raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
+        self.check_size(size)
+        self.theme = self.theme_named(theme)
         if isinstance(trajectories, dict):
             names, runs = list(trajectories), list(trajectories.values())
         else:
             runs = list(trajectories)
-            names = [describe_trajectory(t).split(" · ")[0] for t in runs]
+            names = [t.optimizer.title for t in runs]
         if not runs:
             raise UserError("a race needs at least one trajectory")
         if labels is not None:
@@ -94,11 +96,10 @@ class ContourRace:
             raise UserError("ContourRace draws 2-D descents; use DescentAnimation for 1-D ones")
         self.trajectories, self.labels, self.function = runs, names, function
         self.size = (int(width), int(height))
-        self.theme = THEMES[theme]
         self.colours_rgb = [hex_rgb(OKABE_ITO[k % len(OKABE_ITO)]) for k in range(len(runs))]
         self.lengths = np.array([t.steps for t in runs])
         self.total = int(self.lengths.max())
-        self.epochs = shown_steps(self.total, max_frames, spacing)
+        self.epochs = frame_steps(self.total, max_frames, spacing)
         self.title = title if title is not None else self._default_title()
         self._layout()
         self._choose_view(view)
@@ -137,8 +138,7 @@ class ContourRace:
         self.legend_y = self.plot[1] + round(fp * 0.4)
         needed = len(self.trajectories) * self.row_h + round(fp * 6.5)
         if self.panel_w < fp * 14 or needed > side + fp:
-            raise UserError(f"--size {W}x{H} leaves no room for the legend of {len(self.trajectories)} runs; "
-                            f"use a larger or wider frame")
+            raise self.no_room(self.size, f"the legend of {len(self.trajectories)} runs")
         self.ball_r = max(4.0, H * 0.012)
         self.line_w = max(1.5, H * 0.0045)
         self.arrow_len = max(8.0, H * 0.024)
@@ -242,10 +242,10 @@ class ContourRace:
             tx = x0 + round(fp * 2.4)
             fig.text(tx / W, 1 - base / H, label, ha="left", va="baseline", fontsize=pt * 0.95,
                      fontweight="bold", color=theme.ink)
-            parts = describe_trajectory(run).split(" · ")
-            hyper = " · ".join(parts[1:]) if len(parts) > 1 else parts[0]
-            if parts[0].lower() != label.split()[0].lower():
-                hyper = f"{parts[0]} · {hyper}"
+            title, settings = optimizer_text(run.optimizer)
+            # the settings, and the optimizer's name too where the label's first word is not it
+            named = (label.split() or [""])[0].lower() == title.lower()
+            hyper = " · ".join(settings if named else [title, *settings])
             fig.text(tx / W, 1 - (base + round(fp * 1.05)) / H, hyper, ha="left", va="baseline",
                      fontsize=pt * 0.78, color=theme.muted)
             self.rows.append(base)

@@ -32,56 +32,24 @@ steps) are drawn clamped to the edge of the plot with an arrow pointing the
 way the ball went and its true ``x`` written beside it.
 """
 
-import ast
 import math
-import re
 
 import numpy as np
 
 from animator.errors import UserError
 
-from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, font, new_figure
-from .theme import THEMES, hex_rgb
+from .layout import Layout, describe, frame_steps, wrap
+from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
-from .training import describe_optimizer
 
-MIN_SIZE = (480, 270)
 STEP_STOPS = ("#1a9850", "#f39c12", "#d7301f")   # green -> orange -> red, as in the chapter
 STEP_LEVELS = 64                                 # distinct step colours (they seed the GIF palette)
 CURVE_COLOUR = "#2b4c7e"
 CHORD_COLOUR = "#b9b9b9"
 
 
-# -- describing a trajectory ----------------------------------------------------------------
-
-def optimizer_spec(text):
-    """``("sgd", {"lr": 0.02, ...})`` from a Trajectory's ``optimizer`` text ``SGD(lr=0.02, ...)``, or None."""
-    match = re.fullmatch(r"\s*(\w+)\((.*)\)\s*", text or "")
-    if not match:
-        return None
-    hyper = {}
-    for part in filter(None, (p.strip() for p in match.group(2).split(","))):
-        key, _, value = part.partition("=")
-        try:
-            hyper[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            return None
-    return match.group(1).lower(), hyper
-
-
-def describe_trajectory(trajectory):
-    """``SGD · lr=0.09 · momentum=0.85``: the optimizer and every hyper-parameter not at its default."""
-    spec = optimizer_spec(trajectory.optimizer)
-    if spec is None or "lr" not in spec[1]:
-        return str(trajectory.optimizer)
-    return describe_optimizer({"optimizer": {"name": spec[0], "hyperparameters": spec[1]}})
-
-
-def hyper_parameters(trajectory):
-    """The hyper-parameters of the optimizer that made ``trajectory`` (empty if unreadable)."""
-    spec = optimizer_spec(trajectory.optimizer)
-    return spec[1] if spec else {}
-
+# -- step colours ------------------------------------------------------------------------------
 
 def step_lut(levels=STEP_LEVELS):
     """(levels, 3) uint8: the step colours from the first step (green) to the last (red)."""
@@ -96,26 +64,9 @@ def step_level(steps, total, levels=STEP_LEVELS):
     return np.rint(np.asarray(steps, dtype=np.float64) / max(int(total), 1) * (levels - 1)).astype(np.intp)
 
 
-def shown_steps(total, max_frames, spacing="linear"):
-    """The steps that get a frame: all of ``0..total``, or at most ``max_frames`` of them (first and last kept).
-
-    ``spacing="linear"`` spreads them evenly; ``"log"`` evenly in ``log(1 + step)``,
-    so the first, fast steps of a long race get more frames (repeats are dropped).
-    """
-    if spacing not in ("linear", "log"):
-        raise UserError(f"spacing must be 'linear' or 'log' (got {spacing!r})")
-    if max_frames is not None and max_frames < 2:
-        raise UserError(f"max_frames must be at least 2 (got {max_frames})")
-    if max_frames is None or total + 1 <= max_frames:
-        return np.arange(total + 1)
-    if spacing == "log":
-        return np.unique(np.rint(np.expm1(np.linspace(0.0, np.log1p(total), max_frames))).astype(np.int64))
-    return np.unique(np.rint(np.linspace(0, total, max_frames)).astype(np.int64))
-
-
 # -- the animation ----------------------------------------------------------------------------
 
-class DescentAnimation:
+class DescentAnimation(Layout):
     """Frames of a 1-D descent: the ball rolling on the curve, one frame per step.
 
     >>> anim = DescentAnimation(trajectory, CURVE, size=(960, 540))   # doctest: +SKIP
@@ -127,25 +78,24 @@ class DescentAnimation:
     holds the step each frame shows.
     """
 
+    MIN_SIZE = (480, 270)
+    WHAT = "a descent"
+
     def __init__(self, trajectory, function, *, size=(960, 540), caption=None, title=None, trail=True,
                  max_frames=200, spacing="linear", theme="default"):
-        width, height = size
-        if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-            raise UserError(f"--size {width}x{height} is too small (at least {MIN_SIZE[0]}x{MIN_SIZE[1]})")
+        self.check_size(size)
         if getattr(function, "dim", 1) != 1 or trajectory.positions.shape[1] != 1:
             raise UserError("DescentAnimation draws 1-D descents; use ContourRace for 2-D ones")
-        if theme not in THEMES:
-            raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
+        self.theme = self.theme_named(theme)
         self.trajectory, self.function = trajectory, function
-        self.size = (int(width), int(height))
-        self.theme = THEMES[theme]
+        self.size = (int(size[0]), int(size[1]))
         self.caption, self.title, self.trail = caption, title, trail
         self.total = int(trajectory.steps)
-        self.epochs = shown_steps(self.total, max_frames, spacing)
+        self.epochs = frame_steps(self.total, max_frames, spacing)
         self.lut = step_lut()
         self.levels = step_level(np.arange(self.total + 1), self.total)
-        self.description = describe_trajectory(trajectory)
-        self.hyper = hyper_parameters(trajectory)
+        self.description = describe(trajectory.optimizer)
+        self.hyper = trajectory.optimizer.complete()
         self._layout()
         self._draw_static()
         self._place_steps()
@@ -164,28 +114,15 @@ class DescentAnimation:
         self.margin = m = max(6, round(H * 0.022))
         self.font_px = fp = max(10, round(H * 0.03))
         self.header_h = round(fp * 3.4)
-        self.caption_lines = self._wrap(self.caption, W - 2 * m, round(fp * 0.9)) if self.caption else []
+        self.caption_lines = wrap(str(self.caption).split(), W - 2 * m, round(fp * 0.9)) if self.caption else []
         footer = round(fp * 2.6) + round(len(self.caption_lines) * fp * 1.25) + m
         left = m + round(fp * 3.6)
         self.plot = (left, self.header_h + m, W - left - 2 * m, H - self.header_h - m - footer)
         if self.plot[3] < 4 * fp:
-            raise UserError(f"--size {W}x{H} leaves no room for the curve; use a larger frame")
+            raise self.no_room(self.size, "the curve")
         self.dot_r = max(2.5, H * 0.0075)
         self.ball_r = max(5.0, H * 0.019)
         self.arrow_len = max(9.0, H * 0.03)
-
-    @staticmethod
-    def _wrap(text, width_px, size_px):
-        face = font(size_px)
-        lines, line = [], ""
-        for word in str(text).split():
-            trial = f"{line} {word}".strip()
-            if line and face.getlength(trial) > width_px:
-                lines.append(line)
-                line = word
-            else:
-                line = trial
-        return lines + ([line] if line else [])
 
     # -- static layers -----------------------------------------------------------------
     def _view(self):

@@ -16,6 +16,8 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from animator.errors import ArgumentError
+from animator.frames import frame_epochs
+from animator.optimizers import OptimizerSpec
 
 from .raster import font
 from .theme import THEMES
@@ -88,3 +90,38 @@ def wrap(pieces, width_px, size_px, *, separator=" "):
         else:
             line = candidate
     return lines + [line] if line else lines
+
+
+def optimizer_text(optimizer):
+    """``("SGD", ["lr=1.0", "decay=0.001", "momentum=0.9"])``: an optimizer's title and the settings a caption shows.
+
+    ``optimizer`` is an :class:`animator.optimizers.OptimizerSpec`, an optimizer,
+    or a Recording spec's ``{"name": ..., "hyperparameters": ...}``.  Shown are the
+    learning rate and every hyper-parameter not at its default.
+    """
+    spec = OptimizerSpec.of(optimizer)
+    return spec.title, [f"{name}={value!r}" for name, value in spec.shown().items()]
+
+
+def describe(optimizer):
+    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the one-line caption of an optimizer.
+
+    >>> describe(OptimizerSpec("adam", {"lr": 0.05, "decay": 5e-7}))
+    'Adam · lr=0.05 · decay=5e-07'
+    """
+    title, settings = optimizer_text(optimizer)
+    return " · ".join([title, *settings])
+
+
+def frame_steps(total, max_frames=None, spacing="linear"):
+    """The steps ``0..total`` that get a frame: all of them, or ``max_frames`` (first and last kept).
+
+    The same rule as the frames of a training Recording
+    (:func:`animator.frames.frame_epochs`): evenly spaced, or with
+    ``spacing="log"`` dense at the start, where a run changes fastest.
+    """
+    if max_frames is None:
+        return np.arange(int(total) + 1)
+    if max_frames < 2:
+        raise ArgumentError("max_frames", f"must be at least 2 (got {max_frames})")
+    return frame_epochs(int(total), frames=int(max_frames), spacing=spacing)

@@ -39,9 +39,9 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .raster import add_axes_px, blend, check_size, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
-from .theme import THEMES, hex_rgb
-from .training import MIN_SIZE
+from .layout import Layout, optimizer_text, wrap
+from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
+from .theme import hex_rgb
 
 # Okabe & Ito colours the first three classes do not use: an entrant is never a class's colour
 ENTRANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")
@@ -50,7 +50,7 @@ _FAINT = 0.72          # share of white in the not-yet-reached part of a curve
 _LOSS_HEADROOM = 1.5   # the loss axis stops at 1.5 x the starting loss: rare spikes leave the top
 
 
-class RaceAnimation:
+class RaceAnimation(Layout):
     """Frames of a :class:`animator.race.RaceResult`.
 
     >>> anim = RaceAnimation(result, size=(960, 540))   # doctest: +SKIP
@@ -58,11 +58,14 @@ class RaceAnimation:
     (540, 960, 3)
     """
 
+    MIN_SIZE = (480, 270)
+    MIN_ASPECT = 1.0
+    WHAT = "a race"
+
     def __init__(self, result, *, size=(960, 540), theme="default"):
         width, height = size
-        check_size(size, MIN_SIZE, 1.0, "a race")
-        if theme not in THEMES:
-            raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
+        self.check_size(size)
+        self.theme = self.theme_named(theme)
         if not 1 <= len(result.recordings) <= MAX_ENTRANTS:
             raise UserError(f"a race animation shows 1 to {MAX_ENTRANTS} optimizers (got {len(result.recordings)})")
         if len(result.frame_epochs) == 0 or any(len(r.frame_epochs) == 0 for r in result.recordings):
@@ -70,7 +73,7 @@ class RaceAnimation:
         self.result = result
         self.recordings = result.recordings
         self.size = (width, height)
-        self.theme = THEMES[theme]
+        self.texts = [optimizer_text(spec) for spec in result.specs]    # (title, settings) per entrant
         self.epochs = np.asarray(result.frame_epochs, dtype=np.int64)
         # per entrant and frame: the row it shows (its last one once it has stopped)
         self.rows = [np.array([r.row(e) for e in r.frame_epochs]) for r in self.recordings]
@@ -99,7 +102,7 @@ class RaceAnimation:
         self.title_h = round(fp * 1.45)
         self.line_h = round(sp * 1.3)
         self.stats_h = round(fp * 1.6)
-        self.params = [label.split(" · ")[1:] for label in self.result.labels]
+        self.params = [settings for _, settings in self.texts]
 
         best = None
         for rows, cols in dict.fromkeys([(1, n), ((n + 1) // 2, min(n, 2))]):
@@ -109,7 +112,7 @@ class RaceAnimation:
                     best = (side, rows, cols, place)
         side, rows, cols, place = best
         if side < 64:
-            raise UserError(f"--size {W}x{H} leaves no room for {n} race panels; use a larger frame")
+            raise self.no_room(self.size, f"{n} race panels")
         self.arrangement = (rows, cols, place)
         self.lines = max(len(self._wrap(p, side)) for p in self.params)
         cell_h = self.title_h + self.lines * self.line_h + side + self.stats_h
@@ -150,7 +153,7 @@ class RaceAnimation:
             self.charts = [(cx + tick_w, cy + label_h + k * (h + label_h + m), cw - tick_w, h) for k in range(2)]
             self.x_labels = [False, True]
         if min(h, self.charts[0][2]) < 3 * fp:
-            raise UserError(f"--size {W}x{H} leaves no room for the race's curves; use a larger frame")
+            raise self.no_room(self.size, "the race's curves")
 
     def _panel_side(self, rows, cols, place):
         """The largest square panel for this arrangement, with room for captions and curves."""
@@ -172,15 +175,7 @@ class RaceAnimation:
 
     def _wrap(self, parts, width):
         """``parts`` joined by `` · `` into lines no wider than ``width`` pixels (a long part gets its own)."""
-        face = font(self.small_px)
-        lines, line = [], ""
-        for part in parts:
-            candidate = f"{line} · {part}" if line else part
-            if line and face.getlength(candidate) > width:
-                lines.append(line)
-                candidate = part
-            line = candidate
-        return lines + [line] if line else lines or [""]
+        return wrap(parts, width, self.small_px, separator=" · ") or [""]
 
     # -- static layers -----------------------------------------------------------------
     def _draw_static(self):
@@ -251,14 +246,14 @@ class RaceAnimation:
         renderer = fig.canvas.get_renderer()
         clear = labels[k].get_window_extent(renderer=renderer).x1 + fp
         for scale in (0.8, 0.72, 0.64, 0.56):
-            legend = fig.legend(handles, _short_names(self.result.labels), loc="lower right", ncol=len(handles),
+            legend = fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=len(handles),
                                 bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), frameon=False,
                                 fontsize=fp * scale * pt, handlelength=1.4, columnspacing=1.0, handletextpad=0.4,
                                 borderaxespad=0, borderpad=0)
             if legend.get_window_extent(renderer=renderer).x0 >= clear:
                 return
             legend.remove()
-        fig.legend(handles, _short_names(self.result.labels), loc="lower right", ncol=2, frameon=False,
+        fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=2, frameon=False,
                    bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
                    handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0)
 
@@ -286,7 +281,7 @@ class RaceAnimation:
             colour = tuple(int(c) for c in self.entrant_colours[k])
             middle = y + self.title_h // 2
             image[middle - swatch_h // 2:middle - swatch_h // 2 + swatch_h, x:x + swatch_w] = colour
-            title = self.result.labels[k].split(" · ")[0]
+            title = self.texts[k][0]
             draw_text(image, (x + swatch_w + round(fp * 0.4), middle), title, size_px=fp, colour=ink, bold=True,
                       anchor="lm")
             for j, text in enumerate(self._wrap(self.params[k], side)):
@@ -394,17 +389,18 @@ class RaceAnimation:
         return px + self.border, py + self.border, self.inner
 
 
-def _short_names(labels):
+def _short_names(texts):
     """Legend names: the optimizer's title, and for entrants sharing a title the first setting that tells them apart.
 
-    >>> _short_names(["SGD · lr=0.5", "SGD · lr=1.0 · momentum=0.9", "Adam · lr=0.05"])
+    ``texts`` are ``(title, settings)`` pairs from :func:`renderers.layout.optimizer_text`.
+
+    >>> _short_names([("SGD", ["lr=0.5"]), ("SGD", ["lr=1.0", "momentum=0.9"]), ("Adam", ["lr=0.05"])])
     ['SGD · lr=0.5', 'SGD · lr=1.0', 'Adam']
     """
-    parts = [label.split(" · ") for label in labels]
     names = []
-    for p in parts:
-        twins = [q for q in parts if q[0] == p[0]]
-        shared = set.intersection(*(set(q[1:]) for q in twins))
-        own = [x for x in p[1:] if x not in shared]
-        names.append(" · ".join(p[:1] + own[:1]) if len(twins) > 1 else p[0])
+    for title, settings in texts:
+        twins = [own for name, own in texts if name == title]
+        shared = set.intersection(*(set(own) for own in twins))
+        distinct = [x for x in settings if x not in shared]
+        names.append(" · ".join([title] + distinct[:1]) if len(twins) > 1 else title)
     return names

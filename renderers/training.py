@@ -23,19 +23,16 @@ makes rendering fast (see ``benchmarks/render_speed.py``).
 import numpy as np
 
 from animator.errors import UserError
-from animator.optimizers import describe
 
-from .raster import add_axes_px, check_size, blend, decision_regions, disc, draw_text, figure_rgba, new_figure, points_overlay
-from .theme import THEMES
+from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, new_figure, points_overlay
+from .layout import Layout, describe
 
-MIN_SIZE = (480, 270)
 FRAME_COLOUR = (154, 154, 154)
 
 
 def describe_optimizer(spec):
     """The caption of a Recording's optimizer, e.g. ``SGD · lr=1.0 · decay=0.001 · momentum=0.9``."""
-    optimizer = spec["optimizer"]
-    return describe(optimizer["name"], optimizer["hyperparameters"])
+    return describe(spec["optimizer"])
 
 
 def layer_matrix(weights, biases):
@@ -44,12 +41,7 @@ def layer_matrix(weights, biases):
     return block if block.shape[-2] <= block.shape[-1] else np.swapaxes(block, -1, -2)
 
 
-def check_frame_size(size):
-    """Frames smaller than ``MIN_SIZE`` or narrower than 1.4:1 cannot hold this layout."""
-    check_size(size, MIN_SIZE, 1.4, "the layout")
-
-
-class TrainingAnimation:
+class TrainingAnimation(Layout):
     """Frames of a Recording's training animation.
 
     >>> anim = TrainingAnimation(recording, size=(960, 540))   # doctest: +SKIP
@@ -59,16 +51,18 @@ class TrainingAnimation:
     lightens the background where the model is unsure.
     """
 
+    MIN_SIZE = (480, 270)
+    MIN_ASPECT = 1.4
+    WHAT = "the layout"
+
     def __init__(self, recording, *, size=(960, 540), theme="default", shade=False):
         width, height = size
-        check_frame_size(size)
-        if theme not in THEMES:
-            raise UserError(f"unknown theme {theme!r} (choose from {', '.join(THEMES)})")
+        self.check_size(size)
+        self.theme = self.theme_named(theme)
         if len(recording.frame_epochs) == 0:
             raise UserError("the recording has no frames (it diverged before its first epoch)")
         self.recording = recording
         self.size = (width, height)
-        self.theme = THEMES[theme]
         self.shade = shade
         self.epochs = recording.frame_epochs
         self.rows = np.array([recording.row(e) for e in self.epochs])
@@ -99,10 +93,12 @@ class TrainingAnimation:
         self.label_x = right_x
 
         n_layers = rec.n_layers
-        self.matrices = [layer_matrix(rec.layer(i)["weights"], rec.layer(i)["biases"])
-                         for i in range(1, n_layers + 1)]
-        self.update_matrices = [layer_matrix(rec.layer(i)["weight_updates"], rec.layer(i)["bias_updates"])
-                                for i in range(1, n_layers + 1)]
+        # each layer's arrays at the frames, in frame order: the bars read them by frame index
+        at = [rec.param_row(e) for e in self.epochs]
+        layers = [rec.layer(i) for i in range(1, n_layers + 1)]
+        self.matrices = [layer_matrix(layer["weights"][at], layer["biases"][at]) for layer in layers]
+        self.update_matrices = [layer_matrix(layer["weight_updates"][at], layer["bias_updates"][at])
+                                for layer in layers]
         shapes = [m_.shape[1:] for m_ in self.matrices]
         self.text_h = text_h = round(fp * 1.25)          # a label line above each bar
         bars_budget = round(S * 0.45)
@@ -128,7 +124,7 @@ class TrainingAnimation:
         axis_label_h = round(fp * 1.9)                     # tick labels and "epoch" below the last
         each = (top + S - axis_label_h - bars_bottom) // 3 - label_h
         if each < fp * 2 or curve_w < 60:
-            raise UserError(f"--size {W}x{H} leaves no room for the curves; use a larger frame")
+            raise self.no_room(self.size, "the curves")
         self.curves = [(curve_x, bars_bottom + label_h + k * (each + label_h), curve_w, each) for k in range(3)]
 
     # -- static layers -----------------------------------------------------------------
@@ -150,8 +146,8 @@ class TrainingAnimation:
             meta.remove()   # a small frame has room for the optimizer only
 
         self.scales = []
-        for i, ((wr, ur), params) in enumerate(zip(self.bars, self.matrices), start=1):
-            scale = float(np.nanmax(np.abs(params))) if params.size else 1.0
+        for i, (wr, ur) in enumerate(self.bars, start=1):
+            scale = rec.weight_peak(i)     # over every epoch of the run, not only the frames'
             scale = scale if np.isfinite(scale) and scale > 0 else 1.0
             self.scales.append(scale)
             _label(fig, wr, [(f"Dense {i}", theme.ink, "bold"), (f"  weights & biases, scale ±{scale:.3g}",
@@ -219,7 +215,7 @@ class TrainingAnimation:
         image = self.background.copy()
         row = self.rows[index]
         self._draw_regions(image, index)
-        self._draw_bars(image, row)
+        self._draw_bars(image, index)
         self._draw_curves(image, index)
         self._draw_caption(image, index, row)
         return image
@@ -243,11 +239,11 @@ class TrainingAnimation:
         cells = self.lut[np.clip(levels, 0, 2 * self.half).astype(np.intp)]
         image[y + 1:y + h - 1, x + 1:x + w - 1] = np.repeat(np.repeat(cells, c, axis=0), c, axis=1)
 
-    def _draw_bars(self, image, row):
+    def _draw_bars(self, image, index):
         for (wrect, urect), params, updates, scale in zip(self.bars, self.matrices, self.update_matrices,
                                                           self.scales):
-            self._paint_bar(image, wrect, params[row], scale)
-            update = updates[row]
+            self._paint_bar(image, wrect, params[index], scale)
+            update = updates[index]
             finite = np.abs(update[np.isfinite(update)])
             peak = float(finite.max()) if finite.size else 0.0
             self._paint_bar(image, urect, update, peak if peak > 0 else 1.0)
@@ -314,3 +310,8 @@ def _frame(image, x, y, w, h, colour):
     image[y + h - 1, x:x + w] = colour
     image[y:y + h, x] = colour
     image[y:y + h, x + w - 1] = colour
+
+
+def check_frame_size(size):
+    """Frames smaller than 480x270 or narrower than 1.4:1 cannot hold the training layout."""
+    TrainingAnimation.check_size(size)

@@ -1,0 +1,167 @@
+"""The four subjects the tool animates, each declared once: what to compute, which layout draws it, its words.
+
+A scene is used by both the command line and ``animator book``:
+
+* :class:`TrainingScene`: one run of the chapter's model (Figure 1, Figures 15-21, Adam);
+* :class:`NetworkRaceScene`: optimizers racing on the chapter's model (``compare``);
+* :class:`DescentScene`: the ball on the chapter's curve (Figures 2-13);
+* :class:`ContourRaceScene`: five optimizers down a 2-D test function (``race2d``).
+
+Each has ``layout`` (the layout class, so the frame size is checked before
+any work), ``compute(...)`` (the engine's part) and ``animation(result, ...)``
+(the renderer's part), plus the titles and captions its pictures carry.
+"""
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from animator.chapter import CURVE_FIGURE, DESCENTS, NETWORK_RACES, RACES_2D
+from animator.descent import descend, run_preset, run_race
+from animator.functions import CURVE, FUNCTIONS_2D
+from animator.optimizers import OptimizerSpec
+from animator.race import race
+from animator.run import RunConfig, train
+from renderers.contour_race import ContourRace
+from renderers.descent import DescentAnimation
+from renderers.race import RaceAnimation
+from renderers.training import TrainingAnimation
+
+LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
+
+
+@dataclass(frozen=True)
+class TrainingScene:
+    """One training run of the chapter's model, drawn as regions, weight bars and curves."""
+
+    config: RunConfig = RunConfig()
+    layout = TrainingAnimation
+
+    def compute(self, *, on_epoch=None):
+        return train(self.config, on_epoch=on_epoch)
+
+    def animation(self, recording, *, size, theme="default", shade=False):
+        return TrainingAnimation(recording, size=size, theme=theme, shade=shade)
+
+    @staticmethod
+    def summary(recording):
+        """``After 10,000 epochs: accuracy 0.937, loss 0.165.`` and, if so, where it diverged."""
+        text = (f"After {int(recording.epochs[-1]):,} epochs: accuracy {recording.accuracy[-1]:.3f}, "
+                f"loss {recording.loss[-1]:.3f}.")
+        if recording.diverged_at is not None:
+            text += f" Diverged at epoch {recording.diverged_at}."
+        return text
+
+
+@dataclass(frozen=True)
+class NetworkRaceScene:
+    """Several optimizers trained from the same weights on the same data, drawn side by side."""
+
+    specs: tuple
+    config: RunConfig = RunConfig()
+    layout = RaceAnimation
+
+    @classmethod
+    def preset(cls, name, config=RunConfig()):
+        return cls(tuple(NETWORK_RACES[name]), config)
+
+    def compute(self, *, workers=1, on_progress=None):
+        return race(list(self.specs), self.config, workers=workers, on_progress=on_progress)
+
+    def animation(self, result, *, size, theme="default"):
+        return RaceAnimation(result, size=size, theme=theme)
+
+    @staticmethod
+    def ending(recording):
+        """How one entrant ended, for a line of output."""
+        if recording.diverged_at is not None:
+            return f"diverged at epoch {recording.diverged_at}"
+        return f"acc {recording.accuracy[-1]:.3f}, loss {recording.loss[-1]:.3f}"
+
+
+@dataclass(frozen=True)
+class DescentScene:
+    """The ball on the chapter's curve: a preset of Figures 3-13, or any optimizer's descent.
+
+    ``preset`` names an entry of :data:`animator.chapter.DESCENTS`; ``overrides``
+    change its steps, start or hyper-parameters.  Without a preset, ``optimizer``
+    descends for ``steps`` (default 200) from ``start``.
+    """
+
+    preset: Optional[str] = None
+    optimizer: Optional[OptimizerSpec] = None
+    steps: Optional[int] = None
+    start: Optional[float] = None
+    overrides: dict = field(default_factory=dict, hash=False)
+    curve_only: bool = False      # Figure 2: the curve alone, no steps
+    layout = DescentAnimation
+    DEFAULT_STEPS = 200
+
+    @classmethod
+    def curve(cls):
+        """Figure 2: the curve alone (a descent of no steps)."""
+        return cls(optimizer=OptimizerSpec("sgd", {"lr": 0.0}), steps=0, curve_only=True)
+
+    @property
+    def title(self):
+        if self.preset is not None:
+            return f"Figure {DESCENTS[self.preset].figure}"
+        return CURVE_FIGURE[0] if self.curve_only else None
+
+    @property
+    def caption(self):
+        if self.preset is not None:
+            return DESCENTS[self.preset].caption
+        return CURVE_FIGURE[1] if self.curve_only else None
+
+    @property
+    def file_stem(self):
+        if self.preset is not None:
+            return f"fig{DESCENTS[self.preset].figure:02d}_{self.preset.replace('-', '_')}"
+        return "fig02_curve" if self.curve_only else "descent"
+
+    def compute(self):
+        if self.preset is not None:
+            extra = {k: v for k, v in (("steps", self.steps), ("start", self.start)) if v is not None}
+            return run_preset(self.preset, **self.overrides, **extra)
+        steps = self.DEFAULT_STEPS if self.steps is None else self.steps
+        return descend(CURVE, self.optimizer or OptimizerSpec("sgd"), self.start, steps)
+
+    def animation(self, trajectory, *, size, max_frames=200, theme="default"):
+        return DescentAnimation(trajectory, CURVE, size=size, caption=self.caption, title=self.title,
+                                max_frames=max_frames, theme=theme)
+
+
+@dataclass(frozen=True)
+class ContourRaceScene:
+    """Five optimizers with tuned settings from one start down a 2-D function (:data:`RACES_2D`)."""
+
+    name: str
+    steps: Optional[int] = None
+    start: Optional[tuple] = None
+    spacing: Optional[str] = None    # None: log for races over LOG_SPACING_ABOVE steps
+    layout = ContourRace
+
+    @property
+    def race(self):
+        return RACES_2D[self.name]
+
+    @property
+    def frame_spacing(self):
+        steps = self.steps or self.race.steps
+        return self.spacing or ("log" if steps > LOG_SPACING_ABOVE else "linear")
+
+    def compute(self):
+        return run_race(self.name, steps=self.steps, start=self.start)
+
+    def animation(self, trajectories, *, size, max_frames=200, theme="default"):
+        return ContourRace(list(trajectories.values()), FUNCTIONS_2D[self.race.function], size=size,
+                           labels=list(trajectories), title=self.race.title, max_frames=max_frames,
+                           spacing=self.frame_spacing, theme=theme)
+
+    @staticmethod
+    def ending(trajectory):
+        if trajectory.diverged_at is not None:
+            return f"diverged at step {trajectory.diverged_at}"
+        x, y = trajectory.positions[-1]
+        return f"f = {trajectory.values[-1]:.3g} at ({x:.4g}, {y:.4g})"
+
