@@ -1,6 +1,7 @@
-"""Writing files so that a target is never half-written."""
+"""Writing files so that a target is never half-written, and failing in one line when the disk says no."""
 
 import contextlib
+import errno
 import os
 import tempfile
 
@@ -12,7 +13,9 @@ def atomic_output(path):
     """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds.
 
     On any exception, Ctrl-C included, the temporary file is removed and the
-    target is left as it was.
+    target is left as it was.  A full disk, a quota or a read-only file system
+    inside the block becomes a one-line :class:`UserError` naming ``path``.
+    The file gets the usual permissions, ``0666 & ~umask``.
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
@@ -28,10 +31,24 @@ def atomic_output(path):
         yield temporary
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if error.errno in DISK_ERRORS:
+            raise write_failure(target, error) from None
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
+
+
+def write_failure(path, error):
+    """``error``, an ``OSError`` met while writing ``path``, as a one-line :class:`UserError`."""
+    return UserError(f"{os.fspath(path)}: cannot write ({error.strerror or error})")
 
 
 def check_writable(path):

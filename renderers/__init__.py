@@ -1,7 +1,9 @@
 """Renderers: turn a Recording into frames, and frames into GIF, MP4 and PNG files."""
 
-from .render import Animation, check_render_options, count_frames, output_kind, render, write_animation
+from .render import (Animation, check_animation_options, check_render_options, count_frames, output_kind, render,
+                     write_animation)
 from .contour_race import ContourRace
 from .descent import DescentAnimation
 from .training import TrainingAnimation
-from .writers import GifWriter, Mp4Writer, NullWriter, PngSequenceWriter, gif_delays, write_png
+from .writers import (GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, PngWriter, Writer, gif_delays,
+                      kinds, register, write_png, writer_for)

@@ -6,83 +6,51 @@
 ...                    "outputs/sgd.gif")                                        # doctest: +SKIP
 >>> animation          # in Jupyter, shows itself inline                         # doctest: +SKIP
 
-The output type comes from the path: ``.gif``, ``.mp4``, ``.png`` (one frame),
-or a directory (every frame as PNG).  Frames are composed in worker processes
+The output type comes from the path, through the writer registry
+(:mod:`renderers.writers`): ``.gif``, ``.mp4``, ``.html``, ``.png`` (one frame),
+or a folder (every frame as PNG; only a new, empty or earlier frames folder is
+written, see :mod:`renderers.writers.png`).  This module knows no format.  Frames are composed in worker processes
 when that pays (fork, on Linux) and written in order, a bounded number in
 flight, so memory does not grow with the number of frames.
 """
 
 import base64
+import contextlib
 import mmap
 import multiprocessing
 import os
-import signal
 
 import numpy as np
 
-from animator.errors import UserError
-from animator.fileio import check_writable
+from animator.lifecycle import setup_worker
 
-from .training import TrainingAnimation, check_frame_size
-from .writers import GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, check_gif_fps, gif_palette, write_png
-
-KINDS = {".gif": "gif", ".mp4": "mp4", ".png": "png", ".html": "html"}
+from .training import TrainingAnimation
+from .writers import NullWriter, pick_frame, writer_for, writer_named
 
 
 def output_kind(path):
-    """``gif``, ``mp4``, ``png`` or ``frames`` (a directory) for ``path``; anything else is an error."""
-    text = os.fspath(path)
-    if text.endswith(os.sep) or os.path.isdir(text):
-        return "frames"
-    extension = os.path.splitext(text)[1].lower()
-    if extension in KINDS:
-        return KINDS[extension]
-    raise UserError(f"{text}: unknown output type {extension or '(no extension)'!r} "
-                    f"(use .gif, .mp4, .png, .html, or a directory ending in /)")
+    """The kind of output ``path`` names (``gif``, ``mp4``, ``png``, ``html``, ``frames``), from the writer registry."""
+    return writer_for(path).KIND
 
 
-def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0):
-    """The checks on frame rate, hold and size that need no file, with the CLI's wording."""
-    width, height = size
-    if not fps > 0:
-        raise UserError(f"--fps must be positive (got {fps:g})")
-    if kind == "gif":
-        check_gif_fps(fps)
-    if kind in ("mp4", "html") and (width % 2 or height % 2):
-        raise UserError(f"--size {width}x{height}: H.264 needs even width and height")
-    if not hold >= 0:
-        raise UserError(f"--hold must be 0 or more seconds (got {hold:g})")
-    check_frame_size(size)
+def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation):
+    """The checks on frame rate, hold and size that need no file: the ``layout`` class's and the writer's."""
+    writer_named(kind).check_options(size=size, fps=fps, hold=hold)
+    layout.check_size(size)
 
 
-def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0):
-    """Every check that can fail before any work is done; returns the output kind."""
-    kind = output_kind(path)
-    check_animation_options(kind, size=size, fps=fps, hold=hold)
-    if kind == "frames":
-        parent = os.path.dirname(os.path.abspath(os.fspath(path).rstrip(os.sep) or os.sep))
-        check_writable(os.path.join(parent, "probe"))
-    else:
-        check_writable(path)
-    return kind
+def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation):
+    """Every check that can fail before any work is done, touching no file; returns the output kind.
 
-
-def pick_frame(animation, which):
-    """Index of ``which`` (``first``, ``last`` or an epoch number) among the animation's frames."""
-    if which in (None, "last"):
-        return len(animation) - 1
-    if which == "first":
-        return 0
-    try:
-        epoch = int(which)
-    except (TypeError, ValueError):
-        raise UserError(f"--frame must be first, last or an epoch number (got {which!r})") from None
-    matches = np.flatnonzero(animation.epochs == epoch)
-    if matches.size == 0:
-        near = animation.epochs[np.argsort(np.abs(animation.epochs - epoch))[:3]]
-        raise UserError(f"--frame {epoch}: no frame at that epoch; the nearest are at epochs "
-                        f"{', '.join(str(e) for e in sorted(near))}")
-    return int(matches[0])
+    The writer for ``path`` checks the options and the target (a frames folder
+    must be new, empty or an earlier frames output), and ``layout`` (a
+    :class:`~renderers.layout.Layout` class) checks the frame size.
+    """
+    writer = writer_for(path)
+    writer.check_options(size=size, fps=fps, hold=hold)
+    layout.check_size(size)
+    writer.check_target(path)
+    return writer.KIND
 
 
 class Animation:
@@ -104,7 +72,7 @@ class Animation:
         if self.kind == "frames":
             return f"<code>{self.frames} PNG frames in {self.path}</code>"
         if self.kind == "html":
-            with open(self.path, encoding="ascii") as handle:
+            with open(self.path, encoding="utf-8") as handle:
                 page = handle.read()
             return page[page.index("<video"):page.index("</video>") + len("</video>")]
         src = f"data:{self.MIME[self.kind]};base64,{self._data()}"
@@ -115,9 +83,13 @@ class Animation:
 
 # -- frames, possibly from worker processes ---------------------------------------------------
 
-def _worker(rank, workers, indices, source, transform, slots, slot_bytes, per_worker, conn, free):
-    """Compose every ``workers``-th frame, starting at ``rank``, into this worker's ring of slots."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+def _worker(parent, rank, workers, indices, source, transform, slots, slot_bytes, per_worker, conn, free):
+    """Compose every ``workers``-th frame, starting at ``rank``, into this worker's ring of slots.
+
+    Ctrl-C is the parent's to handle; SIGTERM (from the parent stopping us, or
+    from the kernel when the parent dies) exits quietly through ``SystemExit``.
+    """
+    setup_worker(parent)
     try:
         for k, position in enumerate(range(rank, len(indices), workers)):
             frame = source.frame(indices[position])
@@ -127,7 +99,7 @@ def _worker(rank, workers, indices, source, transform, slots, slot_bytes, per_wo
             np.frombuffer(slots, dtype=out.dtype, count=out.size,
                           offset=slot * slot_bytes).reshape(out.shape)[...] = out
             conn.send((out.shape, out.dtype.str))
-    except BaseException as error:  # reported to the parent, which raises it there
+    except Exception as error:  # reported to the parent, which raises it there
         conn.send(("error", f"{type(error).__name__}: {error}"))
     finally:
         conn.close()
@@ -142,6 +114,8 @@ def iter_frames(source, indices, *, transform=None, workers=None):
     pickling frames through a process pool cost as much as drawing them.)  A
     worker waits while its ring is full, so memory stays flat however many
     frames there are.  ``transform`` (e.g. GIF quantisation) runs in the workers.
+    Workers die with this process, even when it is killed; when the generator
+    is closed (an error, Ctrl-C, SIGTERM) they are stopped and reaped.
     """
     indices = list(indices)
     if workers is None:
@@ -157,12 +131,13 @@ def iter_frames(source, indices, *, transform=None, workers=None):
     slot_bytes = width * height * 3
     slots = mmap.mmap(-1, workers * per_worker * slot_bytes)
     pipes, frees, processes = [], [], []
+    parent = os.getpid()
     try:
         for rank in range(workers):
             receive, send = context.Pipe(duplex=False)
             free = context.Semaphore(per_worker)
             process = context.Process(target=_worker, daemon=True, args=(
-                rank, workers, indices, source, transform, slots, slot_bytes, per_worker, send, free))
+                parent, rank, workers, indices, source, transform, slots, slot_bytes, per_worker, send, free))
             process.start()
             send.close()
             pipes.append(receive)
@@ -187,7 +162,11 @@ def iter_frames(source, indices, *, transform=None, workers=None):
         for process in processes:
             if process.is_alive():
                 process.terminate()
-            process.join()
+        for process in processes:
+            process.join(5)
+            if process.is_alive():     # stuck in C code that ignores SIGTERM
+                process.kill()
+                process.join()
         for pipe in pipes:
             pipe.close()
         slots.close()
@@ -207,38 +186,24 @@ def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default
 
 
 def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None):
-    """Write any frame source (``len(source)``, ``source.frame(i)``, ``source.colours()``) to ``path``."""
-    kind = kind or output_kind(path)
-    total = len(source)
+    """Write any frame source (a :class:`~renderers.layout.FrameSource`) to ``path``; returns an :class:`Animation`.
+
+    The writer comes from the registry, by ``kind`` or by the path's extension;
+    it says which frames it takes (a ``.png`` takes the one ``frame`` picks), is
+    made ready for the source (a GIF's palette) and may ``transform`` frames in
+    the workers.  ``progress(done, total)`` is called after each frame is written.
+    """
+    writer_class = writer_named(kind) if kind else writer_for(path)
+    writer_class.check_options(size=source.size, fps=fps, hold=hold)
+    indices = list(writer_class.frames_to_write(source, frame=frame))
     report = progress or (lambda done, total: None)
-    if kind == "png":
-        index = pick_frame(source, frame)
-        write_png(path, source.frame(index))
-        report(1, 1)
-        return Animation(path, kind, 1, source.size)
-    if kind == "gif":
-        # every other pixel of four frames: exact colours (no averaging), a quarter of the work
-        samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
-        required = source.colours()
-        writer = GifWriter(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required)
-    elif kind == "mp4":
-        writer = Mp4Writer(path, fps=fps, hold=hold)
-    elif kind == "html":
-        writer = HtmlWriter(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path)))
-    elif kind == "frames":
-        writer = PngSequenceWriter(path)
-    else:
-        writer = NullWriter()
-    if kind == "gif":
-        # the workers map frames to palette indices too; the writer then only encodes
-        transform, write = writer.quantize, writer.write_indices
-    else:
-        transform, write = None, writer.write
-    with writer:
-        for done, item in enumerate(iter_frames(source, range(total), transform=transform, workers=workers), 1):
-            write(item)
-            report(done, total)
-    return Animation(path, kind, total, source.size)
+    writer = writer_class.for_source(path, source, fps=fps, hold=hold)
+    with writer, contextlib.closing(iter_frames(source, indices, transform=writer.transform,
+                                                workers=workers)) as frames:
+        for done, item in enumerate(frames, 1):
+            writer.write(item)
+            report(done, len(indices))
+    return Animation(path, writer_class.KIND, len(indices), source.size)
 
 
 def count_frames(recording, **options):

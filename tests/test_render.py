@@ -165,7 +165,9 @@ def test_png_single_frame_and_directory(short, tmp_path):
     assert np.array_equal(first, TrainingAnimation(short, size=SMALL).frame(0))
     render(short, str(tmp_path / "frames") + os.sep, size=SMALL)
     names = sorted(os.listdir(tmp_path / "frames"))
-    assert names == [f"frame_{i:05d}.png" for i in range(10)]
+    frames = [f"frame_{i:05d}.png" for i in range(10)]
+    assert names == [".animator-frames"] + frames          # the marker lists what was written
+    assert (tmp_path / "frames" / ".animator-frames").read_text().split() == ["animator", "frames"] + frames
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".png"])
@@ -179,8 +181,8 @@ def test_same_command_same_bytes(short, tmp_path, suffix):
 def test_an_interrupted_render_leaves_the_target_untouched(short, tmp_path, suffix):
     target = tmp_path / f"out{suffix}" if suffix != "/" else tmp_path / "out"
     if suffix == "/":
-        target.mkdir()
-        (target / "keep.txt").write_text("old")
+        render(short, str(target) + "/", size=SMALL, workers=1)      # an earlier frames output, replaceable
+        before = {p.name: p.read_bytes() for p in target.iterdir()}
     else:
         target.write_bytes(b"old animation")
 
@@ -191,7 +193,7 @@ def test_an_interrupted_render_leaves_the_target_untouched(short, tmp_path, suff
     with pytest.raises(KeyboardInterrupt):
         render(short, str(target) + ("/" if suffix == "/" else ""), size=SMALL, progress=interrupt, workers=2)
     if suffix == "/":
-        assert os.listdir(target) == ["keep.txt"]
+        assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     else:
         assert target.read_bytes() == b"old animation"
     assert sorted(os.listdir(tmp_path)) == [target.name]
@@ -265,6 +267,11 @@ BAD_RENDER = [
     (["-o", "{tmp}/x.gif", "--size", "500x500"], "at least 1.4 times as wide"),
     (["-o", "{tmp}/x.gif", "--size", "100x50"], "is too small"),
     (["-o", "{tmp}/x.gif", "--hold", "-1"], "--hold must be 0 or more"),
+    (["-o", "{tmp}/x.gif", "--hold", "100000"], "--hold must be at most 60 seconds"),
+    (["-o", "{tmp}/x.gif", "--hold", "nan"], "--hold must be 0 or more"),
+    (["-o", "{tmp}/x.mp4", "--fps", "inf"], "--fps must be positive"),
+    (["-o", "{tmp}/x.mp4", "--fps", "1e6"], "--fps must be between 0.1 and 240"),
+    (["-o", "{tmp}/other.npz"], "-o {tmp}/other.npz: .npz is a Recording, an input, not an animation"),
     (["-o", "{tmp}/x.png", "--frame", "middle"], "--frame must be first, last or an epoch number"),
     (["-o", "{tmp}/x.png", "--frame", "8"], "--frame 8: no frame at that epoch"),
 ]
@@ -274,7 +281,7 @@ BAD_RENDER = [
 def test_bad_render_options(cli, saved, tmp_path, args, message):
     result = cli("render", saved, *[a.format(tmp=tmp_path) for a in args])
     assert result.code == 2, result
-    assert result.err.count("\n") == 1 and message in result.err, result.err
+    assert result.err.count("\n") == 1 and message.format(tmp=tmp_path) in result.err, result.err
     assert [p for p in os.listdir(tmp_path)] == []
 
 
@@ -299,7 +306,7 @@ def test_html_page_embeds_a_playable_video(short, tmp_path):
 
     out = tmp_path / "page.html"
     animation = render(short, out, size=SMALL, fps=20, hold=0)
-    page = out.read_text(encoding="ascii")
+    page = out.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "<video controls" in page
     data = base64.b64decode(page.split("base64,")[1].split('"')[0])
     (tmp_path / "inside.mp4").write_bytes(data)

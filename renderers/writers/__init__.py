@@ -1,0 +1,13 @@
+"""Frame sinks, one module per format, chosen by the path's extension from a registry.
+
+Writers know nothing of networks or recordings (they never import animator's
+training code), only of pixels.  See :mod:`.registry` for what a writer
+declares, and how to add a format.
+"""
+
+from .registry import MAX_FPS, MAX_HOLD, MIN_FPS, Writer, kinds, register, writer_for, writer_named
+from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays, gif_palette
+from .mp4 import Mp4Writer
+from .png import PngSequenceWriter, PngWriter, pick_frame, write_png
+from .html import HtmlWriter
+from .null import NullWriter

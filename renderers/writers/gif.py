@@ -1,0 +1,273 @@
+"""Animated GIF: one global palette, no dithering, only changed rectangles stored, loops forever.
+
+GIF frame delays are whole hundredths of a second and players clamp anything
+under 0.02 s, so a GIF plays at most 50 fps; :func:`gif_delay` is the one rule
+for the delay of each frame.  Colour quantisation (:class:`ColourIndex`) runs in
+the frame workers as the writer's ``transform``; the writer then only encodes.
+"""
+
+import contextlib
+import io
+
+import numpy as np
+from PIL import Image
+
+from animator.errors import ArgumentError, UserError
+from animator.fileio import atomic_output
+
+from .registry import Writer, register
+
+MAX_GIF_FPS = 50          # GIF delays are in 1/100 s and players clamp anything under 2
+TRANSPARENT = 255         # the GIF palette index meaning "unchanged since the previous frame"
+LUT_BITS = 6              # colour look-up table resolution per channel for GIF quantisation
+
+
+def gif_delay(index, fps):
+    """The delay of frame ``index`` in centiseconds, before any hold: the one rule every GIF follows.
+
+    Frame ``k`` ends at ``round(100 * (k + 1) / fps)`` hundredths of a second, so
+    where 100 / fps is not whole, delays alternate (for 30 fps: 3, 3, 4, ...) and
+    the animation keeps its rate without drifting.
+    """
+    return int(round((index + 1) * 100.0 / fps)) - int(round(index * 100.0 / fps))
+
+
+def gif_delays(count, fps, hold=0.0):
+    """Per-frame delays in centiseconds for ``count`` frames; ``hold`` seconds are added to the last.
+
+    >>> gif_delays(3, 20, hold=2)
+    [5, 5, 205]
+    """
+    check_gif_fps(fps)
+    delays = [gif_delay(k, fps) for k in range(count)]
+    if count:
+        delays[-1] += int(round(hold * 100))
+    return delays
+
+
+def check_gif_fps(fps):
+    """An :class:`ArgumentError` (``fps``) for a rate no GIF can play."""
+    if not 0 < fps <= MAX_GIF_FPS:
+        raise ArgumentError("fps", f"{fps:g} is not possible in a GIF: frame delays are whole hundredths of a "
+                                   f"second and at least 0.02 s, so at most {MAX_GIF_FPS} fps (use .mp4 for more)")
+
+
+def gif_palette(sample_frames, required=()):
+    """A 255-colour palette (+ the transparent slot) for the whole animation.
+
+    ``required`` colours come first and map to themselves exactly; the rest is
+    Pillow's median cut of ``sample_frames``.  One palette for every frame means
+    no colour flicker between frames.
+    """
+    colours = []
+    seen = set()
+    for colour in np.asarray(required, dtype=np.uint8).reshape(-1, 3):
+        key = tuple(int(c) for c in colour)
+        if key not in seen and len(colours) < TRANSPARENT:
+            seen.add(key)
+            colours.append(key)
+    if sample_frames:
+        strip = Image.fromarray(np.concatenate([np.asarray(f) for f in sample_frames], axis=0))
+        cut = strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        counts = sorted(cut.getcolors(256), reverse=True)
+        flat = cut.getpalette()[:768]
+        for _, index in counts:
+            key = tuple(flat[3 * index:3 * index + 3])
+            if key not in seen and len(colours) < TRANSPARENT:
+                seen.add(key)
+                colours.append(key)
+    while len(colours) < 256:
+        colours.append((0, 0, 0))
+    return np.array(colours, dtype=np.uint8)
+
+
+class ColourIndex:
+    """Maps RGB pixels to the nearest palette index through a 6-bit-per-channel table filled lazily.
+
+    Only colours that actually occur are ever searched, once each, so building
+    it costs nothing up front; colours in ``required`` map to themselves exactly.
+    The transparent slot is never chosen.
+    """
+
+    UNKNOWN = 0xFFFF
+
+    def __init__(self, palette, required=()):
+        self.usable = np.asarray(palette, dtype=np.int32)[:TRANSPARENT]
+        self.table = np.full(1 << (3 * LUT_BITS), self.UNKNOWN, dtype=np.uint16)
+        required = np.asarray(required, dtype=np.uint8).reshape(-1, 3)
+        for colour in required:
+            matches = np.flatnonzero((self.usable == colour.astype(np.int32)).all(axis=1))
+            if matches.size:
+                self.table[_lut_key(colour[None, None, :])[0, 0]] = matches[0]
+
+    def __call__(self, frame):
+        keys = _lut_key(frame)
+        indices = self.table[keys]
+        unknown = indices == self.UNKNOWN
+        if unknown.any():
+            self._learn(np.unique(keys[unknown]))
+            indices = self.table[keys]
+        return indices.astype(np.uint8)
+
+    def _learn(self, keys):
+        shift = 8 - LUT_BITS
+        mask = (1 << LUT_BITS) - 1
+        half = 1 << (shift - 1)
+        cells = np.stack([(keys >> (2 * LUT_BITS)) & mask, (keys >> LUT_BITS) & mask, keys & mask], axis=1)
+        centres = (cells.astype(np.int32) << shift) + half
+        for start in range(0, len(keys), 4096):
+            chunk = centres[start:start + 4096]
+            distance = ((chunk[:, None, :] - self.usable[None, :, :]) ** 2).sum(axis=2)
+            self.table[keys[start:start + 4096]] = distance.argmin(axis=1)
+
+
+def _lut_key(frame):
+    shift = 8 - LUT_BITS
+    f = frame.astype(np.uint32) >> shift
+    return (f[..., 0] << (2 * LUT_BITS)) | (f[..., 1] << LUT_BITS) | f[..., 2]
+
+
+def _lzw_blocks(indices):
+    """The LZW-coded image data (min code size, sub-blocks, terminator) of palette indices, via Pillow.
+
+    The indices go in as a greyscale image: Pillow then writes them unchanged
+    (a "P" image may have its palette reordered), and we keep only the data.
+    """
+    image = Image.fromarray(indices, mode="L")
+    buffer = io.BytesIO()
+    image.save(buffer, format="GIF", optimize=False, interlace=False)
+    data = buffer.getvalue()
+    pos = 13
+    flags = data[10]
+    if flags & 0x80:
+        pos += 3 * (2 << (flags & 7))
+    while pos < len(data):
+        introducer = data[pos]
+        if introducer == 0x21:                     # an extension: skip its sub-blocks
+            pos += 2
+            while data[pos]:
+                pos += data[pos] + 1
+            pos += 1
+        elif introducer == 0x2C:                   # the image: descriptor, then the data we want
+            local = data[pos + 9]
+            pos += 10
+            if local & 0x80:
+                pos += 3 * (2 << (local & 7))
+            start = pos
+            pos += 1
+            while data[pos]:
+                pos += data[pos] + 1
+            return data[start:pos + 1]
+        else:
+            break
+    raise RuntimeError("Pillow wrote a GIF without image data")
+
+
+@register
+class GifWriter(Writer):
+    """An animated GIF written frame by frame: one global palette, no dithering, loops forever.
+
+    Each frame after the first stores only the rectangle that changed, with
+    unchanged pixels inside it transparent, so files stay small.  ``write``
+    takes an RGB frame, or a frame already mapped to palette indices by
+    ``transform`` (which :func:`~renderers.render.write_animation` runs in the
+    frame workers).
+    """
+
+    KIND = "gif"
+    EXTENSIONS = (".gif",)
+
+    @classmethod
+    def check_options(cls, *, size, fps, hold):
+        super().check_options(size=size, fps=fps, hold=hold)
+        check_gif_fps(fps)
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold):
+        """A writer whose palette holds ``source.colours()`` exactly, and the commonest colours of a few frames."""
+        total = len(source)
+        # every other pixel of four frames: exact colours (no averaging), a quarter of the work
+        samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
+        required = source.colours()
+        return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required)
+
+    def __init__(self, path, *, fps, palette, hold=0.0, required=()):
+        check_gif_fps(fps)
+        self.path = path
+        self.fps = fps
+        self.hold = hold
+        self.palette = np.asarray(palette, dtype=np.uint8)
+        self.palette_bytes = self.palette.tobytes()
+        self.quantize = self.transform = ColourIndex(self.palette, required)
+        self._stack = None
+        self._pending = None   # the last frame is held back until we know it is the last
+        self._count = 0
+
+    def __enter__(self):
+        self._stack = contextlib.ExitStack()
+        temporary = self._stack.enter_context(atomic_output(self.path))
+        self._file = self._stack.enter_context(open(temporary, "wb"))
+        self._previous = None
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            return self._stack.__exit__(exc_type, exc, tb)
+        with self._stack:
+            if self._pending is None:
+                raise UserError(f"{self.path}: no frames to write")
+            self._emit(self._pending, last=True)
+            self._file.write(b"\x3b")
+        return False
+
+    def write(self, frame):
+        """Add a frame: (H, W, 3) RGB, or (H, W) palette indices from ``transform``."""
+        frame = np.asarray(frame)
+        self.write_indices(self.quantize(frame) if frame.ndim == 3 else frame)
+
+    def write_indices(self, indices):
+        """Add a frame already mapped to palette indices by ``self.quantize``."""
+        if self._pending is not None:
+            self._emit(self._pending, last=False)
+        self._pending = indices
+
+    def _header(self, height, width):
+        out = bytearray(b"GIF89a")
+        out += int(width).to_bytes(2, "little") + int(height).to_bytes(2, "little")
+        out += bytes([0xF7, 0, 0])                              # global table of 256 colours
+        out += self.palette_bytes
+        out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+        return bytes(out)
+
+    def _delay(self, last):
+        delay = gif_delay(self._count, self.fps)
+        self._count += 1
+        return delay + (int(round(self.hold * 100)) if last else 0)
+
+    def _emit(self, indices, last):
+        height, width = indices.shape
+        previous = self._previous
+        if previous is None:
+            self._file.write(self._header(height, width))
+            top, left, patch, transparent = 0, 0, indices, False
+        else:
+            if previous.shape != indices.shape:
+                raise ValueError("all frames of a GIF must have the same size")
+            changed = indices != previous
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            if rows.size == 0:
+                top, left, patch = 0, 0, np.full((1, 1), TRANSPARENT, dtype=np.uint8)
+            else:
+                top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+                patch = indices[top:bottom, left:right].copy()
+                patch[~changed[top:bottom, left:right]] = TRANSPARENT
+            transparent = True
+        delay = self._delay(last)
+        packed = (1 << 2) | (1 if transparent else 0)           # disposal: leave in place
+        out = bytearray(b"\x21\xf9\x04")
+        out += bytes([packed]) + int(delay).to_bytes(2, "little") + bytes([TRANSPARENT, 0])
+        h, w = patch.shape
+        out += b"\x2c" + b"".join(int(v).to_bytes(2, "little") for v in (left, top, w, h)) + b"\x00"
+        out += _lzw_blocks(np.ascontiguousarray(patch))
+        self._file.write(out)
+        self._previous = indices

@@ -1,0 +1,130 @@
+"""H.264 in MP4, through the ffmpeg that imageio-ffmpeg bundles.
+
+We start ffmpeg ourselves (the same command imageio-ffmpeg would run) so that
+its log is ours to show: it goes to a temporary file, and a failure (a full
+disk, a killed encoder) becomes one :class:`UserError` line naming the cause,
+instead of ffmpeg's chatter and a dump of its command line on the terminal.
+Set ``Mp4Writer.show_log = True`` (the CLI's ``--debug``) to let ffmpeg write
+to the terminal and get the command line in the error.
+"""
+
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+from fractions import Fraction
+from typing import ClassVar
+
+import numpy as np
+
+from animator.errors import ArgumentError, UserError
+from animator.fileio import atomic_output
+
+from .registry import Writer, register
+
+
+def check_even(size):
+    """An :class:`ArgumentError` (``size``) for a frame H.264 in yuv420p cannot hold."""
+    width, height = size
+    if width % 2 or height % 2:
+        raise ArgumentError("size", f"{width}x{height}: H.264 needs even width and height")
+
+
+@register
+class Mp4Writer(Writer):
+    """H.264 in MP4: yuv420p, ``+faststart`` (plays while downloading), bit-exact (same input, same bytes)."""
+
+    KIND = "mp4"
+    EXTENSIONS = (".mp4",)
+    show_log: ClassVar[bool] = False     # let ffmpeg write to the terminal (for --debug)
+
+    @classmethod
+    def check_options(cls, *, size, fps, hold):
+        super().check_options(size=size, fps=fps, hold=hold)
+        check_even(size)
+
+    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast"):
+        if not fps > 0:
+            raise ArgumentError("fps", f"must be positive (got {fps:g})")
+        self.path, self.fps, self.hold, self.crf, self.preset = path, fps, hold, crf, preset
+        self._process = None
+        self._last = None
+
+    def __enter__(self):
+        self._stack = contextlib.ExitStack()
+        self._temporary = self._stack.enter_context(atomic_output(self.path))
+        return self
+
+    def _command(self, width, height):
+        import imageio_ffmpeg
+
+        return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo",
+                "-s", f"{width}x{height}", "-pix_fmt", "rgb24", "-r", str(Fraction(self.fps).limit_denominator()),
+                "-i", "-", "-an", "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-v", "error",
+                "-f", "mp4", "-preset", self.preset, "-crf", str(self.crf), "-tune", "animation",
+                "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+                self._temporary]
+
+    def _start(self, width, height):
+        check_even((width, height))
+        self._command_line = self._command(width, height)
+        self._log = None if self.show_log else self._stack.enter_context(tempfile.TemporaryFile())
+        # its own process group: Ctrl-C in a terminal is ours to handle, and we stop ffmpeg ourselves
+        self._process = subprocess.Popen(self._command_line, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=self._log, process_group=0)
+        self._stack.callback(self._stop)
+
+    def _stop(self):
+        """Kill ffmpeg if it still runs (an error or an interruption): the partial video is discarded."""
+        process = self._process
+        if process.poll() is None:
+            process.kill()
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        process.wait()
+
+    def _failure(self, error=None):
+        """ffmpeg stopped or failed: one line with its last words (e.g. ``No space left on device``)."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=10)
+        cause = ""
+        if self._log is not None:
+            self._log.seek(0)
+            lines = [line.strip() for line in self._log.read().decode("utf-8", "replace").splitlines()]
+            lines = [re.sub(r"^\[[^\]]*\]\s*", "", line) for line in lines if line]
+            cause = lines[-1] if lines else ""
+        if not cause:
+            cause = (error.strerror or str(error)) if error is not None else f"exit status {self._process.returncode}"
+        message = f"{self.path}: ffmpeg could not write the video ({cause})"
+        if self.show_log:
+            message += f"; command: {' '.join(self._command_line)}"
+        return UserError(message)
+
+    def write(self, frame):
+        frame = np.ascontiguousarray(frame)
+        if self._process is None:
+            height, width = frame.shape[:2]
+            self._start(width, height)
+            self.size = (width, height)
+        try:
+            self._process.stdin.write(frame.data)
+        except OSError as error:        # a broken pipe: ffmpeg has stopped
+            raise self._failure(error) from None
+        self._last = frame
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            return self._stack.__exit__(exc_type, exc, tb)
+        with self._stack:
+            if self._process is None:
+                raise UserError(f"{self.path}: no frames to write")
+            for _ in range(int(round(self.hold * self.fps))):
+                self.write(self._last)
+            try:
+                self._process.stdin.close()
+            except OSError as error:
+                raise self._failure(error) from None
+            if self._process.wait() != 0:
+                raise self._failure()
+        return False

@@ -1,0 +1,243 @@
+"""PNG: one chosen frame as a file, or every frame into a folder.
+
+A frames folder never destroys anything that is not ours.  It is written only
+into a folder that is new, empty, or holds a previous frames output of this
+tool, recognised by its marker file ``.animator-frames``: a first line
+``animator frames``, then the name of every frame written with it.  Such a
+folder may hold only the marker, frames it lists, and ``.animator-frames.*.part``
+folders left by an interrupted run; then those are replaced.  Anything else,
+and the folder is refused with one line before any work, with nothing touched.
+
+Frames are written into a hidden ``.animator-frames.*.part`` folder inside the
+target and moved into place only when all are done, so an error, Ctrl-C or
+SIGTERM leaves the folder as it was (a folder we created is removed again).
+The move keeps the folder a recognisable frames output at every step (the
+marker first lists old and new frames, then only the new), and runs with
+Ctrl-C and SIGTERM held back, so it is not cut short.  The folder itself
+keeps its permissions; a new one gets the usual ``0777 & ~umask``.
+"""
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import signal
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+from animator.errors import ArgumentError, UserError
+from animator.fileio import atomic_output, write_failure
+
+from .registry import Writer, register
+
+MARKER = ".animator-frames"
+MARKER_HEADER = "animator frames"
+PART_PREFIX = ".animator-frames."
+FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
+
+
+def _png_bytes(frame):
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(frame)).save(buffer, format="PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()
+
+
+def write_png(path, frame):
+    """One frame as a PNG, atomically."""
+    with atomic_output(path) as temporary:
+        with open(temporary, "wb") as handle:
+            handle.write(_png_bytes(frame))
+
+
+def pick_frame(source, which):
+    """Index of ``which`` (``first``, ``last`` or an epoch number) among the frames of ``source``."""
+    if which in (None, "last"):
+        return len(source) - 1
+    if which == "first":
+        return 0
+    try:
+        epoch = int(which)
+    except (TypeError, ValueError):
+        raise ArgumentError("frame", f"must be first, last or an epoch number (got {which!r})") from None
+    matches = np.flatnonzero(source.epochs == epoch)
+    if matches.size == 0:
+        near = source.epochs[np.argsort(np.abs(source.epochs - epoch))[:3]]
+        raise ArgumentError("frame", f"{epoch}: no frame at that epoch; the nearest are at epochs "
+                                     f"{', '.join(str(e) for e in sorted(near))}")
+    return int(matches[0])
+
+
+@register
+class PngWriter(Writer):
+    """One frame of the animation (``frame``: ``first``, ``last`` or an epoch) as a PNG."""
+
+    KIND = "png"
+    EXTENSIONS = (".png",)
+
+    @classmethod
+    def frames_to_write(cls, source, *, frame=None):
+        return [pick_frame(source, frame)]
+
+    def __init__(self, path, *, fps=None, hold=None):
+        self.path = path
+        self._written = False
+
+    def write(self, frame):
+        if self._written:
+            raise ValueError("a PNG holds one frame")
+        write_png(self.path, frame)
+        self._written = True
+
+
+def _ours(directory):
+    """The entries of ``directory`` if all are a previous frames output (or it is empty); None otherwise."""
+    entries = os.listdir(directory)
+    listed = set()
+    marker = os.path.join(directory, MARKER)
+    if os.path.isfile(marker) and not os.path.islink(marker):
+        try:
+            with open(marker, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not lines or lines[0] != MARKER_HEADER:
+            return None
+        listed = {MARKER} | {name for name in lines[1:] if FRAME_NAME.fullmatch(name)}
+    for name in entries:
+        path = os.path.join(directory, name)
+        if os.path.islink(path):
+            return None
+        if name in listed and os.path.isfile(path):
+            continue
+        if name.startswith(PART_PREFIX) and name.endswith(".part") and os.path.isdir(path):
+            continue
+        return None
+    return entries
+
+
+def _refusal(directory):
+    return UserError(f"{directory}: the folder holds files that are not frames from an earlier run of this tool; "
+                     f"give a new or empty folder")
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block ends (they are delivered then)."""
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@register
+class PngSequenceWriter(Writer):
+    """Every frame as ``frame_00000.png``, ... in a folder; see the module docstring for what it may replace."""
+
+    KIND = "frames"
+    DIRECTORY = True
+
+    @classmethod
+    def check_target(cls, path):
+        directory = cls._name(path)
+        if os.path.lexists(directory):
+            if not os.path.isdir(directory):
+                raise UserError(f"{directory}: exists and is not a directory")
+            if _ours(directory) is None:
+                raise _refusal(directory)
+            probe_in = directory
+        else:
+            probe_in = os.path.dirname(os.path.abspath(directory))
+            if not os.path.isdir(probe_in):
+                raise UserError(f"{directory}: directory {probe_in} does not exist")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=PART_PREFIX, suffix=".probe", dir=probe_in)
+        except OSError as error:
+            raise UserError(f"{directory}: directory {probe_in} is not writable ({error.strerror or error})") from None
+        os.close(fd)
+        os.unlink(probe)
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold):
+        return cls(path)
+
+    @staticmethod
+    def _name(path):
+        return os.fspath(path).rstrip(os.sep) or os.sep
+
+    def __init__(self, directory, *, fps=None, hold=None):
+        self.directory = self._name(directory)
+        self.count = 0
+        self._names = []
+        self._created = False
+        self._part = None
+
+    def __enter__(self):
+        self.check_target(self.directory)
+        try:
+            if not os.path.isdir(self.directory):
+                os.mkdir(self.directory)          # mode 0777 & ~umask
+                self._created = True
+            self._part = tempfile.mkdtemp(prefix=PART_PREFIX, suffix=".part", dir=self.directory)
+        except OSError as error:
+            self._discard()
+            raise UserError(f"{self.directory}: cannot write here ({error.strerror or error})") from None
+        return self
+
+    def write(self, frame):
+        name = f"frame_{self.count:05d}.png"
+        try:
+            with open(os.path.join(self._part, name), "wb") as handle:
+                handle.write(_png_bytes(frame))
+        except OSError as error:
+            raise write_failure(self.directory, error) from None
+        self._names.append(name)
+        self.count += 1
+
+    def _discard(self):
+        if self._part is not None:
+            shutil.rmtree(self._part, ignore_errors=True)
+        if self._created:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.directory)
+
+    def _mark(self, names):
+        """Write the marker listing ``names`` into place atomically."""
+        staged = os.path.join(self._part, MARKER)
+        with open(staged, "w", encoding="utf-8") as handle:
+            handle.write("\n".join([MARKER_HEADER, *names]) + "\n")
+        os.replace(staged, os.path.join(self.directory, MARKER))
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self._discard()
+            return False
+        try:
+            with _signals_held():
+                old = _ours(self.directory)
+                if old is None:                   # someone put files there while we drew
+                    raise _refusal(self.directory)
+                old_frames = [n for n in old if FRAME_NAME.fullmatch(n)]
+                self._mark(sorted(set(old_frames) | set(self._names)))
+                for name in old_frames:
+                    if name not in self._names:
+                        os.unlink(os.path.join(self.directory, name))
+                for name in self._names:
+                    os.replace(os.path.join(self._part, name), os.path.join(self.directory, name))
+                self._mark(self._names)
+                for name in old:
+                    path = os.path.join(self.directory, name)
+                    if name.startswith(PART_PREFIX) and path != self._part:
+                        shutil.rmtree(path, ignore_errors=True)
+                os.rmdir(self._part)
+        except OSError as error:
+            self._discard()
+            raise write_failure(self.directory, error) from None
+        except BaseException:
+            self._discard()
+            raise
+        return False

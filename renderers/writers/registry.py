@@ -1,0 +1,142 @@
+"""What a writer is, and which one writes a given path.
+
+A writer is a frame sink, as in ``matplotlib.animation``: a context manager
+with one method, ``write(item)``, that completes the file in ``__exit__`` (and
+leaves the target untouched if the block fails).  Each writer class declares,
+as class attributes and class methods, everything the rest of the program asks
+before any work is done:
+
+- ``KIND`` (its name: ``"gif"``), ``EXTENSIONS`` (``(".gif",)``) or
+  ``DIRECTORY = True`` for a folder of frames; :func:`register` files the class
+  under them, and :func:`writer_for` picks it for a path;
+- :meth:`Writer.check_options`: the frame rate, hold and size it can write,
+  checked without touching any file;
+- :meth:`Writer.check_target`: whether the path can be written, before training;
+- :meth:`Writer.frames_to_write` and :meth:`Writer.for_source`: which frames of a
+  frame source it takes, and the writer made ready for that source (a GIF
+  samples frames for its palette);
+- ``transform``: a function the frame workers apply to every frame before it
+  reaches ``write`` (a GIF maps pixels to palette indices there, in parallel).
+
+Adding a format is one new module in this package: subclass :class:`Writer`,
+decorate it with :func:`register`, and import the module in ``__init__.py``.
+
+Argument errors name the Python argument (``fps``, ``hold``, ``size``,
+``output``, ``frame``) through :class:`~animator.errors.ArgumentError`; the
+command line words them as its flags.
+"""
+
+import math
+import numbers
+import os
+from typing import ClassVar
+
+from animator.errors import ArgumentError, UserError
+from animator.fileio import check_writable
+
+MAX_HOLD = 60.0                # seconds the last frame may be held: more is a typo, and would take long to write
+MIN_FPS, MAX_FPS = 0.1, 240.0  # frames per second any writer accepts
+
+# extensions that name an input of this tool, never an animation it writes
+INPUTS = {".npz": "a Recording", ".csv": "a data file"}
+
+_BY_EXTENSION = {}
+_BY_KIND = {}
+_DIRECTORY = []
+
+
+class Writer:
+    """The base of every writer: declarations and checks; subclasses implement ``write``."""
+
+    KIND: ClassVar[str] = ""
+    EXTENSIONS: ClassVar[tuple] = ()
+    DIRECTORY: ClassVar[bool] = False
+    transform = None            # applied to each frame in the frame workers, before ``write``
+
+    @classmethod
+    def check_options(cls, *, size, fps, hold):
+        """An :class:`ArgumentError` for a frame rate, hold or frame size this writer cannot write."""
+        if not (isinstance(fps, numbers.Real) and math.isfinite(fps) and fps > 0):
+            raise ArgumentError("fps", f"must be positive (got {fps:g})" if isinstance(fps, numbers.Real)
+                                else f"must be a number (got {fps!r})")
+        if not MIN_FPS <= fps <= MAX_FPS:
+            raise ArgumentError("fps", f"must be between {MIN_FPS:g} and {MAX_FPS:g} frames per second "
+                                       f"(got {fps:g})")
+        if not (isinstance(hold, numbers.Real) and math.isfinite(hold) and hold >= 0):
+            raise ArgumentError("hold", f"must be 0 or more seconds (got {hold:g})" if isinstance(hold, numbers.Real)
+                                else f"must be a number (got {hold!r})")
+        if hold > MAX_HOLD:
+            raise ArgumentError("hold", f"must be at most {MAX_HOLD:g} seconds, the time the last frame stays "
+                                        f"before the animation loops (got {hold:g})")
+
+    @classmethod
+    def check_target(cls, path):
+        """A one-line :class:`UserError` if ``path`` could not be written; touches nothing."""
+        check_writable(path)
+
+    @classmethod
+    def frames_to_write(cls, source, *, frame=None):
+        """The indices of ``source``'s frames this writer takes: all of them, in order."""
+        return range(len(source))
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold):
+        """A writer for ``path``, made ready for ``source`` (its frames are not drawn yet)."""
+        return cls(path, fps=fps, hold=hold)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        return False
+
+    def write(self, item):
+        raise NotImplementedError
+
+
+def register(cls):
+    """Class decorator: file a :class:`Writer` under its ``KIND`` and ``EXTENSIONS`` (or as the folder writer)."""
+    _BY_KIND[cls.KIND] = cls
+    for extension in cls.EXTENSIONS:
+        _BY_EXTENSION[extension.lower()] = cls
+    if cls.DIRECTORY:
+        _DIRECTORY[:] = [cls]
+    return cls
+
+
+def writer_for(path):
+    """The writer class for ``path``: by extension, or the folder writer for a directory (or a path ending in /).
+
+    An unknown extension, or one naming an input of this tool (``.npz``), is an
+    :class:`ArgumentError` for ``output``.
+    """
+    text = os.fspath(path)
+    if _DIRECTORY and (text.endswith(os.sep) or os.path.isdir(text)):
+        return _DIRECTORY[0]
+    extension = os.path.splitext(text)[1].lower()
+    if extension in _BY_EXTENSION:
+        return _BY_EXTENSION[extension]
+    if extension in INPUTS:
+        raise ArgumentError("output", f"{text}: {extension} is {INPUTS[extension]}, an input, not an animation "
+                                      f"(use {choices()})")
+    raise ArgumentError("output", f"{text}: unknown output type {extension or '(no extension)'!r} "
+                                  f"(use {choices()})")
+
+
+def writer_named(kind):
+    """The writer class registered as ``kind`` (``"gif"``, ``"frames"``, ``"null"``, ...)."""
+    try:
+        return _BY_KIND[kind]
+    except KeyError:
+        raise ArgumentError("output", f"{kind!r} is not an output type (choose from {', '.join(_BY_KIND)})") from None
+
+
+def kinds():
+    """What ``-o`` may be, for help text and error messages: ``['.gif', '.mp4', ..., 'a directory ending in /']``."""
+    return list(_BY_EXTENSION) + (["a directory ending in /"] if _DIRECTORY else [])
+
+
+def choices():
+    names = kinds()
+    return ", ".join(names[:-1]) + ", or " + names[-1] if len(names) > 1 else "".join(names)
+
