@@ -271,7 +271,6 @@ BAD_RENDER = [
     (["-o", "{tmp}/x.gif", "--hold", "nan"], "--hold must be 0 or more"),
     (["-o", "{tmp}/x.mp4", "--fps", "inf"], "--fps must be positive"),
     (["-o", "{tmp}/x.mp4", "--fps", "1e6"], "--fps must be between 0.1 and 240"),
-    (["-o", "{tmp}/other.npz"], "-o {tmp}/other.npz: .npz is a Recording, an input, not an animation"),
     (["-o", "{tmp}/x.png", "--frame", "middle"], "--frame must be first, last or an epoch number"),
     (["-o", "{tmp}/x.png", "--frame", "8"], "--frame 8: no frame at that epoch"),
 ]
