@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .errors import UserError
+from .errors import ArgumentError
 
 SPACINGS = ("linear", "log")
 
@@ -22,18 +22,13 @@ def frame_epochs(last_epoch, *, frames=200, spacing="linear", every=None):
     >>> frame_epochs(10000, frames=6, spacing="log").tolist()
     [0, 5, 39, 250, 1584, 10000]
     """
+    count = frame_count(last_epoch, frames=frames, spacing=spacing, every=every)
     if last_epoch < 0:
         return np.zeros(0, dtype=np.int64)
     if every is not None:
-        if every < 1:
-            raise UserError(f"--every must be at least 1 (got {every})")
         epochs = np.arange(0, last_epoch + 1, every, dtype=np.int64)
         return epochs if epochs[-1] == last_epoch else np.append(epochs, last_epoch)
-    if frames < 1:
-        raise UserError(f"--frames must be at least 1 (got {frames})")
-    if spacing not in SPACINGS:
-        raise UserError(f"unknown frame spacing {spacing!r} (choose from {', '.join(SPACINGS)})")
-    if frames >= last_epoch + 1:
+    if count == last_epoch + 1:
         return np.arange(last_epoch + 1, dtype=np.int64)
     if frames == 1:
         return np.array([last_epoch], dtype=np.int64)
@@ -45,6 +40,19 @@ def frame_epochs(last_epoch, *, frames=200, spacing="linear", every=None):
         # strictly increasing, and leaving room for the frames still to come
         epochs[i] = min(max(round(targets[i]), epochs[i - 1] + 1), last_epoch - (frames - 1 - i))
     return epochs
+
+
+def frame_count(last_epoch, *, frames=200, spacing="linear", every=None):
+    """``len(frame_epochs(...))`` with the same arguments, checked, without building the list."""
+    if every is not None:
+        if every < 1:
+            raise ArgumentError("every", f"must be at least 1 (got {every})")
+        return 0 if last_epoch < 0 else last_epoch // every + 1 + (last_epoch % every != 0)
+    if frames < 1:
+        raise ArgumentError("frames", f"must be at least 1 (got {frames})")
+    if spacing not in SPACINGS:
+        raise ArgumentError("frame_spacing", f"must be one of {', '.join(SPACINGS)} (got {spacing!r})")
+    return max(min(frames, last_epoch + 1), 0)
 
 
 def grid_extent(X, padding=0.1):

@@ -4,10 +4,14 @@ A Recording is what the renderers draw from; it can be saved, loaded and
 re-rendered without retraining.  ``arrays`` holds:
 
 * ``X`` (n, 2) float32 and ``y`` (n,) int64: the data;
-* per epoch: ``epoch``, ``loss``, ``accuracy``, ``learning_rate``;
-* per Dense layer ``i`` from 1 and per epoch: ``dense{i}.weights``, ``.biases``,
-  ``.weight_updates``, ``.bias_updates`` and the optimizer's state arrays
-  (``.weight_momentums``, ``.bias_cache``, ...), see :mod:`animator.trainer`;
+* per epoch: ``epoch`` (0, 1, 2, ...), ``loss``, ``accuracy``, ``learning_rate``;
+* per Dense layer ``i`` from 1, at the epochs ``param_epochs``: ``dense{i}.weights``,
+  ``.biases``, ``.weight_updates``, ``.bias_updates`` and the optimizer's state
+  arrays (``.weight_momentums``, ``.bias_cache``, ...), see :mod:`animator.trainer`.
+  By default those epochs are the frames' (and the last one recorded); with
+  ``RunConfig(record="all")`` they are every epoch;
+* ``param_peaks`` (layers,) float32: each layer's largest ``|weight|`` or
+  ``|bias|`` over every recorded epoch (the scale of its weight bar);
 * per frame: ``frame_epochs`` and ``grid_probs`` (frames, rows, cols, classes)
   uint8, the predicted class probabilities times 255 on the grid whose
   ``grid_extent`` is ``(xmin, xmax, ymin, ymax)``; row 0 is the top.
@@ -15,12 +19,21 @@ re-rendered without retraining.  ``arrays`` holds:
 ``spec`` is a dict: dataset, architecture, optimizer and every hyper-parameter,
 epochs, seed and mode, frame and grid settings, package versions, and
 ``status`` (epochs recorded, ``diverged_at`` and its cause, ``interrupted``).
+
+Loading trusts nothing in the file: every member's ``.npy`` header is read and
+checked against the shapes and types the spec implies, and against a memory
+budget, before any array is inflated.  Format 1 files (every epoch's arrays, no
+``param_epochs``) still load.
 """
 
 import io
 import json
+import math
 import os
+import re
+import warnings
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -28,9 +41,12 @@ from .errors import UserError
 from .fileio import atomic_output
 
 FORMAT = "animator-recording"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SPEC_KEY = "spec"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same run gives the same bytes
+_MAX_SPEC_BYTES = 1 << 20
+_SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
+_LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.((weight|bias)(s|es|_updates|_momentums|_cache))$")
 
 
 class Recording:
@@ -100,20 +116,33 @@ class Recording:
     def interrupted(self):
         return self.status["interrupted"]
 
+    @property
+    def param_epochs(self):
+        """The epochs at which the layers' arrays were kept (every epoch in a format 1 file)."""
+        return self.arrays["param_epochs"]
+
     def layer(self, index):
-        """``{name: per-epoch array}`` for Dense layer ``index`` (1-based), names without the prefix."""
+        """``{name: array}`` for Dense layer ``index`` (1-based), names without the prefix.
+
+        Row ``r`` of each array belongs to epoch ``param_epochs[r]``; see :meth:`param_row`.
+        """
         prefix = f"dense{index}."
         found = {k[len(prefix):]: v for k, v in self.arrays.items() if k.startswith(prefix)}
         if not found:
             raise IndexError(f"no Dense layer {index} (the network has {self.n_layers})")
         return found
 
+    def param_row(self, epoch):
+        """The position of ``epoch`` in the layers' arrays (:meth:`layer`)."""
+        return _position(self.param_epochs, epoch, "has no layer arrays for epoch")
+
+    def weight_peak(self, index):
+        """Layer ``index``'s largest ``|weight|`` or ``|bias|`` over every recorded epoch."""
+        return float(self.arrays["param_peaks"][index - 1])
+
     def row(self, epoch):
         """The position of ``epoch`` in the per-epoch arrays."""
-        index = int(np.searchsorted(self.epochs, epoch))
-        if index >= len(self.epochs) or self.epochs[index] != epoch:
-            raise KeyError(f"epoch {epoch} is not in this recording")
-        return index
+        return _position(self.epochs, epoch, "does not have epoch")
 
     @property
     def nbytes(self):
@@ -128,6 +157,7 @@ class Recording:
             state = ", interrupted"
         return (f"<Recording {opt['name']} on {self.spec['dataset']['name']}: "
                 f"{len(self.epochs)} epochs, {len(self.frame_epochs)} frames, "
+                f"layer arrays at {len(self.param_epochs)} epochs, "
                 f"{self.nbytes / 1e6:.1f} MB{state}>")
 
     # -- files ----------------------------------------------------------------------
@@ -146,35 +176,260 @@ class Recording:
         return path
 
     @classmethod
-    def load(cls, path):
-        """Read a file written by :meth:`save`; bad files raise :class:`UserError`."""
+    def load(cls, path, *, max_bytes=None):
+        """Read a file written by :meth:`save`; a bad or damaged file raises a one-line :class:`UserError`.
+
+        Nothing is inflated before every member's header agrees with the spec
+        and the arrays together fit in ``max_bytes`` (default: the memory a run
+        may use, :func:`animator.run.memory_limit`).
+        """
         name = os.fspath(path)
         if not os.path.exists(name):
             raise UserError(f"{name}: no such recording file")
+        if os.path.isdir(name):
+            raise UserError(f"{name}: is a directory, not a recording")
         if not zipfile.is_zipfile(name):
             raise UserError(f"{name}: not a readable .npz recording (not a zip archive)")
+        if max_bytes is None:
+            from .run import memory_limit
+
+            max_bytes = memory_limit()
         try:
-            with np.load(name, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+            with zipfile.ZipFile(name) as archive:
+                spec, arrays = _read(archive, max_bytes)
+        except _Damaged as error:
+            raise UserError(f"{name}: {error}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError) as error:
             raise UserError(f"{name}: not a readable .npz recording ({_short(error)})") from None
-        try:
-            spec = json.loads(str(arrays.pop(_SPEC_KEY)[()]))
-            ok = spec.get("format") == FORMAT
-        except (KeyError, ValueError, AttributeError):
-            ok = False
-        if not ok:
-            raise UserError(f"{name}: not an animator recording (no run spec inside)")
-        if spec.get("format_version", 0) > FORMAT_VERSION:
-            raise UserError(f"{name}: recording format {spec['format_version']} is newer than this "
-                            f"animator understands ({FORMAT_VERSION}); upgrade animator")
-        missing = [k for k in ("X", "y", "epoch", "loss", "accuracy", "learning_rate",
-                               "frame_epochs", "grid_probs", "grid_extent") if k not in arrays]
-        if missing:
-            raise UserError(f"{name}: recording is missing the array {missing[0]!r}")
         return cls(spec, arrays)
+
+
+class _Damaged(Exception):
+    """What is wrong with a recording file, said in a few words."""
+
+
+def _position(epochs, epoch, missing):
+    index = int(np.searchsorted(epochs, epoch))
+    if index >= len(epochs) or epochs[index] != epoch:
+        raise KeyError(f"this recording {missing} {epoch}")
+    return index
 
 
 def _short(error):
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
+
+
+# -- reading without trusting the file ------------------------------------------------------
+
+def _read(archive, max_bytes):
+    """``(spec, arrays)`` from an open zip, every header checked before any array is inflated."""
+    headers = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise _Damaged(f"unexpected member {info.filename!r} (an .npz holds only .npy arrays)")
+        key = info.filename[:-4]
+        if key in headers:
+            raise _Damaged(f"the array {key!r} is in the file twice")
+        if info.flag_bits & 0x1:
+            raise _Damaged(f"the array {key!r} is encrypted")
+        headers[key] = (info, *_header(archive, info, key))
+    if _SPEC_KEY not in headers:
+        raise _Damaged("not an animator recording (no run spec inside)")
+    info, shape, dtype = headers[_SPEC_KEY]
+    if dtype.kind != "U" or shape != () or info.file_size > _MAX_SPEC_BYTES:
+        raise _Damaged("not an animator recording (its run spec is not a short text)")
+    spec = _parse_spec(str(_inflate(archive, info)[()]))
+    version = spec["format_version"]
+
+    expected = _expected(spec, headers)
+    for key in headers:
+        if key != _SPEC_KEY and key not in expected:
+            raise _Damaged(f"unexpected array {key!r} in the recording")
+    for key, (shape, dtype) in expected.items():
+        if key not in headers:
+            raise _Damaged(f"recording is missing the array {key!r}")
+        _, found_shape, found_dtype = headers[key]
+        if found_dtype != dtype:
+            raise _Damaged(f"the array {key!r} is {found_dtype}, expected {np.dtype(dtype)}")
+        if found_shape != shape:
+            raise _Damaged(f"the array {key!r} has shape {found_shape}, expected {shape} from the run spec")
+    total = sum(info.file_size for info, _, _ in headers.values())
+    if total > max_bytes:
+        raise _Damaged(f"its arrays would take {total / (1 << 30):.1f} GiB of memory, more than the "
+                       f"{max_bytes / (1 << 30):.1f} GiB allowed")
+
+    arrays = {key: _inflate(archive, headers[key][0]) for key in expected}
+    _check_values(spec, arrays)
+    if version == 1:
+        arrays["param_epochs"] = arrays["epoch"].copy()
+        arrays["param_peaks"] = _peaks(arrays, len(spec["architecture"]["hidden"]) + 1)
+        spec["format_version"] = FORMAT_VERSION   # in memory it is now a format 2 recording
+    return spec, arrays
+
+
+def _header(archive, info, key):
+    """``(shape, dtype)`` from a member's ``.npy`` header, checked against its declared size."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _Damaged(f"the array {key!r} is compressed with an unsupported method ({info.compress_type})")
+    with archive.open(info) as stream:
+        try:
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+        except (ValueError, SyntaxError, TypeError) as error:
+            raise _Damaged(f"the array {key!r} has no valid .npy header ({_short(error)})") from None
+        header_bytes = stream.tell()
+    if dtype.hasobject:
+        raise _Damaged(f"the array {key!r} holds Python objects (pickles), which a recording never does")
+    if fortran:
+        raise _Damaged(f"the array {key!r} is in Fortran order, which a recording never is")
+    size = header_bytes + math.prod(shape) * dtype.itemsize
+    if info.file_size != size:
+        raise _Damaged(f"the array {key!r} declares {info.file_size} bytes but its header "
+                       f"{shape} {dtype} makes {size}")
+    return shape, dtype
+
+
+def _inflate(archive, info):
+    with archive.open(info) as stream:
+        return np.lib.format.read_array(stream, allow_pickle=False)
+
+
+def _parse_spec(text):
+    try:
+        spec = json.loads(text)
+    except ValueError:
+        spec = None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+        raise _Damaged("not an animator recording (no run spec inside)")
+    version = spec.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _Damaged(f"unknown recording format_version {version!r}")
+    if version > FORMAT_VERSION:
+        raise _Damaged(f"recording format {version} is newer than this animator understands "
+                       f"({FORMAT_VERSION}); upgrade animator")
+
+    def need(path, check, what):
+        value = spec
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if not check(value):
+            raise _Damaged(f"its run spec has no valid {path} ({what})")
+        return value
+
+    whole = lambda low: (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low)
+    need("architecture", lambda v: isinstance(v, dict), "a dict")
+    need("architecture.inputs", lambda v: v == 2, "2 inputs")
+    hidden = need("architecture.hidden", lambda v: isinstance(v, list) and len(v) >= 1
+                  and all(whole(1)(h) for h in v), "a list of positive sizes")
+    need("architecture.classes", whole(2), "a whole number from 2")
+    need("architecture.layers", lambda v: isinstance(v, list) and len(v) == len(hidden) + 1
+         and all(isinstance(t, str) for t in v), "one name per layer")
+    need("dataset.name", lambda v: isinstance(v, str), "a name")
+    need("dataset.samples", whole(1), "a whole number from 1")
+    need("dataset.classes", lambda v: v == spec["architecture"]["classes"], "the architecture's classes")
+    need("optimizer.name", lambda v: isinstance(v, str), "a name")
+    hyper = need("optimizer.hyperparameters", lambda v: isinstance(v, dict), "a dict")
+    from .optimizers import make_optimizer
+
+    try:
+        make_optimizer(spec["optimizer"]["name"], **hyper)
+    except (ValueError, TypeError) as error:
+        raise _Damaged(f"its run spec has an optimizer this animator cannot make ({_short(error)})") from None
+    need("mode", lambda v: v in ("book", "seeded"), "book or seeded")
+    need("epochs", whole(0), "a whole number")
+    from .run import MAX_GRID_RESOLUTION
+
+    need("grid.resolution", lambda v: whole(2)(v) and v <= MAX_GRID_RESOLUTION, f"2 to {MAX_GRID_RESOLUTION}")
+    need("status.epochs_recorded", whole(0), "a whole number")
+    need("status.diverged_at", lambda v: v is None or whole(0)(v), "an epoch or null")
+    need("status.interrupted", lambda v: isinstance(v, bool), "true or false")
+    return spec
+
+
+def _expected(spec, headers):
+    """``{key: (shape, dtype)}`` of every array the spec implies; frame and kept-epoch counts come
+    from the 1-D headers of ``frame_epochs`` and ``param_epochs``."""
+    arch, status = spec["architecture"], spec["status"]
+    n, classes, epochs = spec["dataset"]["samples"], arch["classes"], status["epochs_recorded"]
+    resolution = spec["grid"]["resolution"]
+
+    def length(key):
+        if key not in headers:
+            raise _Damaged(f"recording is missing the array {key!r}")
+        shape = headers[key][1]
+        if len(shape) != 1:
+            raise _Damaged(f"the array {key!r} has shape {shape}, expected one dimension")
+        return shape[0]
+
+    frames = length("frame_epochs")
+    kept = epochs if spec["format_version"] == 1 else length("param_epochs")
+    sizes = [arch["inputs"], *arch["hidden"], classes]
+    expected = {"X": ((n, 2), np.float32), "y": ((n,), np.int64),
+                **{key: ((epochs,), dtype) for key, dtype in _SCALARS.items()},
+                "frame_epochs": ((frames,), np.int64), "grid_extent": ((4,), np.float64),
+                "grid_probs": ((frames, resolution, resolution, classes), np.uint8)}
+    if spec["format_version"] > 1:
+        expected["param_epochs"] = ((kept,), np.int64)
+        expected["param_peaks"] = ((len(sizes) - 1,), np.float32)
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        for name in ("weights", "biases", "weight_updates", "bias_updates"):
+            expected[f"dense{i}.{name}"] = ((kept, a if name.startswith("weight") else 1, b), np.float32)
+    for key in headers:   # the optimizer's state arrays, whichever it has
+        match = _LAYER_ARRAY.match(key)
+        if match and key not in expected and match[4] in ("_momentums", "_cache"):
+            i = int(match[1])
+            if i < len(sizes):
+                rows = sizes[i - 1] if match[3] == "weight" else 1
+                expected[key] = ((kept, rows, sizes[i]), np.float32)
+    return {key: (tuple(shape), np.dtype(dtype)) for key, (shape, dtype) in expected.items()}
+
+
+def _check_values(spec, arrays):
+    """What headers cannot show: epochs in order, kept and frame epochs among them, finite data and extent."""
+    epochs, status = arrays["epoch"], spec["status"]
+    if not len(epochs) and status["diverged_at"] != 0 and not status["interrupted"]:
+        raise _Damaged("recording has no epochs, but its run neither diverged nor was interrupted")
+    if not np.array_equal(epochs, np.arange(len(epochs))):
+        raise _Damaged("its epochs are not 0, 1, 2, ... in order")
+    last = len(epochs) - 1
+    kept = arrays.get("param_epochs")
+    if kept is not None:
+        if len(kept) if not len(epochs) else (not len(kept) or kept[-1] != last):
+            raise _Damaged("its layer arrays do not include the last recorded epoch")
+        if len(kept) and (kept[0] < 0 or (np.diff(kept) <= 0).any()):
+            raise _Damaged("its param_epochs are not increasing epochs of the run")
+    frames = arrays["frame_epochs"]
+    if len(frames) and ((np.diff(frames) < 0).any() or frames[0] < 0 or frames[-1] > last):
+        raise _Damaged("its frame_epochs are not epochs of the run in order")
+    if kept is not None and not np.isin(frames, kept).all():
+        raise _Damaged("some frame_epochs have no layer arrays")
+    extent = arrays["grid_extent"]
+    if not np.isfinite(extent).all() or not (extent[0] < extent[1] and extent[2] < extent[3]):
+        raise _Damaged(f"its grid_extent {extent.tolist()} is not a finite box")
+    if not np.isfinite(arrays["X"]).all():
+        raise _Damaged("its data points X are not all finite")
+    y = arrays["y"]
+    if len(y) and (y.min() < 0 or y.max() >= spec["architecture"]["classes"]):
+        raise _Damaged(f"its labels y are not all in 0..{spec['architecture']['classes'] - 1}")
+    peaks = arrays.get("param_peaks")
+    if peaks is not None and not (peaks >= 0).all():
+        raise _Damaged("its param_peaks are not all 0 or more")
+
+
+def _peaks(arrays, layers):
+    """Each layer's largest ``|weight|`` or ``|bias|`` over all rows, NaN ignored (format 1 files)."""
+    out = np.zeros(layers, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for i in range(1, layers + 1):
+            both = np.concatenate([arrays[f"dense{i}.weights"], arrays[f"dense{i}.biases"]], axis=-2)
+            if both.size:
+                out[i - 1] = np.nanmax(np.abs(both))
+    return out

@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .datasets import load_csv, make_dataset
-from .errors import UserError
-from .frames import decision_grid, frame_epochs, grid_extent
+from .errors import ArgumentError, UserError
+from .frames import decision_grid, frame_count, frame_epochs, grid_extent
 from .network import Network
 from .optimizers import make_optimizer
 from .recording import FORMAT, FORMAT_VERSION, Recording
@@ -19,6 +19,7 @@ from .rng import make_rng
 from .trainer import Trainer
 
 MAX_GRID_RESOLUTION = 2000
+RECORD = ("frames", "all")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class RunConfig:
     ``seed=None`` is book mode: the book's random stream and draw order.
     ``hyperparameters`` use the CLI names (``lr``, ``decay``, ``momentum``,
     ``epsilon``, ``rho``, ``beta1``, ``beta2``); unset ones take the book's defaults.
+    ``record="frames"`` keeps every epoch's loss, accuracy and learning rate but
+    the layers' arrays only at the frames' epochs; ``record="all"`` keeps those
+    arrays for every epoch too (about 5.6 KB an epoch for the chapter's network).
     """
 
     dataset: str = "spiral"
@@ -44,22 +48,39 @@ class RunConfig:
     every: int = None
     grid_resolution: int = 160
     grid_padding: float = 0.1
+    record: str = "frames"
 
     @property
     def mode(self):
         return "book" if self.seed is None else "seeded"
 
 
+def check(config):
+    """Refuse bad values and runs too big for this machine, before any work; see :func:`estimate_bytes`."""
+    if config.epochs < 0:
+        raise ArgumentError("epochs", f"must be 0 or more (got {config.epochs})")
+    if not config.hidden or any(h < 1 for h in config.hidden):
+        raise ArgumentError("hidden", f"sizes must be positive (got {','.join(map(str, config.hidden))})")
+    if not 2 <= config.grid_resolution <= MAX_GRID_RESOLUTION:
+        raise ArgumentError("grid_resolution",
+                            f"must be between 2 and {MAX_GRID_RESOLUTION} (got {config.grid_resolution})")
+    if not 0 <= config.grid_padding <= 10:
+        raise ArgumentError("grid_padding", f"must be between 0 and 10 (got {config.grid_padding})")
+    if config.record not in RECORD:
+        raise ArgumentError("record", f"must be {' or '.join(RECORD)} (got {config.record!r})")
+    # validates frames, every and frame_spacing without building the list
+    frame_count(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
+    if config.data_file is None:
+        if config.samples < 1:
+            raise ArgumentError("samples", f"must be at least 1 (got {config.samples})")
+        if config.classes < 2:
+            raise ArgumentError("classes", f"must be at least 2 (got {config.classes})")
+        check_memory(config)
+
+
 def build(config):
     """Draw the data and the network and make the optimizer, in the book's order."""
-    if config.epochs < 0:
-        raise UserError(f"--epochs must be 0 or more (got {config.epochs})")
-    if not config.hidden or any(h < 1 for h in config.hidden):
-        raise UserError(f"--hidden sizes must be positive (got {','.join(map(str, config.hidden))})")
-    if not 2 <= config.grid_resolution <= MAX_GRID_RESOLUTION:
-        raise UserError(f"--grid must be between 2 and {MAX_GRID_RESOLUTION} (got {config.grid_resolution})")
-    if not 0 <= config.grid_padding <= 10:
-        raise UserError(f"--grid-padding must be between 0 and 10 (got {config.grid_padding})")
+    check(config)
     try:
         optimizer = make_optimizer(config.optimizer, **config.hyperparameters)
     except ValueError as error:
@@ -67,6 +88,7 @@ def build(config):
     rng = make_rng(config.seed)
     if config.data_file is not None:
         X, y = load_csv(config.data_file)
+        check_memory(config, points=len(X), classes=int(y.max()) + 1)
     else:
         X, y = make_dataset(config.dataset, config.samples, config.classes, rng=rng)
     classes = int(y.max()) + 1
@@ -74,27 +96,136 @@ def build(config):
     return X, y, network, optimizer
 
 
+# -- memory ------------------------------------------------------------------------------
+
+_SLOTS = {"sgd": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}   # per-parameter state arrays, at most
+_GRID_WORKERS = 4                                           # frames.decision_grid's thread cap
+
+
+def estimate_bytes(config, *, points=None, classes=None):
+    """Roughly the most memory a run of ``config`` holds at once, by what it is for.
+
+    Returns ``{argument: bytes}``, each part under the argument that drives it:
+    ``samples`` (the data), ``hidden`` (the layers, their gradients and
+    optimizer state, and the hidden activations of the full batch), ``classes``
+    (the output layer's activations), ``epochs`` (the per-epoch numbers),
+    ``frames`` or ``record`` (the kept layer arrays: at the frames, or every epoch
+    with ``record="all"``) and ``grid_resolution`` (the decision grids).
+    ``points`` and ``classes`` override the config's (a CSV's data).  Generous
+    by design: the point is refusing a run that cannot fit, before it starts.
+    """
+    n = points if points is not None else config.samples * config.classes
+    k = classes if classes is not None else config.classes
+    sizes = [2, *config.hidden, k]
+    parameters = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    slots = _SLOTS.get(config.optimizer, 2)
+    frames = frame_count(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
+    kept_rows = config.epochs + 1 if config.record == "all" else frames + 1
+    widest = max(sizes[1:])
+    parts = {
+        "samples": n * (2 * 4 + 8),
+        # forward and backward keep a few float32 and float64 copies of each activation
+        "hidden": 32 * n * sum(config.hidden) + 4 * parameters * (4 + 2 * slots),
+        "classes": 40 * n * k,
+        "epochs": 28 * (config.epochs + 1 + 1024),
+        "record" if config.record == "all" else "frames": 4 * parameters * (4 + 2 * slots) * kept_rows,
+        "grid_resolution": config.grid_resolution ** 2 * (frames * k
+                                                          + min(frames, _GRID_WORKERS) * 4 * 3 * widest),
+    }
+    return parts
+
+
+def memory_limit():
+    """Half of this machine's memory (``MemTotal`` in ``/proc/meminfo``), or 4 GiB where that is unknown."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    return 4 << 30
+
+
+def check_memory(config, *, points=None, classes=None):
+    """Refuse ``config`` when :func:`estimate_bytes` exceeds :func:`memory_limit`.
+
+    The error names the argument behind the largest part, so the message points at what to change.
+    """
+    parts = estimate_bytes(config, points=points, classes=classes)
+    total, limit = sum(parts.values()), memory_limit()
+    if total <= limit:
+        return total
+    argument = max(parts, key=parts.get)
+    value = getattr(config, argument)
+    if argument == "hidden":
+        value = ",".join(map(str, value))
+    elif argument == "classes" and classes is not None:
+        value = classes
+    elif argument == "samples" and points is not None:
+        argument, value = "data_file", f"{config.data_file} ({points} points)"
+    raise ArgumentError(argument, f"{value} would need about {_gib(total)} of memory, more than the "
+                                  f"{_gib(limit)} a run may use (half of this machine's)")
+
+
+def _gib(count):
+    return f"{count / (1 << 30):.1f} GiB"
+
+
+# -- the run -------------------------------------------------------------------------------
+
 def train(config=RunConfig(), *, on_epoch=None):
     """Train as ``config`` says and return the :class:`Recording` (divergence and Ctrl-C included)."""
     X, y, network, optimizer = build(config)
-    # validate frame options before spending time on training
-    frame_epochs(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
-    result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch)
+    keep = None if config.record == "all" else planned_frames(config)
+    result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch, keep=keep)
     return make_recording(config, X, y, network, optimizer, result)
 
 
-def make_recording(config, X, y, network, optimizer, result):
+def planned_frames(config):
+    """The frame epochs of ``config`` run to its end."""
+    return frame_epochs(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
+
+
+def make_recording(config, X, y, network, optimizer, result, *, frames=None):
+    """The :class:`Recording` of a finished :class:`~animator.trainer.TrainingResult`.
+
+    The frames are ``frames`` (a race's shared epochs; repeats allowed) or the
+    config's planned frame epochs, either clamped to the last recorded epoch: a
+    run that stopped early shows the planned frames it reached, then its last
+    state.  The trainer must have kept the arrays of those epochs.
+    """
     columns = result.columns
     recorded = result.epochs_recorded
-    frames = frame_epochs(recorded - 1, frames=config.frames, spacing=config.frame_spacing, every=config.every)
+    planned = planned_frames(config) if frames is None else np.asarray(frames, dtype=np.int64)
+    if recorded == 0:
+        # not even epoch 0 was finite: nothing to show
+        frames = np.zeros(0, dtype=np.int64)
+    elif frames is None:
+        reached = planned[planned < recorded - 1]
+        frames = np.append(reached, recorded - 1).astype(np.int64)
+    else:
+        frames = np.minimum(planned, recorded - 1)
+    params = dict(result.params)
+    param_epochs = params.pop("epoch")
+    unique, inverse = np.unique(frames, return_inverse=True)
+    if not np.isin(unique, param_epochs).all():
+        raise ValueError("the trainer did not keep the arrays of every frame epoch")
+    rows = np.searchsorted(param_epochs, unique)
     n_layers = len(network.dense)
-    weights = [[columns[f"dense{i}.weights"][e] for i in range(1, n_layers + 1)] for e in frames]
-    biases = [[columns[f"dense{i}.biases"][e] for i in range(1, n_layers + 1)] for e in frames]
+    weights = [[params[f"dense{i}.weights"][r] for i in range(1, n_layers + 1)] for r in rows]
+    biases = [[params[f"dense{i}.biases"][r] for i in range(1, n_layers + 1)] for r in rows]
     extent = grid_extent(X, config.grid_padding)
-    arrays = dict(columns)
-    arrays.update(X=X, y=y, frame_epochs=frames, grid_extent=extent,
-                  grid_probs=decision_grid(weights, biases, extent, config.grid_resolution))
     classes = int(y.max()) + 1
+    if len(unique):
+        grid = decision_grid(weights, biases, extent, config.grid_resolution)
+        grid = grid if len(unique) == len(frames) else grid[inverse.reshape(-1)]
+    else:
+        grid = np.zeros((0, config.grid_resolution, config.grid_resolution, classes), dtype=np.uint8)
+    arrays = dict(columns)
+    arrays.update(params)
+    arrays.update(X=X, y=y, frame_epochs=frames, grid_extent=extent, grid_probs=grid,
+                  param_epochs=param_epochs, param_peaks=np.asarray(result.peaks, dtype=np.float32))
     spec = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

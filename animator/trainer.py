@@ -1,18 +1,22 @@
-"""The chapter's training loop, recording every epoch.
+"""The chapter's training loop, recording every epoch's numbers and the arrays it is asked to keep.
 
 The loop runs the book's order exactly: forward, loss, accuracy, report, backward,
 ``pre_update_params``, ``update_params`` for each layer, ``post_update_params``.
-What it records per epoch is what the animation needs:
+What it records is what the animation needs:
 
-* ``epoch``, ``loss``, ``accuracy`` and ``learning_rate`` (the optimizer's
-  ``current_learning_rate`` when the epoch is reported, as the book prints it);
-* for each Dense layer ``i`` (from 1): ``dense{i}.weights`` and ``.biases`` as
-  they were in that epoch's forward pass, ``.weight_updates`` and ``.bias_updates``
-  the optimizer applied after it, and the optimizer's state arrays after that
-  update (``.weight_momentums``, ``.bias_cache``, ...).
+* every epoch: ``epoch``, ``loss``, ``accuracy`` and ``learning_rate`` (the
+  optimizer's ``current_learning_rate`` when the epoch is reported, as the book
+  prints it);
+* at the kept epochs (``params["epoch"]``), for each Dense layer ``i`` (from 1):
+  ``dense{i}.weights`` and ``.biases`` as they were in that epoch's forward pass,
+  ``.weight_updates`` and ``.bias_updates`` the optimizer applied after it, and
+  the optimizer's state arrays after that update (``.weight_momentums``, ...);
+* ``peaks``: per layer, the largest ``|weight|`` or ``|bias|`` over *every*
+  recorded epoch, so a picture scaled to the whole run needs no other epochs.
 
-Divergence stops the loop and is reported, not raised; Ctrl-C stops it too and
-keeps every finished epoch.
+Keeping arrays only at the frames' epochs is what lets a run's memory follow its
+frames rather than its epochs.  Divergence stops the loop and is reported, not
+raised; Ctrl-C stops it too and keeps every finished epoch.
 """
 
 import math
@@ -20,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_CHUNK = 1024  # epochs per storage block: memory grows with the run, not with --epochs
+_CHUNK = 1024  # rows per storage block: memory grows with the run, not with the epochs asked for
 
 
 class _Columns:
-    """Growable per-epoch storage: one list of fixed-size blocks per declared column."""
+    """Growable storage: one list of fixed-size blocks per declared column."""
 
     def __init__(self):
         self._blocks = {}
@@ -60,7 +64,13 @@ class _Columns:
 
 @dataclass
 class TrainingResult:
-    """What a training run produced: per-epoch columns and how the run ended."""
+    """What a training run produced and how it ended.
+
+    ``columns`` holds the per-epoch scalars; ``params`` the per-layer arrays at
+    the epochs in ``params["epoch"]`` (always including the last recorded one);
+    ``peaks`` (layers,) float32 is each layer's largest ``|weight|`` or ``|bias|``
+    over every recorded epoch.
+    """
 
     columns: dict
     epochs_requested: int
@@ -69,6 +79,8 @@ class TrainingResult:
     divergence_learning_rate: float = None
     interrupted: bool = False
     notes: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    peaks: np.ndarray = None
 
     @property
     def epochs_recorded(self):
@@ -78,7 +90,7 @@ class TrainingResult:
 class Trainer:
     """Runs the book's loop on ``network`` with ``optimizer`` over the full batch ``X, y``.
 
-    >>> result = Trainer(network, SGD(decay=1e-2), X, y).run(10000)   # doctest: +SKIP
+    >>> result = Trainer(network, SGD(decay=1e-2), X, y).run(10000, keep=[0, 5000, 10000])   # doctest: +SKIP
     """
 
     def __init__(self, network, optimizer, X, y):
@@ -87,29 +99,40 @@ class Trainer:
         self.X = X
         self.y = y
 
-    def run(self, epochs, *, on_epoch=None, record=True):
+    def run(self, epochs, *, on_epoch=None, keep=None, record=True):
         """Train for epochs ``0..epochs`` inclusive (the book's ``range(epochs + 1)``).
 
         ``on_epoch(epoch, loss, accuracy, learning_rate)`` is called after each
-        forward pass, where the book prints.  ``record=False`` keeps only the
-        per-epoch scalars (the benchmark's baseline).  Returns a :class:`TrainingResult`.
+        forward pass, where the book prints.  ``keep`` are the epochs whose
+        per-layer arrays are stored (``None``: every epoch); the last recorded
+        epoch is stored too, whatever stops the run.  ``record=False`` stores no
+        per-layer arrays at all (the benchmark's baseline).  Returns a
+        :class:`TrainingResult`.
         """
         net, opt, X, y = self.network, self.optimizer, self.X, self.y
-        columns = _Columns()
-        result = TrainingResult(columns={}, epochs_requested=epochs)
+        layers = net.dense
         slot_names = [f"{kind}_{slot}" for slot in opt.slots for kind in ("weight", "bias")]
+        columns, params = _Columns(), _Columns()
+        result = TrainingResult(columns={}, epochs_requested=epochs)
         columns.declare("epoch", (), np.int64)
         columns.declare("loss", (), np.float32)
         columns.declare("accuracy", (), np.float64)
         columns.declare("learning_rate", (), np.float64)
-        for i, dense in enumerate(net.dense, start=1):
-            for name in ("weights", "weight_updates"):
-                columns.declare(f"dense{i}.{name}", dense.weights.shape, np.float32)
-            for name in ("biases", "bias_updates"):
-                columns.declare(f"dense{i}.{name}", dense.biases.shape, np.float32)
-            for name in slot_names:
-                shape = dense.weights.shape if name.startswith("weight") else dense.biases.shape
-                columns.declare(f"dense{i}.{name}", shape, np.float32)
+        params.declare("epoch", (), np.int64)
+        shapes = {}
+        for i, dense in enumerate(layers, start=1):
+            for name in ("weights", "biases", "weight_updates", "bias_updates", *slot_names):
+                shapes[f"dense{i}.{name}"] = dense.weights.shape if name.startswith("weight") else dense.biases.shape
+        for name, shape in shapes.items():
+            params.declare(name, shape, np.float32)
+        keep_all = keep is None
+        keep = set() if keep_all else {int(e) for e in keep}
+        # the last two epochs' arrays, by parity: Ctrl-C in epoch e+1 leaves epoch e's intact
+        rolling = [{name: np.empty(shape, np.float32) for name, shape in shapes.items()} for _ in range(2)]
+        peaks = np.zeros(len(layers), dtype=np.float32)
+        peak = np.zeros_like(peaks)
+        last_kept = -1
+        row_arrays = None
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(epochs + 1):
@@ -130,25 +153,34 @@ class Trainer:
                     columns.put("accuracy", row, accuracy)
                     columns.put("learning_rate", row, lr)
                     if record:
-                        for i, dense in enumerate(net.dense, start=1):
-                            columns.put(f"dense{i}.weights", row, dense.weights)
-                            columns.put(f"dense{i}.biases", row, dense.biases)
+                        row_arrays = rolling[epoch % 2]
+                        for i, dense in enumerate(layers, start=1):
+                            # recorded weights are finite: the previous epoch's check saw to that
+                            peak[i - 1] = max(peaks[i - 1], dense.weights.max(), -dense.weights.min(),
+                                              dense.biases.max(), -dense.biases.min())
+                            np.copyto(row_arrays[f"dense{i}.weights"], dense.weights)
+                            np.copyto(row_arrays[f"dense{i}.biases"], dense.biases)
 
                     net.backward(y)
                     opt.pre_update_params()
-                    for dense in net.dense:
+                    for dense in layers:
                         opt.update_params(dense)
                     opt.post_update_params()
 
                     if record:
-                        for i, dense in enumerate(net.dense, start=1):
-                            columns.put(f"dense{i}.weight_updates", row, dense.weight_updates)
-                            columns.put(f"dense{i}.bias_updates", row, dense.bias_updates)
+                        for i, dense in enumerate(layers, start=1):
+                            np.copyto(row_arrays[f"dense{i}.weight_updates"], dense.weight_updates)
+                            np.copyto(row_arrays[f"dense{i}.bias_updates"], dense.bias_updates)
                             for name in slot_names:
-                                columns.put(f"dense{i}.{name}", row, getattr(dense, name))
-                    columns.rows += 1
+                                np.copyto(row_arrays[f"dense{i}.{name}"], getattr(dense, name))
+                    columns.rows += 1   # the epoch is complete: this line commits it
+                    if record:
+                        peaks[:] = peak
+                        if keep_all or epoch in keep:
+                            _append(params, epoch, row_arrays)
+                            last_kept = epoch
 
-                    bad = _first_non_finite(net.dense)
+                    bad = _first_non_finite(layers)
                     if bad:
                         result.diverged_at = epoch + 1
                         result.divergence_cause = f"{bad} after the update of epoch {epoch}"
@@ -156,8 +188,27 @@ class Trainer:
                         break
         except KeyboardInterrupt:
             result.interrupted = True
+        last = columns.rows - 1
+        if record and last >= 0:
+            # Ctrl-C may land between an epoch's commit and its bookkeeping: settle both from its row
+            last_row = rolling[last % 2]
+            for i in range(1, len(layers) + 1):
+                for name in ("weights", "biases"):
+                    peaks[i - 1] = max(peaks[i - 1], np.abs(last_row[f"dense{i}.{name}"]).max())
+            if last_kept != last:
+                _append(params, last, last_row)
         result.columns = columns.finish()
+        result.params = params.finish()
+        result.peaks = peaks
         return result
+
+
+def _append(params, epoch, arrays):
+    """Add one kept row: ``epoch`` and a copy of each of ``arrays``."""
+    params.put("epoch", params.rows, epoch)
+    for name, value in arrays.items():
+        params.put(name, params.rows, value)
+    params.rows += 1
 
 
 def _first_non_finite(dense_layers):

@@ -13,20 +13,74 @@ def recording():
                            hyperparameters={"decay": 1e-3, "momentum": 0.9}))
 
 
-def test_every_epoch_is_recorded(recording):
+def test_every_epochs_numbers_and_the_frames_arrays_are_recorded(recording):
     n = 301
     assert recording.epochs.tolist() == list(range(n))
     for name in ("loss", "accuracy", "learning_rate"):
         assert recording[name].shape == (n,)
+    assert recording.param_epochs.tolist() == recording.frame_epochs.tolist() == [0, 50, 100, 150, 200, 250, 300]
     layer1, layer2 = recording.layer(1), recording.layer(2)
     assert set(layer1) == {"weights", "biases", "weight_updates", "bias_updates",
                            "weight_momentums", "bias_momentums"}
-    assert layer1["weights"].shape == (n, 2, 64) and layer2["biases"].shape == (n, 1, 3)
-    # the weights of epoch e+1 are the weights of epoch e plus the update applied after it
-    assert np.array_equal(layer1["weights"][:-1] + layer1["weight_updates"][:-1], layer1["weights"][1:])
+    assert layer1["weights"].shape == (7, 2, 64) and layer2["biases"].shape == (7, 1, 3)
+    assert recording.param_row(150) == 3
+    with pytest.raises(KeyError):
+        recording.param_row(151)
     # the book's momentum buffer is the update itself
     assert np.array_equal(layer2["weight_momentums"], layer2["weight_updates"])
     assert recording.learning_rate[0] == 1.0 and recording.learning_rate[2] == 1.0 / (1.0 + 1e-3 * 1)
+
+
+def test_record_all_keeps_every_epochs_arrays_and_the_same_numbers(recording):
+    everything = train(RunConfig(epochs=300, frames=7, grid_resolution=40, record="all",
+                                 hyperparameters={"decay": 1e-3, "momentum": 0.9}))
+    n = 301
+    assert everything.param_epochs.tolist() == list(range(n))
+    layer1 = everything.layer(1)
+    assert layer1["weights"].shape == (n, 2, 64)
+    # the weights of epoch e+1 are the weights of epoch e plus the update applied after it
+    assert np.array_equal(layer1["weights"][:-1] + layer1["weight_updates"][:-1], layer1["weights"][1:])
+    for name, array in recording.arrays.items():
+        if name.startswith("dense"):
+            assert np.array_equal(array, everything[name][recording.param_epochs]), name
+        elif name != "param_epochs":
+            assert np.array_equal(array, everything[name]), name
+    # the weight bars' scale: the largest |weight or bias| over every epoch, whichever is recorded
+    for i in (1, 2):
+        both = np.concatenate([everything.layer(i)["weights"], everything.layer(i)["biases"]], axis=1)
+        assert recording.weight_peak(i) == float(np.abs(both).max())
+
+
+def test_a_run_that_stops_early_keeps_its_last_state():
+    from animator.trainer import Trainer
+    from animator.run import build, make_recording
+
+    config = RunConfig(epochs=1000, frames=5, grid_resolution=8)
+    X, y, network, optimizer = build(config)
+    stop = {"at": 437}
+
+    def interrupt(epoch, *_):
+        if epoch == stop["at"]:
+            raise KeyboardInterrupt
+
+    result = Trainer(network, optimizer, X, y).run(1000, on_epoch=interrupt, keep=[0, 250, 500, 750, 1000])
+    recording = make_recording(config, X, y, network, optimizer, result)
+    assert recording.interrupted and len(recording.epochs) == 437
+    assert recording.param_epochs.tolist() == recording.frame_epochs.tolist() == [0, 250, 436]
+    # its last state is the one the network was left in: last weights + last update
+    assert np.array_equal(recording.layer(1)["weights"][-1] + recording.layer(1)["weight_updates"][-1],
+                          network.dense[0].weights)
+    # a race's frames: clamped to the last epoch, repeats allowed
+    shared = make_recording(config, X, y, network, optimizer, result, frames=[0, 250, 500, 750, 1000])
+    assert shared.frame_epochs.tolist() == [0, 250, 436, 436, 436]
+    assert np.array_equal(shared.grid_probs[2:], np.repeat(shared.grid_probs[2:3], 3, axis=0))
+
+
+def test_the_recording_follows_the_frames_not_the_epochs():
+    small = train(RunConfig(epochs=2000, frames=10, grid_resolution=8))
+    large = train(RunConfig(epochs=2000, frames=10, grid_resolution=8, record="all"))
+    assert large.nbytes > 10 * small.nbytes
+    assert small.nbytes < 100e3
 
 
 def test_grid_probabilities_agree_with_the_recorded_accuracy(recording):
@@ -36,11 +90,11 @@ def test_grid_probabilities_agree_with_the_recorded_accuracy(recording):
     assert np.abs(probs.astype(int).sum(axis=-1) - 255).max() <= 2
     # the grid's arithmetic, evaluated at the data points, reproduces the recorded accuracy
     from animator.frames import _probabilities
-    last = recording.row(300)
+    last = recording.param_row(300)
     weights = [recording.layer(i)["weights"][last] for i in (1, 2)]
     biases = [recording.layer(i)["biases"][last] for i in (1, 2)]
     accuracy = (_probabilities(recording.X, weights, biases).argmax(1) == recording.y).mean()
-    assert abs(accuracy - recording.accuracy[last]) <= 1 / 300
+    assert abs(accuracy - recording.accuracy[recording.row(300)]) <= 1 / 300
     points = grid_points(recording.grid_extent, 40)
     assert points[0, 0] < points[1, 0] and points[0, 1] > points[40, 1]  # row 0 is the top
     extent = recording.grid_extent
@@ -82,7 +136,7 @@ def test_spec_records_everything_needed_to_rerun(recording):
     assert set(spec["versions"]) == {"animator", "numpy", "python"}
     assert spec["status"] == {"epochs_recorded": 301, "diverged_at": None, "divergence_cause": None,
                               "divergence_learning_rate": None, "interrupted": False}
-    assert "301 epochs, 7 frames" in repr(recording)
+    assert "301 epochs, 7 frames, layer arrays at 7 epochs" in repr(recording)
 
 
 def test_bad_recording_files(tmp_path):
