@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .errors import UserError
+from .errors import ArgumentError, UserError
 from .rng import randn32, uniform
 
 
@@ -86,7 +86,7 @@ def moons(samples=100, classes=2, *, rng=None, noise=0.1):
 
 def _need_two_classes(name, classes):
     if classes != 2:
-        raise UserError(f"the {name} dataset has exactly 2 classes (got --classes {classes})")
+        raise ArgumentError("classes", f"must be 2: the {name} dataset has exactly 2 classes (got {classes})")
 
 
 GENERATORS = {f.__name__: f for f in (spiral, vertical, circles, gaussians, xor, moons)}
@@ -95,11 +95,11 @@ GENERATORS = {f.__name__: f for f in (spiral, vertical, circles, gaussians, xor,
 def make_dataset(name, samples=100, classes=3, *, rng=None):
     """Draw the named dataset; the names are the keys of ``GENERATORS``."""
     if name not in GENERATORS:
-        raise UserError(f"unknown dataset {name!r} (choose from {', '.join(GENERATORS)})")
+        raise ArgumentError("dataset", f"{name!r} is unknown (choose from {', '.join(GENERATORS)})")
     if samples < 1:
-        raise UserError(f"--samples must be at least 1 (got {samples})")
+        raise ArgumentError("samples", f"must be at least 1 (got {samples})")
     if classes < 2:
-        raise UserError(f"--classes must be at least 2 (got {classes})")
+        raise ArgumentError("classes", f"must be at least 2 (got {classes})")
     return GENERATORS[name](samples, classes, rng=rng)
 
 
@@ -142,6 +142,10 @@ def load_csv(path):
             values.append(value)
         if not values[2].is_integer() or values[2] < 0:
             raise UserError(f"{where}: label {cells[2]!r} is not a whole number 0, 1, 2, ...")
+        if values[2] >= len(numbered):
+            # k labels with none missing need at least k rows
+            raise UserError(f"{where}: label {cells[2]} is too large for {len(numbered)} rows "
+                            f"(labels must be 0..k-1, each on some row)")
         points.append(values[:2])
         labels.append(int(values[2]))
 
@@ -149,11 +153,12 @@ def load_csv(path):
     present = np.unique(y)
     if len(present) < 2:
         raise UserError(f"{name}: needs at least 2 classes, found only label {present[0]}")
-    missing = sorted(set(range(int(present[-1]) + 1)) - set(present.tolist()))
-    if missing:
-        index = int(np.argmax(y > missing[0]))
+    gaps = np.flatnonzero(present != np.arange(len(present)))
+    if len(gaps):
+        missing = int(gaps[0])     # present is sorted and distinct: the first mismatch is the first gap
+        index = int(np.argmax(y > missing))
         raise UserError(f"{name}, row {numbered[index][0]}: label {labels[index]} but label "
-                        f"{missing[0]} never appears (labels must be 0..k-1)")
+                        f"{missing} never appears (labels must be 0..k-1)")
     return np.array(points, dtype=np.float32), y
 
 

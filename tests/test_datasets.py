@@ -1,7 +1,10 @@
+import time
+
 import numpy as np
 import pytest
 
 from animator import UserError, load_csv, make_dataset
+from animator.errors import ArgumentError
 from animator.datasets import GENERATORS
 from animator.rng import make_rng
 
@@ -43,6 +46,35 @@ def test_csv_with_and_without_header(tmp_path):
         assert y.tolist() == [0, 1, 2]
 
 
-def test_unknown_dataset():
-    with pytest.raises(UserError, match="unknown dataset 'swirl'"):
+def test_bad_arguments_are_named_as_python_arguments():
+    with pytest.raises(ArgumentError, match="^dataset 'swirl' is unknown") as error:
         make_dataset("swirl")
+    assert error.value.argument == "dataset"
+    for kwargs, argument, message in [
+        ({"samples": 0}, "samples", "samples must be at least 1 (got 0)"),
+        ({"classes": 1}, "classes", "classes must be at least 2 (got 1)"),
+    ]:
+        with pytest.raises(ArgumentError) as error:
+            make_dataset("spiral", **kwargs)
+        assert error.value.argument == argument and str(error.value) == message
+        assert "--" not in str(error.value)
+    with pytest.raises(ArgumentError, match="the xor dataset has exactly 2 classes") as error:
+        make_dataset("xor", 10, 3)
+    assert error.value.argument == "classes"
+
+
+@pytest.mark.parametrize("label", ["1000000000", "1e300", "4"])
+def test_a_huge_label_is_refused_at_once(tmp_path, label):
+    path = tmp_path / "big.csv"
+    path.write_text(f"0.1,0.2,0\n0.3,0.4,1\n0.5,0.6,2\n0.1,0.2,{label}\n")
+    start = time.perf_counter()
+    with pytest.raises(UserError, match=f"row 4: label {label} is too large for 4 rows"):
+        load_csv(path)
+    assert time.perf_counter() - start < 5     # the old check built range(label + 1): 24 GB for 1e9
+
+
+def test_a_missing_label_is_named(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text("0,0,0\n1,1,3\n2,2,1\n3,3,3\n")
+    with pytest.raises(UserError, match="row 2: label 3 but label 2 never appears"):
+        load_csv(path)
