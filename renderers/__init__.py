@@ -1,4 +1,4 @@
-"""Renderers: turn a Recording into frames, and frames into GIF, MP4 and PNG files."""
+"""Renderers: turn a Recording into frames, and frames into GIF, MP4, HTML and PNG files."""
 
 from .render import (Animation, check_animation_options, check_render_options, count_frames, output_kind, render,
                      write_animation)

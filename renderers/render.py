@@ -25,7 +25,7 @@ import numpy as np
 from animator.lifecycle import setup_worker
 
 from .training import TrainingAnimation
-from .writers import NullWriter, pick_frame, writer_for, writer_named
+from .writers import NullWriter, pick_frame, writer_for, writer_named  # noqa: F401 (pick_frame: kept importable here)
 
 
 def output_kind(path):

@@ -9,7 +9,6 @@ to the terminal and get the command line in the error.
 """
 
 import contextlib
-import os
 import re
 import subprocess
 import tempfile

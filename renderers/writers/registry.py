@@ -31,7 +31,7 @@ import numbers
 import os
 from typing import ClassVar
 
-from animator.errors import ArgumentError, UserError
+from animator.errors import ArgumentError
 from animator.fileio import check_writable
 
 MAX_HOLD = 60.0                # seconds the last frame may be held: more is a typo, and would take long to write
