@@ -107,9 +107,9 @@ def estimate_bytes(config, *, points=None, classes=None):
 
     Returns ``{argument: bytes}``, each part under the argument that drives it:
     ``samples`` (the data), ``hidden`` (the layers, their gradients and
-    optimizer state, and the hidden activations of the full batch), ``classes``
-    (the output layer's activations), ``epochs`` (the per-epoch numbers),
-    ``frames`` or ``record`` (the kept layer arrays: at the frames, or every epoch
+    optimizer state, the hidden activations of the full batch, and the layer
+    arrays kept at the frames), ``classes`` (the output layer's activations),
+    ``epochs`` (the per-epoch numbers), ``record`` (every epoch's layer arrays,
     with ``record="all"``) and ``grid_resolution`` (the decision grids).
     ``points`` and ``classes`` override the config's (a CSV's data).  Generous
     by design: the point is refusing a run that cannot fit, before it starts.
@@ -128,10 +128,12 @@ def estimate_bytes(config, *, points=None, classes=None):
         "hidden": 32 * n * sum(config.hidden) + 4 * parameters * (4 + 2 * slots),
         "classes": 40 * n * k,
         "epochs": 28 * (config.epochs + 1 + 1024),
-        "record" if config.record == "all" else "frames": 4 * parameters * (4 + 2 * slots) * kept_rows,
+        "record": 0,
         "grid_resolution": config.grid_resolution ** 2 * (frames * k
                                                           + min(frames, _GRID_WORKERS) * 4 * 3 * widest),
     }
+    # the kept layer arrays: every epoch's when asked for, else a few rows whose size is the network's
+    parts["record" if config.record == "all" else "hidden"] += 4 * parameters * (4 + 2 * slots) * kept_rows
     return parts
 
 
