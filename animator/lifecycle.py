@@ -5,17 +5,18 @@ The main process turns SIGTERM and SIGHUP into :class:`Terminated`, a
 (temporary files removed, finished epochs saved, worker pools stopped) does the
 same for ``kill``, ``timeout``, systemd, CI runners and Jupyter.  Forked
 workers call :func:`setup_worker` first: Ctrl-C is the parent's to handle,
-SIGTERM and SIGHUP exit through Python (so ``finally`` blocks run), and on
-Linux the kernel sends them SIGTERM when their parent dies, even by SIGKILL.
+SIGTERM and SIGHUP exit through Python (so ``finally`` blocks run), and they
+stop by themselves within a quarter of a second of their parent's death, even
+by SIGKILL.
 """
 
 import contextlib
-import ctypes
 import os
 import signal
 import sys
+import threading
+import time
 
-_PR_SET_PDEATHSIG = 1
 _TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 _received = []     # the termination signals that arrived in this process, in order
 
@@ -54,13 +55,25 @@ def terminate_as_interrupt():
             signal.signal(s, handler)
 
 
-def die_with_parent(parent_pid, sig=signal.SIGTERM):
-    """Ask the kernel (Linux) to send ``sig`` to this process when its parent dies; exit now if it already has."""
-    with contextlib.suppress(OSError, AttributeError, TypeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
-    if os.getppid() != parent_pid:      # the parent died before prctl took effect
+def die_with_parent(parent_pid, sig=signal.SIGTERM, *, interval=0.25):
+    """Send ``sig`` to this process as soon as its parent (``parent_pid``) is gone, even if it died by SIGKILL.
+
+    A daemon thread watches the parent id (an orphan is adopted by another
+    process).  This is used rather than Linux's ``PR_SET_PDEATHSIG``, which fires
+    when the *thread* that forked the worker ends: a worker pool forks its
+    replacement workers from a helper thread, and that thread ends while the
+    pool shuts down, which would kill workers in the middle of the pool's own
+    clean-up.
+    """
+    if os.getppid() != parent_pid:      # the parent died before the watch began
         os._exit(128 + int(sig))
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(interval)
+        os.kill(os.getpid(), sig)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _exit_quietly(signum, frame):

@@ -19,9 +19,10 @@ a :class:`StepLayer`: every pixel it ever paints, with the step from which each
 paint shows, so frame ``i`` costs only the pixels painted by then and does not
 depend on any frame before it (frames can be drawn in any order, in workers).
 
->>> from animator.descent import PRESETS, run_preset
+>>> from animator.chapter import DESCENTS
+>>> from animator.descent import run_preset
 >>> from animator.functions import CURVE
->>> anim = DescentAnimation(run_preset("good"), CURVE, title="Figure 12", caption=PRESETS["good"].caption)
+>>> anim = DescentAnimation(run_preset("good"), CURVE, title="Figure 12", caption=DESCENTS["good"].caption)
 >>> len(anim), anim.frame(len(anim) - 1).shape
 (101, (540, 960, 3))
 

@@ -18,9 +18,10 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 GOLDEN = os.path.join(HERE, "golden")
 SIZE = (640, 360)
+# golden name -> (the chapter's training figure, epochs, theme)
 CASES = {
-    "sgd_momentum": dict(optimizer="sgd", hyperparameters={"decay": 1e-3, "momentum": 0.9}, epochs=400),
-    "adam_book_theme": dict(optimizer="adam", hyperparameters={"lr": 0.05}, epochs=200, theme="book"),
+    "sgd_momentum": ("fig19_sgd_decay1e-3_momentum0.9", 400, "default"),
+    "adam_book_theme": ("adam_lr0.05_decay5e-7", 200, "book"),
 }
 FRAMES = ("first", "middle", "last")
 
@@ -28,13 +29,14 @@ FRAMES = ("first", "middle", "last")
 def golden_frames():
     """{file name: frame array} for every golden case, rendered now."""
     from animator import RunConfig, train
+    from animator.chapter import TRAINING
     from renderers import TrainingAnimation
 
     out = {}
-    for name, case in CASES.items():
-        case = dict(case)
-        theme = case.pop("theme", "default")
-        recording = train(RunConfig(frames=9, grid_resolution=80, **case))
+    for name, (figure, epochs, theme) in CASES.items():
+        spec = TRAINING[figure].optimizer
+        recording = train(RunConfig(optimizer=spec.name, hyperparameters=dict(spec.hyperparameters), epochs=epochs,
+                                    frames=9, grid_resolution=80))
         animation = TrainingAnimation(recording, size=SIZE, theme=theme)
         picks = {"first": 0, "middle": len(animation) // 2, "last": len(animation) - 1}
         for label in FRAMES:

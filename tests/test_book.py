@@ -121,7 +121,7 @@ def test_race2d_command(cli, tmp_path):
     bad = cli("race2d", "himmelblau", "-o", tmp_path / "x.gif")
     assert bad.code == 2 and "invalid choice: 'himmelblau'" in bad.err
     bad = cli("race2d", "beale", "--start", "1;2", "-o", tmp_path / "x.gif")
-    assert bad.code == 2 and "expected X,Y" in bad.err
+    assert bad.code == 2 and "expected finite X,Y" in bad.err
 
 
 def test_ctrl_c_stops_the_book_without_leaving_partial_files(tmp_path):

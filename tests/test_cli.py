@@ -46,9 +46,9 @@ def test_bad_csv_files(cli, tmp_path, name):
 
 BAD_OPTIONS = [
     (["--lr", "-1"], "Invalid learning rate: -1.0"),
-    (["--lr", "nan"], "Invalid learning rate: nan"),
-    (["--lr", "inf"], "Invalid learning rate: inf"),
-    (["--lr", "fast"], "argument --lr: invalid float value: 'fast'"),
+    (["--lr", "nan"], "argument --lr: must be a finite number (got 'nan')"),
+    (["--lr", "inf"], "argument --lr: must be a finite number (got 'inf')"),
+    (["--lr", "fast"], "argument --lr: invalid number: 'fast'"),
     (["--momentum", "1.5"], "Invalid momentum value: 1.5"),
     (["--decay", "-0.1"], "Invalid decay value: -0.1"),
     (["--optimizer", "adam", "--beta2", "1"], "Invalid beta parameter at index 1: 1.0"),
@@ -61,15 +61,24 @@ BAD_OPTIONS = [
     (["--dataset", "swirl"], "argument --dataset: invalid choice: 'swirl'"),
     (["--dataset", "xor", "--classes", "3"], "the xor dataset has exactly 2 classes"),
     (["--dataset", "moons", "--classes", "4"], "the moons dataset has exactly 2 classes"),
-    (["--classes", "1"], "--classes must be at least 2"),
-    (["--samples", "0"], "--samples must be at least 1"),
+    (["--classes", "1"], "argument --classes: must be at least 2 (got 1)"),
+    (["--samples", "0"], "argument --samples: must be at least 1 (got 0)"),
     (["--hidden", "64,x"], "argument --hidden: expected sizes like 64 or 64,32"),
     (["--hidden", "0"], "argument --hidden: hidden sizes must be positive"),
-    (["--epochs", "-5"], "--epochs must be 0 or more"),
+    (["--epochs", "-5"], "argument --epochs: must be at least 0 (got -5)"),
     (["--epochs", "ten"], "argument --epochs: invalid integer value: 'ten'"),
-    (["--frames", "0"], "--frames must be at least 1"),
-    (["--every", "0"], "--every must be at least 1"),
-    (["--grid", "1"], "--grid must be between 2 and 2000"),
+    (["--frames", "0"], "argument --frames: must be at least 1 (got 0)"),
+    (["--every", "0"], "argument --every: must be at least 1 (got 0)"),
+    (["--grid", "1"], "argument --grid: must be at least 2 (got 1)"),
+    (["--grid", "5000"], "--grid must be between 2 and 2000"),
+    (["--print-every", "-1"], "argument --print-every: must be at least 0 (got -1)"),
+    (["--seed", "-1"], "argument --seed: must be at least 0 (got -1)"),
+    (["--workers", "0"], "argument --workers: must be at least 1 (got 0)"),
+    (["--workers", "-2"], "argument --workers: must be at least 1 (got -2)"),
+    (["--fps", "inf"], "argument --fps: must be a finite number (got 'inf')"),
+    (["--hold", "nan"], "argument --hold: must be a finite number (got 'nan')"),
+    (["--grid-padding", "nan"], "argument --grid-padding: must be a finite number (got 'nan')"),
+    (["--size", "100000x100"], "argument --size: expected WIDTHxHEIGHT between 1x1 and 7680x4320"),
     (["--grid-padding", "-1"], "--grid-padding must be between 0 and 10"),
     (["--data", "/no/such/file.csv"], "/no/such/file.csv: no such data file"),
     (["--data", "/"], "/: is a directory, not a CSV file"),
@@ -170,7 +179,8 @@ def test_divergence_in_the_parameters_stops_the_loop_without_warnings():
 
 # -- Ctrl-C ----------------------------------------------------------------------------
 
-def test_ctrl_c_saves_the_finished_epochs(tmp_path):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_ctrl_c_and_sigterm_save_the_finished_epochs(tmp_path, signum, status):
     out = tmp_path / "interrupted.npz"
     process = subprocess.Popen(
         [sys.executable, "-m", "animator_app.cli", "train", "--epochs", "10000000", "--print-every", "50",
@@ -178,9 +188,9 @@ def test_ctrl_c_saves_the_finished_epochs(tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = [process.stdout.readline() for _ in range(3)]  # training is under way
     assert seen[0].startswith("epoch: 0,")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == status, stderr
     assert "Traceback" not in stderr
     assert "interrupted after epoch" in stderr and f"saved {out}" in stderr
     recording = Recording.load(out)
@@ -189,7 +199,8 @@ def test_ctrl_c_saves_the_finished_epochs(tmp_path):
     assert n >= 100  # epoch 100 was printed, so epochs 0..99 had finished
     assert recording.epochs.tolist() == list(range(n))
     assert recording.status["epochs_recorded"] == n
-    assert len(recording.layer(1)["weight_updates"]) == n
+    assert recording.param_epochs[-1] == n - 1          # the last finished epoch's state is kept
+    assert len(recording.layer(1)["weight_updates"]) == len(recording.param_epochs)
     assert [p for p in os.listdir(tmp_path) if p != out.name] == []
 
 

@@ -8,8 +8,10 @@ import warnings
 import numpy as np
 import pytest
 
+import animator.chapter
 import animator.descent
-from animator.descent import (PRESETS, RACES, Trajectory, basins, descend, distance_to_minimum,
+from animator.chapter import DESCENTS as PRESETS, RACES_2D as RACES
+from animator.descent import (Trajectory, basins, descend, distance_to_minimum,
                               final_basin, first_arrival, outcome, run_preset, run_race,
                               steps_to_reach)
 from animator.functions import CURVE, FUNCTIONS_2D, Parabola1D, Parabola2D, Rosenbrock, Saddle
@@ -48,7 +50,7 @@ def test_preset_tells_its_story(runs, name):
 def test_presets_are_the_chapters_figures_in_order():
     assert [p.figure for p in PRESETS.values()] == list(range(3, 14))
     for preset in PRESETS.values():
-        assert preset.function == "curve" and preset.optimizer == "sgd"
+        assert preset.function == "curve" and preset.optimizer.name == "sgd"
         assert preset.caption and preset.caption[0].isupper()
         if preset.reach:
             assert f"{preset.reach[0]}-{preset.reach[1]}" in preset.caption
@@ -129,8 +131,8 @@ def test_run_preset_overrides():
     assert final_basin(moved, CURVE) == 2
     short = run_preset("good", steps=5, start=-3.5)
     assert short.steps == 5 and short.positions[0, 0] == -3.5
-    assert "momentum=0.7" in short.optimizer
-    with pytest.raises(ValueError, match="unknown preset"):
+    assert short.optimizer.hyperparameters["momentum"] == 0.7
+    with pytest.raises(ValueError, match="is unknown"):
         run_preset("nope")
     with pytest.raises(ValueError, match="no hyper-parameter"):
         run_preset("good", beta1=0.9)
@@ -158,7 +160,8 @@ def test_trajectory_shapes_and_bookkeeping():
     np.testing.assert_array_equal(trajectory.values, CURVE.value(trajectory.positions[:, 0]))
     np.testing.assert_array_equal(trajectory.gradients[:, 0], CURVE.grad(trajectory.positions[:, 0]))
     assert np.all(trajectory.learning_rates == 0.05)
-    assert trajectory.function == "curve" and trajectory.optimizer.startswith("SGD(")
+    assert trajectory.function == "curve"
+    assert trajectory.optimizer == make_optimizer("sgd", lr=0.05, momentum=0.5).spec
     assert (trajectory.diverged_at, trajectory.cause, trajectory.converged_at) == (None, None, None)
     assert "Trajectory(curve" in repr(trajectory)
 
@@ -195,17 +198,22 @@ def test_descend_accepts_any_start_and_copies_it():
     assert descend(Parabola1D(), SGD(0.1), 1, 2).positions.dtype == np.float64
 
 
-def test_descend_needs_a_fresh_optimizer_and_a_sane_start():
-    optimizer = make_optimizer("sgd", lr=0.1)
-    descend(Parabola1D(), optimizer, None, 1)
-    with pytest.raises(ValueError, match="fresh optimizer"):
-        descend(Parabola1D(), optimizer, None, 1)
+def test_descend_leaves_the_optimizer_alone_and_needs_a_sane_start():
+    optimizer = make_optimizer("sgd", lr=0.1, momentum=0.9)
+    first = descend(Parabola1D(), optimizer, None, 5)
+    again = descend(Parabola1D(), optimizer, None, 5)       # the pure step keeps no state on the optimizer
+    np.testing.assert_array_equal(first.positions, again.positions)
+    assert optimizer.iterations == 0
     with pytest.raises(TypeError):
         descend(Parabola1D(), "sgd", None, 1)
-    with pytest.raises(ValueError, match="cannot start"):
+    with pytest.raises(ValueError, match="start must be finite"):
         descend(Parabola1D(), SGD(0.1), np.nan, 1)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="steps must be 0 or more"):
         descend(Parabola1D(), SGD(0.1), None, -1)
+    with pytest.raises(ValueError, match="steps must be at most"):
+        descend(Parabola1D(), SGD(0.1), None, 10**8)
+    with pytest.raises(ValueError, match="whole number"):
+        descend(Parabola1D(), SGD(0.1), None, 2.5)
 
 
 def test_stop_when_converged():
@@ -277,10 +285,10 @@ def test_every_entrant_finishes_near_the_minimum(race):
 
 def test_races_use_each_optimizer_once():
     for race in RACES.values():
-        kinds = [(e.optimizer, "momentum" in e.hyper) for e in race.entrants]
+        kinds = [(e.optimizer.name, "momentum" in e.optimizer.hyperparameters) for e in race.entrants]
         assert sorted(kinds) == sorted([("sgd", False), ("sgd", True), ("adagrad", False),
                                         ("rmsprop", False), ("adam", False)])
-    with pytest.raises(ValueError, match="unknown race"):
+    with pytest.raises(ValueError, match="has no race"):
         run_race("nope")
 
 
@@ -297,6 +305,7 @@ def test_the_saddle_point_holds_a_ball_started_exactly_on_it():
 
 def test_docstring_examples():
     assert doctest.testmod(animator.descent).failed == 0
+    assert doctest.testmod(animator.chapter).failed == 0
 
 
 def test_no_plotting_imports():

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from animator import RunConfig, UserError, build, train
-from animator.optimizers import describe
+from animator.optimizers import OptimizerSpec
 from animator.race import PRESETS, parse_spec, preset_specs, race
+from renderers.layout import describe
 from renderers.race import RaceAnimation
 from renderers.render import iter_frames, write_animation
 from renderers.theme import hex_rgb
@@ -51,7 +52,8 @@ def chapter_animation(chapter_race):
     (" Adam : beta1 = 0.8 ", ("adam", {"beta1": 0.8})),
 ])
 def test_specs_parse(text, expected):
-    assert parse_spec(text) == expected
+    spec = parse_spec(text)
+    assert (spec.name, dict(spec.hyperparameters)) == expected
 
 
 @pytest.mark.parametrize("text, message", [
@@ -72,16 +74,17 @@ def test_bad_specs_say_what_is_wrong_in_one_line(text, message):
 
 
 def test_presets():
-    assert preset_specs("chapter") == ["sgd:lr=1,decay=1e-3,momentum=0.9", "adagrad:decay=1e-4",
-                                       "rmsprop:lr=0.02,decay=1e-5,rho=0.999", "adam:lr=0.05,decay=5e-7"]
-    with pytest.raises(UserError, match=r"^unknown preset 'fast' \(choose from chapter\)$"):
+    assert preset_specs("chapter") == [parse_spec(text) for text in (
+        "sgd:lr=1,decay=1e-3,momentum=0.9", "adagrad:decay=1e-4", "rmsprop:lr=0.02,decay=1e-5,rho=0.999",
+        "adam:lr=0.05,decay=5e-7")]
+    with pytest.raises(UserError, match=r"^preset 'fast' is unknown \(choose from chapter\)$"):
         preset_specs("fast")
 
 
 def test_a_race_refuses_twins_and_crowds():
-    with pytest.raises(UserError, match="SGD · lr=1.0 is in the race twice"):
+    with pytest.raises(UserError, match=r"specs name sgd with the same settings twice \(\{'lr': 1.0\}\)"):
         race(["sgd", "sgd:lr=1"], replace(CHAPTER, epochs=1))
-    with pytest.raises(UserError, match=r"a race takes 1 to 4 optimizers \(got 5\)"):
+    with pytest.raises(UserError, match=r"specs must name 1 to 4 optimizers \(got 5\)"):
         race(["sgd", "adam", "adagrad", "rmsprop", "sgd:lr=0.5"], replace(CHAPTER, epochs=1))
 
 
@@ -99,8 +102,9 @@ def test_every_entrant_starts_from_the_same_weights(chapter_race):
 @pytest.mark.parametrize("which", ["chapter_race", "seeded_race"])
 def test_each_entrant_is_its_solo_run(which, request):
     result = request.getfixturevalue(which)
-    for (name, hyper), recording in zip(result.specs, result.recordings):
-        solo = train(replace(result.config, optimizer=name, hyperparameters=hyper))
+    for spec, recording in zip(result.specs, result.recordings):
+        name = spec.name
+        solo = train(replace(result.config, optimizer=name, hyperparameters=dict(spec.hyperparameters)))
         for key in ("loss", "accuracy", "learning_rate", "dense2.weights", "frame_epochs", "grid_probs"):
             assert np.array_equal(recording[key], solo[key]), (name, key)
         assert recording.spec["optimizer"] == solo.spec["optimizer"]
@@ -108,9 +112,10 @@ def test_each_entrant_is_its_solo_run(which, request):
 
 
 def test_labels_and_progress(chapter_race, calls):
-    assert chapter_race.labels == [describe_optimizer(r.spec) for r in chapter_race.recordings]
-    assert chapter_race.labels[0] == "SGD · lr=1.0 · decay=0.001 · momentum=0.9"
-    assert describe("adam", {}) == "Adam · lr=0.001"
+    assert [describe(s) for s in chapter_race.specs] == [describe_optimizer(r.spec) for r in chapter_race.recordings]
+    assert describe(chapter_race.specs[0]) == "SGD · lr=1.0 · decay=0.001 · momentum=0.9"
+    assert describe(OptimizerSpec("adam")) == "Adam · lr=0.001"
+    assert chapter_race.specs[0] == OptimizerSpec("sgd", {"lr": 1, "decay": 1e-3, "momentum": 0.9})
     assert calls == [(k, e) for k in range(4) for e in range(301)]
 
 
@@ -196,7 +201,7 @@ def test_entrants_trained_in_parallel_are_the_same_as_one_after_another():
     seen = []
     serial = race(specs, config)
     parallel = race(specs, config, workers=2, on_progress=lambda done, total: seen.append((done, total)))
-    assert parallel.labels == serial.labels
+    assert parallel.specs == serial.specs
     for a, b in zip(serial.recordings, parallel.recordings):
         assert set(a.arrays) == set(b.arrays)
         assert all(np.array_equal(a.arrays[name], b.arrays[name]) for name in a.arrays)

@@ -7,6 +7,8 @@ import sys
 import numpy as np
 import pytest
 
+from animator.chapter import REFERENCE_CONFIGS
+
 from animator import RunConfig, Recording, spiral, vertical, train
 from animator.rng import make_rng
 from conftest import REFERENCE_LOG, run_book_loop
@@ -41,18 +43,7 @@ def test_cli_prints_the_reference_log_line_for_line(cli, tmp_path):
                                            {"lr": 1.0, "decay": 0.01, "momentum": 0.0}}
 
 
-CONFIGS = [
-    {"optimizer": "sgd"},
-    {"optimizer": "sgd", "lr": 0.85},
-    {"optimizer": "sgd", "decay": 1e-3, "momentum": 0.9},
-    {"optimizer": "sgd", "decay": 1e-3, "momentum": 0.5, "hidden": [16, 8]},
-    {"optimizer": "adagrad", "decay": 1e-4},
-    {"optimizer": "rmsprop"},
-    {"optimizer": "rmsprop", "lr": 0.02, "decay": 1e-5, "rho": 0.999},
-    {"optimizer": "adam", "lr": 0.05, "decay": 5e-7},
-    {"optimizer": "adam", "lr": 0.02, "decay": 1e-5, "beta1": 0.8, "epsilon": 1e-5},
-    {"optimizer": "sgd", "dataset": "vertical"},
-]
+CONFIGS = REFERENCE_CONFIGS     # the chapter table's runs checked against the book's own code
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: json.dumps(c))
