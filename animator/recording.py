@@ -14,7 +14,9 @@ re-rendered without retraining.  ``arrays`` holds:
   ``|bias|`` over every recorded epoch (the scale of its weight bar);
 * per frame: ``frame_epochs`` and ``grid_probs`` (frames, rows, cols, classes)
   uint8, the predicted class probabilities times 255 on the grid whose
-  ``grid_extent`` is ``(xmin, xmax, ymin, ymax)``; row 0 is the top.
+  ``grid_extent`` is ``(xmin, xmax, ymin, ymax)``; row 0 is the top.  The file
+  stores it as ``grid_planes`` (frames, classes, rows, cols): one smooth image
+  per class compresses to about 60% of the interleaved pixels.
 
 ``spec`` is a dict: dataset, architecture, optimizer and every hyper-parameter,
 epochs, seed and mode, frame and grid settings, package versions, and
@@ -45,6 +47,7 @@ FORMAT_VERSION = 2
 _SPEC_KEY = "spec"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same run gives the same bytes
 _MAX_SPEC_BYTES = 1 << 20
+_PLANES = "grid_planes"   # how format 2 files store grid_probs
 _SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
 _LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.((weight|bias)(s|es|_updates|_momentums|_cache))$")
 
@@ -166,7 +169,9 @@ class Recording:
         with atomic_output(path) as temporary:
             with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 spec = np.array(json.dumps(self.spec, sort_keys=True))
-                for name, array in [(_SPEC_KEY, spec), *sorted(self.arrays.items())]:
+                stored = {_PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
+                stored[_PLANES] = np.ascontiguousarray(np.asarray(stored[_PLANES]).transpose(0, 3, 1, 2))
+                for name, array in [(_SPEC_KEY, spec), *sorted(stored.items())]:
                     buffer = io.BytesIO()
                     np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
                     info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
@@ -262,6 +267,8 @@ def _read(archive, max_bytes):
 
     arrays = {key: _inflate(archive, headers[key][0]) for key in expected}
     _check_values(spec, arrays)
+    if _PLANES in arrays:
+        arrays["grid_probs"] = np.ascontiguousarray(arrays.pop(_PLANES).transpose(0, 2, 3, 1))
     if version == 1:
         arrays["param_epochs"] = arrays["epoch"].copy()
         arrays["param_peaks"] = _peaks(arrays, len(spec["architecture"]["hidden"]) + 1)
@@ -373,9 +380,11 @@ def _expected(spec, headers):
     sizes = [arch["inputs"], *arch["hidden"], classes]
     expected = {"X": ((n, 2), np.float32), "y": ((n,), np.int64),
                 **{key: ((epochs,), dtype) for key, dtype in _SCALARS.items()},
-                "frame_epochs": ((frames,), np.int64), "grid_extent": ((4,), np.float64),
-                "grid_probs": ((frames, resolution, resolution, classes), np.uint8)}
-    if spec["format_version"] > 1:
+                "frame_epochs": ((frames,), np.int64), "grid_extent": ((4,), np.float64)}
+    if spec["format_version"] == 1:
+        expected["grid_probs"] = ((frames, resolution, resolution, classes), np.uint8)
+    else:
+        expected[_PLANES] = ((frames, classes, resolution, resolution), np.uint8)
         expected["param_epochs"] = ((kept,), np.int64)
         expected["param_peaks"] = ((len(sizes) - 1,), np.float32)
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):

@@ -103,7 +103,9 @@ DAMAGE = [
     ("bad status", _spec(_set("status.epochs_recorded", "many")), "no valid status.epochs_recorded"),
     ("short loss", _replace("loss", np.zeros(5, np.float32)), r"'loss' has shape \(5,\), expected \(61,\)"),
     ("wrong dtype", _replace("accuracy", np.zeros(61, np.float32)), "'accuracy' is float32, expected float64"),
-    ("wrong grid", _replace("grid_probs", np.zeros((5, 13, 12, 3), np.uint8)), "'grid_probs' has shape"),
+    ("wrong grid", _replace("grid_planes", np.zeros((5, 3, 13, 12), np.uint8)), "'grid_planes' has shape"),
+    ("grid in format 1 form", lambda d: {("grid_probs" if k == "grid_planes" else k): v for k, v in d.items()},
+     "unexpected array 'grid_probs'"),
     ("wrong layer", _replace("dense1.weights", np.zeros((5, 3, 64), np.float32)), "'dense1.weights' has shape"),
     ("extra array", _replace("surprise", np.zeros(3)), "unexpected array 'surprise'"),
     ("nan extent", _replace("grid_extent", np.array([0, np.nan, 0, 1.0])), "grid_extent .* is not a finite box"),
@@ -127,7 +129,8 @@ def test_empty_epochs_are_refused(good, tmp_path):
     recording = Recording.load(good)
     empty = {key: npy(recording[key][:0]) for key in recording.arrays
              if key.startswith("dense") or key in ("epoch", "loss", "accuracy", "learning_rate",
-                                                    "param_epochs", "frame_epochs", "grid_probs")}
+                                                    "param_epochs", "frame_epochs")}
+    empty["grid_planes"] = npy(np.zeros((0, 3, 12, 12), np.uint8))
     data = with_spec({**data, **empty}, _set("status.epochs_recorded", 0))
     refused(write(tmp_path / "empty.npz", data), "recording has no epochs")
 
@@ -141,7 +144,7 @@ def test_a_member_whose_size_disagrees_with_its_header(good, tmp_path):
 def test_bad_deflate_data_and_truncation(good, tmp_path):
     raw = bytearray(good.read_bytes())
     with zipfile.ZipFile(good) as archive:
-        info = archive.getinfo("grid_probs.npy")
+        info = archive.getinfo("grid_planes.npy")
     start = info.header_offset + 30 + len(info.filename) + len(info.extra)
     raw[start + 200:start + 400] = bytes(200)          # header intact, deflate data scrambled
     (tmp_path / "scrambled.npz").write_bytes(bytes(raw))
@@ -159,6 +162,7 @@ def test_format_1_files_still_load(good, tmp_path):
     data = {key: npy(array) for key, array in everything.arrays.items()
             if key not in ("param_epochs", "param_peaks")}
     data["spec"] = npy(np.array(json.dumps({**everything.spec, "format_version": 1})))
+    assert "grid_probs" in data     # format 1 stored the grid interleaved, under its own name
     loaded = Recording.load(write(tmp_path / "v1.npz", data))
     assert loaded.param_epochs.tolist() == list(range(61))
     assert np.array_equal(loaded.arrays["param_peaks"], everything.arrays["param_peaks"])
@@ -193,8 +197,8 @@ class _RepeatingDeflate:
 
 
 def bomb(good, path, monkeypatch, *, resolution):
-    """``good`` with a (250, 2000, 2000, 3) grid_probs of zeros: 3 GB inflated, ~4 MB on disk."""
-    shape = (250, 2000, 2000, 3)
+    """``good`` with a (250, 3, 2000, 2000) grid of zeros: 3 GB inflated, ~3 MB on disk."""
+    shape = (250, 3, 2000, 2000)
     data = with_spec(members(good), _set("grid.resolution", resolution))
     data["frame_epochs"] = npy(np.full(250, 60, dtype=np.int64))
     header = io.BytesIO()
@@ -202,9 +206,9 @@ def bomb(good, path, monkeypatch, *, resolution):
     monkeypatch.setattr(zipfile, "_get_compressor", lambda *_: _RepeatingDeflate())
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for key, raw in data.items():
-            if key != "grid_probs":
+            if key != "grid_planes":
                 archive.writestr(f"{key}.npy", raw)
-        with archive.open("grid_probs.npy", "w", force_zip64=True) as member:
+        with archive.open("grid_planes.npy", "w", force_zip64=True) as member:
             member.write(header.getvalue())
             left = int(np.prod(shape))
             zeros = bytes(_CHUNK)
@@ -217,7 +221,7 @@ def bomb(good, path, monkeypatch, *, resolution):
 
 
 @pytest.mark.parametrize("resolution, budget, message", [
-    (12, None, r"'grid_probs' has shape \(250, 2000, 2000, 3\), expected \(250, 12, 12, 3\)"),
+    (12, None, r"'grid_planes' has shape \(250, 3, 2000, 2000\), expected \(250, 3, 12, 12\)"),
     (2000, 1 << 30, r"would take 2.8 GiB of memory, more than the 1.0 GiB allowed"),
 ])
 def test_a_zip_bomb_is_refused_before_inflating(good, tmp_path, monkeypatch, resolution, budget, message):
