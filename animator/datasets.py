@@ -142,24 +142,27 @@ def load_csv(path):
             values.append(value)
         if not values[2].is_integer() or values[2] < 0:
             raise UserError(f"{where}: label {cells[2]!r} is not a whole number 0, 1, 2, ...")
-        if values[2] >= len(numbered):
-            # k labels with none missing need at least k rows
-            raise UserError(f"{where}: label {cells[2]} is too large for {len(numbered)} rows "
-                            f"(labels must be 0..k-1, each on some row)")
         points.append(values[:2])
         labels.append(int(values[2]))
 
-    y = np.array(labels, dtype=np.int64)
+    # k labels with none missing need k rows, so a larger label is a gap: cap it there, keeping int64
+    # safe for 1e300, and let the gap search below name the label it lacks
+    y = np.array([min(label, len(labels)) for label in labels], dtype=np.int64)
     present = np.unique(y)
     if len(present) < 2:
-        raise UserError(f"{name}: needs at least 2 classes, found only label {present[0]}")
+        raise UserError(f"{name}: needs at least 2 classes, found only label {_shown(labels[0], numbered[0])}")
     gaps = np.flatnonzero(present != np.arange(len(present)))
     if len(gaps):
         missing = int(gaps[0])     # present is sorted and distinct: the first mismatch is the first gap
         index = int(np.argmax(y > missing))
-        raise UserError(f"{name}, row {numbered[index][0]}: label {labels[index]} but label "
+        raise UserError(f"{name}, row {numbered[index][0]}: label {_shown(labels[index], numbered[index])} but label "
                         f"{missing} never appears (labels must be 0..k-1)")
     return np.array(points, dtype=np.float32), y
+
+
+def _shown(label, numbered_row):
+    """A label as a message shows it: the number, or the cell's text when the number is enormous."""
+    return label if label < 1 << 63 else numbered_row[1][2].strip()
 
 
 def _is_number(cell):
