@@ -93,12 +93,11 @@ class TrainingAnimation(Layout):
         self.label_x = right_x
 
         n_layers = rec.n_layers
-        # each layer's arrays at the frames, in frame order: the bars read them by frame index
-        at = [rec.param_row(e) for e in self.epochs]
+        # the layers' arrays exist at param_epochs (the frames' epochs, or every epoch)
+        self.param_rows = np.array([rec.param_row(e) for e in self.epochs])
         layers = [rec.layer(i) for i in range(1, n_layers + 1)]
-        self.matrices = [layer_matrix(layer["weights"][at], layer["biases"][at]) for layer in layers]
-        self.update_matrices = [layer_matrix(layer["weight_updates"][at], layer["bias_updates"][at])
-                                for layer in layers]
+        self.matrices = [layer_matrix(layer["weights"], layer["biases"]) for layer in layers]
+        self.update_matrices = [layer_matrix(layer["weight_updates"], layer["bias_updates"]) for layer in layers]
         shapes = [m_.shape[1:] for m_ in self.matrices]
         self.text_h = text_h = round(fp * 1.25)          # a label line above each bar
         bars_budget = round(S * 0.45)
@@ -240,10 +239,11 @@ class TrainingAnimation(Layout):
         image[y + 1:y + h - 1, x + 1:x + w - 1] = np.repeat(np.repeat(cells, c, axis=0), c, axis=1)
 
     def _draw_bars(self, image, index):
+        row = self.param_rows[index]
         for (wrect, urect), params, updates, scale in zip(self.bars, self.matrices, self.update_matrices,
                                                           self.scales):
-            self._paint_bar(image, wrect, params[index], scale)
-            update = updates[index]
+            self._paint_bar(image, wrect, params[row], scale)
+            update = updates[row]
             finite = np.abs(update[np.isfinite(update)])
             peak = float(finite.max()) if finite.size else 0.0
             self._paint_bar(image, urect, update, peak if peak > 0 else 1.0)
