@@ -16,6 +16,7 @@ from animator.errors import ArgumentError, UserError
 from animator.frames import SPACINGS
 from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.optimizers import OPTIMIZERS
+from renderers.writers import Mp4Writer
 
 from . import commands
 
@@ -292,6 +293,7 @@ def build_parser():
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
+    Mp4Writer.show_log = debug        # ffmpeg's own log reaches the terminal only under --debug
     parser = build_parser()
     try:
         with terminate_as_interrupt():

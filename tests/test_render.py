@@ -83,7 +83,7 @@ def test_positive_weights_are_red_and_negative_blue(trained):
     animation = TrainingAnimation(trained, size=(960, 540))
     last = len(animation) - 1
     frame = animation.frame(last)
-    matrix = animation.matrices[0][animation.rows[last]]      # (3, 64): x weights, y weights, biases
+    matrix = animation.matrices[0][animation.param_rows[last]]      # (3, 64): x weights, y weights, biases
     (x, y, w, h), _ = animation.bars[0]
     c = animation.cell
     for pick, redder in ((np.argmax, True), (np.argmin, False)):
