@@ -48,6 +48,7 @@ STEP_STOPS = ("#1a9850", "#f39c12", "#d7301f")   # green -> orange -> red, as in
 STEP_LEVELS = 64                                 # distinct step colours (they seed the GIF palette)
 CURVE_COLOUR = "#2b4c7e"
 CHORD_COLOUR = "#b9b9b9"
+DOTS_IN_FULL = 5000                              # steps whose every dot is drawn, even where dots repeat
 
 
 # -- step colours ------------------------------------------------------------------------------
@@ -262,8 +263,17 @@ class DescentAnimation(Layout):
         if self.trail:
             sprites = {}
             items = []
+            # a long descent revisits the same pixels in the same colour thousands of times: past
+            # DOTS_IN_FULL steps only the first dot of each (pixel, colour) is kept, which looks the
+            # same and keeps memory proportional to the pixels drawn, not to the steps
+            drawn = set() if self.total > DOTS_IN_FULL else None
             for step in range(self.total + 1):
                 level = int(self.levels[step])
+                if drawn is not None:
+                    key = (self.step_pixel(step), level)
+                    if key in drawn:
+                        continue
+                    drawn.add(key)
                 if level not in sprites:
                     fill = self.lut[level]
                     sprites[level] = disc(self.dot_r, tuple(int(c) for c in fill),
