@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PR_SET_PDEATHSIG")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +95,23 @@ def test_workers_die_with_a_killed_parent(run_file, tmp_path, target):
     process.kill()
     process.communicate(timeout=30)
     assert wait_until(lambda: not processes_of(tmp_path, process.pid), 5), processes_of(tmp_path, process.pid)
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "sgd", "adam", "--epochs", "1000000", "--frames", "5", "--grid", "8", "-o", "race.gif"],
+    ["book", "-o", "book", "--epochs", "3000", "--frames", "4", "--size", "640x360", "--jobs", "2"],
+])
+def test_sigterm_while_training_a_race_or_the_book_stops_every_worker(tmp_path, command):
+    process = subprocess.Popen([sys.executable, "-m", "animator_app", *command, "--workers" if command[0] ==
+                                "compare" else "-q", *(["2"] if command[0] == "compare" else [])],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert wait_until(lambda: len(processes_of(tmp_path, process.pid)) >= 3, 60), "the workers never started"
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert wait_until(lambda: processes_of(tmp_path, process.pid) == [], 5), processes_of(tmp_path, process.pid)
+    assert not [p for p in everything_under(tmp_path) if p.endswith(".part")]
+    if command[0] == "compare":
+        assert everything_under(tmp_path) == []
