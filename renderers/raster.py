@@ -10,18 +10,6 @@ from PIL import Image, ImageDraw, ImageFont
 from .theme import font_path
 
 
-def check_size(size, minimum, aspect, what):
-    """One-line errors for a frame smaller than ``minimum`` or narrower than ``aspect``:1."""
-    from animator.errors import UserError
-
-    width, height = size
-    if width < minimum[0] or height < minimum[1]:
-        raise UserError(f"--size {width}x{height} is too small for {what} (at least {minimum[0]}x{minimum[1]})")
-    if width < aspect * height:
-        raise UserError(f"--size {width}x{height}: {what} needs a frame at least {aspect:g} times as wide "
-                        f"as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
-
-
 def new_figure(width, height, dpi=100, facecolor="white"):
     """A matplotlib Figure of exactly ``width`` x ``height`` pixels on the Agg canvas."""
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=facecolor)

@@ -311,7 +311,3 @@ def _frame(image, x, y, w, h, colour):
     image[y:y + h, x] = colour
     image[y:y + h, x + w - 1] = colour
 
-
-def check_frame_size(size):
-    """Frames smaller than 480x270 or narrower than 1.4:1 cannot hold the training layout."""
-    TrainingAnimation.check_size(size)
