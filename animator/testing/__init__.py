@@ -1,0 +1,3 @@
+"""Testing aids: check a hand-written optimizer against the book's, and compare runs number by number."""
+
+from .difference import Difference, first_difference
