@@ -1,3 +1,4 @@
 """Testing aids: check a hand-written optimizer against the book's, and compare runs number by number."""
 
 from .difference import Difference, first_difference
+from .snapshot import Mismatch, RecordingSnapshot, SnapshotError, compare

@@ -1,0 +1,388 @@
+"""A run's numbers, kept small enough to commit, and where a later run first departs from them.
+
+A :class:`RecordingSnapshot` holds what a test of a run should pin: the run's
+settings, its data, the loss, accuracy and learning rate of *every* epoch, and
+each Dense layer's weights, biases and updates at a few epochs (by default 50
+of the Recording's kept epochs, evenly spread, the first and last included).
+The per-epoch numbers already change whenever any weight does, so the layer
+arrays are there to say *which* array moved, not to catch the change.  A
+300-epoch chapter run takes about 0.15 MB, a 10,000-epoch one about 0.19 MB.
+
+On disk a snapshot is an ``.npz`` that ``np.load`` reads: ``snapshot`` (a JSON
+text: format, settings, status, package versions), ``X``, ``y``, ``loss``,
+``accuracy``, ``learning_rate``, ``layer_epochs`` and ``dense{i}.weights``,
+``.biases``, ``.weight_updates``, ``.bias_updates`` (one row per layer epoch),
+each in the Recording's own dtype, so an unchanged run compares exactly equal.
+The same snapshot always gives the same bytes.
+
+>>> expected = RecordingSnapshot.load("tests/__snapshots__/test_runs/test_sgd.npz")   # doctest: +SKIP
+>>> mismatch = compare(recording, expected, rtol=1e-5, atol=1e-8)                     # doctest: +SKIP
+>>> print(mismatch.describe())                                                        # doctest: +SKIP
+epoch 0: learning_rate 0.5 where 1 was expected (difference 0.5; it differs at 301 of 301 epochs)
+"""
+
+import fnmatch
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UserError
+from ..fileio import atomic_output
+from .difference import Difference, first_difference
+
+FORMAT = "animator-recording-snapshot"
+FORMAT_VERSION = 1
+RTOL = 1e-5            # numpy.isclose's defaults, as pytest-regressions uses them
+ATOL = 1e-8
+LAYER_EPOCHS = 50      # layer arrays kept at this many epochs by default
+SCALARS = ("loss", "accuracy", "learning_rate")
+LAYER_ARRAYS = ("weights", "biases", "weight_updates", "bias_updates")
+_INFO = "snapshot"
+_MORE = 8              # "then ..." lines shown after the first difference
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class SnapshotError(UserError):
+    """A snapshot file that cannot be read: missing, damaged, or of another format."""
+
+
+@dataclass(frozen=True)
+class RecordingSnapshot:
+    """What a snapshot test keeps of a run; see the module docstring.
+
+    ``info`` is a dict (``settings``, ``status``, ``versions``, ``epochs``);
+    ``arrays`` maps names to numpy arrays.
+    """
+
+    info: dict
+    arrays: dict
+
+    @classmethod
+    def of(cls, recording, *, layer_epochs=LAYER_EPOCHS):
+        """The snapshot of ``recording``.
+
+        ``layer_epochs`` is how many of the Recording's kept epochs (its frames
+        and its last) get their layer arrays stored, evenly spread with the
+        first and last always in; ``None`` keeps them all; an array of epochs
+        keeps those of them the Recording has.
+        """
+        kept = np.asarray(recording.param_epochs, dtype=np.int64)
+        if layer_epochs is None:
+            chosen = kept
+        elif np.ndim(layer_epochs) == 0:
+            count = int(layer_epochs)
+            if count < 1:
+                raise ValueError(f"layer_epochs must be at least 1 (got {count})")
+            rows = np.unique(np.round(np.linspace(0, len(kept) - 1, min(count, len(kept)))).astype(np.int64))
+            chosen = kept[rows] if len(kept) else kept
+        else:
+            chosen = np.intersect1d(np.asarray(layer_epochs, dtype=np.int64), kept)
+        rows = np.searchsorted(kept, chosen)
+        arrays = {"X": recording.X, "y": recording.y, "layer_epochs": chosen}
+        arrays.update({name: recording.arrays[name] for name in SCALARS})
+        for i in range(1, recording.n_layers + 1):
+            layer = recording.layer(i)
+            arrays.update({f"dense{i}.{name}": layer[name][rows] for name in LAYER_ARRAYS})
+        info = {"format": FORMAT, "format_version": FORMAT_VERSION, "settings": settings(recording.spec),
+                "status": status(recording.spec), "epochs": int(len(recording.epochs)),
+                "versions": dict(recording.spec.get("versions", {}))}
+        return cls(info, {name: np.ascontiguousarray(array) for name, array in arrays.items()})
+
+    @property
+    def layer_epochs(self):
+        """The epochs whose layer arrays this snapshot holds."""
+        return self.arrays["layer_epochs"]
+
+    def save(self, path):
+        """Write the ``.npz``, atomically; the same snapshot gives the same bytes."""
+        with atomic_output(path) as temporary:
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+                text = np.array(json.dumps(self.info, sort_keys=True))
+                for name, array in [(_INFO, text), *sorted(self.arrays.items())]:
+                    buffer = io.BytesIO()
+                    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+                    member = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    member.external_attr = 0o644 << 16
+                    archive.writestr(member, buffer.getvalue(), compresslevel=9)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save`; anything else raises :class:`SnapshotError` in one line."""
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                arrays = {name: stored[name] for name in stored.files}
+        except FileNotFoundError:
+            raise SnapshotError(f"{path}: no such snapshot") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise SnapshotError(f"{path}: not a readable snapshot ({error})") from None
+        try:
+            info = json.loads(str(arrays.pop(_INFO)[()]))
+        except (KeyError, ValueError, TypeError):
+            info = None
+        if not isinstance(info, dict) or info.get("format") != FORMAT:
+            raise SnapshotError(f"{path}: not an animator recording snapshot")
+        if info.get("format_version") != FORMAT_VERSION:
+            raise SnapshotError(f"{path}: snapshot format {info.get('format_version')!r}, this animator "
+                                f"reads {FORMAT_VERSION}")
+        missing = [name for name in ("X", "y", "layer_epochs", *SCALARS) if name not in arrays]
+        if missing:
+            raise SnapshotError(f"{path}: the snapshot has no {', '.join(missing)}")
+        return cls(info, arrays)
+
+    def compare(self, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
+        """A :class:`Mismatch` between this snapshot (the run) and ``expected``, or None; see :func:`compare`."""
+        return _compare(self, expected, rtol=rtol, atol=atol, tolerances=tolerances)
+
+
+def settings(spec):
+    """The settings of a Recording ``spec`` that decide its numbers (not its frames or grid), as a dict."""
+    dataset = spec.get("dataset", {})
+    architecture = spec.get("architecture", {})
+    return {
+        "mode": spec.get("mode"),
+        "seed": spec.get("seed"),
+        "dataset": {key: dataset.get(key) for key in ("name", "samples", "classes")},
+        "architecture": {key: architecture.get(key) for key in ("inputs", "hidden", "classes")},
+        "optimizer": spec.get("optimizer"),
+        "epochs": spec.get("epochs"),
+    }
+
+
+def status(spec):
+    """How the run ended: ``epochs_recorded``, ``diverged_at`` and its cause, ``interrupted``."""
+    found = spec.get("status", {})
+    return {key: found.get(key) for key in ("epochs_recorded", "diverged_at", "divergence_cause", "interrupted")}
+
+
+def compare(recording, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
+    """Where ``recording`` departs from the :class:`RecordingSnapshot` ``expected``, or None if it does not.
+
+    Arrays agree where ``|actual - expected| <= atol + rtol * |expected|``
+    (NaN matches NaN).  ``tolerances`` maps array names, or patterns such as
+    ``"dense*.weight_updates"``, to ``{"rtol": ..., "atol": ...}`` for those
+    arrays.  The layer arrays are compared at the snapshot's epochs.
+    """
+    actual = RecordingSnapshot.of(recording, layer_epochs=expected.layer_epochs)
+    return _compare(actual, expected, rtol=rtol, atol=atol, tolerances=tolerances)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The first disagreement of one array: at ``epoch`` (None for the data), as a :class:`Difference`.
+
+    ``epochs`` and ``of`` count, for the per-epoch numbers, the epochs that differ and those compared.
+    """
+
+    epoch: int
+    difference: Difference
+    epochs: int = None
+    of: int = None
+
+    def describe(self):
+        d = self.difference
+        where = "data" if self.epoch is None else f"epoch {self.epoch}"
+        if self.epochs is None:
+            return f"{where}: {d.describe()}"
+        return (f"{where}: {d.name} {d.actual:.9g} where {d.expected:.9g} was expected (difference "
+                f"{d.largest:.3g}; it differs at {self.epochs} of {self.of} epochs)")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Everything that keeps a run from matching its snapshot, as values.
+
+    ``settings``: ``(key, actual, expected)`` for each setting that differs;
+    ``epochs``: ``(actual, expected)`` epoch counts; ``status``: the two runs'
+    :func:`status`; ``found``: the first :class:`Found` of every differing
+    array, earliest first (within an epoch in the book's order: weights,
+    forward numbers, learning rate, updates); ``missing``: snapshot epochs
+    whose layer arrays the run did not keep; ``versions``: the two runs'
+    package versions; ``tolerances``: the default ``(rtol, atol)``.
+    """
+
+    settings: tuple
+    epochs: tuple
+    status: tuple
+    found: tuple
+    missing: tuple
+    versions: tuple
+    tolerances: tuple
+
+    @property
+    def first(self):
+        """The earliest :class:`Found`, or None when the numbers agree (settings or length differ)."""
+        return self.found[0] if self.found else None
+
+    def describe(self):
+        """Lines for a person: the first differing epoch and array first, then the rest."""
+        lines = []
+        if self.first is not None:
+            lines.append(self.first.describe())
+        for key, actual, expected in self.settings:
+            lines.append(f"setting {key} is {_shown(actual)} where {_shown(expected)} was expected")
+        if self.epochs[0] != self.epochs[1]:
+            endings = [f"{whose} {_ending(found)}" for whose, found in zip(("this run", "the snapshot's run"),
+                                                                            self.status) if _ending(found)]
+            lines.append(f"the run has {self.epochs[0]} epochs where the snapshot has {self.epochs[1]}"
+                         + (f" ({'; '.join(endings)})" if endings else ""))
+        if self.missing:
+            shown = ", ".join(str(e) for e in self.missing[:5]) + (", ..." if len(self.missing) > 5 else "")
+            lines.append(f"the run kept no layer arrays at epochs {shown} (of the snapshot's); "
+                         f"record it with the snapshot's frame settings")
+        if not self.found and self.epochs[0] != self.epochs[1]:
+            lines.append(f"the first {min(self.epochs)} epochs agree")
+        for found in self.found[1:1 + _MORE]:
+            lines.append(f"then {found.describe()}")
+        if len(self.found) > 1 + _MORE:
+            lines.append(f"and {len(self.found) - 1 - _MORE} more arrays differ")
+        changed = version_changes(self.versions[0], self.versions[1])
+        if changed:
+            lines.append(f"versions differ from the snapshot's: {changed}")
+        return "\n".join(lines)
+
+
+def version_changes(actual, expected):
+    """``numpy 2.4.6 (snapshot: 2.3.0), ...`` for the packages whose versions differ, or ``""``."""
+    return ", ".join(f"{name} {actual.get(name, 'absent')} (snapshot: {expected.get(name, 'absent')})"
+                     for name in sorted(set(actual) | set(expected)) if actual.get(name) != expected.get(name))
+
+
+# -- comparing ---------------------------------------------------------------------------------
+
+def _compare(actual, expected, *, rtol, atol, tolerances):
+    names = _order(expected)
+    pick = _tolerance_picker(tolerances or {}, names, rtol, atol)
+    changed = _settings_diff(actual.info.get("settings", {}), expected.info.get("settings", {}))
+    found = []
+    for name in ("X", "y"):
+        difference = first_difference(name, actual.arrays[name], expected.arrays[name], **pick(name))
+        if difference is not None:
+            found.append(((-1, names.index(name)), Found(None, difference)))
+    count = min(len(actual.arrays["loss"]), len(expected.arrays["loss"]))
+    for name in SCALARS:
+        a, e = actual.arrays[name][:count], expected.arrays[name][:count]
+        row = _first_row(name, a, e, pick(name))
+        if row is not None:
+            whole = first_difference(name, a, e, **pick(name))
+            found.append(((row, names.index(name)),
+                          Found(row, first_difference(name, a[row], e[row], **pick(name)), whole.count, count)))
+    last = len(actual.arrays["loss"]) - 1
+    wanted = expected.layer_epochs[expected.layer_epochs <= last]
+    common, in_actual, in_expected = np.intersect1d(actual.layer_epochs, wanted, return_indices=True)
+    missing = tuple(int(e) for e in np.setdiff1d(wanted, common))
+    for name in names:
+        if not name.startswith("dense"):
+            continue
+        if name not in actual.arrays:
+            continue
+        a, e = actual.arrays[name][in_actual], expected.arrays[name][in_expected]
+        row = _first_row(name, a, e, pick(name))
+        if row is not None:
+            epoch = int(common[row])
+            found.append(((epoch, names.index(name)), Found(epoch, first_difference(name, a[row], e[row], **pick(name)))))
+    layers_actual = {n for n in actual.arrays if n.startswith("dense")}
+    layers_expected = {n for n in expected.arrays if n.startswith("dense")}
+    if layers_actual != layers_expected:
+        changed.append(("layers", sorted(layers_actual), sorted(layers_expected)))
+    epochs = (len(actual.arrays["loss"]), len(expected.arrays["loss"]))
+    if not (found or changed or missing or epochs[0] != epochs[1]):
+        return None
+    found.sort(key=lambda item: item[0])
+    return Mismatch(settings=tuple(changed), epochs=epochs,
+                    status=(actual.info.get("status", {}), expected.info.get("status", {})),
+                    found=tuple(f for _, f in found), missing=missing,
+                    versions=(actual.info.get("versions", {}), expected.info.get("versions", {})),
+                    tolerances=(rtol, atol))
+
+
+def _order(snapshot):
+    """Array names in the order a difference is reported within one epoch: the book's loop order."""
+    layers = sorted({int(n[5:n.index(".")]) for n in snapshot.arrays if n.startswith("dense")})
+    before = [f"dense{i}.{a}" for i in layers for a in ("weights", "biases")]
+    after = [f"dense{i}.{a}" for i in layers for a in ("weight_updates", "bias_updates")]
+    return ["X", "y", *before, *SCALARS, *after]
+
+
+def _first_row(name, actual, expected, tolerance):
+    """The first index along axis 0 where the arrays differ (by :func:`first_difference`), or None."""
+    if actual.shape != expected.shape:
+        return 0
+    if first_difference(name, actual, expected, **tolerance) is None:
+        return None
+    low, high = 0, len(expected) - 1      # the prefix up to ``high`` differs; find the shortest such
+    while low < high:
+        middle = (low + high) // 2
+        if first_difference(name, actual[:middle + 1], expected[:middle + 1], **tolerance) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _tolerance_picker(tolerances, names, rtol, atol):
+    """``name -> {"rtol", "atol"}``: an exact key first, else the first matching pattern, else the defaults."""
+    for key, value in tolerances.items():
+        if not any(fnmatch.fnmatchcase(name, key) for name in names):
+            raise ValueError(f"tolerances: {key!r} names no array of the snapshot (its arrays: {', '.join(names)})")
+        unknown = set(value) - {"rtol", "atol"}
+        if unknown:
+            raise ValueError(f"tolerances[{key!r}]: only rtol and atol can be set (got {', '.join(sorted(unknown))})")
+
+    def pick(name):
+        chosen = tolerances.get(name)
+        if chosen is None:
+            chosen = next((v for k, v in tolerances.items() if fnmatch.fnmatchcase(name, k)), {})
+        return {"rtol": chosen.get("rtol", rtol), "atol": chosen.get("atol", atol)}
+
+    return pick
+
+
+def _settings_diff(actual, expected, prefix=""):
+    changed = []
+    for key in sorted(set(actual) | set(expected), key=str):
+        a, e = actual.get(key, _ABSENT), expected.get(key, _ABSENT)
+        if isinstance(a, dict) and isinstance(e, dict):
+            changed += _settings_diff(a, e, f"{prefix}{key}.")
+        elif _plain(a) != _plain(e):
+            changed.append((f"{prefix}{key}", a, e))
+    return changed
+
+
+class _Absent:
+    def __repr__(self):
+        return "absent"
+
+
+_ABSENT = _Absent()
+
+
+def _plain(value):
+    """Lists and tuples alike, as JSON makes them."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _shown(value):
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return repr(value)
+
+
+def _ending(found):
+    """``diverged at epoch 41: loss is nan``, ``was interrupted``, or nothing for a run that ran to its end."""
+    if found.get("diverged_at") is not None:
+        cause = f": {found['divergence_cause']}" if found.get("divergence_cause") else ""
+        return f"diverged at epoch {found['diverged_at']}{cause}"
+    if found.get("interrupted"):
+        return "was interrupted"
+    return ""
+
+
