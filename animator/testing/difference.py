@@ -36,9 +36,11 @@ class Difference:
                 f"(difference {self.largest:.3g}; {self.count} of {self.size} values differ)")
 
 
-def first_difference(name, actual, expected, *, rtol, atol=0.0):
+def first_difference(name, actual, expected, *, rtol=0.0, atol=0.0, tolerance=None):
     """A :class:`Difference` if ``actual`` and ``expected`` differ beyond ``atol + rtol * |expected|``, else None.
 
+    ``tolerance``, an array shaped like ``expected``, replaces that bound with a
+    per-element one (the optimizer check scales it by each update's size).
     NaN matches NaN and infinities match themselves, so a run that diverged
     the same way compares equal.
     """
@@ -49,7 +51,8 @@ def first_difference(name, actual, expected, *, rtol, atol=0.0):
     a, e = actual.astype(np.float64), expected.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.abs(a - e)
-        same = (gap <= atol + rtol * np.abs(e)) | (np.isnan(a) & np.isnan(e)) | (a == e)
+        bound = atol + rtol * np.abs(e) if tolerance is None else tolerance
+        same = (gap <= bound) | (np.isnan(a) & np.isnan(e)) | (a == e)
     if same.all():
         return None
     gap = np.where(same, -1.0, np.nan_to_num(gap, nan=np.inf))
