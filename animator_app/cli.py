@@ -16,9 +16,11 @@ from animator.errors import ArgumentError, UserError
 from animator.frames import SPACINGS
 from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.optimizers import OPTIMIZERS
+from animator.testing import DEFAULT_RTOL
 from renderers.writers import Mp4Writer
 
 from . import commands
+from .check import cmd_check
 
 EXIT_USAGE = 2
 
@@ -90,6 +92,13 @@ def _point(text):
     except (ValueError, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError(f"expected finite X,Y like -1.2,1, got {text!r}") from None
     return x, y
+
+
+def _positive(text):
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive (got {text!r})")
+    return value
 
 
 def _size(text):
@@ -286,6 +295,30 @@ def build_parser():
                              help="figures made at once (default: one per core, at most 4)")
     _add_common_options(book_parser)
     book_parser.set_defaults(handler=commands.cmd_book)
+
+    check_parser = subcommands.add_parser(
+        "check", help="check your own optimizer class against the book's, epoch by epoch",
+        description="Import FILE.py, build CLASS with the settings of SPEC under the book's argument names "
+                    "(learning_rate, decay, momentum, epsilon, rho, beta_1, beta_2), and train the chapter's model "
+                    "with the built-in optimizer, handing your class the same weights, gradients and state at "
+                    "every epoch. Exit 0 if its steps match to within float32 rounding for every epoch; exit 1 "
+                    "at the first epoch where they differ, with the array, the largest difference and the known "
+                    "mistake it reproduces, if any; exit 2 if the file, class or settings cannot be used. "
+                    "The file is imported, so keep scripts under if __name__ == '__main__':.")
+    check_parser.add_argument("target", metavar="FILE.py:CLASS",
+                              help="your optimizer: a class with the book's update_params(layer) "
+                                   "(and pre_/post_update_params), or init(param) and update(grad, state); "
+                                   ":CLASS may be left out if the file has only one")
+    check_parser.add_argument("--against", required=True, metavar="SPEC",
+                              help="the book's optimizer and settings, as in compare: sgd:lr=1,decay=1e-3,momentum=0.9, "
+                                   "adagrad:decay=1e-4, rmsprop:lr=0.02,decay=1e-5,rho=0.999, adam:lr=0.05,decay=5e-7")
+    check_parser.add_argument("--epochs", type=_integer(0), default=1000, metavar="N",
+                              help="check epochs 0..N (default: %(default)s)")
+    check_parser.add_argument("--rtol", type=_positive, default=DEFAULT_RTOL, metavar="X",
+                              help="allowed difference, relative to the size of each update "
+                                   "(default: %(default)g, a few float32 roundings)")
+    _add_common_options(check_parser)
+    check_parser.set_defaults(handler=cmd_check)
     return parser
 
 

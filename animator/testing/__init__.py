@@ -2,3 +2,5 @@
 
 from .difference import Difference, first_difference
 from .snapshot import Mismatch, RecordingSnapshot, SnapshotError, compare
+from .check import DEFAULT_RTOL, CheckResult, ReaderError, check_optimizer
+from .mistakes import MISTAKES, Mistake

@@ -344,7 +344,7 @@ class _Reader:
         try:
             return function(*args, **kwargs)
         except Exception as error:
-            raise ReaderError(f"{what} raised {type(error).__name__}: {error}{_where(error, self.source)}") from None
+            raise ReaderError(f"{what} raised {type(error).__name__}: {str(error).strip()}{_where(error, self.source)}") from None
 
 
 def _check_signature(cls, name, kwargs):

@@ -1,0 +1,281 @@
+"""`animator check`: the book's classes pass, equivalent rewrites pass, each known mistake fails where and as it should."""
+
+import os
+import textwrap
+import re
+
+import numpy as np
+import pytest
+
+from animator.optimizers import make_optimizer
+from animator.testing import MISTAKES, CheckResult, ReaderError, check_optimizer
+from animator.testing.mistakes import applicable, book_step
+from animator_app.cli import main
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+BOOK = os.path.join(DATA, "book_optimizers.py")
+REWRITTEN = os.path.join(DATA, "rewritten_optimizers.py")
+
+CHAPTER_SPECS = {
+    "Optimizer_SGD": "sgd:lr=1,decay=1e-3,momentum=0.9",
+    "Optimizer_Adagrad": "adagrad:decay=1e-4",
+    "Optimizer_RMSprop": "rmsprop:lr=0.02,decay=1e-5,rho=0.999",
+    "Optimizer_Adam": "adam:lr=0.05,decay=5e-7",
+}
+
+
+def run(capsys, *argv):
+    status = main(["check", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def book_class_source(name):
+    """The text of one class of the book's file, with the import it needs."""
+    text = open(BOOK).read()
+    start = text.index(f"class {name}:")
+    end = text.find("\n# ", start)
+    return "import numpy as np\n\n\n" + text[start:end if end > 0 else None]
+
+
+def reader_file(tmp_path, name, *edits):
+    """A reader's file: the book's class ``name`` with each ``(old, new)`` edit made everywhere in it."""
+    source = book_class_source(name)
+    for old, new in edits:
+        assert old in source, f"{old!r} is not in the book's {name}"
+        source = source.replace(old, new)
+    path = tmp_path / "reader.py"
+    path.write_text(source)
+    return path
+
+
+# -- the book's classes and equivalent rewrites pass ----------------------------------------------------
+
+
+def test_the_book_adam_passes_with_the_issue_line(capsys):
+    status, out, err = run(capsys, f"{BOOK}:Optimizer_Adam", "--against", "adam:lr=0.05,decay=5e-7")
+    assert (status, err) == (0, "")
+    assert out == "Optimizer_Adam matches adam (lr=0.05, decay=5e-07) for 1001 epochs\n"
+
+
+@pytest.mark.parametrize("name", ["Optimizer_SGD", "Optimizer_Adagrad", "Optimizer_RMSprop"])
+def test_the_books_classes_pass_with_the_chapters_settings(capsys, name):
+    status, out, _ = run(capsys, f"{BOOK}:{name}", "--against", CHAPTER_SPECS[name], "--epochs", "400")
+    assert status == 0, out
+    assert out.startswith(f"{name} matches ") and out.endswith("for 401 epochs\n")
+
+
+def test_the_early_sgd_without_decay_methods_passes_plain_sgd(tmp_path, capsys):
+    path = tmp_path / "early.py"
+    path.write_text("class Optimizer_SGD:\n"
+                    "    def __init__(self, learning_rate=1.0):\n"
+                    "        self.learning_rate = learning_rate\n"
+                    "    def update_params(self, layer):\n"
+                    "        layer.weights += -self.learning_rate * layer.dweights\n"
+                    "        layer.biases += -self.learning_rate * layer.dbiases\n")
+    status, out, _ = run(capsys, str(path), "--against", "sgd:lr=0.85", "--epochs", "200")
+    assert status == 0 and "matches sgd (lr=0.85) for 201 epochs" in out
+
+
+@pytest.mark.parametrize("name, spec", [
+    ("SGDRewritten", CHAPTER_SPECS["Optimizer_SGD"]),
+    ("RMSpropRewritten", CHAPTER_SPECS["Optimizer_RMSprop"]),
+    ("AdamRewritten", "adam:lr=0.05,decay=1e-3"),
+    ("AdagradPure", CHAPTER_SPECS["Optimizer_Adagrad"]),
+])
+def test_equivalent_rewrites_pass(capsys, name, spec):
+    status, out, _ = run(capsys, f"{REWRITTEN}:{name}", "--against", spec, "--epochs", "1000")
+    assert status == 0, out
+
+
+def test_the_mistaken_formulas_start_from_the_books(rng=np.random.default_rng(3)):
+    """With no switch set, the mistakes' helpers are the optimizers' own formula, bit for bit."""
+    for name, hyper in [("sgd", {"momentum": 0.9, "decay": 1e-2}), ("sgd", {}), ("adagrad", {"decay": 1e-3}),
+                        ("rmsprop", {"rho": 0.99}), ("adam", {"decay": 1e-3})]:
+        opt = make_optimizer(name, **hyper)
+        grad = rng.standard_normal((4, 5)).astype(np.float32)
+        slots = {slot: np.abs(rng.standard_normal((4, 5))).astype(np.float32) for slot in opt.slots}
+        for t in (0, 1, 7):
+            ours, ours_slots = book_step(opt, grad, slots, t)
+            theirs, theirs_slots = opt._delta(grad, dict(slots), opt.learning_rate_at(t), t)
+            assert ours.tobytes() == theirs.tobytes()
+            assert all(ours_slots[k].tobytes() == theirs_slots[k].tobytes() for k in theirs_slots)
+
+
+# -- each known mistake fails at the right epoch, with its name ------------------------------------------
+
+EPS = ("(np.sqrt(layer.weight_cache) + self.epsilon)", "np.sqrt(layer.weight_cache + self.epsilon)")
+EPS_B = ("(np.sqrt(layer.bias_cache) + self.epsilon)", "np.sqrt(layer.bias_cache + self.epsilon)")
+DECAY = "(1. + self.decay * self.iterations)"
+
+# (the mistake's name, class, spec, edits as a reader makes them, first differing epoch, the array)
+MISTAKE_CASES = [
+    ("learning rate not decayed", "Optimizer_SGD", "sgd:decay=1e-2",
+     [("-self.current_learning_rate *", "-self.learning_rate *")], 1, "weights"),
+    ("decay applied one step early", "Optimizer_SGD", "sgd:decay=1e-2",
+     [(DECAY, "(1. + self.decay * (self.iterations + 1))")], 0, "weights"),
+    ("decay applied one step late", "Optimizer_RMSprop", "rmsprop:lr=0.02,decay=1e-2",
+     [("    def pre_update_params(self):\n        if self.decay:", "    def pre_update_params(self):\n        if False:"),
+      ("        self.iterations += 1", "        if self.decay:\n            self.current_learning_rate = "
+                                     "self.learning_rate / (1. + self.decay * self.iterations)\n"
+                                     "        self.iterations += 1")], 1, "weights"),
+    ("iterations never counted (post_update_params)", "Optimizer_Adam", "adam:lr=0.05",
+     [("        self.iterations += 1", "        pass")], 1, "weights"),
+    ("update added with the wrong sign (gradient ascent)", "Optimizer_Adagrad", "adagrad",
+     [("layer.weights += -", "layer.weights += "), ("layer.biases += -", "layer.biases += ")], 0, "weights"),
+    ("momentum sign", "Optimizer_SGD", "sgd:lr=1,decay=1e-3,momentum=0.9",
+     [("self.momentum * layer.weight_momentums - \\", "-self.momentum * layer.weight_momentums - \\")], 1, "weights"),
+    ("momentum not kept for the next step", "Optimizer_SGD", "sgd:lr=1,momentum=0.9",
+     [("layer.weight_momentums = weight_updates", "pass"), ("layer.bias_momentums = bias_updates", "pass")],
+     0, "weight_momentums"),
+    ("epsilon inside the square root", "Optimizer_RMSprop", "rmsprop:lr=0.02,decay=1e-5,rho=0.999", [EPS, EPS_B], 0,
+     "weights"),
+    ("epsilon inside the square root", "Optimizer_Adam", "adam:lr=0.05",
+     [("(np.sqrt(weight_cache_corrected) +\n                             self.epsilon)",
+       "np.sqrt(weight_cache_corrected +\n                             self.epsilon)")], 0, "weights"),
+    ("cache not squared", "Optimizer_Adagrad", "adagrad",
+     [("layer.dweights**2", "layer.dweights"), ("layer.dbiases**2", "layer.dbiases")], 0, "weights"),
+    ("square root of the cache missing", "Optimizer_Adagrad", "adagrad:lr=0.1",
+     [("(np.sqrt(layer.weight_cache) + self.epsilon)", "(layer.weight_cache + self.epsilon)")], 0, "weights"),
+    ("cache replaced instead of summed", "Optimizer_Adagrad", "adagrad",
+     [("layer.weight_cache += ", "layer.weight_cache = "), ("layer.bias_cache += ", "layer.bias_cache = ")],
+     1, "weights"),
+    ("rho and 1 - rho swapped", "Optimizer_RMSprop", "rmsprop:lr=0.02,rho=0.999",
+     [("self.rho * layer.weight_cache + \\\n            (1 - self.rho)",
+       "(1 - self.rho) * layer.weight_cache + \\\n            self.rho")], 0, "weights"),
+    ("missing bias correction", "Optimizer_Adam", "adam:lr=0.05",
+     [("(1 - self.beta_1 ** (self.iterations + 1))", "1"), ("(1 - self.beta_2 ** (self.iterations + 1))", "1")],
+     0, "weights"),
+    ("missing bias correction", "Optimizer_Adam", "adam:lr=0.05",
+     [("(1 - self.beta_2 ** (self.iterations + 1))", "1")], 0, "weights"),
+    ("bias correction off by one step", "Optimizer_Adam", "adam:lr=0.05",
+     [("** (self.iterations + 1))", "** self.iterations)")], 0, "weights"),
+    ("bias correction off by one step", "Optimizer_Adam", "adam:lr=0.05",
+     [("** (self.iterations + 1))", "** (self.iterations + 2))")], 0, "weights"),
+    ("beta_1 and 1 - beta_1 swapped", "Optimizer_Adam", "adam:lr=0.05",
+     [("self.beta_1 * \\\n                                 layer.weight_momentums + \\\n"
+       "                                 (1 - self.beta_1)",
+       "(1 - self.beta_1) * \\\n                                 layer.weight_momentums + \\\n"
+       "                                 self.beta_1")], 0, "weights"),
+    ("beta_2 and 1 - beta_2 swapped", "Optimizer_Adam", "adam:lr=0.05",
+     [("self.beta_2 * layer.weight_cache + \\\n            (1 - self.beta_2)",
+       "(1 - self.beta_2) * layer.weight_cache + \\\n            self.beta_2")], 0, "weights"),
+    ("beta_1 used for the cache", "Optimizer_Adam", "adam:lr=0.05",
+     [("self.beta_2 * layer", "self.beta_1 * layer"), ("(1 - self.beta_2)", "(1 - self.beta_1)"),
+      ("self.beta_2 **", "self.beta_1 **")], 0, "weight_cache"),   # the first step's update is the same
+    ("corrected moments kept as the state", "Optimizer_Adam", "adam:lr=0.05",
+     [("weight_momentums_corrected = layer.weight_momentums / \\\n            (1 - self.beta_1 ** (self.iterations + 1))",
+       "layer.weight_momentums = layer.weight_momentums / \\\n            (1 - self.beta_1 ** (self.iterations + 1))\n"
+       "        weight_momentums_corrected = layer.weight_momentums")], 0, "weight_momentums"),
+]
+
+
+@pytest.mark.parametrize("mistake, name, spec, edits, epoch, array", MISTAKE_CASES,
+                         ids=[f"{case[1]}-{case[0]}" for case in MISTAKE_CASES])
+def test_each_mistake_fails_at_its_epoch_with_its_name(tmp_path, capsys, mistake, name, spec, edits, epoch, array):
+    path = reader_file(tmp_path, name, *edits)
+    status, out, err = run(capsys, f"{path}:{name}", "--against", spec, "--epochs", "300")
+    assert status == 1 and err == ""
+    first = out.splitlines()[0]
+    assert first.startswith(f"{name} differs from ") and first.endswith(f"at epoch {epoch}, Dense layer 1, {array}")
+    assert re.search(rf"largest difference at {array}\[\d+, \d+\]: yours \S+, the book's \S+", out)
+    assert f'your step is what "{mistake}" gives' in out
+
+
+def test_every_known_mistake_is_tested():
+    assert {m.name for m in MISTAKES} == {case[0] for case in MISTAKE_CASES}
+
+
+def test_the_result_object_carries_the_fields(tmp_path):
+    namespace = {}
+    exec(compile(open(reader_file(tmp_path, "Optimizer_RMSprop", EPS, EPS_B)).read(), "reader.py", "exec"), namespace)
+    result = check_optimizer(namespace["Optimizer_RMSprop"], ("rmsprop", {"lr": 0.02}), epochs=50)
+    assert isinstance(result, CheckResult) and not result.passed and not result
+    assert (result.epoch, result.layer, result.array, result.epochs_checked) == (0, 1, "weights", 0)
+    assert result.mistakes == ("epsilon inside the square root",)
+    d = result.difference
+    assert len(d.index) == 2 and d.actual != d.expected and d.largest == pytest.approx(abs(d.actual - d.expected))
+    passed = check_optimizer(make_optimizer("adam").__class__, "adam:lr=0.05", epochs=20)
+    assert passed.passed and passed.epochs_checked == 21 and passed.epoch is None
+
+
+def test_a_diverging_reference_stops_the_check_with_a_note():
+    result = check_optimizer(make_optimizer("sgd").__class__, "sgd:lr=1e30", epochs=100)
+    assert result.passed and result.epochs_checked < 100 and "diverged" in result.note
+
+
+# -- usage errors: one line, exit 2 -----------------------------------------------------------------------
+
+
+def write(tmp_path, text, name="reader.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).strip("\n") + "\n")
+    return path
+
+
+@pytest.mark.parametrize("target, spec, message", [
+    ("missing.py:Optimizer_Adam", "adam", "missing.py: no such file"),
+    ("BOOK:Optimizer_Adamm", "adam", "has no Optimizer_Adamm (it defines Optimizer_SGD, Optimizer_Adagrad"),
+    ("BOOK", "adam", "say which class to check"),
+    ("BOOK:Optimizer_Adam", "adamw:lr=1", "unknown optimizer 'adamw'"),
+    ("BOOK:Optimizer_Adam", "adam:lr=abc", "lr must be a number"),
+    ("BOOK:Optimizer_Adam", "adam:lr=-1", "Invalid learning rate"),
+    ("BOOK:Optimizer_Adagrad", "adagrad:momentum=0.9", "adagrad has no hyper-parameter 'momentum'"),
+])
+def test_usage_errors_are_one_line(capsys, target, spec, message):
+    status, out, err = run(capsys, target.replace("BOOK", BOOK), "--against", spec)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("animator: error: ") and message in err
+
+
+@pytest.mark.parametrize("source, spec, message", [
+    ("class O:\n    def __init__(self, learning_rate=1.0):\n        self.lr = learning_rate\n"
+     "    def update_params(self, layer):\n        layer.weights += -self.lr * layer.dweights",
+     "sgd:momentum=0.9", "O does not take momentum= (its __init__ takes learning_rate)"),
+    ("class O:\n    def __init__(self, learning_rate=1.0):\n        pass\n    def step(self, layer):\n        pass",
+     "sgd", "O has no update_params(layer) method"),
+    ("class O:\n    def __init__(self, learning_rate=1.0, decay=0.0):\n        pass\n"
+     "    def update_params(self, layer):\n        pass", "sgd:decay=1e-3", "O has no pre_update_params() method"),
+    ("class O:\n    def __init__(self, learning_rate=1.0):\n        self.lr = learning_rate\n"
+     "    def update_params(self, layer):\n        layer.weights += -self.lr * layer.dweights.T",
+     "sgd", "O.update_params(layer) raised ValueError: operands could not be broadcast"),
+    ("class O:\n    def __init__(self, learning_rate=1.0):\n        raise RuntimeError('not yet')\n"
+     "    def update_params(self, layer):\n        pass",
+     "sgd", "O(...) raised RuntimeError: not yet (reader.py, line 3)"),
+    ("def broken(:\n    pass", "sgd", "reader.py, line 1: SyntaxError"),
+    ("import numpy as np\nraise SystemExit('run me as a script')", "sgd", "raised SystemExit: run me as a script (line 2)"),
+], ids=["setting not taken", "no protocol", "no pre_update_params", "raises in update", "raises in init",
+        "syntax error", "exits on import"])
+def test_a_class_that_cannot_be_used_is_one_line(tmp_path, capsys, source, spec, message):
+    path = write(tmp_path, source)
+    status, out, err = run(capsys, f"{path}:O", "--against", spec, "--epochs", "5")
+    assert status == 2 and out == "", out
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_the_line_of_the_reader_that_raised_is_named(tmp_path, capsys):
+    path = write(tmp_path, """
+        import numpy as np
+        class O:
+            def __init__(self, learning_rate=1.0):
+                self.lr = learning_rate
+            def update_params(self, layer):
+                layer.weights += -self.lr * np.sqrt(layer.missing)
+        """)
+    status, _, err = run(capsys, f"{path}:O", "--against", "sgd")
+    assert status == 2 and "AttributeError" in err and "(reader.py, line 6)" in err
+
+
+def test_options_are_range_checked(capsys):
+    for argv in (["--rtol", "0"], ["--rtol", "nan"], ["--epochs", "-1"]):
+        status, _, err = run(capsys, f"{BOOK}:Optimizer_SGD", "--against", "sgd", *argv)
+        assert status == 2 and err.count("\n") == 1
+
+
+def test_the_python_api_raises_reader_errors():
+    class NoProtocol:
+        def __init__(self, learning_rate=1.0):
+            pass
+
+    with pytest.raises(ReaderError, match="no update_params"):
+        check_optimizer(NoProtocol, "sgd", epochs=1)
