@@ -17,6 +17,7 @@ from animator.frames import SPACINGS
 from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.optimizers import OPTIMIZERS
 from animator.testing import DEFAULT_RTOL
+from renderers.theme import THEMES
 from renderers.writers import Mp4Writer
 
 from . import commands
@@ -171,8 +172,9 @@ def _add_render_options(parser):
                      help="frames per second; a GIF allows at most 50 (default: 25)")
     out.add_argument("--hold", type=_finite, default=2.0, metavar="SECONDS",
                      help="show the last frame this much longer (default: %(default)s)")
-    out.add_argument("--theme", default="default", choices=("default", "book"),
-                     help="class colours: colour-blind safe, or the book's blue/red/green (default: %(default)s)")
+    out.add_argument("--theme", default="default", choices=list(THEMES),
+                     help="look: default (colour-blind safe), book (the chapter's blue/red/green), projector "
+                          "(large type, thick lines, high contrast) or dark (for dark slides) (default: %(default)s)")
     out.add_argument("--shade", action="store_true",
                      help="lighten the decision regions where the model is unsure (default: off)")
     out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
@@ -289,8 +291,8 @@ def build_parser():
                              help="show each last frame this much longer (default: %(default)s)")
     book_parser.add_argument("--format", default="gif", choices=("gif", "mp4"),
                              help="animation format (default: %(default)s)")
-    book_parser.add_argument("--theme", default="default", choices=("default", "book"),
-                             help="class colours (default: %(default)s)")
+    book_parser.add_argument("--theme", default="default", choices=list(THEMES),
+                             help="look: default, book, projector or dark (default: %(default)s)")
     book_parser.add_argument("--jobs", type=_integer(1), default=None, metavar="N",
                              help="figures made at once (default: one per core, at most 4)")
     _add_common_options(book_parser)

@@ -2,8 +2,14 @@
 
 The default class colours are Okabe & Ito's colour-blind-safe set; ``book``
 uses the chapter's blue, red and green.  A class's region is its colour mixed
-with white (light), its points the full colour with a thin dark edge, so a
-correctly classified point sinks into its region and a wrong one stands out.
+with the background (light on a light theme, deep on a dark one), its points
+the full colour with a thin edge, so a correctly classified point sinks into
+its region and a wrong one stands out; each class keeps one hue throughout.
+
+``projector`` is for the back of a lecture hall: larger type, thicker lines and
+points, black ink, stronger regions.  ``dark`` is for dark slide templates.
+Layouts read the scales (``type_scale``, ``line_scale``, ``point_scale``) and
+every colour from the theme; nothing else in a layout names a colour of the page.
 """
 
 import os
@@ -26,15 +32,27 @@ class Theme:
     muted: str = "#8a8a8a"
     warning: str = "#c0392b"
     diverging: str = "RdBu_r"        # red positive, blue negative
+    grid: str = "#e6e6e6"            # grid lines and faint rules
+    panel: str = "#ffffff"           # the face of plots and of text boxes drawn over frames
+    curve: str = "#4d4d4d"           # single-series curves (loss, the 1-D function)
+    type_scale: float = 1.0          # multiplies every font size a layout chooses for its frame size
+    line_scale: float = 1.0          # multiplies line widths
+    point_scale: float = 1.0         # multiplies marker and data-point sizes
+    dark: bool = False
 
     def class_rgb(self, k):
         """(k, 3) uint8 point colours for k classes (the list repeats if k is larger)."""
         return np.array([hex_rgb(self.classes[i % len(self.classes)]) for i in range(k)], dtype=np.uint8)
 
     def region_rgb(self, k):
-        """(k, 3) uint8 region colours: the class colours mixed with white."""
+        """(k, 3) uint8 region colours: the class colours mixed with the background (white on light themes)."""
         points = self.class_rgb(k).astype(np.float64)
-        return np.rint(points + (255 - points) * self.region_lightness).astype(np.uint8)
+        page = np.array(hex_rgb(self.background), dtype=np.float64)
+        return np.rint(points + (page - points) * self.region_lightness).astype(np.uint8)
+
+    def rgb(self, role):
+        """A role's colour as an (r, g, b) tuple: ``theme.rgb("ink")``."""
+        return hex_rgb(getattr(self, role))
 
     def diverging_lut(self, levels=33):
         """(levels, 3) uint8 colours from most negative to most positive; the middle one is white-ish."""
@@ -42,7 +60,18 @@ class Theme:
         return np.rint(cmap(np.linspace(0, 1, levels))[:, :3] * 255).astype(np.uint8)
 
 
-THEMES = {"default": Theme("default", OKABE_ITO), "book": Theme("book", BOOK)}
+# Okabe & Ito's hues, lightened where the original is too dark to read on a near-black page
+OKABE_ITO_ON_DARK = ("#56B4E9", "#FF8A3D", "#2FD3A4", "#F5C342", "#E58BC0", "#9AD0F5", "#F0E442", "#FFFFFF")
+
+THEMES = {
+    "default": Theme("default", OKABE_ITO),
+    "book": Theme("book", BOOK),
+    "projector": Theme("projector", OKABE_ITO, region_lightness=0.5, ink="#000000", muted="#3c3c3c",
+                       grid="#c8c8c8", curve="#000000", type_scale=1.4, line_scale=2.0, point_scale=1.6),
+    "dark": Theme("dark", OKABE_ITO_ON_DARK, region_lightness=0.68, background="#16181d", ink="#f2f2f2",
+                  muted="#a4a8b0", warning="#ff6b5b", diverging="berlin", grid="#353a44", panel="#16181d",
+                  curve="#d0d0d0", dark=True),
+}
 
 
 def hex_rgb(text):
