@@ -53,9 +53,11 @@ import pytest
 
 from animator.fileio import atomic_output
 from animator.recording import Recording
-from animator.testing.snapshot import ATOL, LAYER_EPOCHS, RTOL, RecordingSnapshot, SnapshotError, version_changes
+from animator.testing.snapshot import (ATOL, LAYER_EPOCHS, RTOL, RecordingSnapshot, SnapshotError, compare,
+                                       version_changes)
 
 SNAPSHOTS = "__snapshots__"
+SUFFIXES = ("npz", "png")   # a recording snapshot's file type, a frame snapshot's
 FRAME_SIZE = (640, 360)
 FRAME_TOLERANCE = 1.0
 RESULTS = "animator-snapshots"
@@ -109,6 +111,14 @@ def _syrupy_defines_update(pluginmanager):
     return "syrupy" in asked
 
 
+def pytest_configure(config):
+    # syrupy owns __snapshots__/: on --snapshot-update it deletes every file there it does not know.
+    # Keep it away from ours (it then leaves its own unused .png snapshots alone too).
+    if config.pluginmanager.has_plugin("syrupy") and hasattr(config.option, "ignore_file_extensions"):
+        ignored = list(config.option.ignore_file_extensions or [])
+        config.option.ignore_file_extensions = ignored + [e for e in SUFFIXES if e not in ignored]
+
+
 def _updating(config):
     # syrupy's dest, and pytest-snapshot's, whichever plugin defined the flag
     return bool(getattr(config.option, "update_snapshots", False) or getattr(config.option, "snapshot_update", False))
@@ -126,7 +136,7 @@ def _ini_float(config, name):
 
 @pytest.fixture
 def recording_snapshot(request, tmp_path_factory):
-    """Compare a Recording with ``__snapshots__/<module>/<test>.npz``: ``recording_snapshot.assert_match(recording)``."""
+    """Compare a Recording with ``__snapshots__/<module>/<test>.npz``: ``.assert_match(recording)``."""
     return RecordingSnapshotFixture(_Place(request, tmp_path_factory))
 
 
@@ -176,6 +186,7 @@ class _Place:
             inside = Path(self._module.stem)
         folder = (root / inside).resolve()
         folder.mkdir(parents=True, exist_ok=True)
+        self.report["results"] = str(root.resolve())
         return folder / f"{snapshot.stem}{suffix}"
 
     def shown(self, path):
@@ -226,10 +237,9 @@ class RecordingSnapshotFixture:
             try:
                 expected = RecordingSnapshot.load(path)
             except SnapshotError as error:
-                problem = f"{error}; {UPDATE_HINT} to rewrite it"
+                problem = f"{shown}: {error.problem}; {UPDATE_HINT} to rewrite it"
         if expected is not None:
-            mismatch = RecordingSnapshot.of(recording, layer_epochs=expected.layer_epochs).compare(
-                expected, rtol=rtol, atol=atol, tolerances=tolerances)
+            mismatch = compare(recording, expected, rtol=rtol, atol=atol, tolerances=tolerances)
             if mismatch is None:
                 place.report["unchanged"].append(shown)
                 return
@@ -486,7 +496,8 @@ def _clean(name):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     report = config.stash.get(_REPORT, None)
-    if not report or not (report["written"] or report["updated"] or report["missing"] or report["failed"]):
+    if not report or not (report["written"] or report["updated"] or report["missing"] or report["failed"]
+                          or (_updating(config) and report["unchanged"])):
         return
     terminalreporter.write_sep("-", "animator snapshots")
     for verb in ("written", "updated"):
@@ -495,8 +506,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     counts = ", ".join(f"{len(report[key])} {key}" for key in ("written", "updated", "unchanged", "missing", "failed")
                        if report[key])
     terminalreporter.write_line(counts)
+    if report.get("results"):
+        terminalreporter.write_line(f"what the failing tests made (actual, expected, diff) is in {report['results']}")
     if report["missing"] or report["failed"]:
-        option = config.getoption("animator_snapshot_results", None)
-        where = option or "pytest's temporary folder (--snapshot-results DIR to choose)"
-        terminalreporter.write_line(f"expected, actual and diff files are in {where}; "
-                                    f"{UPDATE_HINT} to accept the new runs and frames")
+        terminalreporter.write_line(f"{UPDATE_HINT} to accept the new runs and frames")

@@ -24,6 +24,7 @@ epoch 0: learning_rate 0.5 where 1 was expected (difference 0.5; it differs at 3
 import fnmatch
 import io
 import json
+import os
 import zipfile
 from dataclasses import dataclass
 
@@ -46,7 +47,12 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class SnapshotError(UserError):
-    """A snapshot file that cannot be read: missing, damaged, or of another format."""
+    """A snapshot file that cannot be read (missing, damaged, another format): ``path`` and the ``problem``."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -113,25 +119,27 @@ class RecordingSnapshot:
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`; anything else raises :class:`SnapshotError` in one line."""
+        if not os.path.isfile(path):
+            raise SnapshotError(path, "no such snapshot")
+        if not zipfile.is_zipfile(path):     # np.load would take it for a pickle
+            raise SnapshotError(path, "not a readable snapshot (not an .npz file)")
         try:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
-        except FileNotFoundError:
-            raise SnapshotError(f"{path}: no such snapshot") from None
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-            raise SnapshotError(f"{path}: not a readable snapshot ({error})") from None
+            raise SnapshotError(path, f"not a readable snapshot ({error})") from None
         try:
             info = json.loads(str(arrays.pop(_INFO)[()]))
         except (KeyError, ValueError, TypeError):
             info = None
         if not isinstance(info, dict) or info.get("format") != FORMAT:
-            raise SnapshotError(f"{path}: not an animator recording snapshot")
+            raise SnapshotError(path, "not an animator recording snapshot")
         if info.get("format_version") != FORMAT_VERSION:
-            raise SnapshotError(f"{path}: snapshot format {info.get('format_version')!r}, this animator "
-                                f"reads {FORMAT_VERSION}")
+            raise SnapshotError(path, f"snapshot format {info.get('format_version')!r}; this animator "
+                                      f"reads {FORMAT_VERSION}")
         missing = [name for name in ("X", "y", "layer_epochs", *SCALARS) if name not in arrays]
         if missing:
-            raise SnapshotError(f"{path}: the snapshot has no {', '.join(missing)}")
+            raise SnapshotError(path, f"the snapshot has no {', '.join(missing)}")
         return cls(info, arrays)
 
     def compare(self, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
@@ -284,7 +292,8 @@ def _compare(actual, expected, *, rtol, atol, tolerances):
         row = _first_row(name, a, e, pick(name))
         if row is not None:
             epoch = int(common[row])
-            found.append(((epoch, names.index(name)), Found(epoch, first_difference(name, a[row], e[row], **pick(name)))))
+            difference = first_difference(name, a[row], e[row], **pick(name))
+            found.append(((epoch, names.index(name)), Found(epoch, difference)))
     layers_actual = {n for n in actual.arrays if n.startswith("dense")}
     layers_expected = {n for n in expected.arrays if n.startswith("dense")}
     if layers_actual != layers_expected:
