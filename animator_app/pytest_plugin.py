@@ -36,6 +36,8 @@ says which of those versions differ from the snapshot's.
 ``--snapshot-update`` is the flag syrupy defines too, with the same ``dest``:
 when syrupy is installed it defines the flag, and one ``--snapshot-update``
 updates both kinds of snapshots.
+
+PYTEST_DONT_REWRITE: the plugin words its own failures, so pytest need not rewrite its asserts.
 """
 
 import argparse
@@ -44,7 +46,6 @@ import importlib.metadata
 import io
 import json
 import os
-import re
 import unicodedata
 from pathlib import Path
 

@@ -339,6 +339,19 @@ def test_frames_of_layouts_and_of_rendered_files_by_epoch_or_index(pytester):
     run_inner(pytester, "-k", "not bad_frame").assert_outcomes(passed=1)
 
 
+def test_snapshot_frames_ignore_the_users_matplotlib_settings(small):
+    import matplotlib
+
+    from animator_app.pytest_plugin import frame_of
+    from renderers import TrainingAnimation
+
+    plain, label = frame_of(small)
+    assert plain.shape == (360, 640, 3) and label == "frame 4 (epoch 50)"
+    with matplotlib.rc_context({"font.family": "serif", "lines.linewidth": 3, "axes.linewidth": 2}):
+        assert np.array_equal(frame_of(small)[0], plain)                                  # pinned
+        assert not np.array_equal(TrainingAnimation(small, size=(640, 360)).frame(4), plain)  # what it pins
+
+
 def test_a_frame_of_another_size_fails_clearly(inner, monkeypatch):
     run_inner(inner, "--snapshot-update", "-k", "test_frame").assert_outcomes(passed=1)
     monkeypatch.setenv("SNAP_FRAME_OPTIONS", "dict(size=(960, 540))")
