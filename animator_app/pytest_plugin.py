@@ -104,7 +104,7 @@ def _syrupy_defines_update(pluginmanager):
     config = pluginmanager.get_plugin("pytestconfig")
     autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and not getattr(
         getattr(config, "known_args_namespace", None), "disable_plugin_autoload", False)
-    if autoload and any(entry.name == "syrupy" for entry in importlib.metadata.entry_points(group="pytest11")):
+    if autoload and "syrupy" in entry_point_names("pytest11"):
         return True
     args = [str(a) for a in getattr(getattr(config, "invocation_params", None), "args", ())]
     asked = {b for a, b in zip(args, args[1:]) if a == "-p"} | {a[2:] for a in args if a.startswith("-p")}
@@ -118,6 +118,13 @@ def pytest_configure(config):
     if config.pluginmanager.has_plugin("syrupy") and hasattr(config.option, "ignore_file_extensions"):
         ignored = list(config.option.ignore_file_extensions or [])
         config.option.ignore_file_extensions = ignored + [e for e in SUFFIXES if e not in ignored]
+
+
+def entry_point_names(group):
+    """The names of the installed entry points in ``group`` (Python 3.9's ``entry_points()`` is a dict)."""
+    found = importlib.metadata.entry_points()
+    chosen = found.select(group=group) if hasattr(found, "select") else found.get(group, ())
+    return {entry.name for entry in chosen}
 
 
 def _updating(config):

@@ -51,11 +51,17 @@ def test_frame(frame_snapshot):
 """
 
 
+def pytest11():
+    """``{name: module}`` of the installed pytest plugins (Python 3.9's ``entry_points()`` is a dict)."""
+    found = importlib.metadata.entry_points()
+    return {e.name: e.value for e in (found.select(group="pytest11") if hasattr(found, "select")
+                                      else found.get("pytest11", ()))}
+
+
 def plugin_args():
     """``-p animator_app.pytest_plugin`` unless pytest will load the plugin by its entry point."""
     autoload = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    installed = any(entry.name == "animator" for entry in importlib.metadata.entry_points(group="pytest11"))
-    return [] if installed and autoload else ["-p", "animator_app.pytest_plugin"]
+    return [] if "animator" in pytest11() and autoload else ["-p", "animator_app.pytest_plugin"]
 
 
 def run_inner(pytester, *args):
@@ -179,8 +185,7 @@ def test_the_plugin_is_declared_as_a_pytest11_entry_point():
     parser.read(os.path.join(ROOT, "setup.cfg"))
     declared = parser["options.entry_points"]["pytest11"].strip()
     assert declared == "animator = animator_app.pytest_plugin"
-    installed = {e.name: e.value for e in importlib.metadata.entry_points(group="pytest11")}
-    assert installed.get("animator") == "animator_app.pytest_plugin", \
+    assert pytest11().get("animator") == "animator_app.pytest_plugin", \
         "the installed package lacks the entry point: reinstall it (pip install -e .)"
 
 
