@@ -7,6 +7,7 @@ SIGTERM with 143 and SIGHUP with 129, after saving what was finished.
 
 import argparse
 import math
+import re
 import sys
 
 from animator import __version__
@@ -42,7 +43,12 @@ FLAGS = {"epochs": "--epochs", "samples": "--samples", "classes": "--classes", "
          "grid_padding": "--grid-padding", "frame_spacing": "--frame-spacing", "seed": "--seed",
          "record": "--record", "data_file": "--data", "size": "--size", "fps": "--fps", "hold": "--hold",
          "frame": "--frame", "theme": "--theme", "steps": "--steps", "start": "--start", "workers": "--workers",
-         "preset": "--preset", "format": "--format", "jobs": "--jobs", "output": "-o", "specs": "SPEC"}
+         "preset": "--preset", "format": "--format", "jobs": "--jobs", "output": "-o", "specs": "SPEC",
+         "max_bytes": "--max-bytes", "poster": "--poster", "latex": "--latex"}
+
+# --max-bytes units: decimal as disk and network sizes are counted, binary as some file managers show them
+BYTE_UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6, "g": 10 ** 9, "gb": 10 ** 9,
+              "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +106,25 @@ def _positive(text):
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive (got {text!r})")
     return value
+
+
+def _byte_size(text):
+    """An argparse type: ``5MB``, ``500kB``, ``2.5MiB`` or ``800000`` as a whole number of bytes (at least 1)."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*", text)
+    unit = found and BYTE_UNITS.get(found.group(2).lower())
+    if not unit:
+        raise argparse.ArgumentTypeError(f"expected a size like 5MB, 500kB, 2.5MiB or 800000 (bytes), got {text!r}")
+    value = int(float(found.group(1)) * unit)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte (got {text!r})")
+    return value
+
+
+def _frame_choice(text):
+    """An argparse type: ``first``, ``last`` or an epoch (a whole number, 0 or more)."""
+    if text in ("first", "last") or text.isdigit():
+        return text
+    raise argparse.ArgumentTypeError(f"expected first, last or an epoch number, got {text!r}")
 
 
 def _size(text):
@@ -179,9 +204,26 @@ def _add_render_options(parser):
                      help="lighten the decision regions where the model is unsure (default: off)")
     out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
                      help="which frame a .png output shows (default: %(default)s)")
+    _add_delivery_options(out)
+    out.add_argument("--latex", action="store_true",
+                     help="with -o DIR/, also write DIR/animation.tex: the \\animategraphics line of LaTeX's "
+                          "animate package that plays the frames, to paste into a Beamer slide (default: off)")
     out.add_argument("--workers", type=_integer(1), default=None, metavar="N",
                      help="processes drawing frames, and training the optimizers of a race "
                           "(default: one per core, at most 4)")
+
+
+def _add_delivery_options(group):
+    """--max-bytes and --poster: every command that writes animations has them, book included."""
+    group.add_argument("--max-bytes", type=_byte_size, default=None, metavar="SIZE",
+                       help="make a .gif or .mp4 fit in SIZE: 5MB, 500kB, 2.5MiB or 800000 bytes (kB, MB, GB are "
+                            "decimal, 10^3, 10^6, 10^9 bytes; KiB, MiB, GiB binary, 2^10, 2^20, 2^30). A GIF drops "
+                            "frames (keeping its length), then colours, then pixels; an MP4 lowers its quality "
+                            "(CRF), then pixels; what was reduced is reported, and a budget that cannot be met is "
+                            "an error, with no file (default: no limit)")
+    group.add_argument("--poster", type=_frame_choice, default=None, metavar="first|last|EPOCH",
+                       help="also write NAME.poster.png beside the animation: that frame as a still, for a printed "
+                            "handout, a PDF or a slide's video placeholder (default: none)")
 
 
 def _add_animation_output(parser, what):
@@ -295,6 +337,7 @@ def build_parser():
                              help="look: default, book, projector or dark (default: %(default)s)")
     book_parser.add_argument("--jobs", type=_integer(1), default=None, metavar="N",
                              help="figures made at once (default: one per core, at most 4)")
+    _add_delivery_options(book_parser)
     _add_common_options(book_parser)
     book_parser.set_defaults(handler=commands.cmd_book)
 
@@ -336,6 +379,7 @@ def main(argv=None):
             if args.command is None:
                 parser.print_help()
                 return EXIT_USAGE
+            args.argv = argv              # the command line, for the description each file carries
             return args.handler(args)
     except UserError as error:
         if debug:

@@ -166,8 +166,9 @@ def test_png_single_frame_and_directory(short, tmp_path):
     render(short, str(tmp_path / "frames") + os.sep, size=SMALL)
     names = sorted(os.listdir(tmp_path / "frames"))
     frames = [f"frame_{i:05d}.png" for i in range(10)]
-    assert names == [".animator-frames"] + frames          # the marker lists what was written
-    assert (tmp_path / "frames" / ".animator-frames").read_text().split() == ["animator", "frames"] + frames
+    assert names == [".animator-frames", "animation.json"] + frames     # the marker lists what was written
+    assert (tmp_path / "frames" / ".animator-frames").read_text().split() == (["animator", "frames"] + frames
+                                                                              + ["animation.json"])
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".png"])
