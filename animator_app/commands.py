@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from animator.chapter import DESCENTS, NETWORK_RACES
 from animator.errors import UserError
 from animator.fileio import check_writable
@@ -19,10 +21,10 @@ from animator.optimizers import OptimizerSpec
 from animator.progress import ProgressBar
 from animator.race import entrant
 from animator.recording import Recording
-from animator.run import RunConfig
+from animator.run import RunConfig, planned_frames
 from renderers.layout import describe
 from renderers.render import check_render_options, write_animation
-from renderers.writers import format_bytes
+from renderers.writers import format_bytes, pick_frame
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
@@ -83,6 +85,25 @@ def check_outputs(args, layout):
     return kind
 
 
+class _PlannedFrames:
+    """The frames a run will have, as far as :func:`pick_frame` asks: their count and epochs."""
+
+    def __init__(self, epochs):
+        self.epochs = np.asarray(epochs)
+
+    def __len__(self):
+        return len(self.epochs)
+
+
+def check_poster(args, config):
+    """Refuse ``--poster EPOCH`` before training when no frame will be at that epoch (they follow from the config).
+
+    A run that diverges or is interrupted ends sooner; the writer checks again then.
+    """
+    if args.poster is not None and args.poster.isdigit() and args.output is not None:
+        pick_frame(_PlannedFrames(planned_frames(config)), args.poster, "poster")
+
+
 def command_line(args):
     """The command as run, for the description every file carries: ``["animator", "train", ...]``."""
     return ["animator", *getattr(args, "argv", [])]
@@ -125,6 +146,7 @@ def write(animation, args, kind, metadata):
 def cmd_train(args):
     scene = TrainingScene(config_from_args(args))
     kind = check_outputs(args, scene.layout)
+    check_poster(args, scene.config)
     print_every, quiet = args.print_every, args.quiet
     bar = ProgressBar(scene.config.epochs + 1, "training", enabled=False if quiet else None)
 
@@ -184,6 +206,7 @@ def cmd_compare(args):
         raise UserError(f"compare races 2 to 4 optimizers (got {len(specs)}); e.g. 'sgd adam' or --preset chapter")
     scene = NetworkRaceScene(tuple(specs), config_from_args(args, optimizer=specs[0]))
     kind = check_outputs(args, scene.layout)
+    check_poster(args, scene.config)
     bar = ProgressBar(len(specs) * (scene.config.epochs + 1), "training", enabled=False if args.quiet else None)
     result = scene.compute(workers=args.workers or min(os.cpu_count() or 1, 4),
                            on_progress=lambda done, total: bar.update(done))
@@ -225,7 +248,7 @@ def cmd_descent(args):
             print(f"{name:22s} Figure {preset.figure:2d}  {dict(preset.hyper)}  {preset.caption}")
         return 0
     scene = descent_scene(args)
-    kind = check_outputs(args, scene.layout) if args.output else None
+    kind = check_outputs(args, scene.layout) if args.output or _extras(args) else None
     if scene.preset:
         preset = DESCENTS[scene.preset]
         checked(OptimizerSpec(preset.optimizer.name, {**preset.hyper, **scene.overrides}))
