@@ -48,7 +48,8 @@ from animator.errors import UserError
 
 from .layout import Layout, describe, frame_steps, wrap
 from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .shapes import LEGIBLE_PX, check_max_aspect, mix, text_width, toward_ink, toward_page, type_basis, type_px
+from .shapes import (AXIS_DEPTH, LEGIBLE_PX, check_max_aspect, mix, text_width, toward_ink, toward_page, type_basis,
+                     type_px)
 from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
@@ -60,7 +61,6 @@ KEY_INSIDE_FROM = 1.6                            # frames at least this wide (16
 STATUS_GAP = "    "                              # between the pieces of the status line
 
 # page marks as depths toward the ink (see renderers.shapes.toward_ink); on the default page:
-AXIS_DEPTH = 101          # axis lines and the key's frame, #9a9a9a
 CHORD_DEPTH = 70          # the thin chords between consecutive steps, #b9b9b9
 LOCAL_MARK_DEPTH = 59     # the local minima's markers, #c4c4c4
 LOCAL_TEXT_DEPTH = 95     # and their label, #a0a0a0

@@ -26,6 +26,7 @@ from .theme import hex_rgb
 DESIGN_ASPECT = 4 / 3    # frames at least this wide scale with their height, squarer ones with their width
 LEGIBLE_PX = 10          # no layout's base type is smaller than this (its smallest text is about 0.65 of it)
 DEFAULT_CONTRAST = 221   # page-to-ink distance of the default theme (white to #222222), in which depths are given
+AXIS_DEPTH = 101         # axis lines and outlines: #9a9a9a on the default page
 
 
 def check_max_aspect(layout, size):
