@@ -287,8 +287,9 @@ class ContourRace(Layout):
         if entry > W - 2 * m:
             return None
         gap = round(fp * 1.5)
-        columns = max(1, min(n, (W - 2 * m + gap) // (entry + gap)))
-        lines = -(-n // columns)
+        fit = max(1, min(n, (W - 2 * m + gap) // (entry + gap)))
+        lines = -(-n // fit)
+        columns = -(-n // lines)                       # as few columns as those lines need: balanced
         row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
         block = columns * entry + (columns - 1) * gap
         axis, ticks = round(fp * 2.6), round(fp * 1.9)
