@@ -287,11 +287,11 @@ def _search(fitter, settings, first, size, budget, new_attempt):
         path = new_attempt()
         fitter.encode(candidate, path)
         count += 1
-        size = os.path.getsize(path)
+        written = os.path.getsize(path)
         log.info("budget %s: %s -> %s", format_bytes(budget),
                  ", ".join(f"{k} {fitter.shown(k, v)}" for k, v in candidate.items() if k != "_path"),
-                 format_bytes(size))
-        return size, dict(candidate, _path=path)
+                 format_bytes(written))
+        return written, dict(candidate, _path=path)
 
     for stage in fitter.STAGES:
         knob = stage.knob
@@ -309,7 +309,7 @@ def _search(fitter, settings, first, size, budget, new_attempt):
             if knob in fitter.JUMPS and len(near) > 1:
                 near = [p for p in near if p != 0]
             guess = fitter.predict(knob, [(values[p], sizes[p][0]) for p in near], budget * AIM)
-            position = _position(values, guess, knob)
+            position = _position(values, guess)
             if not too_big < position < top:
                 position = (too_big + top) // 2 if fits is not None else min(max(position, too_big + 1), top - 1)
             measured = measure(dict(current, **{knob: values[position]}))
@@ -335,7 +335,7 @@ def _same(value):
     return value
 
 
-def _position(values, guess, knob):
+def _position(values, guess):
     """The index of the first of ``values`` (least reduced first) at least as reduced as ``guess``."""
     if not math.isfinite(guess):
         return len(values) - 1
