@@ -165,7 +165,8 @@ class RaceAnimation(Layout):
 
         # the two curve charts: side by side below the panels, or stacked to their right
         cx, cy, cw, bottom = charts
-        self.charts_top = cy
+        # how high a two-row legend may reach: the panels' last line above the charts, or the header's text
+        self.legend_ceiling = cy if place == "below" else round(self.header_h * 0.55 + sp * 0.7)
         tick_w = round(fp * 2.7)
         label_h = round(fp * 1.5)
         axis_h = round(fp * 2.3)      # tick labels and "epoch" under a chart
@@ -306,7 +307,7 @@ class RaceAnimation(Layout):
                             handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0,
                             labelcolor=self.theme.legend)
         box = legend.get_window_extent(renderer=renderer)
-        if box.x0 < clear or H - box.y1 < self.charts_top:
+        if box.x0 < clear - fp * 0.7 or H - box.y1 < self.legend_ceiling:   # two rows: a closer fit will do
             legend.remove()     # no room beside the label: the swatches by the entrants' titles name the colours
 
     def _draw_captions(self, image):
