@@ -120,7 +120,7 @@ class DescentAnimation(Layout):
 
     MIN_SIZE = (480, 270)
     MIN_ASPECT = 1.0          # square slides and wider
-    MAX_ASPECT = 32 / 9       # up to ultra-wide: the curve is a wide thing
+    MAX_ASPECT = 3.6          # up to ultra-wide 32:9: the curve is a wide thing
     WHAT = "a descent"
 
     @classmethod

@@ -37,7 +37,7 @@ class LossCurves(Layout):
 
     MIN_SIZE = (480, 270)
     MIN_ASPECT = 1.0          # square slides and wider
-    MAX_ASPECT = 32 / 9       # up to ultra-wide
+    MAX_ASPECT = 3.6          # up to ultra-wide 32:9
     WHAT = "Figure 14"
 
     @classmethod
