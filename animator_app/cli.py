@@ -222,8 +222,9 @@ def _add_delivery_options(group):
                             "(CRF), then pixels; what was reduced is reported, and a budget that cannot be met is "
                             "an error, with no file (default: no limit)")
     group.add_argument("--poster", type=_frame_choice, default=None, metavar="first|last|EPOCH",
-                       help="also write NAME.poster.png beside the animation: that frame as a still, for a printed "
-                            "handout, a PDF or a slide's video placeholder (default: none)")
+                       help="also write NAME.poster.png beside the animation (in a frames folder: poster.png): "
+                            "that frame as a still, for a printed handout, a PDF or a slide's video placeholder "
+                            "(default: none)")
 
 
 def _add_animation_output(parser, what):
