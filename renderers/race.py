@@ -57,7 +57,7 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .layout import PINNED_ASPECT, Layout, optimizer_text, origin_pad, wrap
+from .layout import Layout, is_pinned, optimizer_text, origin_pad, wrap
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .theme import ENTRANTS, hex_rgb
@@ -116,9 +116,8 @@ class RaceAnimation(Layout):
     def _layout(self):
         W, H = self.size
         n = len(self.recordings)
-        # frames 1.4:1 and wider keep every pixel they had before 4:3 and 1:1 were designed
-        # (tests/test_golden_bytes.py), down to a crowded chart corner past 1080p
-        self.pinned = W >= PINNED_ASPECT * H
+        # 16:9 in default or book keeps every pixel it had, down to a crowded chart corner past 1080p
+        self.pinned = is_pinned(self.size, self.theme)
         self.margin = m = max(6, round(H * 0.022))
         self.font_px = fp = max(9, round(H * 0.028 * self.theme.type_scale))
         self.small_px = sp = max(8, round(fp * 0.86))

@@ -16,21 +16,37 @@ stand over the curves on the right (``side``)::
     +--------------------------------------------------------------+
 
 From 1.2:1 to 1.4:1 (4:3, 5:4) the curves stand beside the regions and the bars
-run beneath both, a column per layer (``beneath``); under 1.2:1 (a square) the
-bars sit under the regions and the curves run down the right (``under``)::
+run beneath both, a column per layer (``beneath``)::
 
-    +--------------------------------------------+   +-------------------------------+
-    | SGD · lr=1.0 · decay=0.001 · momentum=0.9  |   | SGD · lr=1.0 · decay=0.001    |
-    | epoch 1234   acc 0.873   loss 0.345   ...  |   | epoch 1234   acc 0.873   ...  |
-    | +------------------+  loss                 |   | +--------------+  loss        |
-    | |                  |  [curve, cursor]      |   | |   decision   |  [curve]     |
-    | | decision regions |  accuracy             |   | |   regions    |              |
-    | |  + data points   |  [curve, cursor]      |   | +--------------+  accuracy    |
-    | |                  |  learning rate        |   | Dense 1 [weights] [curve]     |
-    | +------------------+  [curve, cursor]      |   | update  [update]              |
-    | Dense 1 [weights]     Dense 2 [weights]    |   | Dense 2 [weights] learning    |
-    | update  [update]      update  [update]     |   | update  [update]  rate [curve]|
-    +--------------------------------------------+   +-------------------------------+
+    +----------------------------------------------+
+    | SGD · lr=1.0 · decay=0.001 · momentum=0.9    |
+    | epoch 1234   acc 0.873   loss 0.345   lr ... |
+    | +--------------------+  loss                 |
+    | |                    |  [curve, cursor]      |
+    | |  decision regions  |  accuracy             |
+    | |  + data points     |  [curve, cursor]      |
+    | |                    |  learning rate        |
+    | +--------------------+  [curve, cursor]      |
+    | Dense 1 [weights]       Dense 2 [weights]    |
+    | update  [update]        update  [update]     |
+    +----------------------------------------------+
+
+Under 1.2:1 (a square) the bars sit under the regions, as wide as they are, and
+the curves run the whole height on the right (``under``)::
+
+    +------------------------------------+
+    | SGD · lr=1.0 · decay=0.001 · ...   |
+    | epoch 1234   acc 0.873   loss ...  |
+    | +------------------+  loss         |
+    | |                  |  [curve]      |
+    | | decision regions |               |
+    | |  + data points   |  accuracy     |
+    | +------------------+  [curve]      |
+    | Dense 1 [weights]                  |
+    | update  [update]      learning rate|
+    | Dense 2 [weights]     [curve]      |
+    | update  [update]                   |
+    +------------------------------------+
 
 Type is sized from the frame's height (times the theme's ``type_scale``), with a
 floor that keeps it legible; a label that would not fit its column falls back to
@@ -52,7 +68,7 @@ from animator.errors import UserError
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
-from .layout import PINNED_ASPECT, Layout, describe, origin_pad
+from .layout import ORIGINAL_ASPECT, Layout, describe, is_pinned, origin_pad
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
 MAX_CELL = 24                     # pixels per weight in a bar, at most
@@ -64,20 +80,17 @@ class Arrangement:
 
     ``name`` picks the geometry (:meth:`TrainingAnimation._arrange_side` and its
     siblings); ``min_font_px`` is the floor of the body text, whose smallest
-    relatives (tick labels) are 0.7 of it.  A ``pinned`` arrangement keeps every
-    pixel it had before the others existed (``tests/test_golden_bytes.py``): its
-    type floor, tick pads and right edge stay as they were.
+    relatives (tick labels) are 0.7 of it (``side`` keeps the floor it always had).
     """
 
     name: str
     min_aspect: float
     min_font_px: int
-    pinned: bool = False
 
 
 # widest first: a frame takes the first arrangement whose min_aspect it reaches
 ARRANGEMENTS = (
-    Arrangement("side", PINNED_ASPECT, 9, pinned=True),   # 16:10, 16:9, 21:9: regions left; bars over curves
+    Arrangement("side", ORIGINAL_ASPECT, 9),   # 16:10, 16:9, 21:9: regions left; bars over curves right
     Arrangement("beneath", 1.2, 12),    # 5:4, 4:3: regions and curves side by side; bars beneath both
     Arrangement("under", 0.0, 12),      # 1:1: regions with the bars under them; curves down the right
 )
@@ -108,7 +121,7 @@ class TrainingAnimation(Layout):
     """Frames of a Recording's training animation.
 
     >>> anim = TrainingAnimation(recording, size=(960, 540))   # doctest: +SKIP
-    >>> image = anim.frame(len(anim) - 1)                      # (540, 960, 3) uint8
+    >>> image = anim.frame(len(anim) - 1)                      # doctest: +SKIP
 
     ``theme`` names one of :data:`renderers.theme.THEMES` (``"default"`` is
     colour-blind safe); ``shade=True`` fades the regions toward the page where
@@ -149,6 +162,7 @@ class TrainingAnimation(Layout):
         W, H = self.size
         rec = self.recording
         self.arrangement = arrangement_for(self.size)
+        self.pinned = is_pinned(self.size, self.theme)      # 16:9 in default or book: every pixel as it was
         self.margin = max(6, round(H * 0.022))
         self.font_px = fp = max(self.arrangement.min_font_px, round(H * 0.026 * self.theme.type_scale))
         self.caption_h = round(fp * 3.2)
@@ -167,29 +181,37 @@ class TrainingAnimation(Layout):
         x, y, w, h = self.curves[0]
         if h < fp * 2 or w < 60:
             raise self.no_room(self.size, "the curves")
+        if self.panel[2] < 64:
+            raise self.no_room(self.size, "the decision regions")
 
     def _arrange_side(self):
         """Regions as tall as the frame allows on the left; on the right the bars, then the curves.
 
-        This is the arrangement frames had before there were others, kept to the pixel:
-        its curves reach the margin, so a last epoch label wider than two margins (10000
-        at 960x540) runs a few pixels off the edge, as it always did.
+        This is the arrangement frames had before there were others.  Pinned (default and
+        book themes) it keeps every pixel: the curves reach the margin, so a last epoch
+        label wider than two margins (10000 at 960x540) runs a few pixels off the edge,
+        and the curves' names start over their tick labels, as they always did.
         """
         W, H = self.size
-        m, fp = self.margin, self.font_px
+        m = self.margin
         S = H - self.caption_h - 2 * m
         top = self.caption_h + m
         self.panel = (m, top, S, S)                                 # x, y, w, h
         right_x = m + S + 2 * m
         right_w = W - right_x - m
-        self.cell = self._bar_cell(right_w, round(S * 0.45), columns=1)
+        # larger type takes more of the bars' share in labels; a smaller share keeps the curves tall
+        self.cell = self._bar_cell(right_w, round(S * 0.45 / self.theme.type_scale ** 0.5), columns=1)
         bars_bottom = self._place_bars(right_x, top, right_w, columns=1)
-        self._place_curves(right_x, right_x + self.tick_w, bars_bottom, top + S, W - m)
+        if self.pinned:
+            self._place_curves(right_x, right_x + self.tick_w, bars_bottom, top + S, W - m)
+        else:
+            self._place_curves(right_x + self.tick_w, right_x + self.tick_w, bars_bottom, top + S,
+                               W - m - self._overhang())
 
     def _arrange_beneath(self):
         """Regions and curves side by side, the bars beneath both in a column per layer (up to two)."""
         W, H = self.size
-        m, fp = self.margin, self.font_px
+        m = self.margin
         top = self.caption_h + m
         avail = H - top - m
         columns = min(len(self.shapes), 2)
@@ -256,7 +278,6 @@ class TrainingAnimation(Layout):
         text_h, c = self.text_h, self.cell
         col_w = (width - (columns - 1) * self.margin) // columns
         self.bars = [None] * len(self.shapes)
-        self.bar_columns = []       # per layer: (x, right edge) of its column, for its labels
         for row, row_h in self._bar_rows(columns):
             for j, k in enumerate(row):
                 r, cols = self.shapes[k]
@@ -264,7 +285,7 @@ class TrainingAnimation(Layout):
                 w, h = cols * c + 2, r * c + 2
                 self.bars[k] = ((bx, y + text_h, w, h), (bx, y + 2 * text_h + h, w, h))
             y += row_h
-        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]
+        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]   # where each label may run
         return y
 
     def _place_curves(self, label_x, x, top, bottom, right):
@@ -324,7 +345,7 @@ class TrainingAnimation(Layout):
             line, = ax.plot(epochs, values, color=theme.faint, lw=1.0 * theme.line_scale, solid_capstyle="butt")
             lines.append(line)
             ax.tick_params(labelsize=pt * 0.7, length=2, pad=1, colors=theme.muted)
-            if not self.arrangement.pinned:
+            if not self.pinned:
                 ax.tick_params(axis="y", pad=origin_pad(fp * 0.7, 2, 1))
             ax.locator_params(axis="y", nbins=3)
             ax.locator_params(axis="x", nbins=5)
