@@ -66,7 +66,7 @@ class Theme:
         return hex_rgb(getattr(self, role))
 
     def diverging_lut(self, levels=33):
-        """(levels, 3) uint8 colours from most negative to most positive; the middle one is zero (the page's lightness)."""
+        """(levels, 3) uint8 colours from most negative to most positive; the middle one, zero, is near the page."""
         cmap = matplotlib.colormaps[self.diverging]
         return np.rint(cmap(np.linspace(0, 1, levels))[:, :3] * 255).astype(np.uint8)
 

@@ -21,7 +21,7 @@ from animator.errors import ArgumentError
 from animator.race import race
 from renderers import raster
 from renderers.race import RaceAnimation
-from renderers.theme import THEMES
+from renderers.theme import THEMES, hex_rgb
 from renderers.training import TrainingAnimation, arrangement_for
 
 SHAPES = {"4:3": (1024, 768), "1:1": (720, 720), "16:9": (1280, 720)}
@@ -233,7 +233,7 @@ def test_race_layout_takes_every_colour_from_its_theme(result, monkeypatch, them
     t = THEMES[theme]
     frame = animation.frame(len(animation) - 1)
     assert tuple(frame[0, 0]) == tuple(frame[-1, -1]) == t.rgb("background")
-    assert [tuple(c) for c in animation.entrant_colours] == [raster_rgb(c) for c in t.entrants]
+    assert [tuple(c) for c in animation.entrant_colours] == [hex_rgb(c) for c in t.entrants]
     x0, y0, inner = animation.panel_inside(0)
     region = frame[y0:y0 + inner, x0:x0 + inner].reshape(-1, 3)
     for k in range(3):
@@ -242,12 +242,6 @@ def test_race_layout_takes_every_colour_from_its_theme(result, monkeypatch, them
     assert {t.rgb("background"), t.rgb("ink")} | {tuple(c) for c in animation.entrant_colours} <= palette
     boxes = animation.text_boxes + drawn_boxes
     assert not outside(boxes, size) and not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
-
-
-def raster_rgb(text):
-    from renderers.theme import hex_rgb
-
-    return hex_rgb(text)
 
 
 # -- sizes refused ---------------------------------------------------------------------------
