@@ -21,7 +21,7 @@ from animator.testing import DEFAULT_RTOL
 from renderers.theme import THEMES
 from renderers.writers import Mp4Writer
 
-from . import commands
+from . import commands, presets, slides
 from .check import cmd_check
 
 EXIT_USAGE = 2
@@ -257,6 +257,7 @@ def build_parser():
                               help="also save the Recording here when -o renders an animation (default: not saved)")
     _add_render_options(train_parser)
     _add_common_options(train_parser)
+    train_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("train"))
     train_parser.set_defaults(handler=commands.cmd_train)
 
     render_parser = subcommands.add_parser(
@@ -265,6 +266,7 @@ def build_parser():
     render_parser.add_argument("recording", metavar="RUN.npz", help="a Recording saved by animator train")
     _add_animation_output(render_parser, "the animation to write")
     _add_common_options(render_parser)
+    render_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("render"))
     render_parser.set_defaults(handler=commands.cmd_render)
 
     compare_parser = subcommands.add_parser(
@@ -274,8 +276,7 @@ def build_parser():
                     "e.g. sgd:lr=1,decay=1e-3,momentum=0.9 adagrad:decay=1e-4 "
                     "rmsprop:lr=0.02,decay=1e-5,rho=0.999 adam:lr=0.05,decay=5e-7.")
     compare_parser.add_argument("specs", nargs="*", metavar="SPEC", help="optimizers to race (2 to 4)")
-    compare_parser.add_argument("--preset", metavar="NAME",
-                                help="a named set of specs instead: 'chapter' is the chapter's tuned settings (default: none)")
+    compare_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("compare"))
     _add_training_options(compare_parser, optimizer=False)
     _add_animation_output(compare_parser, "the race animation")
     _add_common_options(compare_parser)
@@ -286,7 +287,7 @@ def build_parser():
         description="Descend the chapter's 1-D curve (three local minima, then the global one) with one of "
                     "the network's optimizers, and draw it (Figures 2-13). --preset NAME replays a figure; "
                     "hyper-parameter options given with it override the preset's.")
-    descent_parser.add_argument("--preset", metavar="NAME", help="one of the chapter's descents, see --list (default: none)")
+    descent_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("descent"))
     descent_parser.add_argument("--list", action="store_true", help="list the presets and exit")
     _add_optimizer_options(descent_parser)
     descent_parser.add_argument("--steps", type=_integer(0), default=None, metavar="N",
@@ -314,6 +315,7 @@ def build_parser():
                                     "(default: log for races over 1000 steps)")
     _add_animation_output(race2d_parser, "the race animation")
     _add_common_options(race2d_parser)
+    race2d_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("race2d"))
     race2d_parser.set_defaults(handler=commands.cmd_race2d)
 
     book_parser = subcommands.add_parser(
@@ -340,6 +342,7 @@ def build_parser():
                              help="figures made at once (default: one per core, at most 4)")
     _add_delivery_options(book_parser)
     _add_common_options(book_parser)
+    book_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("book"))
     book_parser.set_defaults(handler=commands.cmd_book)
 
     check_parser = subcommands.add_parser(
@@ -365,6 +368,9 @@ def build_parser():
                                    "(default: %(default)g, a few float32 roundings)")
     _add_common_options(check_parser)
     check_parser.set_defaults(handler=cmd_check)
+
+    slides.add_parser(subcommands, _add_common_options)
+    parser.commands = subcommands.choices      # command name -> its parser, for presets.resolve
     return parser
 
 
@@ -376,7 +382,7 @@ def main(argv=None):
     parser = build_parser()
     try:
         with terminate_as_interrupt():
-            args = parser.parse_args(argv)
+            args = presets.resolve(parser, parser.commands, argv)
             if args.command is None:
                 parser.print_help()
                 return EXIT_USAGE
