@@ -111,7 +111,8 @@ class ContourRace(Layout):
 
     ``trajectories`` is ``{label: Trajectory}`` (what :func:`animator.descent.run_race`
     returns) or a sequence of Trajectories; ``labels`` overrides the names.
-    Each gets its own colour from Okabe & Ito's colour-blind-safe set, in order.
+    Each gets its own colour: the theme's class colours in order (Okabe &
+    Ito's colour-blind-safe set by default, lightened on the dark theme).
     ``view`` is ``None`` (fit the runs, the minima and the start), ``"domain"``,
     or ``((xmin, xmax), (ymin, ymax))``; ``log_levels`` ``None`` picks log-spaced
     contour levels when the function's range is wide (Rosenbrock, Beale).

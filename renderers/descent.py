@@ -253,10 +253,11 @@ class DescentAnimation(Layout):
         values = np.concatenate([ys, self.trajectory.values[inside]])
         low, high = float(values.min()), float(values.max())
         span = (high - low) or 1.0
-        # room under the curve for the minima's markers and labels: 16% of the range, plus what a theme's
-        # larger marks need (solved for the extra g in data units, the pixels per unit depending on g)
-        ph, grown = self.plot[3], self._grown_px()[1]
-        extra = grown * 1.26 * span / (ph - grown)
+        # room under the curve for the minima's markers and labels: 16% of the range on the default theme,
+        # which is a share of the plot's height; a theme's larger marks add their pixels to that share
+        share = 0.16 / 1.26
+        grown = share + self._grown_px()[1] / self.plot[3]
+        extra = (grown * 1.1 / (1 - grown) - share * 1.1 / (1 - share)) * span      # 0 on the default theme
         return xs, ys, (xmin, xmax), (low - 0.16 * span - extra, high + 0.10 * span)
 
     def _grown_px(self):
@@ -271,7 +272,7 @@ class DescentAnimation(Layout):
         ps, ph = self.theme.point_scale, self.plot[3]
         marker = self.marker_px * 0.65 * 100 / 72        # the global minimum's marker, points to pixels
         drop = (ps - 1) * 0.055 * ph + (self.ball_r + marker / 2) * (1 - 1 / ps)
-        return drop, 1.7 * drop + 0.75 * (self.font_px - self.unit)
+        return drop, 1.7 * drop + (0.75 + 0.4) * (self.font_px - self.unit)     # the label, and a margin as it grows
 
     def _draw_static(self):
         """The frame's unchanging parts, drawn once: axes, grid, minima, key, header text, caption, the curve."""

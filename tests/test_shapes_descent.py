@@ -93,20 +93,21 @@ def figure_boxes(fig):
 
 
 def frame_boxes(monkeypatch, module, source, indices):
-    """Boxes of the texts ``source`` draws per frame (without a box of their own) in the frames ``indices``."""
-    boxes = []
+    """Per frame of ``indices``, the boxes of the texts ``source`` draws on it (those without a box of their own)."""
+    frames = []
 
     def recording(image, xy, text, *, size_px, bold=False, anchor="la", background=None, **options):
         if background is None:
             left, top, right, bottom = raster.font(size_px, bold).getbbox(text, anchor=anchor)
-            boxes.append((xy[0] + left, xy[1] + top, xy[0] + right, xy[1] + bottom, text))
+            frames[-1].append((xy[0] + left, xy[1] + top, xy[0] + right, xy[1] + bottom, text))
         return raster.draw_text(image, xy, text, size_px=size_px, bold=bold, anchor=anchor, background=background,
                                 **options)
 
     monkeypatch.setattr(module, "draw_text", recording)
     for i in indices:
+        frames.append([])
         source.frame(i)
-    return boxes
+    return frames
 
 
 def outside(boxes, size):
@@ -115,22 +116,27 @@ def outside(boxes, size):
 
 
 def overlapping(boxes, font_px):
-    """Pairs of different boxes whose insides meet by more than a tenth of the type each way.
+    """Pairs of boxes whose insides meet by more than a tenth of the type each way.
 
     A box takes in the whole ascent and descent of its font, so two lines may
     graze where no letter reaches; a tenth of the type allows that and no more.
-    A text drawn again in a later frame at the same place is the same text.
     """
     slack = max(1.0, 0.1 * font_px)
     pairs = []
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
-            same_place = abs(a[0] - b[0]) < 1 and abs(a[3] - b[3]) < 1 or abs(a[2] - b[2]) < 1 and abs(a[3] - b[3]) < 1
-            if same_place:
-                continue
             if min(a[2], b[2]) - max(a[0], b[0]) > slack and min(a[3], b[3]) - max(a[1], b[1]) > slack:
                 pairs.append((a[4], b[4]))
     return pairs
+
+
+def misplaced_texts(static, frames, size, font_px):
+    """Texts that leave the frame or meet another, in any of ``frames`` (each with the ``static`` texts)."""
+    problems = []
+    for boxes in frames:
+        boxes = static + boxes
+        problems += [("outside", b[4]) for b in outside(boxes, size)] + overlapping(boxes, font_px)
+    return sorted(set(problems))
 
 
 def pixel(image, where):
@@ -161,9 +167,8 @@ def test_descent_at_each_shape(monkeypatch, descent, shape):
     assert pixel(frame, anim.ball_pixel(anim.total)) == anim.step_colour(anim.total)
     assert pixel(frame, (1, 1)) == hex_rgb(anim.theme.background)
     # every text inside the frame, none on another, the status line included
-    boxes = figure_boxes(anim.axes.figure) + frame_boxes(monkeypatch, renderers.descent, anim, [0, last])
-    assert not outside(boxes, size)
-    assert not overlapping(boxes, anim.font_px), overlapping(boxes, anim.font_px)
+    frames = frame_boxes(monkeypatch, renderers.descent, anim, [0, last])
+    assert not misplaced_texts(figure_boxes(anim.axes.figure), frames, size, anim.font_px)
     # type scales with the height from 4:3 up, with three quarters of the width below it
     assert anim.font_px == max(10, round(0.03 * min(size[1], size[0] * 3 / 4)))
 
@@ -177,8 +182,9 @@ def test_descent_status_breaks_into_lines_where_the_frame_is_narrow(monkeypatch)
     narrow = DescentAnimation(decaying, CURVE, size=(480, 480), max_frames=6, theme="projector")
     assert len(wide.status_lines) == 1 and len(narrow.status_lines) == 2
     assert narrow.header_h > round(narrow.font_px * 3.4)
-    boxes = frame_boxes(monkeypatch, renderers.descent, narrow, range(len(narrow)))
-    assert not outside(boxes, narrow.size) and any(b[4].startswith("lr now") for b in boxes)
+    frames = frame_boxes(monkeypatch, renderers.descent, narrow, range(len(narrow)))
+    assert not misplaced_texts(figure_boxes(narrow.axes.figure), frames, narrow.size, narrow.font_px)
+    assert any(b[4].startswith("lr now") for b in frames[1])
 
 
 @pytest.mark.parametrize("size", [(480, 480), (3840, 2160)])
@@ -211,9 +217,8 @@ def test_race_at_each_shape(monkeypatch, runs, shape, arrangement, value_anchor)
     ends = [race.ball_pixel(k, race.total) for k in range(len(race.labels))]
     assert pixel(last, ends[-1]) == race.colours_rgb[-1]
     assert pixel(last, (1, 1)) == hex_rgb(race.theme.background)
-    boxes = figure_boxes(race.figure) + frame_boxes(monkeypatch, renderers.contour_race, race, [0, len(race) - 1])
-    assert not outside(boxes, size)
-    assert not overlapping(boxes, race.font_px), overlapping(boxes, race.font_px)
+    frames = frame_boxes(monkeypatch, renderers.contour_race, race, range(len(race)))
+    assert not misplaced_texts(figure_boxes(race.figure), frames, size, race.font_px)
 
 
 def test_race_smoke_at_the_extremes(runs):
@@ -246,8 +251,7 @@ def test_figure14_at_each_shape(losses, shape):
         assert shape == "16:9" and all(b[0] > px + pw for b in legend)
     else:
         assert all(b[1] > py + ph for b in legend)
-    assert not outside(boxes, size)
-    assert not overlapping(boxes, figure.font_px), overlapping(boxes, figure.font_px)
+    assert not misplaced_texts(boxes, [[]], size, figure.font_px)
     assert pixel(image, (1, 1)) == hex_rgb(figure.theme.background)
 
 
@@ -285,8 +289,8 @@ def test_every_theme_at_4_3(monkeypatch, descent, runs, losses, theme):
     assert anim.font_px == round(default.font_px * spec.type_scale)
     assert anim.ball_r == pytest.approx(default.ball_r * spec.point_scale)
     assert anim.curve_w == pytest.approx(default.curve_w * spec.line_scale)
-    boxes = figure_boxes(anim.axes.figure) + frame_boxes(monkeypatch, renderers.descent, anim, [len(anim) - 1])
-    assert not outside(boxes, size) and not overlapping(boxes, anim.font_px)
+    frames = frame_boxes(monkeypatch, renderers.descent, anim, [len(anim) - 1])
+    assert not misplaced_texts(figure_boxes(anim.axes.figure), frames, size, anim.font_px)
 
     race = make_race(runs, size, theme=theme)
     last = race.frame(len(race) - 1)
@@ -297,13 +301,12 @@ def test_every_theme_at_4_3(monkeypatch, descent, runs, losses, theme):
     assert {tuple(c) for c in race.level_colours.tolist()} <= listed
     # the lowest contour band is the page itself, the highest the deepest tint of the ramp
     assert hex_rgb(contour_ramp(spec)[0]) == page
-    boxes = figure_boxes(race.figure) + frame_boxes(monkeypatch, renderers.contour_race, race, [len(race) - 1])
-    assert not outside(boxes, size) and not overlapping(boxes, race.font_px)
+    frames = frame_boxes(monkeypatch, renderers.contour_race, race, [len(race) - 1])
+    assert not misplaced_texts(figure_boxes(race.figure), frames, size, race.font_px)
 
     figure = LossCurves(*losses, size=size, theme=theme)
-    boxes = figure_boxes(figure.figure)
     assert pixel(figure.image(), (1, 1)) == page
-    assert not outside(boxes, size) and not overlapping(boxes, figure.font_px)
+    assert not misplaced_texts(figure_boxes(figure.figure), [[]], size, figure.font_px)
 
 
 def test_default_theme_tints_are_the_colours_drawn_before_themes():
