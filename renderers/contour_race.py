@@ -49,7 +49,7 @@ from animator.errors import UserError
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
 from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .shapes import AXIS_DEPTH, check_max_aspect, rgb_hex, text_width, toward_ink, type_basis, type_px
+from .shapes import rgb_hex, text_width, toward_ink, type_basis, type_px
 from .theme import hex_rgb
 
 LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
@@ -124,11 +124,6 @@ class ContourRace(Layout):
     MIN_ASPECT = 1.0          # square slides and wider
     MAX_ASPECT = 2.4          # 21:9 at most: wider, the legend only spreads out
     WHAT = "a race"
-
-    @classmethod
-    def check_size(cls, size):
-        super().check_size(size)
-        check_max_aspect(cls, size)
 
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
                  spacing="linear", view=None, log_levels=None, theme="default"):
@@ -378,7 +373,7 @@ class ContourRace(Layout):
         """The frame's unchanging parts, drawn once: the contour map, markers, title, legend, key, colour bar."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
-        axis = toward_ink(theme, AXIS_DEPTH)
+        axis = theme.frame                                   # the map's outline and the colour bar's
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi
         ax = add_axes_px(fig, *self.plot)

@@ -48,8 +48,7 @@ from animator.errors import UserError
 
 from .layout import Layout, describe, frame_steps, wrap
 from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .shapes import (AXIS_DEPTH, LEGIBLE_PX, check_max_aspect, mix, text_width, toward_ink, toward_page, type_basis,
-                     type_px)
+from .shapes import LEGIBLE_PX, mix, text_width, toward_ink, toward_page, type_basis, type_px
 from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
@@ -122,11 +121,6 @@ class DescentAnimation(Layout):
     MIN_ASPECT = 1.0          # square slides and wider
     MAX_ASPECT = 3.6          # up to ultra-wide 32:9: the curve is a wide thing
     WHAT = "a descent"
-
-    @classmethod
-    def check_size(cls, size):
-        super().check_size(size)
-        check_max_aspect(cls, size)
 
     def __init__(self, trajectory, function, *, size=(960, 540), caption=None, title=None, trail=True,
                  max_frames=200, spacing="linear", theme="default"):
@@ -279,7 +273,7 @@ class DescentAnimation(Layout):
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
         xs, ys, self.xlim, self.ylim = self._view()
-        axis = toward_ink(theme, AXIS_DEPTH)
+        axis = theme.frame                                   # the axes' lines and the key's outline
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi
         ax = add_axes_px(fig, *self.plot)

@@ -20,7 +20,7 @@ from animator.fileio import atomic_output
 
 from .layout import Layout
 from .raster import add_axes_px, figure_rgba, new_figure
-from .shapes import AXIS_DEPTH, check_max_aspect, text_width, toward_ink, type_basis, type_px
+from .shapes import text_width, type_basis, type_px
 
 LEGEND_BESIDE_FROM = 1.5     # frames at least this wide (3:2) keep the legend beside the plot
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -39,11 +39,6 @@ class LossCurves(Layout):
     MIN_ASPECT = 1.0          # square slides and wider
     MAX_ASPECT = 3.6          # up to ultra-wide 32:9
     WHAT = "Figure 14"
-
-    @classmethod
-    def check_size(cls, size):
-        super().check_size(size)
-        check_max_aspect(cls, size)
 
     def __init__(self, recordings, labels, *, size=(960, 540), title=None, theme="default"):
         self.check_size(size)
@@ -124,12 +119,12 @@ class LossCurves(Layout):
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
         for spine in ("left", "bottom"):
-            ax.spines[spine].set_color(toward_ink(theme, AXIS_DEPTH))
+            ax.spines[spine].set_color(theme.frame)
             ax.spines[spine].set_linewidth(0.8 * theme.line_scale)
         x, y = self.legend_xy
         fig.legend(*ax.get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(x / W, 1 - y / H),
                    bbox_transform=fig.transFigure, ncols=self.columns, frameon=False, fontsize=fp * 0.85 * pt,
-                   labelcolor=theme.ink, borderaxespad=0, borderpad=0, handlelength=1.8, handletextpad=0.6,
+                   labelcolor=theme.legend, borderaxespad=0, borderpad=0, handlelength=1.8, handletextpad=0.6,
                    columnspacing=1.5 / 0.85, labelspacing=0.45)
         if self.title:
             fig.text(self.margin / W, 1 - self.margin * 0.6 / H, self.title, ha="left", va="top",

@@ -6,19 +6,12 @@ squarer frame sizes them as the 4:3 frame of its width would
 (:func:`type_basis`), so text never outgrows the width, and each layout
 rearranges its parts rather than squeezing them.
 
-Faint page marks (axis lines, chords, the contour ramp) are *tints*: a depth
-from the page toward the ink (:func:`toward_ink`), so they follow every theme,
-light or dark, and keep their contrast.
-
-Until :class:`renderers.layout.Layout` checks a maximum aspect itself,
-:func:`check_max_aspect` refuses frames wider than a layout's ``MAX_ASPECT``.
+Faint page marks the theme has no role for (the descent's chords, the contour
+ramp) are *tints*: a depth from the page toward the ink (:func:`toward_ink`),
+so they follow every theme, light or dark, and keep their contrast.
 """
 
-import math
-
 import numpy as np
-
-from animator.errors import ArgumentError
 
 from .raster import font
 from .theme import hex_rgb
@@ -26,16 +19,6 @@ from .theme import hex_rgb
 DESIGN_ASPECT = 4 / 3    # frames at least this wide scale with their height, squarer ones with their width
 LEGIBLE_PX = 10          # no layout's base type is smaller than this (its smallest text is about 0.65 of it)
 DEFAULT_CONTRAST = 221   # page-to-ink distance of the default theme (white to #222222), in which depths are given
-AXIS_DEPTH = 101         # axis lines and outlines: #9a9a9a on the default page
-
-
-def check_max_aspect(layout, size):
-    """The one-line :class:`ArgumentError` for a frame wider than ``layout.MAX_ASPECT`` times its height."""
-    width, height = size
-    limit = getattr(layout, "MAX_ASPECT", None)
-    if limit and width > limit * height:
-        raise ArgumentError("size", f"{width}x{height}: {layout.WHAT} needs a frame at most {limit:.3g} "
-                                    f"times as wide as it is tall ({math.floor(height * limit)}x{height} at most)")
 
 
 def type_basis(size):
