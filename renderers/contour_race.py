@@ -16,8 +16,19 @@ Layout of a frame (3:2 and wider: the legend *beside* the map)::
 Squarer frames keep the map as large as they can (:meth:`ContourRace._arrange`):
 at 4:3 the legend stays beside the map, each run's live value on a line of
 its own under its settings; at 1:1 the legend goes *under* the map, in
-columns, with the markers' key and the colour bar on a last row.  Type and
-marks follow :func:`renderers.shapes.type_basis` and the theme's scales.
+columns, with the markers' key and the colour bar on a last row::
+
+    +--------------------------------------+
+    | Rosenbrock · ...      step 400 / 8000 |
+    |      +------------------------+      |
+    |      |  the map, as above     |      |
+    |      +------------------------+      |
+    | ● SGD       f = 3.1  ● Adam  f = 0.2 |
+    |   lr=0.0019            lr=0.02       |
+    | ★ global minimum ○ start  [colour bar]|
+    +--------------------------------------+
+
+Type and marks follow :func:`renderers.shapes.type_basis` and the theme's scales.
 
 The contour map, axes, legend and colour bar are drawn once with matplotlib.
 Each optimizer's whole trail is rasterised once into a
