@@ -18,7 +18,7 @@ from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, TRAINING_F
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, check_writable
 from animator.run import RunConfig, train
-from renderers.figures import loss_curves_png
+from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
 from renderers.render import check_animation_options, run_metadata, write_animation
 from renderers.writers import add_png_metadata, check_frame_choice, writer_named
@@ -73,8 +73,9 @@ def check_book_options(directory, options):
     check_animation_options(options.format, size=options.size, fps=options.fps, hold=options.hold)
     writer_named(options.format).check_extras(max_bytes=options.max_bytes, poster=options.poster)
     check_frame_choice(options.poster, "poster")
-    for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene):
-        scene.layout.check_size(options.size)
+    for layout in (*(scene.layout for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene)),
+                   LossCurves):
+        layout.check_size(options.size)
     check_writable(os.path.join(directory if os.path.isdir(directory) else
                                 os.path.dirname(os.path.abspath(directory)), "probe"))
 
@@ -132,7 +133,7 @@ def _learning_rates_job():
             labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
         path = os.path.join(directory, "fig14_learning_rates.png")
         title = "Loss against steps for four learning rates"
-        loss_curves_png(recordings, labels, path, size=options.size, title=title)
+        loss_curves_png(recordings, labels, path, size=options.size, title=title, theme=options.theme)
         caption = (f"The chapter's model trained with SGD (momentum {LEARNING_RATES.momentum}) at four learning "
                    f"rates, {epochs:,} epochs each: far too high, too high, too low and good.")
         settings = (f"SGD, momentum={LEARNING_RATES.momentum}: "
