@@ -18,9 +18,10 @@ from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, TRAINING_F
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, check_writable
 from animator.run import RunConfig, train
-from renderers.figures import loss_curves_png
+from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
-from renderers.render import check_animation_options, write_animation
+from renderers.render import check_animation_options, run_metadata, write_animation
+from renderers.writers import add_png_metadata, check_frame_choice, writer_named
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
@@ -38,6 +39,9 @@ class BookOptions:
     hold: float = 2.0
     format: str = "gif"
     theme: str = "default"
+    max_bytes: int = None         # each animation fits in this many bytes
+    poster: str = None            # first, last or an epoch: a NAME.poster.png beside each animation
+    command: tuple = None         # the command line, for the description each file carries
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Output:
     figure: str
     caption: str
     settings: str
+    fit: object = None            # what a byte budget reduced (renderers.writers.Fit), if there was one
 
 
 @dataclass(frozen=True)
@@ -66,17 +71,22 @@ def check_book_options(directory, options):
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     check_animation_options(options.format, size=options.size, fps=options.fps, hold=options.hold)
-    for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene):
-        scene.layout.check_size(options.size)
+    writer_named(options.format).check_extras(max_bytes=options.max_bytes, poster=options.poster)
+    check_frame_choice(options.poster, "poster")
+    for layout in (*(scene.layout for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene)),
+                   LossCurves):
+        layout.check_size(options.size)
     check_writable(os.path.join(directory if os.path.isdir(directory) else
                                 os.path.dirname(os.path.abspath(directory)), "probe"))
 
 
-def _animate(animation, directory, stem, options):
+def _animate(animation, directory, stem, options, metadata):
+    """Write one animation of the book; returns its file name and what its budget reduced (or None)."""
     filename = f"{stem}.{options.format}"
-    write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
-                    hold=options.hold, workers=1)
-    return filename
+    written = write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
+                              hold=options.hold, workers=1, max_bytes=options.max_bytes, poster=options.poster,
+                              metadata=metadata)
+    return filename, written.fit
 
 
 # -- the jobs, from the chapter's table ---------------------------------------------------------
@@ -87,10 +97,10 @@ def _training_job(figure):
                                         hyperparameters=dict(figure.optimizer.hyperparameters),
                                         epochs=options.epochs, frames=options.frames))
         recording = scene.compute()
-        filename = _animate(scene.animation(recording, size=options.size, theme=options.theme), directory,
-                            figure.name, options)
+        filename, fit = _animate(scene.animation(recording, size=options.size, theme=options.theme), directory,
+                                 figure.name, options, scene.metadata(recording, options.command))
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
-                       describe(figure.optimizer))]
+                       describe(figure.optimizer), fit)]
 
     return Job(figure.name, "Training the chapter's model", run)
 
@@ -100,13 +110,14 @@ def _descent_job(scene):
         trajectory = scene.compute()
         animation = scene.animation(trajectory, size=options.size, max_frames=options.frames,
                                     theme=options.theme)
+        metadata = scene.metadata(trajectory, options.command)
         still = f"{scene.file_stem}.png"
-        write_animation(animation, os.path.join(directory, still), kind="png", frame="last")
+        write_animation(animation, os.path.join(directory, still), kind="png", frame="last", metadata=metadata)
         if scene.curve_only:
             return [Output(still, scene.title, scene.caption, "")]
         settings = describe(trajectory.optimizer)
-        filename = _animate(animation, directory, scene.file_stem, options)
-        return [Output(filename, scene.title, scene.caption, settings),
+        filename, fit = _animate(animation, directory, scene.file_stem, options, metadata)
+        return [Output(filename, scene.title, scene.caption, settings, fit),
                 Output(still, scene.title + " (last step)", scene.caption, settings)]
 
     return Job(scene.file_stem, "The ball on a curve", run)
@@ -120,12 +131,18 @@ def _learning_rates_job():
             recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=epochs, frames=1,
                                               grid_resolution=2)))
             labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
-        loss_curves_png(recordings, labels, os.path.join(directory, "fig14_learning_rates.png"),
-                        size=options.size, title="Loss against steps for four learning rates")
+        path = os.path.join(directory, "fig14_learning_rates.png")
+        title = "Loss against steps for four learning rates"
+        loss_curves_png(recordings, labels, path, size=options.size, title=title, theme=options.theme)
         caption = (f"The chapter's model trained with SGD (momentum {LEARNING_RATES.momentum}) at four learning "
                    f"rates, {epochs:,} epochs each: far too high, too high, too low and good.")
         settings = (f"SGD, momentum={LEARNING_RATES.momentum}: "
                     + ", ".join(f"lr={lr}" for _, lr in LEARNING_RATES.rates))
+        add_png_metadata(path, run_metadata(
+            "figure", f"{LEARNING_RATES.figure} · {title}",
+            {"figure": LEARNING_RATES.figure, "epochs": epochs,
+             "optimizers": [{"label": label, "name": spec.name, "hyperparameters": dict(spec.hyperparameters)}
+                            for label, spec in LEARNING_RATES.optimizers()]}, options.command))
         return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
     return Job("fig14 learning rates", "Learning rates", run)
@@ -135,11 +152,11 @@ def _race_job():
     def run(options, directory):
         scene = NetworkRaceScene.preset("chapter", RunConfig(epochs=options.epochs, frames=options.frames))
         result = scene.compute()
-        filename = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
-                            "race_chapter", options)
+        filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
+                                 "race_chapter", options, scene.metadata(result, options.command))
         caption = ("All four optimizers with the chapter's tuned settings, from the same initial weights "
                    "on the same data, in lock-step.")
-        return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs))]
+        return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
     return Job("race chapter", "Optimizer races", run)
 
@@ -150,11 +167,12 @@ def _contour_job(name):
         trajectories = scene.compute()
         animation = scene.animation(trajectories, size=options.size, max_frames=options.frames,
                                     theme=options.theme)
-        filename = _animate(animation, directory, f"race2d_{name}", options)
+        filename, fit = _animate(animation, directory, f"race2d_{name}", options,
+                                 scene.metadata(trajectories, options.command))
         settings = " | ".join(f"{e.label}: " + ", ".join(f"{k}={v}" for k, v in e.optimizer.hyperparameters.items())
                               for e in scene.race.entrants)
         caption = f"Five optimizers race down the {scene.race.function} function from the same start."
-        return [Output(filename, f"2-D race: {scene.race.function}", caption, settings)]
+        return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
     return Job(f"race2d {name}", "Optimizer races", run)
 
@@ -189,7 +207,7 @@ def _run_job(args):
 def make_book(directory, options=BookOptions(), *, workers=None, report=None):
     """Regenerate every figure into ``directory``; returns ``(outputs by job, failures)``.
 
-    ``report(done, total, job_name, seconds, error)`` is called as each job ends.
+    ``report(done, total, job_name, seconds, error, outputs)`` is called as each job ends.
     """
     global _JOBS
     if options.format not in FORMATS:
@@ -208,7 +226,7 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
         if error:
             failures.append((_JOBS[index].name, error))
         if report:
-            report(done, total, _JOBS[index].name, seconds, error)
+            report(done, total, _JOBS[index].name, seconds, error, outputs)
 
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # the workers die with this process, and exit through Python on SIGTERM (pool.terminate()

@@ -7,6 +7,7 @@ SIGTERM with 143 and SIGHUP with 129, after saving what was finished.
 
 import argparse
 import math
+import re
 import sys
 
 from animator import __version__
@@ -20,7 +21,7 @@ from animator.testing import DEFAULT_RTOL
 from renderers.theme import THEMES
 from renderers.writers import Mp4Writer
 
-from . import commands
+from . import commands, presets, slides
 from .check import cmd_check
 
 EXIT_USAGE = 2
@@ -42,7 +43,12 @@ FLAGS = {"epochs": "--epochs", "samples": "--samples", "classes": "--classes", "
          "grid_padding": "--grid-padding", "frame_spacing": "--frame-spacing", "seed": "--seed",
          "record": "--record", "data_file": "--data", "size": "--size", "fps": "--fps", "hold": "--hold",
          "frame": "--frame", "theme": "--theme", "steps": "--steps", "start": "--start", "workers": "--workers",
-         "preset": "--preset", "format": "--format", "jobs": "--jobs", "output": "-o", "specs": "SPEC"}
+         "preset": "--preset", "format": "--format", "jobs": "--jobs", "output": "-o", "specs": "SPEC",
+         "max_bytes": "--max-bytes", "poster": "--poster", "latex": "--latex"}
+
+# --max-bytes units: decimal as disk and network sizes are counted, binary as some file managers show them
+BYTE_UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6, "g": 10 ** 9, "gb": 10 ** 9,
+              "kib": 2 ** 10, "mib": 2 ** 20, "gib": 2 ** 30}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -100,6 +106,25 @@ def _positive(text):
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive (got {text!r})")
     return value
+
+
+def _byte_size(text):
+    """An argparse type: ``5MB``, ``500kB``, ``2.5MiB`` or ``800000`` as a whole number of bytes (at least 1)."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z]*)\s*", text)
+    unit = found and BYTE_UNITS.get(found.group(2).lower())
+    if not unit:
+        raise argparse.ArgumentTypeError(f"expected a size like 5MB, 500kB, 2.5MiB or 800000 (bytes), got {text!r}")
+    value = int(float(found.group(1)) * unit)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 byte (got {text!r})")
+    return value
+
+
+def _frame_choice(text):
+    """An argparse type: ``first``, ``last`` or an epoch (a whole number, 0 or more)."""
+    if text in ("first", "last") or text.isdigit():
+        return text
+    raise argparse.ArgumentTypeError(f"expected first, last or an epoch number, got {text!r}")
 
 
 def _size(text):
@@ -179,9 +204,27 @@ def _add_render_options(parser):
                      help="lighten the decision regions where the model is unsure (default: off)")
     out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
                      help="which frame a .png output shows (default: %(default)s)")
+    _add_delivery_options(out)
+    out.add_argument("--latex", action="store_true",
+                     help="with -o DIR/, also write DIR/animation.tex: the \\animategraphics line of LaTeX's "
+                          "animate package that plays the frames, to paste into a Beamer slide (default: off)")
     out.add_argument("--workers", type=_integer(1), default=None, metavar="N",
                      help="processes drawing frames, and training the optimizers of a race "
                           "(default: one per core, at most 4)")
+
+
+def _add_delivery_options(group):
+    """--max-bytes and --poster: every command that writes animations has them, book included."""
+    group.add_argument("--max-bytes", type=_byte_size, default=None, metavar="SIZE",
+                       help="make a .gif or .mp4 fit in SIZE: 5MB, 500kB, 2.5MiB or 800000 bytes (kB, MB, GB are "
+                            "decimal, 10^3, 10^6, 10^9 bytes; KiB, MiB, GiB binary, 2^10, 2^20, 2^30). A GIF drops "
+                            "frames (keeping its length), then colours, then pixels; an MP4 lowers its quality "
+                            "(CRF), then pixels; what was reduced is reported, and a budget that cannot be met is "
+                            "an error, with no file (default: no limit)")
+    group.add_argument("--poster", type=_frame_choice, default=None, metavar="first|last|EPOCH",
+                       help="also write NAME.poster.png beside the animation (in a frames folder: poster.png): "
+                            "that frame as a still, for a printed handout, a PDF or a slide's video placeholder "
+                            "(default: none)")
 
 
 def _add_animation_output(parser, what):
@@ -214,6 +257,7 @@ def build_parser():
                               help="also save the Recording here when -o renders an animation (default: not saved)")
     _add_render_options(train_parser)
     _add_common_options(train_parser)
+    train_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("train"))
     train_parser.set_defaults(handler=commands.cmd_train)
 
     render_parser = subcommands.add_parser(
@@ -222,6 +266,7 @@ def build_parser():
     render_parser.add_argument("recording", metavar="RUN.npz", help="a Recording saved by animator train")
     _add_animation_output(render_parser, "the animation to write")
     _add_common_options(render_parser)
+    render_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("render"))
     render_parser.set_defaults(handler=commands.cmd_render)
 
     compare_parser = subcommands.add_parser(
@@ -231,8 +276,7 @@ def build_parser():
                     "e.g. sgd:lr=1,decay=1e-3,momentum=0.9 adagrad:decay=1e-4 "
                     "rmsprop:lr=0.02,decay=1e-5,rho=0.999 adam:lr=0.05,decay=5e-7.")
     compare_parser.add_argument("specs", nargs="*", metavar="SPEC", help="optimizers to race (2 to 4)")
-    compare_parser.add_argument("--preset", metavar="NAME",
-                                help="a named set of specs instead: 'chapter' is the chapter's tuned settings (default: none)")
+    compare_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("compare"))
     _add_training_options(compare_parser, optimizer=False)
     _add_animation_output(compare_parser, "the race animation")
     _add_common_options(compare_parser)
@@ -243,7 +287,7 @@ def build_parser():
         description="Descend the chapter's 1-D curve (three local minima, then the global one) with one of "
                     "the network's optimizers, and draw it (Figures 2-13). --preset NAME replays a figure; "
                     "hyper-parameter options given with it override the preset's.")
-    descent_parser.add_argument("--preset", metavar="NAME", help="one of the chapter's descents, see --list (default: none)")
+    descent_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("descent"))
     descent_parser.add_argument("--list", action="store_true", help="list the presets and exit")
     _add_optimizer_options(descent_parser)
     descent_parser.add_argument("--steps", type=_integer(0), default=None, metavar="N",
@@ -271,6 +315,7 @@ def build_parser():
                                     "(default: log for races over 1000 steps)")
     _add_animation_output(race2d_parser, "the race animation")
     _add_common_options(race2d_parser)
+    race2d_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("race2d"))
     race2d_parser.set_defaults(handler=commands.cmd_race2d)
 
     book_parser = subcommands.add_parser(
@@ -295,7 +340,9 @@ def build_parser():
                              help="look: default, book, projector or dark (default: %(default)s)")
     book_parser.add_argument("--jobs", type=_integer(1), default=None, metavar="N",
                              help="figures made at once (default: one per core, at most 4)")
+    _add_delivery_options(book_parser)
     _add_common_options(book_parser)
+    book_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("book"))
     book_parser.set_defaults(handler=commands.cmd_book)
 
     check_parser = subcommands.add_parser(
@@ -321,6 +368,9 @@ def build_parser():
                                    "(default: %(default)g, a few float32 roundings)")
     _add_common_options(check_parser)
     check_parser.set_defaults(handler=cmd_check)
+
+    slides.add_parser(subcommands, _add_common_options)
+    parser.commands = subcommands.choices      # command name -> its parser, for presets.resolve
     return parser
 
 
@@ -332,10 +382,11 @@ def main(argv=None):
     parser = build_parser()
     try:
         with terminate_as_interrupt():
-            args = parser.parse_args(argv)
+            args = presets.resolve(parser, parser.commands, argv)
             if args.command is None:
                 parser.print_help()
                 return EXIT_USAGE
+            args.argv = argv              # the command line, for the description each file carries
             return args.handler(args)
     except UserError as error:
         if debug:

@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 from animator.chapter import DESCENTS, NETWORK_RACES
 from animator.errors import UserError
 from animator.fileio import check_writable
@@ -19,9 +21,10 @@ from animator.optimizers import OptimizerSpec
 from animator.progress import ProgressBar
 from animator.race import entrant
 from animator.recording import Recording
-from animator.run import RunConfig
+from animator.run import RunConfig, planned_frames
 from renderers.layout import describe
 from renderers.render import check_render_options, write_animation
+from renderers.writers import format_bytes, pick_frame
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
@@ -51,8 +54,19 @@ def is_recording_path(path):
     return os.path.splitext(path)[1].lower() == ".npz" and not path.endswith(os.sep)
 
 
+def _extras(args):
+    """The animation-only options given, as their flags (for the error when there is no animation)."""
+    given = [("--max-bytes", args.max_bytes is not None), ("--poster", args.poster is not None),
+             ("--latex", args.latex)]
+    return [flag for flag, present in given if present]
+
+
 def check_outputs(args, layout):
     """Validate -o (and --save) against the layout that will draw it, before any work; returns the kind."""
+    if args.output is None or (is_recording_path(args.output) and args.command == "train"):
+        if _extras(args):
+            raise UserError(f"{' and '.join(_extras(args))} need{'s' if len(_extras(args)) == 1 else ''} "
+                            f"-o with an animation (.gif, .mp4, .html or a folder/)")
     if args.output is None:
         if getattr(args, "save", None):
             raise UserError("--save needs -o with an animation to render (or use -o RUN.npz)")
@@ -62,7 +76,8 @@ def check_outputs(args, layout):
             raise UserError("-o already saves the Recording; --save is for when -o is an animation")
         check_writable(args.output)
         return "recording"
-    kind = check_render_options(args.output, size=args.size, fps=args.fps, hold=args.hold, layout=layout)
+    kind = check_render_options(args.output, size=args.size, fps=args.fps, hold=args.hold, layout=layout,
+                                max_bytes=args.max_bytes, poster=args.poster, latex=args.latex)
     if getattr(args, "save", None):
         if not is_recording_path(args.save):
             raise UserError(f"{args.save}: --save writes a Recording, which must end in .npz")
@@ -70,8 +85,43 @@ def check_outputs(args, layout):
     return kind
 
 
-def write(animation, args, kind):
-    """Write a frame source to ``args.output`` with a progress bar."""
+class _PlannedFrames:
+    """The frames a run will have, as far as :func:`pick_frame` asks: their count and epochs."""
+
+    def __init__(self, epochs):
+        self.epochs = np.asarray(epochs)
+
+    def __len__(self):
+        return len(self.epochs)
+
+
+def check_poster(args, config):
+    """Refuse ``--poster EPOCH`` before training when no frame will be at that epoch (they follow from the config).
+
+    A run that diverges or is interrupted ends sooner; the writer checks again then.
+    """
+    if args.poster is not None and args.poster.isdigit() and args.output is not None:
+        pick_frame(_PlannedFrames(planned_frames(config)), args.poster, "poster")
+
+
+def command_line(args):
+    """The command as run, for the description every file carries: ``["animator", "train", ...]``."""
+    return ["animator", *getattr(args, "argv", [])]
+
+
+REDUCED = {"frames": "{} -> {} frames", "colours": "{} -> {} colours", "size": "{} -> {} pixels",
+           "crf": "CRF {} -> {}"}
+
+
+def fit_note(fit):
+    """``fit 4.82 MB under 5 MB: 200 -> 100 frames, 256 -> 128 colours`` (or ``..., nothing reduced``)."""
+    changes = [REDUCED.get(name, name + " {} -> {}").format(before, after) for name, before, after in fit.reductions]
+    return (f"fit {format_bytes(fit.bytes)} under {format_bytes(fit.budget)}: "
+            + (", ".join(changes) if changes else "nothing reduced"))
+
+
+def write(animation, args, kind, metadata):
+    """Write a frame source to ``args.output`` with a progress bar; say what a byte budget reduced."""
     bar = ProgressBar(1, "rendering", enabled=False if args.quiet else None)
 
     def progress(done, total):
@@ -79,11 +129,16 @@ def write(animation, args, kind):
         bar.update(done)
 
     written = write_animation(animation, args.output, kind=kind, fps=args.fps, hold=args.hold, frame=args.frame,
-                              progress=progress, workers=args.workers)
+                              progress=progress, workers=args.workers, max_bytes=args.max_bytes,
+                              poster=args.poster, latex=args.latex, metadata=metadata)
     bar.close()
     if not args.quiet:
         note(f"wrote {args.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "
              f"{written.size[0]}x{written.size[1]})")
+        if written.fit is not None:
+            note(fit_note(written.fit))
+        if written.poster is not None:
+            note(f"wrote {written.poster}")
 
 
 # -- train and render -------------------------------------------------------------------------
@@ -91,6 +146,7 @@ def write(animation, args, kind):
 def cmd_train(args):
     scene = TrainingScene(config_from_args(args))
     kind = check_outputs(args, scene.layout)
+    check_poster(args, scene.config)
     print_every, quiet = args.print_every, args.quiet
     bar = ProgressBar(scene.config.epochs + 1, "training", enabled=False if quiet else None)
 
@@ -118,7 +174,8 @@ def cmd_train(args):
             note(f"not rendering {args.output}: training was interrupted")
         return exit_status()
     if kind not in (None, "recording"):
-        write(scene.animation(recording, size=args.size, theme=args.theme, shade=args.shade), args, kind)
+        write(scene.animation(recording, size=args.size, theme=args.theme, shade=args.shade), args, kind,
+              scene.metadata(recording, command_line(args)))
     return 0
 
 
@@ -129,7 +186,8 @@ def cmd_render(args):
                         "a Recording is already saved")
     kind = check_outputs(args, scene.layout)
     recording = Recording.load(args.recording)
-    write(scene.animation(recording, size=args.size, theme=args.theme, shade=args.shade), args, kind)
+    write(scene.animation(recording, size=args.size, theme=args.theme, shade=args.shade), args, kind,
+          scene.metadata(recording, command_line(args)))
     return 0
 
 
@@ -148,6 +206,7 @@ def cmd_compare(args):
         raise UserError(f"compare races 2 to 4 optimizers (got {len(specs)}); e.g. 'sgd adam' or --preset chapter")
     scene = NetworkRaceScene(tuple(specs), config_from_args(args, optimizer=specs[0]))
     kind = check_outputs(args, scene.layout)
+    check_poster(args, scene.config)
     bar = ProgressBar(len(specs) * (scene.config.epochs + 1), "training", enabled=False if args.quiet else None)
     result = scene.compute(workers=args.workers or min(os.cpu_count() or 1, 4),
                            on_progress=lambda done, total: bar.update(done))
@@ -158,7 +217,8 @@ def cmd_compare(args):
     if not args.quiet:
         for spec, recording in zip(result.specs, result.recordings):
             print(f"{describe(spec)}: {scene.ending(recording)}")
-    write(scene.animation(result, size=args.size, theme=args.theme), args, kind)
+    write(scene.animation(result, size=args.size, theme=args.theme), args, kind,
+          scene.metadata(result, command_line(args)))
     return 0
 
 
@@ -188,7 +248,7 @@ def cmd_descent(args):
             print(f"{name:22s} Figure {preset.figure:2d}  {dict(preset.hyper)}  {preset.caption}")
         return 0
     scene = descent_scene(args)
-    kind = check_outputs(args, scene.layout) if args.output else None
+    kind = check_outputs(args, scene.layout) if args.output or _extras(args) else None
     if scene.preset:
         preset = DESCENTS[scene.preset]
         checked(OptimizerSpec(preset.optimizer.name, {**preset.hyper, **scene.overrides}))
@@ -204,7 +264,8 @@ def cmd_descent(args):
             print(f"{trajectory.steps} steps: {result.behaviour}"
                   + (f" in minimum {result.basin}" if result.basin is not None else "") + f"; ends at {where}")
     if args.output:
-        write(scene.animation(trajectory, size=args.size, theme=args.theme), args, kind)
+        write(scene.animation(trajectory, size=args.size, theme=args.theme), args, kind,
+              scene.metadata(trajectory, command_line(args)))
     return 0
 
 
@@ -215,7 +276,8 @@ def cmd_race2d(args):
     if not args.quiet:
         for label, trajectory in trajectories.items():
             print(f"{label}: {scene.ending(trajectory)}")
-    write(scene.animation(trajectories, size=args.size, theme=args.theme), args, kind)
+    write(scene.animation(trajectories, size=args.size, theme=args.theme), args, kind,
+          scene.metadata(trajectories, command_line(args)))
     return 0
 
 
@@ -225,15 +287,17 @@ def cmd_book(args):
     from .book import BookOptions, check_book_options, make_book
 
     options = BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
-                          format=args.format, theme=args.theme)
+                          format=args.format, theme=args.theme, max_bytes=args.max_bytes, poster=args.poster,
+                          command=tuple(command_line(args)))
     check_book_options(args.output, options)
     started = time.monotonic()
 
-    def report(done, total, name, seconds, error):
+    def report(done, total, name, seconds, error, outputs=()):
         if error:
             note(f"[{done}/{total}] {name}: FAILED: {error}")
         elif not args.quiet:
-            note(f"[{done}/{total}] {name} ({seconds:.1f}s)")
+            fits = [f"{output.filename}: {fit_note(output.fit)}" for output in outputs if output.fit is not None]
+            note(f"[{done}/{total}] {name} ({seconds:.1f}s)" + "".join(f"\n  {line}" for line in fits))
 
     _, failures = make_book(args.output, options, workers=args.jobs, report=report)
     elapsed = time.monotonic() - started

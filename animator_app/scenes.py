@@ -9,10 +9,13 @@ A scene is used by both the command line and ``animator book``:
 
 Each has ``layout`` (the layout class, so the frame size is checked before
 any work), ``compute(...)`` (the engine's part) and ``animation(result, ...)``
-(the renderer's part), plus the titles and captions its pictures carry.
+(the renderer's part), plus the titles and captions its pictures carry, and
+``metadata(result, command)``: the description written into every file made
+of it (its kind, one-line caption and settings, see
+:func:`renderers.render.run_metadata`).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from animator.chapter import CURVE_FIGURE, DESCENTS, NETWORK_RACES, RACES_2D
@@ -23,7 +26,9 @@ from animator.race import race
 from animator.run import RunConfig, train
 from renderers.contour_race import ContourRace
 from renderers.descent import DescentAnimation
+from renderers.layout import describe
 from renderers.race import RaceAnimation
+from renderers.render import run_metadata, training_metadata
 from renderers.training import TrainingAnimation
 
 LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
@@ -41,6 +46,11 @@ class TrainingScene:
 
     def animation(self, recording, *, size, theme="default", shade=False):
         return TrainingAnimation(recording, size=size, theme=theme, shade=shade)
+
+    @staticmethod
+    def metadata(recording, command=None):
+        """Kind ``training``; the optimizer's line as the caption; the Recording's spec."""
+        return training_metadata(recording, command)
 
     @staticmethod
     def summary(recording):
@@ -69,6 +79,14 @@ class NetworkRaceScene:
 
     def animation(self, result, *, size, theme="default"):
         return RaceAnimation(result, size=size, theme=theme)
+
+    def metadata(self, result, command=None):
+        """Kind ``race``; each entrant's line, ``|`` between them; the shared settings and the entrants."""
+        config = {key: value for key, value in asdict(self.config).items()
+                  if key not in ("optimizer", "hyperparameters")}
+        entrants = [{"name": spec.name, "hyperparameters": dict(spec.hyperparameters)} for spec in result.specs]
+        return run_metadata("race", " | ".join(describe(spec) for spec in result.specs),
+                            {"config": config, "entrants": entrants}, command)
 
     @staticmethod
     def ending(recording):
@@ -130,6 +148,18 @@ class DescentScene:
         return DescentAnimation(trajectory, CURVE, size=size, caption=self.caption, title=self.title,
                                 max_frames=max_frames, theme=theme)
 
+    def metadata(self, trajectory, command=None):
+        """Kind ``descent``; the optimizer's line (after the figure, for a preset); the descent's settings."""
+        line = describe(trajectory.optimizer)
+        spec = {"function": trajectory.function, "preset": self.preset,
+                "figure": DESCENTS[self.preset].figure if self.preset is not None else None,
+                "optimizer": {"name": trajectory.optimizer.name,
+                              "hyperparameters": dict(trajectory.optimizer.hyperparameters)},
+                "start": float(trajectory.positions[0, 0]), "steps": trajectory.steps,
+                "diverged_at": trajectory.diverged_at}
+        caption = line if self.title is None or self.curve_only else f"{self.title} · {line}"
+        return run_metadata("descent", self.title if self.curve_only else caption, spec, command)
+
 
 @dataclass(frozen=True)
 class ContourRaceScene:
@@ -157,6 +187,15 @@ class ContourRaceScene:
         return ContourRace(list(trajectories.values()), FUNCTIONS_2D[self.race.function], size=size,
                            labels=list(trajectories), title=self.race.title, max_frames=max_frames,
                            spacing=self.frame_spacing, theme=theme)
+
+    def metadata(self, trajectories, command=None):
+        """Kind ``race2d``; the race's title; the function, start, steps, spacing and each entrant."""
+        first = next(iter(trajectories.values()))
+        entrants = [{"label": label, "name": t.optimizer.name, "hyperparameters": dict(t.optimizer.hyperparameters),
+                     "diverged_at": t.diverged_at} for label, t in trajectories.items()]
+        spec = {"function": self.race.function, "start": [float(v) for v in first.positions[0]],
+                "steps": self.steps or self.race.steps, "frame_spacing": self.frame_spacing, "entrants": entrants}
+        return run_metadata("race2d", self.race.title, spec, command)
 
     @staticmethod
     def ending(trajectory):

@@ -1,6 +1,6 @@
 """Optimizers racing on a 2-D function, over its contour map, as a frame source.
 
-Layout of a frame (16:9 by default)::
+Layout of a frame (3:2 and wider: the legend *beside* the map)::
 
     +--------------------------------------------------------------+
     | Rosenbrock · 5 optimizers from (-1.2, 1)      step 400 / 8000 |
@@ -12,6 +12,23 @@ Layout of a frame (16:9 by default)::
     | |  per optimizer         |   ★ global minimum   ○ start       |
     | +------------------------+   [colour bar: f(x, y)]            |
     +--------------------------------------------------------------+
+
+Squarer frames keep the map as large as they can (:meth:`ContourRace._arrange`):
+at 4:3 the legend stays beside the map, each run's live value on a line of
+its own under its settings; at 1:1 the legend goes *under* the map, in
+columns, with the markers' key and the colour bar on a last row::
+
+    +--------------------------------------+
+    | Rosenbrock · ...      step 400 / 8000 |
+    |      +------------------------+      |
+    |      |  the map, as above     |      |
+    |      +------------------------+      |
+    | ● SGD       f = 3.1  ● Adam  f = 0.2 |
+    |   lr=0.0019            lr=0.02       |
+    | ★ global minimum ○ start  [colour bar]|
+    +--------------------------------------+
+
+Type and marks follow :func:`renderers.shapes.type_basis` and the theme's scales.
 
 The contour map, axes, legend and colour bar are drawn once with matplotlib.
 Each optimizer's whole trail is rasterised once into a
@@ -32,6 +49,7 @@ with an arrow pointing the way it went.
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm, Normalize
@@ -42,13 +60,53 @@ from animator.errors import UserError
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
 from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .theme import OKABE_ITO, hex_rgb
+from .shapes import rgb_hex, text_width, toward_ink, type_basis, type_px
+from .theme import hex_rgb
 
 LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
 LEVELS = 16
-CONTOUR_CMAP = LinearSegmentedColormap.from_list("race", ["#ffffff", "#e4e8ec", "#b9c0c7", "#8e959c"])
+# the contour map's ramp, low to high: (depth from the page toward the ink, coolness), a grey
+# (renderers.shapes.toward_ink) made bluer by the coolness: white, #e4e8ec, #b9c0c7, #8e959c on the
+# default page, cool greys rising from a dark one
+CONTOUR_RAMP = ((0, 0), (23, 4), (63, 7), (106, 7))
+EDGE_HEX = "#%02x%02x%02x" % EDGE   # the balls' edge, also in the legend's swatches
 HEADINGS = 24          # directions an off-view arrow can point in
+MAP_SHARE = 0.6         # the theme's type shrinks (not below the default's) until the map is this share of the frame
 FAR = 1e6               # points farther than this many view spans are pulled in (direction kept) to stay finite
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Where the parts of a race frame go, in pixels (made by :meth:`ContourRace._arrange`).
+
+    ``rows`` are the (x, baseline) of each run's swatch and label, its settings
+    one line below; ``values`` the (x, baseline, anchor) of its live value:
+    right-aligned on the label's line (``"rs"``), or left-aligned on a third
+    line (``"ls"``).  ``key`` is (x, top, width) of the markers' key, ``bar``
+    (x, top, width, height) of the colour bar, its label above it.
+    """
+
+    name: str            # "beside" or "under": where the legend is
+    shift: int           # how far the whole composition sits below the top, to centre it vertically
+    header_h: int        # the bottom of the title's and the step counter's band
+    plot: tuple          # (left, top, side, side): the contour map
+    rows: tuple
+    values: tuple
+    key: tuple
+    bar: tuple
+
+    @property
+    def side(self):
+        return self.plot[2]
+
+
+def contour_ramp(theme):
+    """The contour map's colours from low to high (``#rrggbb``): cool greys from the theme's page toward its ink."""
+    stops = []
+    for depth, cool in CONTOUR_RAMP:
+        grey = np.array(hex_rgb(toward_ink(theme, depth)), dtype=np.int64)
+        stops.append(rgb_hex(np.clip(grey + [-cool, 0, cool], 0, 255)))
+    return stops
 
 
 def _title_case(name):
@@ -64,7 +122,8 @@ class ContourRace(Layout):
 
     ``trajectories`` is ``{label: Trajectory}`` (what :func:`animator.descent.run_race`
     returns) or a sequence of Trajectories; ``labels`` overrides the names.
-    Each gets its own colour from Okabe & Ito's colour-blind-safe set, in order.
+    Each gets its own colour: the theme's class colours in order (Okabe &
+    Ito's colour-blind-safe set by default, lightened on the dark theme).
     ``view`` is ``None`` (fit the runs, the minima and the start), ``"domain"``,
     or ``((xmin, xmax), (ymin, ymax))``; ``log_levels`` ``None`` picks log-spaced
     contour levels when the function's range is wide (Rosenbrock, Beale).
@@ -72,8 +131,9 @@ class ContourRace(Layout):
     a long race more of them (see :func:`renderers.layout.frame_steps`).
     """
 
-    MIN_SIZE = (640, 360)
-    MIN_ASPECT = 1.5
+    MIN_SIZE = (480, 270)
+    MIN_ASPECT = 1.0          # square slides and wider
+    MAX_ASPECT = 2.4          # 21:9 at most: wider, the legend only spreads out
     WHAT = "a race"
 
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
@@ -96,12 +156,12 @@ class ContourRace(Layout):
             raise UserError("ContourRace draws 2-D descents; use DescentAnimation for 1-D ones")
         self.trajectories, self.labels, self.function = runs, names, function
         self.size = (int(width), int(height))
-        self.colours_rgb = [hex_rgb(OKABE_ITO[k % len(OKABE_ITO)]) for k in range(len(runs))]
+        self.colours_rgb = [tuple(int(c) for c in rgb) for rgb in self.theme.class_rgb(len(runs))]
         self.lengths = np.array([t.steps for t in runs])
         self.total = int(self.lengths.max())
         self.epochs = frame_steps(self.total, max_frames, spacing)
         self.title = title if title is not None else self._default_title()
-        self._layout()
+        self._arrange()
         self._choose_view(view)
         self._draw_static(log_levels)
         self._place_runs()
@@ -124,24 +184,159 @@ class ContourRace(Layout):
         return f"{name} · {who}"
 
     # -- layout ------------------------------------------------------------------------
-    def _layout(self):
-        W, H = self.size
-        self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = max(10, round(H * 0.03))
-        self.header_h = round(fp * 2.2)
-        side = H - self.header_h - m - round(fp * 1.9)
-        left = m + round(fp * 2.6)
-        self.plot = (left, self.header_h + m // 2, side, side)
-        self.panel_x = left + side + round(fp * 1.8)
-        self.panel_w = W - m - self.panel_x
-        self.row_h = round(fp * 2.55)
-        self.legend_y = self.plot[1] + round(fp * 0.4)
-        needed = len(self.trajectories) * self.row_h + round(fp * 6.5)
-        if self.panel_w < fp * 14 or needed > side + fp:
+    def _arrange(self):
+        """Sizes, and the arrangement that gives the contour map the most room.
+
+        The candidates, in order of preference: the legend beside the map with
+        each live value on its run's label line (the 16:9 look), beside with
+        the value on a line of its own (narrower, for 4:3), and under the map in
+        columns (for squarer frames), with the same two kinds of rows.  Each is
+        sized to its text, measured in the pinned font; of those whose legend
+        fits, the largest map wins, earlier ones on ties.  Where the map would
+        be less than :data:`MAP_SHARE` of the frame at the theme's type scale
+        (the projector's large type with five runs), the type steps down toward
+        the default size until it is not.
+        """
+        theme = self.theme
+        basis = type_basis(self.size)
+        self.margin = max(6, round(basis * 0.022))
+        self.unit = type_px(self.size)                 # before the theme's type scale: marks follow it
+        self.ball_r = max(4.0, basis * 0.012) * theme.point_scale
+        self.line_w = max(1.5, basis * 0.0045) * theme.line_scale
+        self.arrow_len = max(8.0, basis * 0.024) * theme.point_scale
+        wanted = MAP_SHARE * min(self.size)
+        found = []                                        # (map side, type size, arrangement) per size tried
+        for fp in range(type_px(self.size, theme.type_scale), self.unit - 1, -1):
+            self._set_type(fp)
+            header_h = self._header_height()
+            candidates = [self._beside(header_h, own_line=False), self._beside(header_h, own_line=True),
+                          self._under(header_h, own_line=False), self._under(header_h, own_line=True)]
+            fitting = [c for c in candidates if c is not None]
+            if fitting:
+                best = max(fitting, key=lambda c: c.side)          # max keeps the first of equals
+                found.append((best.side, fp, best))
+                if best.side >= wanted:
+                    break
+        if not found:
             raise self.no_room(self.size, f"the legend of {len(self.trajectories)} runs")
-        self.ball_r = max(4.0, H * 0.012)
-        self.line_w = max(1.5, H * 0.0045)
-        self.arrow_len = max(8.0, H * 0.024)
+        # the largest type whose map is large enough, else the type that leaves the largest map
+        side, fp, self.arrangement = found[-1] if found[-1][0] >= wanted else max(found, key=lambda f: f[0])
+        self._set_type(fp)
+        self.header_h, self.plot = self.arrangement.header_h, self.arrangement.plot
+
+    def _set_type(self, fp):
+        """Type sizes, and what is measured with them: each run's widest live value."""
+        self.font_px = fp
+        self.row_h = round(fp * 2.55)
+        self.value_w = self._widest_values()
+
+    def _header_height(self):
+        """The title and the step counter share a line where they fit; otherwise the counter goes under."""
+        W, fp, m = self.size[0], self.font_px, self.margin
+        counter = text_width(f"step {self.total:,} / {self.total:,}", fp * 1.05, bold=True)
+        title = text_width(self.title, fp * 1.1, bold=True)
+        one_line = round(fp * 2.2)
+        return one_line if title + fp + counter <= W - 2 * m else one_line + round(fp * 1.35)
+
+    def _widest_values(self):
+        """Per run, the width of the widest live value it shows in any frame."""
+        widths = []
+        for k in range(len(self.trajectories)):
+            texts = {self._value(k, int(step))[0] for step in self.epochs.tolist()}
+            widths.append(max(text_width(t, self.font_px * 0.85) for t in sorted(texts, key=len)[-300:]))
+        return widths
+
+    def _legend_widths(self, own_line):
+        """Width of one legend entry (swatch, label, settings, value) and of the key's contents."""
+        fp = self.font_px
+        widest = 0.0
+        for k, (label, run) in enumerate(zip(self.labels, self.trajectories)):
+            name = text_width(label, fp * 0.95, bold=True)
+            settings = text_width(self._settings_text(label, run), fp * 0.78)
+            value = self.value_w[k]
+            widest = max(widest, settings, max(name, value) if own_line else name + fp + value)
+        key = self._key_places()[3] + text_width("start", fp * 0.78)
+        return round(fp * 2.4 + widest * 1.03), key
+
+    def _beside(self, header_h, *, own_line):
+        """The legend in a column right of the map, colour bar at its foot (``None`` if it does not fit)."""
+        W, H = self.size
+        fp, m, n = self.font_px, self.margin, len(self.trajectories)
+        entry, key = self._legend_widths(own_line)
+        panel = max(fp * 14, entry, key)
+        left = m + round(fp * 2.6)
+        tall = H - header_h - m - round(fp * 1.9)                      # the map's side if the height rules
+        side = min(tall, W - m - round(fp * 1.8) - panel - left)
+        shift = (tall - side) // 2
+        header_h += shift
+        top = header_h + m // 2
+        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        if side < fp * 8 or n * row_h + round(fp * 6.5) > side + fp:
+            return None
+        x0 = left + side + round(fp * 1.8)
+        legend_y = top + round(fp * 0.4)
+        rows = [(x0, legend_y + k * row_h + round(fp * 0.95)) for k in range(n)]
+        key_y = legend_y + n * row_h + round(fp * 0.5)
+        cb_h = max(6, round(fp * 0.55))
+        bar = (x0 + round(fp * 0.4), top + side - cb_h - round(fp * 1.5), W - m - x0 - round(fp * 1.2), cb_h)
+        return Arrangement("beside", shift, header_h, (left, top, side, side), tuple(rows),
+                           self._value_places(rows, own_line, right=W - m), (x0, key_y, W - m - x0), bar)
+
+    def _under(self, header_h, *, own_line):
+        """The legend in columns under the map, then the key and the colour bar (``None`` if it does not fit).
+
+        The key and the colour bar share the last row where it is wide enough,
+        else the bar goes on a row of its own.
+        """
+        W, H = self.size
+        fp, m, n = self.font_px, self.margin, len(self.trajectories)
+        entry, key = self._legend_widths(own_line)
+        if entry > W - 2 * m:
+            return None
+        gap = round(fp * 1.5)
+        fit = max(1, min(n, (W - 2 * m + gap) // (entry + gap)))
+        lines = -(-n // fit)
+        columns = -(-n // lines)                       # as few columns as those lines need: balanced
+        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        block = columns * entry + (columns - 1) * gap
+        axis, ticks = round(fp * 2.6), round(fp * 1.9)
+        cb_h = max(6, round(fp * 0.55))
+        key = round(key)
+        for foot, shared in ((round(fp * 3.0), True), (round(fp * 4.6), False)):
+            tall = H - header_h - m // 2 - ticks - lines * row_h - foot - m     # the map's side if the height rules
+            side = min(W - 2 * m - axis, tall)
+            left = (W - side - axis) // 2 + axis
+            # the last row spans the wider of the legend block and the map with its axis, centred
+            span_x = min((W - block) // 2, left - axis)
+            span_w = W - 2 * span_x
+            if not shared or span_w >= key + gap + fp * 10:
+                break
+        if side < fp * 8:
+            return None
+        shift = (tall - side) // 2
+        header_h += shift
+        top = header_h + m // 2
+        x0 = (W - block) // 2
+        legend_y = top + side + ticks
+        rows = [(x0 + (k % columns) * (entry + gap), legend_y + (k // columns) * row_h + round(fp * 0.95))
+                for k in range(n)]
+        foot_y = legend_y + lines * row_h + round(fp * 0.3)
+        if shared:
+            key_place = (span_x, foot_y + round(fp * 1.0), key)
+            bar = (span_x + key + gap, foot_y + round(fp * 1.35), span_w - key - gap - round(fp * 0.4), cb_h)
+        else:
+            key_place = (span_x, foot_y, key)
+            bar = (span_x + round(fp * 0.4), foot_y + round(fp * 2.95), span_w - round(fp * 0.8), cb_h)
+        return Arrangement("under", shift, header_h, (left, top, side, side), tuple(rows),
+                           self._value_places(rows, own_line, right=[x + entry for x, _ in rows]), key_place, bar)
+
+    def _value_places(self, rows, own_line, *, right):
+        """Where each run's live value goes: right-aligned on its label's line, or on a third line."""
+        fp = self.font_px
+        if own_line:
+            return tuple((x + round(fp * 2.4), base + round(fp * 2.1), "ls") for x, base in rows)
+        rights = right if isinstance(right, list) else [right] * len(rows)
+        return tuple((r, base, "rs") for r, (_, base) in zip(rights, rows))
 
     def _choose_view(self, view):
         f = self.function
@@ -186,8 +381,10 @@ class ContourRace(Layout):
         return z, levels, Normalize(levels[0], levels[-1]), ticks, 0.0
 
     def _draw_static(self, log_levels):
+        """The frame's unchanging parts, drawn once: the contour map, markers, title, legend, key, colour bar."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
+        axis = theme.frame                                   # the map's outline and the colour bar's
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi
         ax = add_axes_px(fig, *self.plot)
@@ -199,84 +396,105 @@ class ContourRace(Layout):
         shown, levels, norm, ticks, self.offset = self._levels(z, log_levels)
         self.log_levels = isinstance(norm, LogNorm)
         shown = np.clip(shown, levels[0], levels[-1])
-        filled = ax.contourf(gx, gy, shown, levels=levels, cmap=CONTOUR_CMAP, norm=norm)
-        ax.contour(gx, gy, shown, levels=levels[1:-1], colors="#ffffff", linewidths=0.6, alpha=0.8)
+        ramp = LinearSegmentedColormap.from_list("race", contour_ramp(theme))
+        filled = ax.contourf(gx, gy, shown, levels=levels, cmap=ramp, norm=norm)
+        ax.contour(gx, gy, shown, levels=levels[1:-1], colors=theme.background, linewidths=0.6 * theme.line_scale,
+                   alpha=0.8)
         self.level_colours = np.unique(np.rint(np.asarray(filled.get_facecolor())[:, :3] * 255).astype(np.uint8),
                                        axis=0)
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
-        ax.tick_params(labelsize=pt * 0.7, colors=theme.muted, length=2, pad=2)
+        ax.tick_params(labelsize=pt * 0.7, colors=theme.muted, length=2, pad=2, width=0.8 * theme.line_scale)
         ax.locator_params(nbins=5)
         for spine in ax.spines.values():
-            spine.set_color("#9a9a9a")
-            spine.set_linewidth(0.8)
+            spine.set_color(axis)
+            spine.set_linewidth(0.8 * theme.line_scale)
         ax.text(self.xlim[1], self.ylim[0], "x ", ha="right", va="bottom", fontsize=pt * 0.85, color=theme.ink,
                 style="italic")
         ax.text(self.xlim[0], self.ylim[1], " y", ha="left", va="top", fontsize=pt * 0.85, color=theme.ink,
                 style="italic")
+        marks = self.unit * theme.point_scale
         minima = np.asarray(self.function.minima, dtype=np.float64).reshape(-1, 2)
-        star = dict(marker="*", ms=fp * 1.15, mfc="#ffffff", mec=theme.ink, mew=1.0, linestyle="none", zorder=5)
-        ring = dict(marker="o", ms=fp * 0.65, mfc="none", mec=theme.ink, mew=1.6, linestyle="none", zorder=5)
+        star = dict(marker="*", ms=marks * 1.15, mfc=theme.panel, mec=theme.ink, mew=1.0 * theme.line_scale,
+                    linestyle="none", zorder=5)
+        ring = dict(marker="o", ms=marks * 0.65, mfc="none", mec=theme.ink, mew=1.6 * theme.line_scale,
+                    linestyle="none", zorder=5)
         ax.plot(minima[:, 0], minima[:, 1], **star)
         starts = np.unique(np.array([t.positions[0] for t in self.trajectories]), axis=0)
         ax.plot(starts[:, 0], starts[:, 1], **ring)
         self.axes = ax
 
-        fig.text(m / W, 1 - (m * 0.6) / H, self.title, ha="left", va="top", fontsize=pt * 1.1,
-                 fontweight="bold", color=theme.ink)
+        fig.text(m / W, 1 - (m * 0.6 + self.arrangement.shift) / H, self.title, ha="left", va="top",
+                 fontsize=pt * 1.1, fontweight="bold", color=theme.ink)
 
-        # legend: a swatch, the label, the hyper-parameters; the live value is drawn per frame
-        x0 = self.panel_x
-        self.rows = []
-        for k, (label, run) in enumerate(zip(self.labels, self.trajectories)):
-            top = self.legend_y + k * self.row_h
-            base = top + round(fp * 0.95)
+        # legend: a swatch, the label, the settings; the live value is drawn per frame
+        for k, ((x0, base), label, run) in enumerate(zip(self.arrangement.rows, self.labels, self.trajectories)):
             colour = np.array(self.colours_rgb[k]) / 255
             sw = add_axes_px(fig, x0, base - round(fp * 0.75), round(fp * 2.0), round(fp * 0.9))
             sw.set_axis_off()
             sw.set_xlim(0, 1)
             sw.set_ylim(0, 1)
             sw.plot([0.02, 0.7], [0.5, 0.5], color=colour, lw=self.line_w * 72 / fig.dpi, solid_capstyle="butt")
-            sw.plot([0.7], [0.5], marker="o", ms=2 * self.ball_r * 72 / fig.dpi, mfc=colour, mec="#282828",
-                    mew=0.9)
+            sw.plot([0.7], [0.5], marker="o", ms=2 * self.ball_r * 72 / fig.dpi, mfc=colour, mec=EDGE_HEX,
+                    mew=0.9 * theme.line_scale)
             tx = x0 + round(fp * 2.4)
             fig.text(tx / W, 1 - base / H, label, ha="left", va="baseline", fontsize=pt * 0.95,
                      fontweight="bold", color=theme.ink)
-            title, settings = optimizer_text(run.optimizer)
-            # the settings, and the optimizer's name too where the label's first word is not it
-            named = (label.split() or [""])[0].lower() == title.lower()
-            hyper = " · ".join(settings if named else [title, *settings])
-            fig.text(tx / W, 1 - (base + round(fp * 1.05)) / H, hyper, ha="left", va="baseline",
-                     fontsize=pt * 0.78, color=theme.muted)
-            self.rows.append(base)
+            fig.text(tx / W, 1 - (base + round(fp * 1.05)) / H, self._settings_text(label, run), ha="left",
+                     va="baseline", fontsize=pt * 0.78, color=theme.muted)
         # what the markers mean
-        key_y = self.legend_y + len(self.trajectories) * self.row_h + round(fp * 0.5)
-        kax = add_axes_px(fig, x0, key_y, self.panel_w, round(fp * 1.2))
+        kx, ky, kw = self.arrangement.key
+        star_x, star_text, ring_x, ring_text = self._key_places()
+        kax = add_axes_px(fig, kx, ky, kw, round(fp * 1.2))
         kax.set_axis_off()
-        kax.set_xlim(0, self.panel_w)
+        kax.set_xlim(0, kw)
         kax.set_ylim(0, 1)
-        kax.plot([fp * 0.8], [0.5], **star)
-        kax.text(fp * 1.9, 0.5, "global minimum", va="center", fontsize=pt * 0.78, color=theme.ink)
-        kax.plot([fp * 10.2], [0.5], **ring)
-        kax.text(fp * 11.0, 0.5, "start", va="center", fontsize=pt * 0.78, color=theme.ink)
+        kax.plot([star_x], [0.5], **star)
+        kax.text(star_text, 0.5, "global minimum", va="center", fontsize=pt * 0.78, color=theme.ink)
+        kax.plot([ring_x], [0.5], **ring)
+        kax.text(ring_text, 0.5, "start", va="center", fontsize=pt * 0.78, color=theme.ink)
         # colour bar
-        cb_h = max(6, round(fp * 0.55))
-        cb_y = self.plot[1] + self.plot[3] - cb_h - round(fp * 1.5)
-        cax = add_axes_px(fig, x0 + round(fp * 0.4), cb_y, self.panel_w - round(fp * 1.2), cb_h)
+        bx, by, bw, bh = self.arrangement.bar
+        cax = add_axes_px(fig, bx, by, bw, bh)
         bar = fig.colorbar(filled, cax=cax, orientation="horizontal", ticks=ticks,
                            format=FuncFormatter(lambda v, _: f"{v:g}"))
         bar.minorticks_off()
-        bar.outline.set_edgecolor("#9a9a9a")
-        bar.outline.set_linewidth(0.6)
-        cax.tick_params(labelsize=pt * 0.65, colors=theme.muted, length=2, pad=1)
+        bar.outline.set_edgecolor(axis)
+        bar.outline.set_linewidth(0.6 * theme.line_scale)
+        cax.tick_params(labelsize=pt * 0.65, colors=theme.muted, length=2, pad=1, width=0.8 * theme.line_scale)
         if self.log_levels:
             what = "f(x, y)" if self.offset == 0 else f"f(x, y) − ({self.offset:.3g})"
             label = f"{what}, log scale"
         else:
             label = "f(x, y)"
-        fig.text(cax.get_position().x0, 1 - (cb_y - 4) / H, label, ha="left", va="bottom", fontsize=pt * 0.75,
+        fig.text(cax.get_position().x0, 1 - (by - 4) / H, label, ha="left", va="bottom", fontsize=pt * 0.75,
                  color=theme.muted)
+        self.figure = fig
         self.background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
+
+    def _key_places(self):
+        """x of the star, its words, the ring and its word in the markers' key (the markers may outgrow the type)."""
+        fp = self.font_px
+        grow = self.unit * self.theme.point_scale / fp
+        star_x, star_text = fp * 0.8 * grow, fp * 1.9 * grow
+        ring_x = fp * 10.2 + (star_text - fp * 1.9)
+        return star_x, star_text, ring_x, ring_x + fp * 0.8 * grow
+
+    @staticmethod
+    def _settings_text(label, run):
+        """A run's settings, and the optimizer's name too where the label's first word is not it."""
+        title, settings = optimizer_text(run.optimizer)
+        named = (label.split() or [""])[0].lower() == title.lower()
+        return " · ".join(settings if named else [title, *settings])
+
+    def _value(self, k, step):
+        """Run ``k``'s live text at ``step`` and the theme role of its colour."""
+        run, row = self.trajectories[k], self.row_of(k, step)
+        if run.diverged_at is not None and row == self.lengths[k]:
+            return f"diverged at step {run.diverged_at}", "warning"
+        if row == self.lengths[k] and self.lengths[k] < self.total:
+            return f"stopped at step {row}", "muted"
+        return f"f = {_number(float(run.values[row]))}", "ink"
 
     # -- where every run is drawn ---------------------------------------------------------
     def _to_image(self, points):
@@ -360,24 +578,16 @@ class ContourRace(Layout):
     def _draw_text(self, image, step):
         W = self.size[0]
         fp, m, theme = self.font_px, self.margin, self.theme
-        ink, muted, warning = hex_rgb(theme.ink), hex_rgb(theme.muted), hex_rgb(theme.warning)
         draw_text(image, (W - m, self.header_h - round(fp * 0.75)), f"step {step:,} / {self.total:,}",
-                  size_px=round(fp * 1.05), colour=ink, bold=True, anchor="rs")
-        right = W - m
-        for k, (run, base) in enumerate(zip(self.trajectories, self.rows)):
-            row = self.row_of(k, step)
-            if run.diverged_at is not None and row == self.lengths[k]:
-                text, colour = f"diverged at step {run.diverged_at}", warning
-            elif row == self.lengths[k] and self.lengths[k] < self.total:
-                text, colour = f"stopped at step {row}", muted
-            else:
-                text, colour = f"f = {_number(float(run.values[row]))}", ink
-            draw_text(image, (right, base), text, size_px=round(fp * 0.85), colour=colour, anchor="rs")
+                  size_px=round(fp * 1.05), colour=theme.rgb("ink"), bold=True, anchor="rs")
+        for k, (x, base, anchor) in enumerate(self.arrangement.values):
+            text, role = self._value(k, step)
+            draw_text(image, (x, base), text, size_px=round(fp * 0.85), colour=theme.rgb(role), anchor=anchor)
 
     # -- palettes ------------------------------------------------------------------------
     def colours(self):
-        """Colours frames are made of exactly: contour fills, run colours, ink, background, warning."""
+        """Colours frames are made of exactly: contour fills, run colours, the page's inks, the markers' face."""
         theme = self.theme
-        fixed = [hex_rgb(c) for c in (theme.background, theme.ink, theme.muted, theme.warning, "#ffffff")]
+        fixed = [hex_rgb(c) for c in (theme.background, theme.ink, theme.muted, theme.warning, theme.panel)]
         return np.concatenate([np.array(self.colours_rgb, dtype=np.uint8).reshape(-1, 3),
                                np.array(fixed + [EDGE], dtype=np.uint8), self.level_colours])

@@ -1,16 +1,22 @@
 """The chapter's "ball on a curve" (Figures 2-13) as a frame source, and layers that grow with the step.
 
-Layout of a frame (16:9 by default)::
+Layout of a frame (3:2 and wider: the step key sits inside the plot, bottom right)::
 
     +--------------------------------------------------------------+
     | SGD · lr=0.09 · momentum=0.85          Figure 8 · (title)    |
     | step 37 / 150    x = 1.234    f(x) = -1.1                    |
     | +----------------------------------------------------------+ |
     | |  the curve, its minima, a dot per step so far (green ->  | |
-    | |  orange -> red by step number) and the ball              | |
+    | |  orange -> red by step number) and the ball  [step key]  | |
     | +----------------------------------------------------------+ |
     |  the caption, wrapped                                        |
     +--------------------------------------------------------------+
+
+Squarer frames (4:3, 1:1) have no free corner in the plot: the curve's
+global minimum and its label take the bottom, so the step key gets a row of
+its own under the plot (:data:`KEY_INSIDE_FROM`), and type and marks are sized
+for the width (:func:`renderers.shapes.type_basis`).  A status line too long
+for the frame is broken into lines at the same places in every frame.
 
 As in :mod:`renderers.training`, what never changes (axes, curve, minima,
 labels) is drawn once with matplotlib; a frame is composed in numpy.  The
@@ -36,19 +42,50 @@ way the ball went and its true ``x`` written beside it.
 import math
 
 import numpy as np
+from matplotlib.transforms import Bbox
 
 from animator.errors import UserError
 
 from .layout import Layout, describe, frame_steps, wrap
 from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .shapes import LEGIBLE_PX, mix, text_width, toward_ink, toward_page, type_basis, type_px
 from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
 STEP_STOPS = ("#1a9850", "#f39c12", "#d7301f")   # green -> orange -> red, as in the chapter
 STEP_LEVELS = 64                                 # distinct step colours (they seed the GIF palette)
-CURVE_COLOUR = "#2b4c7e"
-CHORD_COLOUR = "#b9b9b9"
+CURVE_COLOUR = "#2b4c7e"                         # the chapter's navy, on a light page
 DOTS_IN_FULL = 5000                              # steps whose every dot is drawn, even where dots repeat
+KEY_INSIDE_FROM = 1.6                            # frames at least this wide (16:10) keep the step key inside the plot
+STATUS_GAP = "    "                              # between the pieces of the status line
+
+# page marks as depths toward the ink (see renderers.shapes.toward_ink); on the default page:
+CHORD_DEPTH = 70          # the thin chords between consecutive steps, #b9b9b9
+LOCAL_MARK_DEPTH = 59     # the local minima's markers, #c4c4c4
+LOCAL_TEXT_DEPTH = 95     # and their label, #a0a0a0
+GRID_FADE = 1 / 3         # the theme's grid a third of the way to the page: fainter behind the thick curve
+
+
+def curve_colour(theme):
+    """The function's colour: the chapter's navy, lifted toward the ink on a dark page so it reads."""
+    return mix(CURVE_COLOUR, theme.ink, 0.6) if theme.dark else CURVE_COLOUR
+
+
+class _Union:
+    """Artists measured as one: the window extent that holds them all."""
+
+    def __init__(self, *artists):
+        self.artists = artists
+
+    def get_window_extent(self, renderer):
+        return Bbox.union([artist.get_window_extent(renderer) for artist in self.artists])
+
+
+def _fitting(text, size_px, width, bold=False):
+    """``size_px``, or the largest smaller size at which ``text`` (with its box's padding) fits ``width``."""
+    while size_px > LEGIBLE_PX and text_width(text, size_px, bold) + size_px > width:
+        size_px -= 1
+    return size_px
 
 
 # -- step colours ------------------------------------------------------------------------------
@@ -81,6 +118,8 @@ class DescentAnimation(Layout):
     """
 
     MIN_SIZE = (480, 270)
+    MIN_ASPECT = 1.0          # square slides and wider
+    MAX_ASPECT = 3.6          # up to ultra-wide 32:9: the curve is a wide thing
     WHAT = "a descent"
 
     def __init__(self, trajectory, function, *, size=(960, 540), caption=None, title=None, trail=True,
@@ -98,8 +137,7 @@ class DescentAnimation(Layout):
         self.levels = step_level(np.arange(self.total + 1), self.total)
         self.description = describe(trajectory.optimizer)
         self.hyper = trajectory.optimizer.complete()
-        self._layout()
-        self._draw_static()
+        self._arrange()
         self._place_steps()
         self._make_layers()
 
@@ -111,20 +149,92 @@ class DescentAnimation(Layout):
                 f"{self.size[0]}x{self.size[1]}>")
 
     # -- layout ------------------------------------------------------------------------
-    def _layout(self):
+    def _arrange(self):
+        """Lay out and draw the static parts, with the step key inside the plot where it has room.
+
+        The key sits in the plot's bottom-right corner on frames at least
+        :data:`KEY_INSIDE_FROM` wide, unless it would touch the labels drawn
+        there (larger type, as in the projector theme); otherwise it gets a
+        row of its own under the plot.
+        """
         W, H = self.size
-        self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = max(10, round(H * 0.03))
-        self.header_h = round(fp * 3.4)
+        for inside in ((True, False) if W >= KEY_INSIDE_FROM * H else (False,)):
+            self._layout(key_inside=inside)
+            self._draw_static()
+            if not (inside and self._key_touches_labels()):
+                return
+
+    def _key_touches_labels(self):
+        """Whether the step key (with its end labels) touches a label in the plot or comes within half a
+        type size of a minimum's marker."""
+        renderer = self.axes.figure.canvas.get_renderer()
+        key = self.key_box.get_window_extent(renderer)
+        near = key.padded(self.font_px / 2)
+        return (any(key.overlaps(text.get_window_extent(renderer)) for text in self.plot_labels["texts"])
+                or any(near.overlaps(marker.get_window_extent(renderer)) for marker in self.plot_labels["markers"]))
+
+    def _layout(self, *, key_inside):
+        """Sizes and rectangles: the header (title, status lines), the plot, the key, the caption.
+
+        Type and marks follow :func:`~renderers.shapes.type_basis` (the height
+        from 4:3 up) and the theme's scales.
+        """
+        W, H = self.size
+        theme = self.theme
+        basis = type_basis(self.size)
+        self.margin = m = max(6, round(basis * 0.022))
+        self.font_px = fp = type_px(self.size, theme.type_scale)
+        self.unit = unit = type_px(self.size)         # the type size before the theme's scale: marks follow it
+        self.status_lines = self._status_lines(W - 2 * m)
+        self.status_step = round(fp * 1.25)
+        self.header_h = round(fp * 3.4) + (len(self.status_lines) - 1) * self.status_step
         self.caption_lines = wrap(str(self.caption).split(), W - 2 * m, round(fp * 0.9)) if self.caption else []
-        footer = round(fp * 2.6) + round(len(self.caption_lines) * fp * 1.25) + m
+        self.key_inside = key_inside
+        key_row = 0 if self.key_inside else round(fp * 1.6)
+        footer = round(fp * 2.6) + key_row + round(len(self.caption_lines) * fp * 1.25) + m
         left = m + round(fp * 3.6)
         self.plot = (left, self.header_h + m, W - left - 2 * m, H - self.header_h - m - footer)
         if self.plot[3] < 4 * fp:
             raise self.no_room(self.size, "the curve")
-        self.dot_r = max(2.5, H * 0.0075)
-        self.ball_r = max(5.0, H * 0.019)
-        self.arrow_len = max(9.0, H * 0.03)
+        px, py, pw, ph = self.plot
+        kw, kh = round(fp * 7), max(6, round(fp * 0.45))
+        kx = px + pw - kw - round(fp * 2.8)
+        ky = py + ph - kh - round(fp * 0.8) if self.key_inside else py + ph + round(fp * 2.6) + (key_row - kh) // 2
+        self.key = (kx, ky, kw, kh)
+        self.dot_r = max(2.5, basis * 0.0075) * theme.point_scale
+        self.ball_r = max(5.0, basis * 0.019) * theme.point_scale
+        self.arrow_len = max(9.0, basis * 0.03) * theme.point_scale
+        self.marker_px = unit * theme.point_scale     # the minima's markers
+        self.curve_w = max(1.5, unit * 0.16) * theme.line_scale
+        self.chord_w = max(1.0, unit * 0.08) * theme.line_scale
+
+    def _status_pieces(self, step):
+        """The pieces of the status line at ``step``: the step, x, f(x) and, with decay, the learning rate."""
+        x = float(self.trajectory.positions[step, 0])
+        f = float(self.trajectory.values[step])
+        pieces = [f"step {step} / {self.total}", f"x = {x:.4g}", f"f(x) = {f:.4g}"]
+        if self.hyper.get("decay") and step < len(self.trajectory.learning_rates):
+            pieces.append(f"lr now {self.trajectory.learning_rates[step]:.4g}")
+        return pieces
+
+    def _status_lines(self, width):
+        """Which status pieces share a line: as many as fit ``width`` in every frame (one line if all do)."""
+        texts = {}
+        for step in self.epochs.tolist():
+            for k, piece in enumerate(self._status_pieces(step)):
+                texts.setdefault(k, set()).add(piece)
+        # the longest few hundred texts of each piece are measured: glyphs of one line differ little in width
+        widest = {k: max(text_width(t, self.font_px) for t in sorted(pieces, key=len)[-300:])
+                  for k, pieces in texts.items()}
+        gap = text_width(STATUS_GAP, self.font_px)
+        lines, line, used = [], [], 0.0
+        for k in sorted(widest):
+            if line and used + gap + widest[k] > width:
+                lines.append(line)
+                line, used = [], 0.0
+            used += (gap if line else 0.0) + widest[k]
+            line.append(k)
+        return lines + [line]
 
     # -- static layers -----------------------------------------------------------------
     def _view(self):
@@ -137,61 +247,88 @@ class DescentAnimation(Layout):
         values = np.concatenate([ys, self.trajectory.values[inside]])
         low, high = float(values.min()), float(values.max())
         span = (high - low) or 1.0
-        return xs, ys, (xmin, xmax), (low - 0.16 * span, high + 0.10 * span)
+        # room under the curve for the minima's markers and labels: 16% of the range on the default theme,
+        # which is a share of the plot's height; a theme's larger marks add their pixels to that share
+        share = 0.16 / 1.26
+        grown = share + self._grown_px()[1] / self.plot[3]
+        extra = (grown * 1.1 / (1 - grown) - share * 1.1 / (1 - share)) * span      # 0 on the default theme
+        return xs, ys, (xmin, xmax), (low - 0.16 * span - extra, high + 0.10 * span)
+
+    def _grown_px(self):
+        """Pixels a theme's larger ball, markers and type add: to the markers' drop, to the room under the curve.
+
+        The default theme keeps the chapter figures' spacing (markers 5.5% of the
+        plot under each minimum, labels under them, 16% of the curve's range
+        below it), so both are 0 there.  A theme with larger points moves the
+        markers down by as much as the ball and markers grew, and makes room for
+        that and for its larger labels.
+        """
+        ps, ph = self.theme.point_scale, self.plot[3]
+        marker = self.marker_px * 0.65 * 100 / 72        # the global minimum's marker, points to pixels
+        drop = (ps - 1) * 0.055 * ph + (self.ball_r + marker / 2) * (1 - 1 / ps)
+        return drop, 1.7 * drop + (0.75 + 0.4) * (self.font_px - self.unit)     # the label, and a margin as it grows
 
     def _draw_static(self):
+        """The frame's unchanging parts, drawn once: axes, grid, minima, key, header text, caption, the curve."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
         xs, ys, self.xlim, self.ylim = self._view()
+        axis = theme.frame                                   # the axes' lines and the key's outline
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi
         ax = add_axes_px(fig, *self.plot)
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
-        ax.set_facecolor(theme.background)
+        ax.set_facecolor(theme.panel)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         for side in ("left", "bottom"):
-            ax.spines[side].set_color("#9a9a9a")
-        ax.tick_params(labelsize=pt * 0.75, colors=theme.muted, length=3)
+            ax.spines[side].set_color(axis)
+            ax.spines[side].set_linewidth(0.8 * theme.line_scale)
+        ax.tick_params(labelsize=pt * 0.75, colors=theme.muted, length=3, width=0.8 * theme.line_scale)
         ax.set_xlabel("x  (the parameter)", fontsize=pt * 0.8, color=theme.muted, labelpad=2)
         ax.set_ylabel("f(x)  (the loss)", fontsize=pt * 0.8, color=theme.muted, labelpad=2)
-        ax.grid(True, color="#eeeeee", lw=0.8)
+        ax.grid(True, color=toward_page(theme, theme.grid, GRID_FADE), lw=0.8 * theme.line_scale)
         ax.set_axisbelow(True)
 
         f = self.function
         local = np.atleast_1d(np.asarray(f.local_minima(), dtype=np.float64))
         best = np.atleast_1d(np.asarray(f.minima, dtype=np.float64)).reshape(-1)
-        offset = 0.055 * (self.ylim[1] - self.ylim[0])
+        span = self.ylim[1] - self.ylim[0]
+        offset = 0.055 * span + self._grown_px()[0] * span / self.plot[3]   # the minima's markers under the curve
         others = [x for x in local if np.min(np.abs(best - x)) > 1e-9]
+        self.plot_labels = {"markers": [], "texts": []}       # what the step key must keep clear of
         if others:
             ox = np.array(others)
-            ax.plot(ox, f.value(ox) - offset, linestyle="none", marker="^", ms=fp * 0.45, color="#c4c4c4",
-                    mec="none")
-            ax.text(ox[0], f.value(ox[0]) - 2.0 * offset, "local minima", ha="center", va="top",
-                    fontsize=pt * 0.65, color="#a0a0a0")
+            self.plot_labels["markers"] += ax.plot(ox, f.value(ox) - offset, linestyle="none", marker="^",
+                                                   ms=self.marker_px * 0.45, mec="none",
+                                                   color=toward_ink(theme, LOCAL_MARK_DEPTH))
+            self.plot_labels["texts"].append(ax.text(ox[0], f.value(ox[0]) - 2.0 * offset, "local minima",
+                                                     ha="center", va="top", fontsize=pt * 0.65,
+                                                     color=toward_ink(theme, LOCAL_TEXT_DEPTH)))
         by = np.asarray(f.value(best), dtype=np.float64) - offset
-        ax.plot(best, by, linestyle="none", marker="^", ms=fp * 0.65, color=theme.ink, mec="none")
-        for x, y in zip(best, by):
-            ax.text(x, y - offset * 0.7, "global minimum", ha="center", va="top", fontsize=pt * 0.75,
-                    color=theme.ink, fontweight="bold")
+        self.plot_labels["markers"] += ax.plot(best, by, linestyle="none", marker="^", ms=self.marker_px * 0.65,
+                                               color=theme.ink, mec="none")
+        self.plot_labels["texts"] += [ax.text(x, y - offset * 0.7, "global minimum", ha="center", va="top",
+                                              fontsize=pt * 0.75, color=theme.ink, fontweight="bold")
+                                      for x, y in zip(best, by)]
         self.minimum_markers = [self._to_pixel(ax, x, y) for x, y in zip(best, by)]
 
-        # step colour key, bottom right inside the plot (where the curve is not, for CURVE)
-        px, py, pw, ph = self.plot
-        kw, kh = round(fp * 7), max(6, round(fp * 0.45))
-        kx, ky = px + pw - kw - round(fp * 2.8), py + ph - kh - round(fp * 0.8)
+        # the step colour key: inside the plot, bottom right (where CURVE is not), or under the plot
+        kx, ky, kw, kh = self.key
         key = add_axes_px(fig, kx, ky, kw, kh)
         key.imshow(self.lut[None, :, :], aspect="auto", interpolation="nearest", extent=(0, 1, 0, 1))
         key.set_xticks([])
         key.set_yticks([])
         for spine in key.spines.values():
-            spine.set_color("#9a9a9a")
-            spine.set_linewidth(0.6)
+            spine.set_color(axis)
+            spine.set_linewidth(0.6 * theme.line_scale)
         ymid = 1 - (ky + kh / 2) / H
-        fig.text((kx - 4) / W, ymid, "step 0", ha="right", va="center", fontsize=pt * 0.7, color=theme.muted)
-        fig.text((kx + kw + 4) / W, ymid, f"{self.total}", ha="left", va="center", fontsize=pt * 0.7,
-                 color=theme.muted)
+        first = fig.text((kx - 4) / W, ymid, "step 0", ha="right", va="center", fontsize=pt * 0.7,
+                         color=theme.muted)
+        last = fig.text((kx + kw + 4) / W, ymid, f"{self.total}", ha="left", va="center", fontsize=pt * 0.7,
+                        color=theme.muted)
+        self.key_box = _Union(first, key, last)
 
         fig.text(m / W, 1 - (m * 0.6) / H, self.description, ha="left", va="top", fontsize=pt * 1.15,
                  fontweight="bold", color=theme.ink)
@@ -209,7 +346,7 @@ class DescentAnimation(Layout):
         cax.set_axis_off()
         cax.set_xlim(*self.xlim)
         cax.set_ylim(*self.ylim)
-        cax.plot(xs, ys, color=CURVE_COLOUR, lw=max(1.5, fp * 0.16), solid_capstyle="round")
+        cax.plot(xs, ys, color=curve_colour(theme), lw=self.curve_w, solid_capstyle="round")
         self.curve = Overlay(figure_rgba(layer))
         self.axes = ax
 
@@ -282,16 +419,16 @@ class DescentAnimation(Layout):
                 r, col = self.step_pixel(step)
                 items.append((step, sprite, r - c, col - c))
             self.dots = StepLayer.sprites(shape, items)
-            pix, starts, alpha = polyline_events(self.points, width=max(1.0, self.font_px * 0.08), shape=shape,
-                                                 box=self.plot)
-            self.chords = StepLayer.coverage(pix, starts, alpha, hex_rgb(CHORD_COLOUR))
+            pix, starts, alpha = polyline_events(self.points, width=self.chord_w, shape=shape, box=self.plot)
+            self.chords = StepLayer.coverage(pix, starts, alpha, hex_rgb(toward_ink(self.theme, CHORD_DEPTH)))
         else:
             self.dots = self.chords = StepLayer.empty()
         self.balls = {level: disc(self.ball_r, tuple(int(c) for c in self.lut[level]), edge=EDGE)
                       for level in np.unique(self.levels[self.epochs]).tolist()}
         self.arrows = {}
         for direction in {tuple(int(v) for v in d) for d in self.out[self.left_view]}:
-            self.arrows[direction] = arrow_sprite(self.arrow_len, hex_rgb(self.theme.ink), direction)
+            self.arrows[direction] = arrow_sprite(self.arrow_len, hex_rgb(self.theme.ink), direction,
+                                                  edge=hex_rgb(self.theme.background))
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):
@@ -326,35 +463,36 @@ class DescentAnimation(Layout):
         anchor = "rm" if side < 0 else "lm"
         ty = r + (round(fp * 1.6) if dy < 0 else -round(fp * 1.6) if dy > 0 else 0)
         draw_text(image, (col + side * (self.ball_r + 6), ty), text, size_px=round(fp * 0.8),
-                  colour=hex_rgb(self.theme.ink), anchor=anchor, background=(255, 255, 255))
+                  colour=hex_rgb(self.theme.ink), anchor=anchor, background=hex_rgb(self.theme.panel))
 
     def _draw_status(self, image, step):
         fp, m = self.font_px, self.margin
-        x = float(self.trajectory.positions[step, 0])
-        f = float(self.trajectory.values[step])
-        text = f"step {step} / {self.total}    x = {x:.4g}    f(x) = {f:.4g}"
-        if self.hyper.get("decay") and step < len(self.trajectory.learning_rates):
-            text += f"    lr now {self.trajectory.learning_rates[step]:.4g}"
-        draw_text(image, (m, self.header_h - round(fp * 0.55)), text, size_px=fp,
-                  colour=hex_rgb(self.theme.ink), anchor="ls")
+        pieces = self._status_pieces(step)
+        first = round(fp * 3.4) - round(fp * 0.55)
+        for k, line in enumerate(self.status_lines):
+            text = STATUS_GAP.join(pieces[i] for i in line if i < len(pieces))
+            draw_text(image, (m, first + k * self.status_step), text, size_px=fp, colour=hex_rgb(self.theme.ink),
+                      anchor="ls")
 
     def _banner(self, image):
         px, py, pw, ph = self.plot
         fp = self.font_px
         t = self.trajectory
         top = py + round(ph * 0.36)
-        draw_text(image, (px + pw // 2, top),
-                  f"gradient explosion: overflow at step {t.diverged_at}", size_px=round(fp * 1.25),
-                  colour=(255, 255, 255), bold=True, anchor="mm", background=hex_rgb(self.theme.warning))
+        banner = f"gradient explosion: overflow at step {t.diverged_at}"
+        draw_text(image, (px + pw // 2, top), banner, size_px=_fitting(banner, round(fp * 1.25), pw, bold=True),
+                  colour=hex_rgb(self.theme.background), bold=True, anchor="mm",
+                  background=hex_rgb(self.theme.warning))
         if t.cause:
-            draw_text(image, (px + pw // 2, top + round(fp * 1.8)), t.cause, size_px=round(fp * 0.75),
-                      colour=hex_rgb(self.theme.warning), anchor="mm", background=(255, 255, 255))
+            draw_text(image, (px + pw // 2, top + round(fp * 1.8)), t.cause,
+                      size_px=_fitting(t.cause, round(fp * 0.75), pw), colour=hex_rgb(self.theme.warning),
+                      anchor="mm", background=hex_rgb(self.theme.panel))
 
     # -- palettes ------------------------------------------------------------------------
     def colours(self):
-        """Colours frames are made of exactly: the step colours, the curve, ink, background, warning."""
+        """Colours frames are made of exactly: the step colours, the curve, the page's inks and tints."""
         theme = self.theme
-        fixed = [theme.background, theme.ink, theme.warning, theme.muted, CURVE_COLOUR, CHORD_COLOUR,
-                 "#ffffff", "#c4c4c4"]
+        fixed = [theme.background, theme.ink, theme.warning, theme.muted, curve_colour(theme),
+                 toward_ink(theme, CHORD_DEPTH), theme.panel, toward_ink(theme, LOCAL_MARK_DEPTH)]
         return np.concatenate([self.lut, np.rint(self.lut * 0.55).astype(np.uint8),
                                np.array([hex_rgb(c) for c in fixed] + [EDGE], dtype=np.uint8)])

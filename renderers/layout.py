@@ -8,7 +8,8 @@ layout, before any training, whether a frame size will do
 (``TrainingAnimation.check_size((720, 720))``).
 
 Adding a layout is one new module: subclass :class:`Layout`, set ``MIN_SIZE``,
-``MIN_ASPECT`` and ``WHAT``, and implement ``__len__``, ``frame`` and ``colours``.
+``MIN_ASPECT``, ``MAX_ASPECT`` and ``WHAT``, and implement ``__len__``, ``frame``
+and ``colours``.
 """
 
 from typing import ClassVar, Protocol, runtime_checkable
@@ -40,10 +41,16 @@ class FrameSource(Protocol):
 
 
 class Layout:
-    """The base of every layout: size limits as class attributes, theme lookup, text wrapping."""
+    """The base of every layout: size limits as class attributes, theme lookup, text wrapping.
+
+    A frame must be at least ``MIN_SIZE`` and its shape (width / height) between
+    ``MIN_ASPECT`` and ``MAX_ASPECT``; :meth:`check_size` says so in one line,
+    before any training, and a layout's constructor calls it too.
+    """
 
     MIN_SIZE: ClassVar[tuple] = (480, 270)   # smallest (width, height) the layout can hold
     MIN_ASPECT: ClassVar[float] = 0.0        # width / height at least this (0: any shape)
+    MAX_ASPECT: ClassVar[float] = float("inf")   # width / height at most this (inf: any shape)
     WHAT: ClassVar[str] = "the layout"       # how size errors name it
 
     @classmethod
@@ -55,8 +62,14 @@ class Layout:
             raise ArgumentError("size", f"{width}x{height} is too small for {cls.WHAT} "
                                         f"(at least {minimum[0]}x{minimum[1]})")
         if width < cls.MIN_ASPECT * height:
+            if cls.MIN_ASPECT == 1:
+                raise ArgumentError("size", f"{width}x{height}: {cls.WHAT} needs a frame at least as wide as it is "
+                                            f"tall (1:1 is {height}x{height})")
             raise ArgumentError("size", f"{width}x{height}: {cls.WHAT} needs a frame at least {cls.MIN_ASPECT:g} "
                                         f"times as wide as it is tall (16:9 is {round(height * 16 / 9)}x{height})")
+        if width > cls.MAX_ASPECT * height:
+            raise ArgumentError("size", f"{width}x{height}: {cls.WHAT} needs a frame at most {cls.MAX_ASPECT:g} "
+                                        f"times as wide as it is tall (16:9 is {width}x{round(width * 9 / 16)})")
 
     @staticmethod
     def no_room(size, what):
@@ -90,6 +103,31 @@ def wrap(pieces, width_px, size_px, *, separator=" "):
         else:
             line = candidate
     return lines + [line] if line else lines
+
+
+ORIGINAL_ASPECT = 1.4   # the narrowest frame there was before 4:3 and 1:1
+
+
+def is_pinned(size, theme):
+    """Whether frames of ``size`` in ``theme`` keep, to the byte, the look they had before slides.
+
+    That is frames 1.4:1 and wider in an ``original`` theme (``default``, ``book``):
+    ``tests/test_golden_bytes.py`` holds them.  Fixes that would move one of their
+    pixels (tick pads for large type, labels clear of tick labels, room for the
+    last epoch label) apply to every other shape and theme only.
+    """
+    return size[0] >= ORIGINAL_ASPECT * size[1] and theme.original
+
+
+def origin_pad(label_px, length_pt, pad_pt, dpi=100):
+    """The y tick labels' pad (points) that keeps the lowest one clear of the x axis's ``0`` under the origin.
+
+    Type grows with the frame but tick lengths and pads are in points; past about
+    1000 pixels of height the two labels at a chart's corner would touch.  The
+    result is ``pad_pt`` until then, and just enough beyond it.
+    """
+    half_zero = font(max(1, round(label_px))).getlength("0") / 2 * 72 / dpi
+    return max(pad_pt, half_zero - length_pt + 1)
 
 
 def optimizer_text(optimizer):

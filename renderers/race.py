@@ -14,10 +14,28 @@ entrants overlaid, every entrant at the same epoch in every frame::
     | loss  [curves, cursor]             accuracy  [curves, cursor]      |
     +--------------------------------------------------------------------+
 
-The arrangement is chosen for the frame: panels in a row or a 2x2 grid, the
-curves below them or to their right, whichever gives the largest panels.
-Each entrant has one colour: its panel's frame, its caption's swatch, its
-curves and its legend entry.
+The arrangement is chosen for the frame's shape: panels in a row or a 2x2
+grid, the curves below them or to their right, whichever gives the largest
+panels.  At 16:9 and wider four panels stand in a row over the two charts (as
+above); at 4:3 and 1:1 they form a 2x2 grid with the charts stacked on the
+right::
+
+    +---------------------------------------------+
+    | epoch 1,234 / 10,000       spiral · ...     |
+    | ━ SGD            ━ AdaGrad     loss  ━ ━ ━ ━|
+    | +----------+     +----------+  [curves]     |
+    | | regions  |     | regions  |               |
+    | +----------+     +----------+               |
+    | ━ RMSProp        ━ Adam        accuracy     |
+    | +----------+     +----------+  [curves]     |
+    | | regions  |     | regions  |               |
+    | +----------+     +----------+        epoch  |
+    +---------------------------------------------+
+
+Each entrant has one colour (from the theme's ``entrants``): its panel's frame,
+its caption's swatch, its curves and its legend entry.  Type is sized from the
+frame's height times the theme's ``type_scale``; an entrant's title shrinks if
+it would reach the next panel.
 
 As in :mod:`renderers.training`, everything static (captions, frames, axes,
 faint whole-race curves, the legend) is drawn once; a frame is composed in
@@ -39,14 +57,15 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .layout import Layout, optimizer_text, wrap
-from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure, points_overlay
-from .theme import hex_rgb
+from .layout import Layout, is_pinned, optimizer_text, origin_pad, wrap
+from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
+                     points_overlay, text_boxes)
+from .theme import ENTRANTS, hex_rgb
 
-# Okabe & Ito colours the first three classes do not use: an entrant is never a class's colour
-ENTRANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")
-MAX_ENTRANTS = len(ENTRANT_COLOURS)
-_FAINT = 0.72          # share of white in the not-yet-reached part of a curve
+MAX_ENTRANTS = len(ENTRANTS)   # every theme names this many entrant colours
+BANNER_INK = (255, 255, 255)   # the text on a warning banner, whatever the page
+MIN_TEXT_PX = 8        # no caption shrinks below this to fit its panel
+_FAINT = 0.72          # share of the page mixed into the not-yet-reached part of a curve
 _LOSS_HEADROOM = 1.5   # the loss axis stops at 1.5 x the starting loss: rare spikes leave the top
 
 
@@ -60,6 +79,7 @@ class RaceAnimation(Layout):
 
     MIN_SIZE = (480, 270)
     MIN_ASPECT = 1.0
+    MAX_ASPECT = 2.4     # 21:9 and a little more; wider, four panels in a row leave the charts no height
     WHAT = "a race"
 
     def __init__(self, result, *, size=(960, 540), theme="default"):
@@ -81,9 +101,10 @@ class RaceAnimation(Layout):
         classes = self.recordings[0].grid_probs.shape[-1]
         self.region_colours = self.theme.region_rgb(classes)
         self.point_colours = self.theme.class_rgb(classes)
-        self.entrant_colours = np.array([hex_rgb(c) for c in ENTRANT_COLOURS[:len(self.recordings)]],
+        self.entrant_colours = np.array([hex_rgb(c) for c in self.theme.entrants[:len(self.recordings)]],
                                         dtype=np.uint8)
-        self.faint_colours = np.rint(self.entrant_colours + (255 - self.entrant_colours.astype(float)) * _FAINT
+        page = np.array(self.theme.rgb("background"), dtype=float)
+        self.faint_colours = np.rint(self.entrant_colours + (page - self.entrant_colours.astype(float)) * _FAINT
                                      ).astype(np.uint8)
         self._layout()
         self._draw_static()
@@ -95,8 +116,10 @@ class RaceAnimation(Layout):
     def _layout(self):
         W, H = self.size
         n = len(self.recordings)
+        # 16:9 in default or book keeps every pixel it had, down to a crowded chart corner past 1080p
+        self.pinned = is_pinned(self.size, self.theme)
         self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = max(9, round(H * 0.028))
+        self.font_px = fp = max(9, round(H * 0.028 * self.theme.type_scale))
         self.small_px = sp = max(8, round(fp * 0.86))
         self.header_h = round(fp * 2.4)
         self.title_h = round(fp * 1.45)
@@ -107,13 +130,14 @@ class RaceAnimation(Layout):
         best = None
         for rows, cols in dict.fromkeys([(1, n), ((n + 1) // 2, min(n, 2))]):
             for place in ("below", "right"):
-                side = self._panel_side(rows, cols, place)
+                side, lines = self._panel_side(rows, cols, place)
                 if best is None or side > best[0]:
-                    best = (side, rows, cols, place)
-        side, rows, cols, place = best
+                    best = (side, lines, rows, cols, place)
+        side, lines, rows, cols, place = best
         if side < 64:
             raise self.no_room(self.size, f"{n} race panels")
         self.arrangement = (rows, cols, place)
+        self.params_px = self._settings_size(side, lines)
         self.lines = max(len(self._wrap(p, side)) for p in self.params)
         cell_h = self.title_h + self.lines * self.line_h + side + self.stats_h
         block_w = cols * side + (cols - 1) * 2 * m
@@ -140,6 +164,8 @@ class RaceAnimation(Layout):
 
         # the two curve charts: side by side below the panels, or stacked to their right
         cx, cy, cw, bottom = charts
+        # how high a two-row legend may reach: the panels' last line above the charts, or the header's text
+        self.legend_ceiling = cy if place == "below" else round(self.header_h * 0.55 + sp * 0.7)
         tick_w = round(fp * 2.7)
         label_h = round(fp * 1.5)
         axis_h = round(fp * 2.3)      # tick labels and "epoch" under a chart
@@ -156,7 +182,10 @@ class RaceAnimation(Layout):
             raise self.no_room(self.size, "the race's curves")
 
     def _panel_side(self, rows, cols, place):
-        """The largest square panel for this arrangement, with room for captions and curves."""
+        """The largest square panel for this arrangement, with room for captions and curves, and its caption lines.
+
+        The settings may take 1 to 3 lines under an entrant's title; the fewest that hold them wins.
+        """
         W, H = self.size
         m = self.margin
         width = W - 2 * m - (cols - 1) * 2 * m
@@ -169,13 +198,23 @@ class RaceAnimation(Layout):
         for lines in (1, 2, 3):
             extra = self.title_h + lines * self.line_h + self.stats_h
             side = max(0, min(width // cols, height // rows - extra))
-            if all(len(self._wrap(p, side)) <= lines for p in self.params):
-                return side
-        return side
+            if all(len(self._wrap(p, side, self.small_px)) <= lines for p in self.params):
+                return side, lines
+        return side, 3
 
-    def _wrap(self, parts, width):
+    def _settings_size(self, side, lines):
+        """The settings' type size: the small size, or smaller until every setting fits the panel's width
+        and every entrant's settings fit ``lines`` lines (large type in a small frame)."""
+        size = self.small_px
+        while size > MIN_TEXT_PX and not all(
+                len(self._wrap(p, side, size)) <= lines and max(font(size).getlength(x) for x in p or [""]) <= side
+                for p in self.params):
+            size -= 1
+        return size
+
+    def _wrap(self, parts, width, size=None):
         """``parts`` joined by `` · `` into lines no wider than ``width`` pixels (a long part gets its own)."""
-        return wrap(parts, width, self.small_px, separator=" · ") or [""]
+        return wrap(parts, width, self.params_px if size is None else size, separator=" · ") or [""]
 
     # -- static layers -----------------------------------------------------------------
     def _draw_static(self):
@@ -194,21 +233,24 @@ class RaceAnimation(Layout):
         self.axes, lines, ends, labels = [], [], [], []
         for (name, values, top), rect, x_label in zip(series, self.charts, self.x_labels):
             ax = add_axes_px(fig, *rect)
+            ax.set_facecolor(theme.panel)
             ax.set_xlim(0, last)
             ax.set_ylim(0, top)
             for k, (rec, v) in enumerate(zip(recs, values)):
                 line, = ax.plot(rec.epochs, np.asarray(v, dtype=np.float64), color=self.faint_colours[k] / 255,
-                                lw=1.3, solid_capstyle="butt", zorder=2 + k)
+                                lw=1.3 * theme.line_scale, solid_capstyle="butt", zorder=2 + k)
                 lines.append((line, k))
                 if rec.diverged_at is not None and len(rec.epochs):
                     end, = ax.plot([rec.epochs[-1]], [min(float(v[-1]), top)], "x", ms=fp * 0.7 * pt,
-                                   mew=2.5 * pt, color=self.entrant_colours[k] / 255,
+                                   mew=2.5 * pt * theme.line_scale, color=self.entrant_colours[k] / 255,
                                    zorder=10, clip_on=False, visible=False)
                     ends.append(end)
             ax.tick_params(labelsize=fp * 0.78 * pt, length=3, pad=2, colors=theme.muted, labelcolor=theme.ink)
+            if not self.pinned:
+                ax.tick_params(axis="y", pad=origin_pad(fp * 0.78, 3, 2))
             ax.locator_params(axis="y", nbins=4)
             ax.locator_params(axis="x", nbins=4 if self.arrangement[2] == "below" else 5)
-            ax.grid(axis="y", color="#e6e6e6", lw=0.8)
+            ax.grid(axis="y", color=theme.grid, lw=0.8)
             ax.set_axisbelow(True)
             if x_label:
                 ax.set_xlabel("epoch", fontsize=fp * 0.8 * pt, color=theme.muted, labelpad=1)
@@ -217,16 +259,18 @@ class RaceAnimation(Layout):
             for spine in ("top", "right"):
                 ax.spines[spine].set_visible(False)
             for spine in ("left", "bottom"):
-                ax.spines[spine].set_color("#9a9a9a")
+                ax.spines[spine].set_color(theme.frame)
             x, y, w, h = rect
-            labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - round(fp * 0.45)) / H, name, ha="left",
+            rise = round(fp * (0.45 if self.pinned else 0.6))    # clear of the top tick label, when not pinned
+            labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - rise) / H, name, ha="left",
                                    va="baseline", fontsize=fp * pt, fontweight="bold", color=theme.ink))
             self.axes.append(ax)
         self._draw_legend(fig, labels)
         faint = figure_rgba(fig)[..., :3]
+        self.text_boxes = text_boxes(fig)
         for line, k in lines:
             line.set_color(self.entrant_colours[k] / 255)
-            line.set_linewidth(2.0)
+            line.set_linewidth(2.0 * theme.line_scale)
         for end in ends:
             end.set_visible(True)
         self.bold = np.ascontiguousarray(figure_rgba(fig)[..., :3])
@@ -237,10 +281,14 @@ class RaceAnimation(Layout):
         self._draw_points()
 
     def _draw_legend(self, fig, labels):
-        """One legend for both charts, right-aligned above the top (or right) one, shrunk to clear its label."""
+        """One legend for both charts, right-aligned above the top (or right) one, shrunk to clear its label.
+
+        In two rows if one row will not clear it; left out if neither fits (the
+        swatches beside the entrants' titles name the colours too).
+        """
         W, H = self.size
         fp, pt = self.font_px, 72 / fig.dpi
-        handles = [Line2D([], [], color=c / 255, lw=2.6) for c in self.entrant_colours]
+        handles = [Line2D([], [], color=c / 255, lw=2.6 * self.theme.line_scale) for c in self.entrant_colours]
         k = 0 if self.arrangement[2] == "right" else 1
         x, y, w, h = self.charts[k]
         renderer = fig.canvas.get_renderer()
@@ -249,13 +297,17 @@ class RaceAnimation(Layout):
             legend = fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=len(handles),
                                 bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), frameon=False,
                                 fontsize=fp * scale * pt, handlelength=1.4, columnspacing=1.0, handletextpad=0.4,
-                                borderaxespad=0, borderpad=0)
+                                borderaxespad=0, borderpad=0, labelcolor=self.theme.legend)
             if legend.get_window_extent(renderer=renderer).x0 >= clear:
                 return
             legend.remove()
-        fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=2, frameon=False,
-                   bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
-                   handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0)
+        legend = fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=2, frameon=False,
+                            bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
+                            handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0,
+                            labelcolor=self.theme.legend)
+        box = legend.get_window_extent(renderer=renderer)
+        if box.x0 < clear - fp * 0.7 or H - box.y1 < self.legend_ceiling:   # two rows: a closer fit will do
+            legend.remove()     # no room beside the label: the swatches by the entrants' titles name the colours
 
     def _draw_captions(self, image):
         W, fp, sp, m = self.size[0], self.font_px, self.small_px, self.margin
@@ -277,16 +329,20 @@ class RaceAnimation(Layout):
                           colour=hex_rgb(theme.muted), anchor="rm")
                 break
         swatch_w, swatch_h = round(fp * 1.3), max(3, round(fp * 0.22))
+        room = self.cells[0][1][2] - swatch_w - round(fp * 0.4)
+        title_px = fp
+        while title_px > MIN_TEXT_PX and max(font(title_px, True).getlength(t) for t, _ in self.texts) > room:
+            title_px -= 1     # long titles over small panels: smaller, never into the next panel
         for k, ((x, y), (px, py, side, _)) in enumerate(self.cells):
             colour = tuple(int(c) for c in self.entrant_colours[k])
             middle = y + self.title_h // 2
             image[middle - swatch_h // 2:middle - swatch_h // 2 + swatch_h, x:x + swatch_w] = colour
             title = self.texts[k][0]
-            draw_text(image, (x + swatch_w + round(fp * 0.4), middle), title, size_px=fp, colour=ink, bold=True,
+            draw_text(image, (x + swatch_w + round(fp * 0.4), middle), title, size_px=title_px, colour=ink, bold=True,
                       anchor="lm")
             for j, text in enumerate(self._wrap(self.params[k], side)):
-                draw_text(image, (x, y + self.title_h + j * self.line_h + self.line_h // 2), text, size_px=sp,
-                          colour=ink, anchor="lm")
+                draw_text(image, (x, y + self.title_h + j * self.line_h + self.line_h // 2), text,
+                          size_px=self.params_px, colour=ink, anchor="lm")
             image[py:py + side, px:px + side] = colour          # the frame; the inside is drawn per frame
 
     def _place_cursors(self):
@@ -304,7 +360,8 @@ class RaceAnimation(Layout):
                 pts = ax.transData.transform(np.c_[rec.epochs[rows].astype(np.float64), values])
                 per.append((np.rint(pts[:, 0]).astype(int), np.rint(H - pts[:, 1]).astype(int)))
             self.dots.append(per)
-        radius = max(2.5, self.font_px * 0.26)
+        # sized from the type before the theme's type_scale, so a dot grows by point_scale alone
+        radius = max(2.5, self.font_px / self.theme.type_scale * 0.26) * self.theme.point_scale
         self.sprites = [disc(radius, tuple(int(v) for v in c)) for c in self.entrant_colours]
         self.cursor_colour = np.array(hex_rgb(self.theme.muted), dtype=np.uint8)
 
@@ -312,7 +369,7 @@ class RaceAnimation(Layout):
         """The data points, drawn once on a transparent layer the size of a panel's inside."""
         rec = self.recordings[0]
         self.points = points_overlay(rec.X, rec.y, rec.grid_extent, self.inner, self.point_colours,
-                                     max(1.8, self.inner / 110))
+                                     max(1.8, self.inner / 110) * self.theme.point_scale)
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):
@@ -372,14 +429,13 @@ class RaceAnimation(Layout):
                 why = (f"diverged at epoch {rec.diverged_at}" if rec.diverged_at is not None
                        else f"stopped after epoch {int(rec.epochs[row])}")
                 draw_text(image, (px + side // 2, py + self.border + round(fp * 1.2)), why, size_px=self.stats_px,
-                          colour=(255, 255, 255), bold=True, anchor="mm", background=theme.warning)
+                          colour=BANNER_INK, bold=True, anchor="mm", background=theme.warning)
 
     # -- where things are, for tests and palettes ---------------------------------------
     def colours(self):
         """Colours a frame is made of exactly: regions, points, entrants, ink, background, cursor."""
         theme = self.theme
-        fixed = [hex_rgb(theme.background), hex_rgb(theme.ink), hex_rgb(theme.muted), hex_rgb(theme.warning),
-                 (255, 255, 255)]
+        fixed = [theme.rgb("background"), theme.rgb("ink"), theme.rgb("muted"), theme.rgb("warning"), BANNER_INK]
         return np.concatenate([self.region_colours, self.point_colours, self.entrant_colours, self.faint_colours,
                                np.array(fixed, dtype=np.uint8)])
 

@@ -67,6 +67,8 @@ def draw_text(image, xy, text, *, size_px, colour, bold=False, anchor="la", back
     """Draw ``text`` onto the uint8 RGB ``image`` (in place) with the pinned DejaVu font.
 
     Only the pixels under the text's box go through PIL, so this is cheap per frame.
+    Returns the box drawn, ``(left, top, right, bottom)`` in pixels, clipped to the
+    image (``None`` if nothing of it is inside).
     """
     face = font(size_px, bold)
     pad = max(2, size_px // 4) if background is not None else 1
@@ -75,13 +77,44 @@ def draw_text(image, xy, text, *, size_px, colour, bold=False, anchor="la", back
     left, top = max(int(xy[0] + box[0]) - pad, 0), max(int(xy[1] + box[1]) - pad, 0)
     right, bottom = min(int(xy[0] + box[2]) + pad + 1, W), min(int(xy[1] + box[3]) + pad + 1, H)
     if left >= right or top >= bottom:
-        return
+        return None
     crop = Image.fromarray(image[top:bottom, left:right])
     draw = ImageDraw.Draw(crop)
     if background is not None:
         draw.rectangle((0, 0, right - left, bottom - top), fill=background)
     draw.text((xy[0] - left, xy[1] - top), text, font=face, fill=colour, anchor=anchor)
     image[top:bottom, left:right] = np.asarray(crop)
+    return left, top, right, bottom
+
+
+def text_boxes(fig):
+    """``[(left, top, right, bottom, text)]``: the pixel box of every visible text in a drawn ``fig``.
+
+    Tick labels, axis labels, legend entries and figure texts alike, with the
+    origin at the top-left as in a frame; what tests use to check that no text
+    leaves the frame or lands on another.
+    """
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    height = fig.canvas.get_width_height()[1]
+    # an axis keeps labels for ticks its locator offers outside the view; only those inside are drawn
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = (high - low) * 1e-9
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - slack <= tick.get_loc() <= high + slack:
+                    hidden.update((id(tick.label1), id(tick.label2)))
+    boxes = []
+    for artist in fig.findobj(Text):
+        if (not artist.get_visible() or not artist.get_text().strip() or artist.figure is None
+                or id(artist) in hidden):
+            continue
+        box = artist.get_window_extent(renderer)
+        boxes.append((box.x0, height - box.y1, box.x1, height - box.y0, artist.get_text()))
+    return boxes
 
 
 def disc(radius_px, colour, edge=(34, 34, 34)):
@@ -103,12 +136,13 @@ def disc(radius_px, colour, edge=(34, 34, 34)):
     return sprite, n // 2
 
 
-def decision_regions(probs, side, colours, *, shade=False):
+def decision_regions(probs, side, colours, *, shade=False, background=(255, 255, 255)):
     """Decision regions of a (rows, cols, classes) uint8 probability grid as a (side, side, 3) image.
 
     The probabilities are interpolated up to the panel's pixels before the
     argmax, so class boundaries are smooth curves rather than grid steps.  With
-    ``shade``, regions fade towards white where the top class is unsure.
+    ``shade``, regions fade towards ``background`` (the page) where the top class
+    is unsure.
     """
     classes = probs.shape[-1]
     channels = [np.asarray(Image.fromarray(np.ascontiguousarray(probs[..., k])).resize(
@@ -127,7 +161,8 @@ def decision_regions(probs, side, colours, *, shade=False):
     if shade:
         confidence = best / 255.0
         t = np.clip((confidence - 1 / classes) / (1 - 1 / classes), 0, 1)[..., None] * 0.75 + 0.25
-        region = np.rint(255 - (255 - region.astype(np.float32)) * t).astype(np.uint8)
+        page = np.asarray(background, dtype=np.float32)
+        region = np.rint(page - (page - region.astype(np.float32)) * t).astype(np.uint8)
     return region
 
 

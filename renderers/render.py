@@ -12,6 +12,13 @@ or a folder (every frame as PNG; only a new, empty or earlier frames folder is
 written, see :mod:`renderers.writers.png`).  This module knows no format.  Frames are composed in worker processes
 when that pays (fork, on Linux) and written in order, a bounded number in
 flight, so memory does not grow with the number of frames.
+
+Options every animation takes: ``max_bytes`` (GIF and MP4 are fitted into the
+budget, see :mod:`renderers.writers.budget`), ``poster`` (a still,
+``NAME.poster.png``, beside the animation, or ``poster.png`` inside a frames
+folder), ``metadata`` (a description carried
+inside the file, see :mod:`renderers.writers.metadata`) and, for a frames
+folder, ``latex`` (``animation.tex`` for LaTeX's ``animate`` package).
 """
 
 import base64
@@ -22,10 +29,14 @@ import os
 
 import numpy as np
 
+from animator import __version__
+from animator.fileio import check_writable
 from animator.lifecycle import setup_worker
 
+from .layout import describe
 from .training import TrainingAnimation
-from .writers import NullWriter, pick_frame, writer_for, writer_named  # noqa: F401 (pick_frame: kept importable here)
+from .writers import (NullWriter, check_frame_choice, encode_metadata, pick_frame, poster_path, write_png,
+                      write_within, writer_for, writer_named)
 
 
 def output_kind(path):
@@ -39,27 +50,61 @@ def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=T
     layout.check_size(size)
 
 
-def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation):
+def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation, max_bytes=None,
+                         poster=None, latex=False):
     """Every check that can fail before any work is done, touching no file; returns the output kind.
 
-    The writer for ``path`` checks the options and the target (a frames folder
-    must be new, empty or an earlier frames output), and ``layout`` (a
-    :class:`~renderers.layout.Layout` class) checks the frame size.
+    The writer for ``path`` checks the options, what it can add (a byte
+    budget, a poster, a LaTeX snippet) and the target (a frames folder must be
+    new, empty or an earlier frames output; a poster's place must be
+    writable), and ``layout`` (a :class:`~renderers.layout.Layout` class)
+    checks the frame size.  Whether a poster's epoch exists is known only
+    once there are frames.
     """
     writer = writer_for(path)
     writer.check_options(size=size, fps=fps, hold=hold)
+    writer.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
+    check_frame_choice(poster, "poster")
     layout.check_size(size)
     writer.check_target(path)
+    if poster is not None and not writer.DIRECTORY:      # a folder's poster goes inside it
+        check_writable(poster_path(path))
     return writer.KIND
 
 
+def run_metadata(kind, caption, spec, command=None):
+    """The description every written file carries (see :mod:`renderers.writers.metadata`).
+
+    ``kind`` is ``training``, ``race``, ``descent``, ``race2d`` or ``figure``;
+    ``caption`` the run's one line (``SGD · lr=1.0 · decay=0.001``); ``spec``
+    its settings as plain values; ``command`` the command line that made it.
+    """
+    return {"animator": __version__, "caption": caption, "command": None if command is None else list(command),
+            "kind": kind, "spec": spec}
+
+
+def training_metadata(recording, command=None):
+    """The description of a training animation: its optimizer as the caption, its Recording's spec.
+
+    The spec leaves out the library versions (the file's bytes would follow
+    them); everything else in it is the run's.
+    """
+    spec = {key: value for key, value in recording.spec.items() if key != "versions"}
+    return run_metadata("training", describe(recording.spec["optimizer"]), spec, command)
+
+
 class Animation:
-    """A rendered file; shows itself inline in Jupyter."""
+    """A rendered file; shows itself inline in Jupyter.
+
+    ``fit`` is what meeting a byte budget did (a :class:`~renderers.writers.Fit`),
+    or None; ``poster`` the poster's path, or None.
+    """
 
     MIME = {"gif": "image/gif", "png": "image/png", "mp4": "video/mp4"}
 
-    def __init__(self, path, kind, frames, size):
+    def __init__(self, path, kind, frames, size, *, fit=None, poster=None):
         self.path, self.kind, self.frames, self.size = os.fspath(path), kind, frames, size
+        self.fit, self.poster = fit, poster
 
     def __repr__(self):
         return f"<Animation {self.path}: {self.kind}, {self.frames} frames, {self.size[0]}x{self.size[1]}>"
@@ -173,37 +218,78 @@ def iter_frames(source, indices, *, transform=None, workers=None):
 
 
 def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default", shade=False,
-           frame=None, progress=None, workers=None):
+           frame=None, progress=None, workers=None, max_bytes=None, poster=None, metadata=None, latex=False):
     """Render ``recording``'s training animation to ``path``; returns an :class:`Animation`.
 
     ``progress(done, total)`` is called after each frame is written; ``frame``
-    picks the frame of a ``.png`` (``"first"``, ``"last"``, or an epoch).
+    picks the frame of a ``.png`` (``"first"``, ``"last"``, or an epoch).  The
+    file carries ``metadata``, by default :func:`training_metadata`; see
+    :func:`write_animation` for ``max_bytes``, ``poster`` and ``latex``.
     """
-    kind = check_render_options(path, size=size, fps=fps, hold=hold)
+    kind = check_render_options(path, size=size, fps=fps, hold=hold, max_bytes=max_bytes, poster=poster,
+                                latex=latex)
     animation = TrainingAnimation(recording, size=size, theme=theme, shade=shade)
     return write_animation(animation, path, kind=kind, fps=fps, hold=hold, frame=frame, progress=progress,
-                           workers=workers)
+                           workers=workers, max_bytes=max_bytes, poster=poster, latex=latex,
+                           metadata=training_metadata(recording) if metadata is None else metadata)
 
 
-def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None):
+def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None,
+                    max_bytes=None, poster=None, metadata=None, latex=False):
     """Write any frame source (a :class:`~renderers.layout.FrameSource`) to ``path``; returns an :class:`Animation`.
 
     The writer comes from the registry, by ``kind`` or by the path's extension;
     it says which frames it takes (a ``.png`` takes the one ``frame`` picks), is
     made ready for the source (a GIF's palette) and may ``transform`` frames in
     the workers.  ``progress(done, total)`` is called after each frame is written.
+
+    - ``max_bytes``: the GIF or MP4 must fit in this many bytes; what was reduced
+      is the returned Animation's ``fit`` (:func:`~renderers.writers.write_within`).
+      An :class:`ArgumentError` (``max_bytes``) if it cannot, and no file.
+    - ``poster``: ``first``, ``last`` or an epoch; that frame, as drawn (not
+      reduced for the budget), is written as ``NAME.poster.png`` beside the
+      animation once the animation is in place (a frames folder keeps it
+      inside, as ``poster.png``, and its LaTeX line shows it).
+    - ``metadata``: a JSON-able dict carried inside the file (and the poster).
+    - ``latex``: a frames folder also gets ``animation.tex``.
     """
     writer_class = writer_named(kind) if kind else writer_for(path)
     writer_class.check_options(size=source.size, fps=fps, hold=hold)
+    writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
     indices = list(writer_class.frames_to_write(source, frame=frame))
+    text = None if metadata is None else encode_metadata(metadata)
+    still = poster_index = None
+    if poster is not None:
+        poster_index = pick_frame(source, poster, "poster")
+        if not writer_class.DIRECTORY:          # a frames folder copies its poster frame itself
+            still = (poster_path(path), source.frame(poster_index))
     report = progress or (lambda done, total: None)
-    writer = writer_class.for_source(path, source, fps=fps, hold=hold)
-    with writer, contextlib.closing(iter_frames(source, indices, transform=writer.transform,
-                                                workers=workers)) as frames:
-        for done, item in enumerate(frames, 1):
-            writer.write(item)
-            report(done, len(indices))
-    return Animation(path, writer_class.KIND, len(indices), source.size)
+
+    def frames(transform):
+        return contextlib.closing(iter_frames(source, indices, transform=transform, workers=workers))
+
+    fit = None
+    if max_bytes is not None:
+        fit = write_within(writer_class, path, source, frames, fps=fps, hold=hold, max_bytes=max_bytes,
+                           metadata=text, progress=report, total=len(indices))
+        written, size = fit.frames, fit.size
+    else:
+        # only what was asked for is passed, so a writer that knows no extras still works without them
+        options = {"latex": True} if latex else {}
+        if poster_index is not None and writer_class.DIRECTORY:
+            options["poster"] = poster_index
+        if text is not None:
+            options["metadata"] = text
+        writer = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
+        with writer, frames(writer.transform) as items:
+            for done, item in enumerate(items, 1):
+                writer.write(item)
+                report(done, len(indices))
+        written, size = len(indices), source.size
+    if still is not None:
+        write_png(still[0], still[1], metadata=text)
+    poster_file = None if poster is None else poster_path(path, directory=writer_class.DIRECTORY)
+    return Animation(path, writer_class.KIND, written, size, fit=fit, poster=poster_file)
 
 
 def count_frames(recording, **options):

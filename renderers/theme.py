@@ -20,13 +20,17 @@ import numpy as np
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 BOOK = ("#1f4fd8", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f")
+# Okabe & Ito colours the first three classes do not use: a race's entrant is never a class's colour
+ENTRANTS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")
+# on a dark page: white for black, and yellow, pink and violet clear of the dark theme's blue, orange and green
+ENTRANTS_ON_DARK = ("#FFFFFF", "#F0E442", "#E58BC0", "#B5A1FF")
 
 
 @dataclass(frozen=True)
 class Theme:
     name: str
     classes: tuple
-    region_lightness: float = 0.62   # share of white mixed into a class colour for its region
+    region_lightness: float = 0.62   # share of the background mixed into a class colour for its region
     background: str = "#ffffff"
     ink: str = "#222222"
     muted: str = "#8a8a8a"
@@ -35,10 +39,17 @@ class Theme:
     grid: str = "#e6e6e6"            # grid lines and faint rules
     panel: str = "#ffffff"           # the face of plots and of text boxes drawn over frames
     curve: str = "#4d4d4d"           # single-series curves (loss, the 1-D function)
+    frame: str = "#9a9a9a"           # one-pixel outlines of panels and weight bars; a race's chart axes
+    axis: str = "#bbbbbb"            # the light axes of the training layout's small curves
+    faint: str = "#d0d0d0"           # the whole-run curve ahead of the cursor
+    highlight: str = "#cc3311"       # the cursor dot that rides a curve
+    legend: str = "#000000"          # legend entries (matplotlib's own black before there were themes)
+    entrants: tuple = ENTRANTS       # one colour per optimizer in a race, never a class's colour
     type_scale: float = 1.0          # multiplies every font size a layout chooses for its frame size
     line_scale: float = 1.0          # multiplies line widths
     point_scale: float = 1.0         # multiplies marker and data-point sizes
     dark: bool = False
+    original: bool = False           # a theme from before slides: its 1.4:1-and-wider frames keep every pixel
 
     def class_rgb(self, k):
         """(k, 3) uint8 point colours for k classes (the list repeats if k is larger)."""
@@ -55,7 +66,7 @@ class Theme:
         return hex_rgb(getattr(self, role))
 
     def diverging_lut(self, levels=33):
-        """(levels, 3) uint8 colours from most negative to most positive; the middle one is white-ish."""
+        """(levels, 3) uint8 colours from most negative to most positive; the middle one, zero, is near the page."""
         cmap = matplotlib.colormaps[self.diverging]
         return np.rint(cmap(np.linspace(0, 1, levels))[:, :3] * 255).astype(np.uint8)
 
@@ -64,13 +75,15 @@ class Theme:
 OKABE_ITO_ON_DARK = ("#56B4E9", "#FF8A3D", "#2FD3A4", "#F5C342", "#E58BC0", "#9AD0F5", "#F0E442", "#FFFFFF")
 
 THEMES = {
-    "default": Theme("default", OKABE_ITO),
-    "book": Theme("book", BOOK),
+    "default": Theme("default", OKABE_ITO, original=True),
+    "book": Theme("book", BOOK, original=True),
     "projector": Theme("projector", OKABE_ITO, region_lightness=0.5, ink="#000000", muted="#3c3c3c",
-                       grid="#c8c8c8", curve="#000000", type_scale=1.4, line_scale=2.0, point_scale=1.6),
+                       grid="#c8c8c8", curve="#000000", frame="#5a5a5a", axis="#6e6e6e", faint="#bdbdbd",
+                       type_scale=1.4, line_scale=2.0, point_scale=1.6),
     "dark": Theme("dark", OKABE_ITO_ON_DARK, region_lightness=0.68, background="#16181d", ink="#f2f2f2",
                   muted="#a4a8b0", warning="#ff6b5b", diverging="berlin", grid="#353a44", panel="#16181d",
-                  curve="#d0d0d0", dark=True),
+                  curve="#d0d0d0", frame="#6b7280", axis="#565c68", faint="#484e5a", highlight="#ff7a45",
+                  legend="#f2f2f2", entrants=ENTRANTS_ON_DARK, dark=True),
 }
 
 

@@ -1,6 +1,8 @@
 """The chapter's training animation (Figure 1, Figures 15-21) as a frame source.
 
-Layout of a frame (16:9 by default)::
+A frame is arranged for its shape (:data:`ARRANGEMENTS`), never squeezed.  From
+1.4:1 (16:10, 16:9, 21:9) the decision regions fill the left and the weight bars
+stand over the curves on the right (``side``)::
 
     +--------------------------------------------------------------+
     | SGD · lr=1.0 · decay=0.001 · momentum=0.9       spiral · ... |
@@ -13,6 +15,44 @@ Layout of a frame (16:9 by default)::
     | +--------------------+  lr        [curve, cursor]            |
     +--------------------------------------------------------------+
 
+From 1.2:1 to 1.4:1 (4:3, 5:4) the curves stand beside the regions and the bars
+run beneath both, a column per layer (``beneath``)::
+
+    +----------------------------------------------+
+    | SGD · lr=1.0 · decay=0.001 · momentum=0.9    |
+    | epoch 1234   acc 0.873   loss 0.345   lr ... |
+    | +--------------------+  loss                 |
+    | |                    |  [curve, cursor]      |
+    | |  decision regions  |  accuracy             |
+    | |  + data points     |  [curve, cursor]      |
+    | |                    |  learning rate        |
+    | +--------------------+  [curve, cursor]      |
+    | Dense 1 [weights]       Dense 2 [weights]    |
+    | update  [update]        update  [update]     |
+    +----------------------------------------------+
+
+Under 1.2:1 (a square) the bars sit under the regions, as wide as they are, and
+the curves run the whole height on the right (``under``)::
+
+    +------------------------------------+
+    | SGD · lr=1.0 · decay=0.001 · ...   |
+    | epoch 1234   acc 0.873   loss ...  |
+    | +------------------+  loss         |
+    | |                  |  [curve]      |
+    | | decision regions |               |
+    | |  + data points   |  accuracy     |
+    | +------------------+  [curve]      |
+    | Dense 1 [weights]                  |
+    | update  [update]      learning rate|
+    | Dense 2 [weights]     [curve]      |
+    | update  [update]                   |
+    +------------------------------------+
+
+Type is sized from the frame's height (times the theme's ``type_scale``), with a
+floor that keeps it legible; a label that would not fit its column falls back to
+a shorter wording, and the caption line shrinks to the frame's width.  Every
+colour comes from the theme.
+
 Everything that never changes (frames, labels, ticks, the data points, the
 faint whole-run curves) is drawn once with matplotlib.  A frame is then built
 in numpy: the region image, the weight and update bars, the part of each curve
@@ -20,14 +60,50 @@ up to the current epoch, the cursor dots and one line of text.  That is what
 makes rendering fast (see ``benchmarks/render_speed.py``).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from animator.errors import UserError
 
-from .raster import add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, new_figure, points_overlay
-from .layout import Layout, describe
+from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
+                     points_overlay, text_boxes)
+from .layout import ORIGINAL_ASPECT, Layout, describe, is_pinned, origin_pad
 
-FRAME_COLOUR = (154, 154, 154)
+BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
+MAX_CELL = 24                     # pixels per weight in a bar, at most
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Where the regions, the weight bars and the curves go, for frames at least ``min_aspect`` wide.
+
+    ``name`` picks the geometry (:meth:`TrainingAnimation._arrange_side` and its
+    siblings); ``min_font_px`` is the floor of the body text, whose smallest
+    relatives (tick labels) are 0.7 of it (``side`` keeps the floor it always had).
+    """
+
+    name: str
+    min_aspect: float
+    min_font_px: int
+
+
+# widest first: a frame takes the first arrangement whose min_aspect it reaches
+ARRANGEMENTS = (
+    Arrangement("side", ORIGINAL_ASPECT, 9),   # 16:10, 16:9, 21:9: regions left; bars over curves right
+    Arrangement("beneath", 1.2, 12),    # 5:4, 4:3: regions and curves side by side; bars beneath both
+    Arrangement("under", 0.0, 12),      # 1:1: regions with the bars under them; curves down the right
+)
+
+
+def arrangement_for(size):
+    """The :class:`Arrangement` of a frame of ``size`` = (width, height).
+
+    >>> [arrangement_for(s).name for s in [(1280, 720), (1024, 768), (720, 720)]]
+    ['side', 'beneath', 'under']
+    """
+    width, height = size
+    return next(a for a in ARRANGEMENTS if width >= a.min_aspect * height)
 
 
 def describe_optimizer(spec):
@@ -45,14 +121,17 @@ class TrainingAnimation(Layout):
     """Frames of a Recording's training animation.
 
     >>> anim = TrainingAnimation(recording, size=(960, 540))   # doctest: +SKIP
-    >>> image = anim.frame(len(anim) - 1)                      # (540, 960, 3) uint8
+    >>> image = anim.frame(len(anim) - 1)                      # doctest: +SKIP
 
-    ``theme`` is ``"default"`` (colour-blind safe) or ``"book"``; ``shade=True``
-    lightens the background where the model is unsure.
+    ``theme`` names one of :data:`renderers.theme.THEMES` (``"default"`` is
+    colour-blind safe); ``shade=True`` fades the regions toward the page where
+    the model is unsure.  Any frame from 480x270 to 4K and from 1:1 to 2.4:1
+    will do; :data:`ARRANGEMENTS` says how each shape is laid out.
     """
 
     MIN_SIZE = (480, 270)
-    MIN_ASPECT = 1.4
+    MIN_ASPECT = 1.0
+    MAX_ASPECT = 2.4          # 21:9 and a little more; wider, the curves are all length and no height
     WHAT = "the layout"
 
     def __init__(self, recording, *, size=(960, 540), theme="default", shade=False):
@@ -79,80 +158,177 @@ class TrainingAnimation(Layout):
 
     # -- layout ------------------------------------------------------------------------
     def _layout(self):
+        """Type sizes, then the arrangement's rectangles: ``panel``, ``bars`` and ``curves``."""
         W, H = self.size
         rec = self.recording
-        self.margin = m = max(6, round(H * 0.022))
-        self.font_px = max(9, round(H * 0.026))
-        self.caption_h = round(self.font_px * 3.2)
-        S = H - self.caption_h - 2 * m
-        self.panel = (m, self.caption_h + m, S, S)                  # x, y, w, h
-        right_x = m + S + 2 * m
-        right_w = W - right_x - m
-        top = self.caption_h + m
-        fp = self.font_px
-        self.label_x = right_x
+        self.arrangement = arrangement_for(self.size)
+        self.pinned = is_pinned(self.size, self.theme)      # 16:9 in default or book: every pixel as it was
+        self.margin = max(6, round(H * 0.022))
+        self.font_px = fp = max(self.arrangement.min_font_px, round(H * 0.026 * self.theme.type_scale))
+        self.caption_h = round(fp * 3.2)
+        self.text_h = round(fp * 1.25)          # a label line above each bar
+        self.tick_w = round(fp * 2.6)           # room for a curve's y tick labels
 
-        n_layers = rec.n_layers
         # the layers' arrays exist at param_epochs (the frames' epochs, or every epoch)
         self.param_rows = np.array([rec.param_row(e) for e in self.epochs])
-        layers = [rec.layer(i) for i in range(1, n_layers + 1)]
+        layers = [rec.layer(i) for i in range(1, rec.n_layers + 1)]
         self.matrices = [layer_matrix(layer["weights"], layer["biases"]) for layer in layers]
         self.update_matrices = [layer_matrix(layer["weight_updates"], layer["bias_updates"]) for layer in layers]
-        shapes = [m_.shape[1:] for m_ in self.matrices]
-        self.text_h = text_h = round(fp * 1.25)          # a label line above each bar
-        bars_budget = round(S * 0.45)
-        total_rows = sum(2 * r for r, _ in shapes)
-        fixed = n_layers * (2 * text_h + 4) + 4
-        cell = min((right_w - 2) // max(c for _, c in shapes), max(1, (bars_budget - fixed) // total_rows))
-        self.cell = cell = max(1, min(cell, 24))
-        self.bars = []   # per layer: (weights rect, update rect) as (x, y, w, h), one pixel of frame around
-        y = top
-        for r, c in shapes:
-            w, h = c * cell + 2, r * cell + 2
-            weights_rect = (right_x, y + text_h, w, h)
-            y += text_h + h
-            update_rect = (right_x, y + text_h, w, h)
-            y += text_h + h + 4
-            self.bars.append((weights_rect, update_rect))
-        bars_bottom = y
+        self.shapes = [m_.shape[1:] for m_ in self.matrices]
 
-        tick_w = round(fp * 2.6)
-        curve_x = right_x + tick_w
-        curve_w = W - m - curve_x
+        arrange = {"side": self._arrange_side, "beneath": self._arrange_beneath, "under": self._arrange_under}
+        arrange[self.arrangement.name]()
+        x, y, w, h = self.curves[0]
+        if h < fp * 2 or w < 60:
+            raise self.no_room(self.size, "the curves")
+        if self.panel[2] < 64:
+            raise self.no_room(self.size, "the decision regions")
+
+    def _arrange_side(self):
+        """Regions as tall as the frame allows on the left; on the right the bars, then the curves.
+
+        This is the arrangement frames had before there were others.  Pinned (default and
+        book themes) it keeps every pixel: the curves reach the margin, so a last epoch
+        label wider than two margins (10000 at 960x540) runs a few pixels off the edge,
+        and the curves' names start over their tick labels, as they always did.
+        """
+        W, H = self.size
+        m = self.margin
+        S = H - self.caption_h - 2 * m
+        top = self.caption_h + m
+        self.panel = (m, top, S, S)                                 # x, y, w, h
+        right_x = m + S + 2 * m
+        right_w = W - right_x - m
+        # larger type takes more of the bars' share in labels; a smaller share keeps the curves tall
+        self.cell = self._bar_cell(right_w, round(S * 0.45 / self.theme.type_scale ** 0.5), columns=1)
+        bars_bottom = self._place_bars(right_x, top, right_w, columns=1)
+        if self.pinned:
+            self._place_curves(right_x, right_x + self.tick_w, bars_bottom, top + S, W - m)
+        else:
+            self._place_curves(right_x + self.tick_w, right_x + self.tick_w, bars_bottom, top + S,
+                               W - m - self._overhang())
+
+    def _arrange_beneath(self):
+        """Regions and curves side by side, the bars beneath both in a column per layer (up to two)."""
+        W, H = self.size
+        m = self.margin
+        top = self.caption_h + m
+        avail = H - top - m
+        columns = min(len(self.shapes), 2)
+        self.cell = self._bar_cell(W - 2 * m, round(avail * 0.28), columns=columns)
+        bars_h = self._bars_height(columns)
+        S = min(avail - bars_h - m // 2, W - 3 * m - self._min_curves_w())
+        self.panel = (m, top, S, S)
+        self._place_bars(m, top + S + m // 2, W - 2 * m, columns=columns)
+        curves_x = m + S + 2 * m
+        self._place_curves(curves_x + self.tick_w, curves_x + self.tick_w, top, top + S, W - m - self._overhang())
+
+    def _arrange_under(self):
+        """The regions with the bars under them, as large as the height allows; the curves down the right."""
+        W, H = self.size
+        m = self.margin
+        top = self.caption_h + m
+        avail = H - top - m
+        widest = max(c for _, c in self.shapes)
+        S = min(avail, W - 3 * m - self._min_curves_w())
+        while S > widest + 2:   # the largest panel whose bars, spanning its width, still fit beneath it
+            self.cell = min((S - 2) // widest, MAX_CELL)
+            if S + m // 2 + self._bars_height(1) <= avail:
+                break
+            S -= 1
+        self.panel = (m, top, S, S)
+        self._place_bars(m, top + S + m // 2, S, columns=1)
+        curves_x = m + S + 2 * m
+        self._place_curves(curves_x + self.tick_w, curves_x + self.tick_w, top, top + avail,
+                           W - m - self._overhang())
+
+    def _overhang(self):
+        """How far the last epoch's tick label, centred on the curves' right end, reaches past the margin."""
+        epochs = self.recording.epochs
+        width = font(round(self.font_px * 0.7)).getlength(str(int(epochs[-1]) if len(epochs) else 1))
+        return max(0, int(np.ceil(width / 2)) + 1 - self.margin)
+
+    def _min_curves_w(self):
+        """The narrowest the curves' column may get: tick labels and a plot of 8 type heights."""
+        return self.tick_w + 8 * self.font_px
+
+    def _bar_cell(self, width, height, *, columns):
+        """Pixels per weight so the bars fit ``width`` x ``height``, layers ``columns`` abreast (1 to 24)."""
+        text_h = self.text_h
+        col_w = (width - (columns - 1) * self.margin) // columns
+        rows = [self.shapes[i:i + columns] for i in range(0, len(self.shapes), columns)]
+        total_rows = sum(2 * max(r for r, _ in row) for row in rows)
+        fixed = len(rows) * (2 * text_h + 4) + 4
+        cell = min((col_w - 2) // max(c for _, c in self.shapes), max(1, (height - fixed) // total_rows))
+        return max(1, min(cell, MAX_CELL))
+
+    def _bar_rows(self, columns):
+        """The layers in rows of ``columns``, and the height each row of bars takes at ``self.cell``."""
+        rows = [list(range(i, min(i + columns, len(self.shapes)))) for i in range(0, len(self.shapes), columns)]
+        return [(row, 2 * (self.text_h + max(self.shapes[k][0] for k in row) * self.cell + 2) + 4) for row in rows]
+
+    def _bars_height(self, columns):
+        return sum(h for _, h in self._bar_rows(columns))
+
+    def _place_bars(self, x, y, width, *, columns):
+        """``self.bars``: per layer (weights rect, update rect) as (x, y, w, h), one pixel of frame around.
+
+        Layers go ``columns`` abreast from the top-left corner (x, y); returns the bottom of the last row.
+        """
+        text_h, c = self.text_h, self.cell
+        col_w = (width - (columns - 1) * self.margin) // columns
+        self.bars = [None] * len(self.shapes)
+        for row, row_h in self._bar_rows(columns):
+            for j, k in enumerate(row):
+                r, cols = self.shapes[k]
+                bx = x + j * (col_w + self.margin)
+                w, h = cols * c + 2, r * c + 2
+                self.bars[k] = ((bx, y + text_h, w, h), (bx, y + 2 * text_h + h, w, h))
+            y += row_h
+        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]   # where each label may run
+        return y
+
+    def _place_curves(self, label_x, x, top, bottom, right):
+        """``self.curves``: three plots (x, y, w, h) stacked from ``top`` to ``bottom``, each under its label.
+
+        The labels start at ``label_x``: at the bars' edge beside the bars, at the plot's
+        own edge elsewhere, clear of the tick labels.
+        """
+        fp = self.font_px
+        self.label_x = label_x
         label_h = round(fp * 1.3)                          # the curve's name above it
         axis_label_h = round(fp * 1.9)                     # tick labels and "epoch" below the last
-        each = (top + S - axis_label_h - bars_bottom) // 3 - label_h
-        if each < fp * 2 or curve_w < 60:
-            raise self.no_room(self.size, "the curves")
-        self.curves = [(curve_x, bars_bottom + label_h + k * (each + label_h), curve_w, each) for k in range(3)]
+        each = (bottom - axis_label_h - top) // 3 - label_h
+        self.curves = [(x, top + label_h + k * (each + label_h), right - x, each) for k in range(3)]
 
     # -- static layers -----------------------------------------------------------------
     def _draw_static(self):
         W, H = self.size
-        rec, theme, fp = self.recording, self.theme, self.font_px
+        rec, theme, fp, m = self.recording, self.theme, self.font_px, self.margin
         fig = new_figure(W, H, facecolor=theme.background)
         pt = fp * 72 / fig.dpi   # font pixels -> points
-        title = fig.text(self.margin / W, 1 - (self.margin * 0.6) / H, describe_optimizer(rec.spec), ha="left",
-                 va="top", fontsize=pt * 1.15, fontweight="bold", color=theme.ink)
+        renderer = fig.canvas.get_renderer()
+        title = fig.text(m / W, 1 - (m * 0.6) / H, describe_optimizer(rec.spec), ha="left",
+                         va="top", fontsize=pt * 1.15, fontweight="bold", color=theme.ink)
+        _shrink_to(title, W - 2 * m, renderer)
         data = rec.spec["dataset"]
         arch = " → ".join(rec.spec["architecture"]["layers"])
         mode = "book mode" if rec.spec["mode"] == "book" else f"seed {rec.spec['seed']}"
-        meta = fig.text(1 - self.margin / W, 1 - (self.margin * 0.6) / H,
+        meta = fig.text(1 - m / W, 1 - (m * 0.6) / H,
                         f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
                         ha="right", va="top", fontsize=pt * 0.8, color=theme.muted)
-        renderer = fig.canvas.get_renderer()
         if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:
             meta.remove()   # a small frame has room for the optimizer only
 
         self.scales = []
-        for i, (wr, ur) in enumerate(self.bars, start=1):
+        for i, ((wr, ur), (_, right)) in enumerate(zip(self.bars, self.bar_columns), start=1):
             scale = rec.weight_peak(i)     # over every epoch of the run, not only the frames'
             scale = scale if np.isfinite(scale) and scale > 0 else 1.0
             self.scales.append(scale)
-            _label(fig, wr, [(f"Dense {i}", theme.ink, "bold"), (f"  weights & biases, scale ±{scale:.3g}",
-                                                                theme.muted, "normal")], pt * 0.8)
-            _label(fig, ur, [("update", theme.ink, "bold"), ("  the step just applied, scaled to its own maximum",
-                                                            theme.muted, "normal")], pt * 0.8)
+            _fitted_label(fig, wr, [f"  weights & biases, scale ±{scale:.3g}", f"  scale ±{scale:.3g}", ""],
+                          f"Dense {i}", pt * 0.8, right, theme)
+            _fitted_label(fig, ur, ["  the step just applied, scaled to its own maximum",
+                                    "  scaled to its own maximum", ""], "update", pt * 0.8, right, theme)
 
         epochs = rec.epochs
         series = [("loss", rec.loss), ("accuracy", rec.accuracy), ("learning rate", rec.learning_rate)]
@@ -160,14 +336,17 @@ class TrainingAnimation(Layout):
         last = max(int(epochs[-1]) if len(epochs) else 1, 1)
         for k, ((label, values), rect) in enumerate(zip(series, self.curves)):
             ax = add_axes_px(fig, *rect)
+            ax.set_facecolor(theme.panel)
             values = np.asarray(values, dtype=np.float64)
             finite = values[np.isfinite(values)]
             high = float(finite.max()) if finite.size else 1.0
             ax.set_xlim(0, last)
             ax.set_ylim(0, 1.0 if label == "accuracy" else (high * 1.08 if high > 0 else 1.0))
-            line, = ax.plot(epochs, values, color="#d0d0d0", lw=1.0, solid_capstyle="butt")
+            line, = ax.plot(epochs, values, color=theme.faint, lw=1.0 * theme.line_scale, solid_capstyle="butt")
             lines.append(line)
             ax.tick_params(labelsize=pt * 0.7, length=2, pad=1, colors=theme.muted)
+            if not self.pinned:
+                ax.tick_params(axis="y", pad=origin_pad(fp * 0.7, 2, 1))
             ax.locator_params(axis="y", nbins=3)
             ax.locator_params(axis="x", nbins=5)
             if k < 2:
@@ -175,23 +354,24 @@ class TrainingAnimation(Layout):
             else:
                 ax.set_xlabel("epoch", fontsize=pt * 0.75, color=theme.muted, labelpad=1)
             for spine in ax.spines.values():
-                spine.set_color("#bbbbbb")
+                spine.set_color(theme.axis)
             _label(fig, rect, [(label, theme.ink, "bold")], pt * 0.8, left=self.label_x)
             self.curve_axes.append(ax)
 
         # one full draw with the faint whole-run curves; the bold curves are then drawn over them
         # alone (draw_artist), which costs a fraction of a second full draw
         faint = figure_rgba(fig)[..., :3]
+        self.text_boxes = text_boxes(fig)
         for ax, line in zip(self.curve_axes, lines):
             line.set_color(theme.ink)
-            line.set_linewidth(1.4)
+            line.set_linewidth(1.4 * theme.line_scale)
             ax.draw_artist(line)
         bold = np.asarray(fig.canvas.buffer_rgba())[..., :3]
         self.background = np.ascontiguousarray(faint)
         self.bold = np.ascontiguousarray(bold)
         # the panel's and the bars' one-pixel frames, drawn straight into the pixels
         for x, y, w, h in [self.panel, *(rect for pair in self.bars for rect in pair)]:
-            _frame(self.background, x, y, w, h, FRAME_COLOUR)
+            _frame(self.background, x, y, w, h, theme.rgb("frame"))
 
         # pixel column and row of each frame's epoch and value on every curve
         self.cursor = []
@@ -201,28 +381,39 @@ class TrainingAnimation(Layout):
             cols = np.rint(pts[:, 0]).astype(int)
             rows = np.rint(H - pts[:, 1]).astype(int)
             self.cursor.append((cols, rows))
-        self.dot, self.dot_centre = disc(max(2.0, fp * 0.22), (204, 51, 17))
+        # sized from the type before the theme's type_scale, so the dot grows by point_scale alone
+        self.dot, self.dot_centre = disc(max(2.0, fp / theme.type_scale * 0.22) * theme.point_scale,
+                                         theme.rgb("highlight"))
 
         # the data points, drawn once on a transparent layer the size of the panel's inside
         inner = self.panel[2] - 2
         self.points = points_overlay(rec.X, rec.y, rec.grid_extent, inner, self.point_colours,
-                                     max(1.6, inner / 150))
+                                     max(1.6, inner / 150) * theme.point_scale)
+        self.caption_px = self._caption_size()
+
+    def _caption_size(self):
+        """The caption line's type size: the body size, or less if the widest frame's line would not fit."""
+        fp, width = self.font_px, self.size[0] - 2 * self.margin
+        widest = max((self._caption_text(i) for i in range(len(self))), key=lambda t: font(fp).getlength(t))
+        size = fp
+        while size > self.arrangement.min_font_px and font(size).getlength(widest) > width:
+            size -= 1
+        return size
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):
         """Frame ``index`` as an (H, W, 3) uint8 array."""
         image = self.background.copy()
-        row = self.rows[index]
         self._draw_regions(image, index)
         self._draw_bars(image, index)
         self._draw_curves(image, index)
-        self._draw_caption(image, index, row)
+        self._draw_caption(image, index)
         return image
 
     def region_image(self, index):
         """The panel's inside for frame ``index``: decision regions under the data points."""
         region = decision_regions(self.recording.grid_probs[index], self.panel[2] - 2, self.region_colours,
-                                  shade=self.shade)
+                                  shade=self.shade, background=self.theme.rgb("background"))
         self.points.apply(region)
         return region
 
@@ -254,32 +445,34 @@ class TrainingAnimation(Layout):
             image[y + 1:y + h - 1, x + 1:cut] = self.bold[y + 1:y + h - 1, x + 1:cut]
             blend(image, self.dot, rows[index] - self.dot_centre, cols[index] - self.dot_centre)
 
-    def _draw_caption(self, image, index, row):
-        rec, fp = self.recording, self.font_px
-        epoch = int(self.epochs[index])
-        text = (f"epoch {epoch:,}    acc {rec.accuracy[row]:.3f}    loss {rec.loss[row]:.3f}    "
+    def _caption_text(self, index):
+        rec, row = self.recording, self.rows[index]
+        return (f"epoch {int(self.epochs[index]):,}    acc {rec.accuracy[row]:.3f}    loss {rec.loss[row]:.3f}    "
                 f"lr {rec.learning_rate[row]:.4g}")
+
+    def _draw_caption(self, image, index):
+        rec, fp = self.recording, self.font_px
         baseline_y = self.caption_h - round(fp * 0.55)
-        draw_text(image, (self.margin, baseline_y), text, size_px=fp, colour=self.theme.ink, anchor="ls")
+        draw_text(image, (self.margin, baseline_y), self._caption_text(index), size_px=self.caption_px,
+                  colour=self.theme.rgb("ink"), anchor="ls")
         if index == len(self) - 1:
             status = rec.status
             if status["diverged_at"] is not None:
                 self._banner(image, f"diverged at epoch {status['diverged_at']}")
             elif status["interrupted"]:
-                self._banner(image, f"interrupted after epoch {epoch}")
+                self._banner(image, f"interrupted after epoch {int(self.epochs[index])}")
 
     def _banner(self, image, text):
         x, y, w, h = self.panel
         draw_text(image, (x + w // 2, y + round(self.font_px * 1.6)), text, size_px=round(self.font_px * 1.2),
-                  colour=(255, 255, 255), bold=True, anchor="mm", background=self.theme.warning)
+                  colour=BANNER_INK, bold=True, anchor="mm", background=self.theme.warning)
 
     # -- where things are, for tests and palettes ---------------------------------------
     def colours(self):
-        """Colours a frame is made of exactly: regions, points, the bars' scale, ink, background."""
-        from .theme import hex_rgb
-
-        fixed = [hex_rgb(self.theme.background), hex_rgb(self.theme.ink), hex_rgb(self.theme.warning),
-                 (204, 51, 17), (255, 255, 255)]
+        """Colours a frame is made of exactly: regions, points, the bars' scale, ink, page, banner, cursor."""
+        theme = self.theme
+        fixed = [theme.rgb("background"), theme.rgb("ink"), theme.rgb("warning"), theme.rgb("highlight"),
+                 BANNER_INK]
         return np.concatenate([self.region_colours, self.point_colours, self.lut,
                                np.array(fixed, dtype=np.uint8)])
 
@@ -294,14 +487,37 @@ class TrainingAnimation(Layout):
 
 
 def _label(fig, rect, pieces, size_pt, left=None):
-    """Text just above the pixel rectangle ``rect``: a run of (text, colour, weight) pieces."""
+    """Text just above the pixel rectangle ``rect``: a run of (text, colour, weight) pieces.
+
+    Returns the artists and the pixel column where the run ends.
+    """
     W, H = fig.canvas.get_width_height()
     x, y = (rect[0] if left is None else left), rect[1] - 3
-
+    artists = []
     for text, colour, weight in pieces:
         artist = fig.text(x / W, 1 - y / H, text, ha="left", va="baseline", fontsize=size_pt,
                           color=colour, fontweight=weight)
         x += artist.get_window_extent(renderer=fig.canvas.get_renderer()).width
+        artists.append(artist)
+    return artists, x
+
+
+def _fitted_label(fig, rect, notes, name, size_pt, right, theme):
+    """A bar's label: ``name`` in bold, then the first of ``notes`` (longest first) that ends left of ``right``."""
+    for note in notes:
+        pieces = [(name, theme.ink, "bold")] + ([(note, theme.muted, "normal")] if note else [])
+        artists, end = _label(fig, rect, pieces, size_pt)
+        if end <= right or note == notes[-1]:
+            return
+        for artist in artists:
+            artist.remove()
+
+
+def _shrink_to(text, width, renderer):
+    """Make the matplotlib ``text`` smaller, if need be, until it is at most ``width`` pixels wide."""
+    extent = text.get_window_extent(renderer)
+    if extent.width > width:
+        text.set_fontsize(text.get_fontsize() * width / extent.width * 0.98)
 
 
 def _frame(image, x, y, w, h, colour):

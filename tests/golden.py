@@ -24,23 +24,34 @@ CASES = {
     "adam_book_theme": ("adam_lr0.05_decay5e-7", 200, "book"),
 }
 FRAMES = ("first", "middle", "last")
+# slide shapes: the last frame of the first case's training and of the chapter's network race
+SHAPES = {"4x3": (1024, 768), "1x1": (720, 720)}
+RACE = ("chapter", 300)     # the network race preset, epochs
 
 
 def golden_frames():
     """{file name: frame array} for every golden case, rendered now."""
     from animator import RunConfig, train
-    from animator.chapter import TRAINING
+    from animator.chapter import NETWORK_RACES, TRAINING
+    from animator.race import race
     from renderers import TrainingAnimation
+    from renderers.race import RaceAnimation
 
-    out = {}
+    out, recordings = {}, {}
     for name, (figure, epochs, theme) in CASES.items():
         spec = TRAINING[figure].optimizer
-        recording = train(RunConfig(optimizer=spec.name, hyperparameters=dict(spec.hyperparameters), epochs=epochs,
-                                    frames=9, grid_resolution=80))
+        recordings[name] = recording = train(RunConfig(optimizer=spec.name, hyperparameters=dict(spec.hyperparameters),
+                                                       epochs=epochs, frames=9, grid_resolution=80))
         animation = TrainingAnimation(recording, size=SIZE, theme=theme)
         picks = {"first": 0, "middle": len(animation) // 2, "last": len(animation) - 1}
         for label in FRAMES:
             out[f"{name}_{label}.png"] = animation.frame(picks[label])
+    preset, epochs = RACE
+    result = race(NETWORK_RACES[preset], RunConfig(epochs=epochs, frames=5, grid_resolution=60))
+    for shape, size in SHAPES.items():
+        for name, animation in [("training", TrainingAnimation(recordings[next(iter(CASES))], size=size)),
+                                ("race", RaceAnimation(result, size=size))]:
+            out[f"{name}_{shape}_last.png"] = animation.frame(len(animation) - 1)
     return out
 
 

@@ -166,8 +166,9 @@ def test_png_single_frame_and_directory(short, tmp_path):
     render(short, str(tmp_path / "frames") + os.sep, size=SMALL)
     names = sorted(os.listdir(tmp_path / "frames"))
     frames = [f"frame_{i:05d}.png" for i in range(10)]
-    assert names == [".animator-frames"] + frames          # the marker lists what was written
-    assert (tmp_path / "frames" / ".animator-frames").read_text().split() == ["animator", "frames"] + frames
+    assert names == [".animator-frames", "animation.json"] + frames     # the marker lists what was written
+    assert (tmp_path / "frames" / ".animator-frames").read_text().split() == (["animator", "frames"] + frames
+                                                                              + ["animation.json"])
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4", ".png"])
@@ -264,7 +265,8 @@ BAD_RENDER = [
     (["-o", "{tmp}/x"], "unknown output type '(no extension)'"),
     (["-o", "/no/such/dir/x.gif"], "directory /no/such/dir does not exist"),
     (["-o", "{tmp}/x.gif", "--size", "big"], "argument --size: expected WIDTHxHEIGHT"),
-    (["-o", "{tmp}/x.gif", "--size", "500x500"], "at least 1.4 times as wide"),
+    (["-o", "{tmp}/x.gif", "--size", "500x700"], "at least as wide as it is tall"),
+    (["-o", "{tmp}/x.gif", "--size", "3000x1000"], "at most 2.4 times as wide as it is tall"),
     (["-o", "{tmp}/x.gif", "--size", "100x50"], "is too small"),
     (["-o", "{tmp}/x.gif", "--hold", "-1"], "--hold must be 0 or more"),
     (["-o", "{tmp}/x.gif", "--hold", "100000"], "--hold must be at most 60 seconds"),

@@ -2,12 +2,16 @@
 
 Writers know nothing of networks or recordings (they never import animator's
 training code), only of pixels.  See :mod:`.registry` for what a writer
-declares, and how to add a format.
+declares, and how to add a format; :mod:`.budget` for fitting a byte budget;
+:mod:`.metadata` for the description every file carries.
 """
 
 from .registry import MAX_FPS, MAX_HOLD, MIN_FPS, Writer, kinds, register, writer_for, writer_named
+from .budget import Fit, format_bytes, write_within
+from .metadata import add_png_metadata, encode_metadata, read_metadata
 from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays, gif_palette
 from .mp4 import Mp4Writer
-from .png import PngSequenceWriter, PngWriter, pick_frame, write_png
+from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, pick_frame, poster_path,
+                  write_png)
 from .html import HtmlWriter
 from .null import NullWriter

@@ -8,6 +8,7 @@ the frame workers as the writer's ``transform``; the writer then only encodes.
 
 import contextlib
 import io
+import math
 
 import numpy as np
 from PIL import Image
@@ -15,6 +16,8 @@ from PIL import Image
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
 
+from .budget import Fitter, Stage
+from .metadata import gif_comment, read_gif_metadata
 from .registry import Writer, register
 
 MAX_GIF_FPS = 50          # GIF delays are in 1/100 s and players clamp anything under 2
@@ -86,13 +89,13 @@ class ColourIndex:
 
     Only colours that actually occur are ever searched, once each, so building
     it costs nothing up front; colours in ``required`` map to themselves exactly.
-    The transparent slot is never chosen.
+    The transparent slot (the palette's last) is never chosen.
     """
 
     UNKNOWN = 0xFFFF
 
     def __init__(self, palette, required=()):
-        self.usable = np.asarray(palette, dtype=np.int32)[:TRANSPARENT]
+        self.usable = np.asarray(palette, dtype=np.int32)[:len(palette) - 1]
         self.table = np.full(1 << (3 * LUT_BITS), self.UNKNOWN, dtype=np.uint16)
         required = np.asarray(required, dtype=np.uint8).reshape(-1, 3)
         for colour in required:
@@ -183,25 +186,38 @@ class GifWriter(Writer):
         check_gif_fps(fps)
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold):
+    def read_metadata(cls, path):
+        return read_gif_metadata(path)
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
         """A writer whose palette holds ``source.colours()`` exactly, and the commonest colours of a few frames."""
         total = len(source)
         # every other pixel of four frames: exact colours (no averaging), a quarter of the work
         samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
         required = source.colours()
-        return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required)
+        return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required,
+                   metadata=metadata)
 
-    def __init__(self, path, *, fps, palette, hold=0.0, required=()):
+    def __init__(self, path, *, fps, palette, hold=0.0, required=(), metadata=None):
+        """``palette``: 2, 4, ..., 256 colours, the last standing for "unchanged" (so never drawn);
+        ``metadata``: text for a comment block (see :mod:`.metadata`)."""
         check_gif_fps(fps)
         self.path = path
         self.fps = fps
         self.hold = hold
         self.palette = np.asarray(palette, dtype=np.uint8)
+        entries = len(self.palette)
+        if entries < 2 or entries > 256 or entries & (entries - 1):
+            raise ValueError(f"a GIF palette has 2, 4, ..., 256 colours (got {entries})")
+        self.transparent = entries - 1
         self.palette_bytes = self.palette.tobytes()
-        self.quantize = self.transform = ColourIndex(self.palette, required)
+        self.required = np.asarray(required, dtype=np.uint8).reshape(-1, 3)
+        self.metadata = metadata
+        self.quantize = self.transform = ColourIndex(self.palette, self.required)
         self._stack = None
         self._pending = None   # the last frame is held back until we know it is the last
-        self._count = 0
+        self._position = 0     # where the next frame starts, in frames at ``fps``
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
@@ -216,37 +232,47 @@ class GifWriter(Writer):
         with self._stack:
             if self._pending is None:
                 raise UserError(f"{self.path}: no frames to write")
-            self._emit(self._pending, last=True)
+            self._emit(*self._pending, last=True)
             self._file.write(b"\x3b")
         return False
 
-    def write(self, frame):
-        """Add a frame: (H, W, 3) RGB, or (H, W) palette indices from ``transform``."""
-        frame = np.asarray(frame)
-        self.write_indices(self.quantize(frame) if frame.ndim == 3 else frame)
+    def write(self, frame, *, frames=1):
+        """Add a frame: (H, W, 3) RGB, or (H, W) palette indices from ``transform``.
 
-    def write_indices(self, indices):
+        ``frames``: how many frames at ``fps`` it stands for (more than one when
+        frames were dropped to fit a budget, so the animation keeps its length).
+        """
+        frame = np.asarray(frame)
+        self.write_indices(self.quantize(frame) if frame.ndim == 3 else frame, frames=frames)
+
+    def write_indices(self, indices, *, frames=1):
         """Add a frame already mapped to palette indices by ``self.quantize``."""
         if self._pending is not None:
-            self._emit(self._pending, last=False)
-        self._pending = indices
+            self._emit(*self._pending, last=False)
+        self._pending = (indices, frames)
 
     def _header(self, height, width):
         out = bytearray(b"GIF89a")
         out += int(width).to_bytes(2, "little") + int(height).to_bytes(2, "little")
-        out += bytes([0xF7, 0, 0])                              # global table of 256 colours
+        bits = len(self.palette).bit_length() - 1
+        out += bytes([0xF0 | (bits - 1), 0, 0])                 # a global table of 2 ** bits colours
         out += self.palette_bytes
         out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+        if self.metadata is not None:
+            out += gif_comment(self.metadata)
         return bytes(out)
 
-    def _delay(self, last):
-        delay = gif_delay(self._count, self.fps)
-        self._count += 1
+    def _delay(self, frames, last):
+        """Centiseconds until the next frame: :func:`gif_delay`'s rule over ``frames`` frame slots."""
+        start = self._position
+        self._position += frames
+        delay = int(round(self._position * 100.0 / self.fps)) - int(round(start * 100.0 / self.fps))
         return delay + (int(round(self.hold * 100)) if last else 0)
 
-    def _emit(self, indices, last):
+    def _emit(self, indices, frames, last):
         height, width = indices.shape
         previous = self._previous
+        transparent_index = self.transparent
         if previous is None:
             self._file.write(self._header(height, width))
             top, left, patch, transparent = 0, 0, indices, False
@@ -256,18 +282,158 @@ class GifWriter(Writer):
             changed = indices != previous
             rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
             if rows.size == 0:
-                top, left, patch = 0, 0, np.full((1, 1), TRANSPARENT, dtype=np.uint8)
+                top, left, patch = 0, 0, np.full((1, 1), transparent_index, dtype=np.uint8)
             else:
                 top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
                 patch = indices[top:bottom, left:right].copy()
-                patch[~changed[top:bottom, left:right]] = TRANSPARENT
+                patch[~changed[top:bottom, left:right]] = transparent_index
             transparent = True
-        delay = self._delay(last)
+        delay = self._delay(frames, last)
         packed = (1 << 2) | (1 if transparent else 0)           # disposal: leave in place
         out = bytearray(b"\x21\xf9\x04")
-        out += bytes([packed]) + int(delay).to_bytes(2, "little") + bytes([TRANSPARENT, 0])
+        out += bytes([packed]) + int(delay).to_bytes(2, "little") + bytes([transparent_index, 0])
         h, w = patch.shape
         out += b"\x2c" + b"".join(int(v).to_bytes(2, "little") for v in (left, top, w, h)) + b"\x00"
         out += _lzw_blocks(np.ascontiguousarray(patch))
         self._file.write(out)
         self._previous = indices
+
+
+def kept_frames(count, keep):
+    """Positions of ``keep`` of ``count`` frames, evenly spread, the first and last always among them.
+
+    >>> kept_frames(10, 4)
+    [0, 3, 6, 9]
+    """
+    if keep >= count:
+        return list(range(count))
+    return sorted({int(round(i * (count - 1) / (keep - 1))) for i in range(keep)}) if keep > 1 else [count - 1]
+
+
+class GifFit(Fitter):
+    """How a GIF meets a byte budget, in the order that hurts the picture least.
+
+    1. Drop frames evenly, down to half of them: each kept frame stays exact and
+       lasts until the next one starts, so the animation keeps its length; the
+       motion is coarser, but at 25 fps half the frames still read as motion.
+    2. A smaller palette, 128 then 64 colours: the layout's own colours (regions,
+       points, text, bars) stay exact; what goes is anti-aliasing shades, and the
+       colour table and the image data shrink.
+    3. Drop frames down to a quarter.
+    4. Scale the frames down (averaging pixels), to half the width at least:
+       the last resort, since text becomes hard to read.
+
+    Nothing is drawn again: each attempt re-encodes the palette indices the
+    first encode spilled (re-mapped to the smaller palette, or turned back into
+    colours, resized and quantised again).
+    """
+
+    STAGES = (Stage("frames", lambda start: max(2, start["frames"] // 2)),
+              Stage("colours", 64, choices=(128, 64)),
+              Stage("frames", lambda start: max(2, start["frames"] // 4)),
+              Stage("size", lambda start: max(1, start["size"] // 2)))
+
+    def __init__(self, writer, spill, *, fps, hold, metadata=None):
+        super().__init__(writer, spill, fps=fps, hold=hold, metadata=metadata)
+        self._palettes = {}
+        self._counts = None
+
+    def settings(self):
+        return {"frames": len(self.spill), "colours": len(self.writer.palette), "size": self.width}
+
+    AXES = {"size": (lambda width: width * width, math.sqrt, lambda size: size)}   # size follows the area
+
+    def predict(self, knob, points, target):
+        if knob == "colours":
+            return points[-1][0] / 2                    # the next smaller palette; no model
+        return super().predict(knob, points, target)
+
+    def guess(self, knob, value, size, target):
+        if knob == "size":
+            return value * math.sqrt(target / size)
+        return super().guess(knob, value, size, target)
+
+    def shown(self, knob, value):
+        return f"{value}x{self._height(value)}" if knob == "size" else value
+
+    def frame_size(self, settings):
+        return settings["size"], self._height(settings["size"])
+
+    def _height(self, width):
+        return max(1, int(round(self.height * width / self.width)))
+
+    def encode(self, settings, path):
+        count = len(self.spill)
+        keep = kept_frames(count, settings["frames"])
+        palette, required, mapping = self._palette(settings["colours"])
+        width = settings["size"]
+        writer = GifWriter(path, fps=self.fps, hold=self.hold, palette=palette, required=required,
+                           metadata=self.metadata)
+        colours = self.writer.palette
+        with writer:
+            for k, position in enumerate(keep):
+                frames = (keep[k + 1] if k + 1 < len(keep) else count) - position
+                indices = self.spill[position]
+                if width == self.width:
+                    writer.write_indices(mapping[indices], frames=frames)
+                else:
+                    # averaging (not Lanczos): fewer new shades, which a GIF's compression would pay for
+                    image = Image.fromarray(colours[indices]).resize((width, self._height(width)),
+                                                                     Image.Resampling.BOX)
+                    writer.write(np.asarray(image), frames=frames)
+
+    def _usage(self):
+        """How often each palette index occurs over every spilled frame."""
+        if self._counts is None:
+            counts = np.zeros(256, dtype=np.int64)
+            for position in range(len(self.spill)):
+                counts += np.bincount(self.spill[position].ravel(), minlength=256)[:256]
+            self._counts = counts
+        return self._counts
+
+    def _palette(self, entries):
+        """``(palette, required colours, old index -> new index)`` for a palette of ``entries`` colours.
+
+        The layout's required colours that occur are kept exactly (the most used
+        first, if there are too many); the other slots are a median cut of the
+        rest of the used colours, weighted by how often they occur.
+        """
+        if entries in self._palettes:
+            return self._palettes[entries]
+        old = self.writer.palette
+        if entries >= len(old):
+            result = (old, self.writer.required, np.arange(256, dtype=np.uint8))
+            self._palettes[entries] = result
+            return result
+        counts = self._usage()[:len(old) - 1]
+        used = np.flatnonzero(counts)
+        required = {tuple(int(c) for c in colour) for colour in self.writer.required}
+        exact = [i for i in used if tuple(int(c) for c in old[i]) in required]
+        exact = sorted(exact, key=lambda i: (-counts[i], i))[:entries - 1]
+        rest = [i for i in used if i not in set(exact)]
+        colours = [tuple(int(c) for c in old[i]) for i in exact]
+        room = entries - 1 - len(colours)
+        if rest and room > 0:
+            weights = counts[rest].astype(np.float64)
+            repeats = np.maximum(1, np.round(weights / weights.sum() * 65536)).astype(np.int64)
+            pixels = np.repeat(old[rest], repeats, axis=0)[None, :, :]
+            cut = Image.fromarray(np.ascontiguousarray(pixels)).quantize(
+                colors=room, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            flat = cut.getpalette()[:3 * room]
+            for _, index in sorted(cut.getcolors(room), reverse=True):
+                colour = tuple(flat[3 * index:3 * index + 3])
+                if colour not in colours:
+                    colours.append(colour)
+        palette = np.zeros((entries, 3), dtype=np.uint8)
+        palette[:len(colours)] = colours
+        usable = palette[:len(colours)].astype(np.int32)
+        distance = ((old[:, None, :].astype(np.int32) - usable[None, :, :]) ** 2).sum(axis=2)
+        mapping = distance.argmin(axis=1).astype(np.uint8)
+        mapping = np.concatenate([mapping, np.zeros(256 - len(mapping), dtype=np.uint8)])
+        kept = np.array([colours[i] for i in range(len(exact))], dtype=np.uint8).reshape(-1, 3)
+        result = (palette, kept, mapping)
+        self._palettes[entries] = result
+        return result
+
+
+GifWriter.FIT = GifFit

@@ -4,13 +4,17 @@ import base64
 import contextlib
 import html
 import os
+import re
 import tempfile
 
 from animator.errors import UserError
 from animator.fileio import atomic_output
 
+from .metadata import decode_metadata
 from .mp4 import Mp4Writer
 from .registry import register
+
+DATA_ATTRIBUTE = re.compile(r'<html\b[^>]*\sdata-animator="([^"]*)"')
 
 
 @register
@@ -24,16 +28,26 @@ class HtmlWriter(Mp4Writer):
 
     KIND = "html"
     EXTENSIONS = (".html",)
+    FIT = None                 # a page is its video plus a few lines: budget the .mp4 instead
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold):
-        return cls(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path)))
+    def read_metadata(cls, path):
+        with open(path, encoding="utf-8") as handle:
+            head = handle.read(1 << 16)                      # the <html> tag comes first; the video follows
+        found = DATA_ATTRIBUTE.search(head)
+        return decode_metadata(html.unescape(found.group(1))) if found else None
 
-    def __init__(self, path, *, fps, hold=0.0, title="animator"):
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
+        return cls(path, fps=fps, hold=hold, title=os.path.basename(os.fspath(path)), metadata=metadata)
+
+    def __init__(self, path, *, fps, hold=0.0, title="animator", metadata=None):
+        """``metadata``: text for the page's ``data-animator`` attribute and the video's comment."""
         self.path, self.title = os.fspath(path), title
         self._video_path = None
         self._video = None
         self.fps, self.hold = fps, hold
+        self.metadata = metadata
 
     def __enter__(self):
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -43,7 +57,7 @@ class HtmlWriter(Mp4Writer):
         except OSError as error:
             raise UserError(f"{self.path}: cannot write here ({error.strerror or error})") from None
         os.close(fd)
-        self._video = Mp4Writer(self._video_path, fps=self.fps, hold=self.hold)
+        self._video = Mp4Writer(self._video_path, fps=self.fps, hold=self.hold, metadata=self.metadata)
         try:
             self._video.__enter__()
         except BaseException:
@@ -62,7 +76,8 @@ class HtmlWriter(Mp4Writer):
             with open(self._video_path, "rb") as handle:
                 data = base64.b64encode(handle.read()).decode("ascii")
             width, height = self._video.size
-            page = (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(self.title)}'
+            described = f' data-animator="{html.escape(self.metadata)}"' if self.metadata is not None else ""
+            page = (f'<!doctype html>\n<html lang="en"{described}><head><meta charset="utf-8"><title>{html.escape(self.title)}'
                     f'</title></head>\n<body style="margin:0;background:#fff">\n'
                     f'<video controls autoplay loop muted playsinline width="{width}" height="{height}" '
                     f'style="max-width:100%;height:auto" src="data:video/mp4;base64,{data}"></video>\n'

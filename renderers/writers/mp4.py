@@ -9,6 +9,7 @@ to the terminal and get the command line in the error.
 """
 
 import contextlib
+import math
 import re
 import subprocess
 import tempfile
@@ -16,10 +17,13 @@ from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
+from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
 
+from .budget import Fitter, Stage
+from .metadata import read_mp4_metadata
 from .registry import Writer, register
 
 
@@ -43,10 +47,21 @@ class Mp4Writer(Writer):
         super().check_options(size=size, fps=fps, hold=hold)
         check_even(size)
 
-    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast"):
+    @classmethod
+    def read_metadata(cls, path):
+        return read_mp4_metadata(path)
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
+        return cls(path, fps=fps, hold=hold, metadata=metadata)
+
+    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast", metadata=None):
+        """``crf``: x264's constant rate factor (18 is visually lossless; +6 halves the size);
+        ``metadata``: text for the ``comment`` tag (see :mod:`.metadata`)."""
         if not fps > 0:
             raise ArgumentError("fps", f"must be positive (got {fps:g})")
         self.path, self.fps, self.hold, self.crf, self.preset = path, fps, hold, crf, preset
+        self.metadata = metadata
         self._process = None
         self._last = None
 
@@ -63,6 +78,7 @@ class Mp4Writer(Writer):
                 "-i", "-", "-an", "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-v", "error",
                 "-f", "mp4", "-preset", self.preset, "-crf", str(self.crf), "-tune", "animation",
                 "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+                *(["-metadata", f"comment={self.metadata}"] if self.metadata is not None else []),
                 self._temporary]
 
     def _start(self, width, height):
@@ -127,3 +143,59 @@ class Mp4Writer(Writer):
             if self._process.wait() != 0:
                 raise self._failure()
         return False
+
+
+class Mp4Fit(Fitter):
+    """How an MP4 meets a byte budget, in the order that hurts the picture least.
+
+    1. Raise x264's CRF from 18 up to 28 (each +6 about halves the size): the
+       encoder spends fewer bits where the eye misses them first; flat regions,
+       lines and text stay clean far longer than the fine noise it drops.
+    2. Scale the frames down, to half the width at least (even sizes, as H.264
+       needs), at CRF 28: text becomes hard to read, so it comes last.
+
+    Frames are not drawn again: each attempt re-encodes the RGB frames the
+    first encode spilled.
+    """
+
+    STAGES = (Stage("crf", 28), Stage("size", lambda start: max(2, start["size"] // 2)))
+
+    def settings(self):
+        return {"crf": self.writer.crf, "size": self.width}
+
+    def candidates(self, knob, start, floor, stage):
+        if knob == "crf":
+            return list(range(start, floor + 1))
+        return list(range(start, floor - 1, -2))          # even widths
+
+    # CRF: the size's logarithm falls about linearly; width: the size follows the area
+    AXES = {"crf": (lambda crf: crf, lambda crf: crf, math.log2),
+            "size": (lambda width: width * width, math.sqrt, lambda size: size)}
+
+    def guess(self, knob, value, size, target):
+        if knob == "crf":
+            return value + 6 * math.log2(size / target)
+        return value * math.sqrt(target / size)
+
+    def shown(self, knob, value):
+        return f"{value}x{self._height(value)}" if knob == "size" else value
+
+    def frame_size(self, settings):
+        return settings["size"], self._height(settings["size"])
+
+    def _height(self, width):
+        return max(2, 2 * int(round(self.height * width / self.width / 2)))
+
+    def encode(self, settings, path):
+        width = settings["size"]
+        writer = Mp4Writer(path, fps=self.fps, hold=self.hold, crf=settings["crf"], metadata=self.metadata)
+        with writer:
+            for position in range(len(self.spill)):
+                frame = self.spill[position]
+                if width != self.width:
+                    frame = np.asarray(Image.fromarray(frame).resize((width, self._height(width)),
+                                                                     Image.Resampling.LANCZOS))
+                writer.write(frame)
+
+
+Mp4Writer.FIT = Mp4Fit

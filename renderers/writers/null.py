@@ -14,7 +14,7 @@ class NullWriter(Writer):
         pass
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold):
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
         return cls()
 
     def __init__(self):

@@ -3,10 +3,16 @@
 A frames folder never destroys anything that is not ours.  It is written only
 into a folder that is new, empty, or holds a previous frames output of this
 tool, recognised by its marker file ``.animator-frames``: a first line
-``animator frames``, then the name of every frame written with it.  Such a
-folder may hold only the marker, frames it lists, and ``.animator-frames.*.part``
+``animator frames``, then the name of every file written with it (the frames,
+and ``animation.json`` and ``animation.tex`` if they were written).  Such a
+folder may hold only the marker, files it lists, and ``.animator-frames.*.part``
 folders left by an interrupted run; then those are replaced.  Anything else,
 and the folder is refused with one line before any work, with nothing touched.
+
+Beside the frames go ``animation.json``, the description every output carries
+(see :mod:`.metadata`; each frame also has it as a ``tEXt`` chunk), and on
+request ``animation.tex``: the line of LaTeX's ``animate`` package that plays
+the frames, ``\\animategraphics[<options>]{<frame rate>}{<file basename>}{<first>}{<last>}``.
 
 Frames are written into a hidden ``.animator-frames.*.part`` folder inside the
 target and moved into place only when all are done, so an error, Ctrl-C or
@@ -31,43 +37,92 @@ from PIL import Image
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
 
+from .metadata import decode_metadata, read_png_metadata, with_png_text
 from .registry import Writer, register
 
 MARKER = ".animator-frames"
 MARKER_HEADER = "animator frames"
 PART_PREFIX = ".animator-frames."
+FRAME_PREFIX = "frame_"
 FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
+FRAME_NAME_NUMBER = re.compile(r"frame_(\d{5,})\.png")
+METADATA_NAME = "animation.json"
+LATEX_NAME = "animation.tex"
+POSTER_NAME = "poster.png"
+EXTRAS = (METADATA_NAME, LATEX_NAME, POSTER_NAME)      # files a frames output may hold beside its frames
 
 
-def _png_bytes(frame):
+def _owned(name):
+    """Whether ``name`` is a file a frames output writes (a frame or one of the extras)."""
+    return bool(FRAME_NAME.fullmatch(name)) or name in EXTRAS
+
+
+def _png_bytes(frame, metadata=None):
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(frame)).save(buffer, format="PNG", optimize=False, compress_level=6)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    return data if metadata is None else with_png_text(data, metadata)
 
 
-def write_png(path, frame):
-    """One frame as a PNG, atomically."""
+def write_png(path, frame, *, metadata=None):
+    """One frame as a PNG, atomically; ``metadata`` (text) goes into a ``tEXt`` chunk ``animator``."""
     with atomic_output(path) as temporary:
         with open(temporary, "wb") as handle:
-            handle.write(_png_bytes(frame))
+            handle.write(_png_bytes(frame, metadata))
 
 
-def pick_frame(source, which):
-    """Index of ``which`` (``first``, ``last`` or an epoch number) among the frames of ``source``."""
+def animategraphics(prefix, *, fps, first, last, poster=None):
+    """The ``animate`` package's line for frames ``{prefix}{first}.png`` to ``{prefix}{last}.png``.
+
+    ``first`` and ``last`` are the numbers as the file names spell them (leading
+    zeros included, as the package requires); ``poster`` is the zero-based frame
+    shown before the animation plays and when the page is printed.
+
+    >>> animategraphics("frames/frame_", fps=25, first="00000", last="00199")
+    '\\\\animategraphics[loop,controls,autoplay,width=\\\\linewidth]{25}{frames/frame_}{00000}{00199}'
+    """
+    options = ["loop", "controls", "autoplay", "width=\\linewidth"]
+    if poster is not None:
+        options.append(f"poster={poster}")
+    return f"\\animategraphics[{','.join(options)}]{{{fps:g}}}{{{prefix}}}{{{first}}}{{{last}}}"
+
+
+def check_frame_choice(which, argument="frame"):
+    """An :class:`ArgumentError` unless ``which`` is ``first``, ``last``, None or a whole number (an epoch)."""
+    if which in (None, "first", "last"):
+        return
+    try:
+        int(which)
+    except (TypeError, ValueError):
+        raise ArgumentError(argument, f"must be first, last or an epoch number (got {which!r})") from None
+
+
+def pick_frame(source, which, argument="frame"):
+    """Index of ``which`` (``first``, ``last`` or an epoch number) among the frames of ``source``.
+
+    ``argument`` names the option in errors (``frame``, or ``poster`` for a poster frame).
+    """
+    check_frame_choice(which, argument)
     if which in (None, "last"):
         return len(source) - 1
     if which == "first":
         return 0
-    try:
-        epoch = int(which)
-    except (TypeError, ValueError):
-        raise ArgumentError("frame", f"must be first, last or an epoch number (got {which!r})") from None
+    epoch = int(which)
     matches = np.flatnonzero(source.epochs == epoch)
     if matches.size == 0:
         near = source.epochs[np.argsort(np.abs(source.epochs - epoch))[:3]]
-        raise ArgumentError("frame", f"{epoch}: no frame at that epoch; the nearest are at epochs "
-                                     f"{', '.join(str(e) for e in sorted(near))}")
+        raise ArgumentError(argument, f"{epoch}: no frame at that epoch; the nearest are at epochs "
+                                      f"{', '.join(str(e) for e in sorted(near))}")
     return int(matches[0])
+
+
+def poster_path(path, *, directory=False):
+    """Where the poster of the animation ``path`` goes: ``NAME.poster.png`` beside it, or
+    ``poster.png`` inside a frames folder (``directory=True``), listed in its marker with the frames."""
+    text = os.fspath(path)
+    if directory:
+        return os.path.join(text.rstrip(os.sep) or os.sep, POSTER_NAME)
+    return os.path.splitext(text)[0] + ".poster.png"
 
 
 @register
@@ -76,19 +131,29 @@ class PngWriter(Writer):
 
     KIND = "png"
     EXTENSIONS = (".png",)
+    STILL = True
 
     @classmethod
     def frames_to_write(cls, source, *, frame=None):
         return [pick_frame(source, frame)]
 
-    def __init__(self, path, *, fps=None, hold=None):
+    @classmethod
+    def read_metadata(cls, path):
+        return read_png_metadata(path)
+
+    @classmethod
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
+        return cls(path, metadata=metadata)
+
+    def __init__(self, path, *, fps=None, hold=None, metadata=None):
         self.path = path
+        self.metadata = metadata
         self._written = False
 
     def write(self, frame):
         if self._written:
             raise ValueError("a PNG holds one frame")
-        write_png(self.path, frame)
+        write_png(self.path, frame, metadata=self.metadata)
         self._written = True
 
 
@@ -105,7 +170,7 @@ def _ours(directory):
             return None
         if not lines or lines[0] != MARKER_HEADER:
             return None
-        listed = {MARKER} | {name for name in lines[1:] if FRAME_NAME.fullmatch(name)}
+        listed = {MARKER} | {name for name in lines[1:] if _owned(name)}
     for name in entries:
         path = os.path.join(directory, name)
         if os.path.islink(path):
@@ -136,10 +201,24 @@ def _signals_held():
 
 @register
 class PngSequenceWriter(Writer):
-    """Every frame as ``frame_00000.png``, ... in a folder; see the module docstring for what it may replace."""
+    """Every frame as ``frame_00000.png``, ... in a folder; see the module docstring for what it may replace.
+
+    ``metadata`` (text) is written as ``animation.json`` and into every frame;
+    ``poster`` (a frame's index) is copied as ``poster.png``; ``latex=True``
+    also writes ``animation.tex`` with the line that plays the frames at
+    ``fps`` in a LaTeX document (showing the poster frame when not playing).
+    The frames carry no hold: the ``animate`` package plays every frame for
+    the same time.
+    """
 
     KIND = "frames"
     DIRECTORY = True
+    LATEX = True
+
+    @classmethod
+    def read_metadata(cls, path):
+        with open(os.path.join(cls._name(path), METADATA_NAME), encoding="utf-8") as handle:
+            return decode_metadata(handle.read())
 
     @classmethod
     def check_target(cls, path):
@@ -162,15 +241,18 @@ class PngSequenceWriter(Writer):
         os.unlink(probe)
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold):
-        return cls(path)
+    def for_source(cls, path, source, *, fps, hold, metadata=None, latex=False, poster=None, **options):
+        return cls(path, fps=fps, metadata=metadata, latex=latex, poster=poster)
 
     @staticmethod
     def _name(path):
         return os.fspath(path).rstrip(os.sep) or os.sep
 
-    def __init__(self, directory, *, fps=None, hold=None):
+    def __init__(self, directory, *, fps=None, hold=None, metadata=None, latex=False, poster=None):
+        if latex and fps is None:
+            raise ArgumentError("fps", "is needed for the LaTeX snippet")
         self.directory = self._name(directory)
+        self.fps, self.metadata, self.latex, self.poster = fps, metadata, latex, poster
         self.count = 0
         self._names = []
         self._created = False
@@ -189,14 +271,30 @@ class PngSequenceWriter(Writer):
         return self
 
     def write(self, frame):
-        name = f"frame_{self.count:05d}.png"
+        name = f"{FRAME_PREFIX}{self.count:05d}.png"
+        data = _png_bytes(frame, self.metadata)
+        self._stage(name, data)
+        if self.count == self.poster:
+            self._stage(POSTER_NAME, data)
+        self.count += 1
+
+    def _stage(self, name, data):
+        """Write ``data`` as ``name`` into the part folder, to be moved into place at the end."""
         try:
             with open(os.path.join(self._part, name), "wb") as handle:
-                handle.write(_png_bytes(frame))
+                handle.write(data)
         except OSError as error:
             raise write_failure(self.directory, error) from None
         self._names.append(name)
-        self.count += 1
+
+    def _latex(self):
+        """``animation.tex``: the ``animate`` line, with the path to the frames as it was given."""
+        prefix = self.directory.replace(os.sep, "/") + "/" + FRAME_PREFIX
+        frames = [name for name in self._names if FRAME_NAME.fullmatch(name)]
+        first, last = (FRAME_NAME_NUMBER.fullmatch(frames[i]).group(1) for i in (0, -1))
+        return ("% the frames of this folder as one animation in a LaTeX (e.g. Beamer) document;\n"
+                "% in the preamble: \\usepackage{animate}\n"
+                + animategraphics(prefix, fps=self.fps, first=first, last=last, poster=self.poster) + "\n")
 
     def _discard(self):
         if self._part is not None:
@@ -217,13 +315,17 @@ class PngSequenceWriter(Writer):
             self._discard()
             return False
         try:
+            if self.count and self.metadata is not None:
+                self._stage(METADATA_NAME, (self.metadata + "\n").encode("ascii"))
+            if self.count and self.latex:
+                self._stage(LATEX_NAME, self._latex().encode("utf-8"))
             with _signals_held():
                 old = _ours(self.directory)
                 if old is None:                   # someone put files there while we drew
                     raise _refusal(self.directory)
-                old_frames = [n for n in old if FRAME_NAME.fullmatch(n)]
-                self._mark(sorted(set(old_frames) | set(self._names)))
-                for name in old_frames:
+                old_files = [n for n in old if _owned(n)]
+                self._mark(sorted(set(old_files) | set(self._names)))
+                for name in old_files:
                     if name not in self._names:
                         os.unlink(os.path.join(self.directory, name))
                 for name in self._names:

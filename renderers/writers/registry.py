@@ -16,7 +16,13 @@ before any work is done:
   frame source it takes, and the writer made ready for that source (a GIF
   samples frames for its palette);
 - ``transform``: a function the frame workers apply to every frame before it
-  reaches ``write`` (a GIF maps pixels to palette indices there, in parallel).
+  reaches ``write`` (a GIF maps pixels to palette indices there, in parallel);
+- ``metadata``: every writer takes a description (text, see :mod:`.metadata`) to
+  carry inside the file, and :meth:`Writer.read_metadata` reads it back;
+- what else it can do, checked by :meth:`Writer.check_extras` before any work:
+  ``FIT``, the class that fits the file into a byte budget (see :mod:`.budget`);
+  ``LATEX``, whether it can write a LaTeX snippet beside its frames; ``STILL``,
+  whether it writes one still (then a poster beside it would be the same picture).
 
 Adding a format is one new module in this package: subclass :class:`Writer`,
 decorate it with :func:`register`, and import the module in ``__init__.py``.
@@ -51,6 +57,9 @@ class Writer:
     KIND: ClassVar[str] = ""
     EXTENSIONS: ClassVar[tuple] = ()
     DIRECTORY: ClassVar[bool] = False
+    FIT: ClassVar[object] = None      # a budget.Fitter subclass if a byte budget can be met
+    LATEX: ClassVar[bool] = False     # writes animation.tex for LaTeX's animate package on request
+    STILL: ClassVar[bool] = False     # one picture, not an animation
     transform = None            # applied to each frame in the frame workers, before ``write``
 
     @classmethod
@@ -70,6 +79,24 @@ class Writer:
                                         f"before the animation loops (got {hold:g})")
 
     @classmethod
+    def check_extras(cls, *, max_bytes=None, poster=None, latex=False):
+        """An :class:`ArgumentError` for a byte budget, poster or LaTeX snippet this writer cannot give."""
+        if max_bytes is not None:
+            if cls.FIT is None:
+                raise ArgumentError("max_bytes", f"is for GIF and MP4 outputs, not {cls.KIND}")
+            if not (isinstance(max_bytes, numbers.Integral) and max_bytes > 0):
+                raise ArgumentError("max_bytes", f"must be a positive whole number of bytes (got {max_bytes!r})")
+        if poster is not None and cls.STILL:
+            raise ArgumentError("poster", f"is for animations; a {cls.KIND} output is one still already")
+        if latex and not cls.LATEX:
+            raise ArgumentError("latex", f"is for a folder of frames, not {cls.KIND}")
+
+    @classmethod
+    def read_metadata(cls, path):
+        """The description written into ``path`` by this writer, or None (see :mod:`.metadata`)."""
+        return None
+
+    @classmethod
     def check_target(cls, path):
         """A one-line :class:`UserError` if ``path`` could not be written; touches nothing."""
         check_writable(path)
@@ -80,8 +107,12 @@ class Writer:
         return range(len(source))
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold):
-        """A writer for ``path``, made ready for ``source`` (its frames are not drawn yet)."""
+    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
+        """A writer for ``path``, made ready for ``source`` (its frames are not drawn yet).
+
+        ``metadata`` is the description's text (:func:`.metadata.encode_metadata`);
+        ``options`` are the extras :meth:`check_extras` allowed (``latex``).
+        """
         return cls(path, fps=fps, hold=hold)
 
     def __enter__(self):

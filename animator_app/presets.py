@@ -1,0 +1,101 @@
+"""Output presets: ``--preset slides`` and ``--preset beamer``, a whole look for a kind of slide in one word.
+
+A preset only changes defaults: any option given on the command line wins
+(``--preset slides --theme dark`` is a dark 16:9 slide).  ``compare`` and
+``descent`` have presets of their own (``--preset chapter``, ``--preset
+momentum-fast``); there ``--preset`` may be given twice, once of each kind,
+and the names never collide (tested).
+
+The budget applies only to GIF and MP4 outputs and the poster only to
+animations (not to a PNG still), so one preset serves every output.
+"""
+
+from dataclasses import dataclass
+
+from animator.chapter import DESCENTS, NETWORK_RACES
+from animator.errors import UserError
+
+ANIMATION_SUFFIXES = (".gif", ".mp4", ".html")
+BUDGET_SUFFIXES = (".gif", ".mp4")
+
+
+@dataclass(frozen=True)
+class OutputPreset:
+    """Defaults for one kind of slide."""
+
+    name: str
+    summary: str
+    size: tuple
+    theme: str
+    hold: float
+    max_bytes: int
+    poster: str
+
+    def defaults(self, output, *, folder=False):
+        """The option defaults this preset sets for a command writing ``output`` (``folder``: the book's folder)."""
+        values = {"size": self.size, "theme": self.theme, "hold": self.hold}
+        target = (output or "").lower()
+        is_folder = folder or target.endswith(("/", "\\"))
+        if target.endswith(BUDGET_SUFFIXES) or is_folder:      # book writes into a folder: budget each file
+            values["max_bytes"] = self.max_bytes
+        if target.endswith(ANIMATION_SUFFIXES) or is_folder:
+            values["poster"] = self.poster
+        return values
+
+
+OUTPUT_PRESETS = {
+    "slides": OutputPreset("slides", "16:9 slides: 1280x720, projector theme, last frame held 4 s, "
+                                     "GIF/MP4 under 10 MB, a poster of the last frame",
+                           (1280, 720), "projector", 4.0, 10_000_000, "last"),
+    "beamer": OutputPreset("beamer", "4:3 slides (Beamer, older PowerPoint templates): 1024x768, projector theme, "
+                                     "last frame held 4 s, GIF/MP4 under 10 MB, a poster of the last frame",
+                           (1024, 768), "projector", 4.0, 10_000_000, "last"),
+}
+
+# the presets each command already had, which pick what to compute rather than how it looks
+COMMAND_PRESETS = {"compare": NETWORK_RACES, "descent": DESCENTS}
+
+
+def help_text(command):
+    """The --preset help of ``command``."""
+    looks = "; ".join(f"{p.name}: {p.summary}" for p in OUTPUT_PRESETS.values())
+    own = COMMAND_PRESETS.get(command)
+    if own is None:
+        return f"a look for slides; options given explicitly win ({looks}) (default: none)"
+    what = "a race (chapter: the chapter's tuned settings)" if command == "compare" else "one of the chapter's descents, see --list"
+    return (f"{what}, and/or a look for slides, each at most once: --preset NAME --preset slides ({looks}); "
+            f"options given explicitly win (default: none)")
+
+
+def split(command, names):
+    """``(output preset or None, the command's own preset or None)`` from the ``--preset`` values given."""
+    own_table = COMMAND_PRESETS.get(command, {})
+    output, own = [], []
+    for name in names or []:
+        if name in OUTPUT_PRESETS:
+            output.append(name)
+        elif name in own_table:
+            own.append(name)
+        else:
+            choices = [*own_table, *OUTPUT_PRESETS]
+            raise UserError(f"unknown preset {name!r} (choose from {', '.join(choices)})")
+    for found, what in ((output, "look (slides, beamer)"), (own, f"{command} preset")):
+        if len(found) > 1:
+            raise UserError(f"--preset gives two of a kind: {found[0]} and {found[1]}; choose one {what}")
+    return (output[0] if output else None), (own[0] if own else None)
+
+
+def resolve(parser, subparsers, argv):
+    """Parse ``argv``; where an output preset is given, parse again with its defaults, so explicit options win."""
+    args = parser.parse_args(argv)
+    command = getattr(args, "command", None)
+    if command is None or not hasattr(args, "preset"):
+        return args
+    output, own = split(command, args.preset)
+    if output is not None:
+        sub = subparsers[command]
+        preset = OUTPUT_PRESETS[output]
+        sub.set_defaults(**preset.defaults(getattr(args, "output", None), folder=command == "book"))
+        args = parser.parse_args(argv)
+    args.preset, args.look = own, output
+    return args
