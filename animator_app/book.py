@@ -235,6 +235,10 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
                                                       initargs=(os.getpid(),), maxtasksperchild=4) as pool:
             for done, item in enumerate(pool.imap_unordered(_run_job, tasks), 1):
                 collect(item, done)
+            # a graceful end: terminate() (what leaving the block does) can race the pool's thread that
+            # replaces workers after maxtasksperchild, leaving a new worker blocked on a queue lock forever
+            pool.close()
+            pool.join()
     else:
         for done, task in enumerate(tasks, 1):
             collect(_run_job(task), done)
