@@ -23,6 +23,7 @@ from renderers.writers import Mp4Writer
 
 from . import commands, presets, slides
 from .check import cmd_check
+from .reproduce import cmd_info, cmd_reproduce
 
 EXIT_USAGE = 2
 
@@ -368,6 +369,32 @@ def build_parser():
                                    "(default: %(default)g, a few float32 roundings)")
     _add_common_options(check_parser)
     check_parser.set_defaults(handler=cmd_check)
+
+    info_parser = subcommands.add_parser(
+        "info", help="print the run a file was made from: command, settings, animator version",
+        description="Print the description every file animator writes carries (GIF comment, PNG text chunk, "
+                    "MP4 comment, HTML data-animator attribute, a frames folder's animation.json): its kind, "
+                    "caption, the animator version, the command line and the run's spec. Exit 2, with one line, "
+                    "for a file without one or from a newer animator.")
+    info_parser.add_argument("file", metavar="FILE", help="a .gif, .png, .mp4, .html or frames folder/ animator wrote")
+    info_parser.add_argument("--json", action="store_true", help="print the description as JSON, as stored "
+                             "(default: readable lines)")
+    _add_common_options(info_parser)
+    info_parser.set_defaults(handler=cmd_info)
+
+    reproduce_parser = subcommands.add_parser(
+        "reproduce", help="make a file again from the command stored in it, byte for byte",
+        description="Run the command stored in FILE again, writing NEW instead; NEW carries FILE's description, "
+                    "so on the same machine (same animator and package versions) it is the same bytes for GIF, "
+                    "PNG, MP4, HTML and frames folders. The stored command is the whole truth: no option here "
+                    "changes the result. Relative paths it names (a Recording, a --data CSV) are read from the "
+                    "current folder. A file made by 'animator book' is made again by running the book.")
+    reproduce_parser.add_argument("file", metavar="FILE", help="a file animator wrote")
+    reproduce_parser.add_argument("-o", "--output", metavar="NEW", required=True,
+                                  help="where to write it again: the same kind of path as the original "
+                                       "(.gif, .png, .mp4, .html or a folder/)")
+    _add_common_options(reproduce_parser)
+    reproduce_parser.set_defaults(handler=cmd_reproduce)
 
     slides.add_parser(subcommands, _add_common_options)
     parser.commands = subcommands.choices      # command name -> its parser, for presets.resolve
