@@ -136,6 +136,8 @@ class ContourRace(Layout):
     MAX_ASPECT = 2.4          # 21:9 at most: wider, the legend only spreads out
     WHAT = "a race"
 
+    FRAME_UNIT = "step"      # what a frame's label counts, for a player's readout
+
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
                  spacing="linear", view=None, log_levels=None, theme="default"):
         width, height = size
@@ -583,6 +585,19 @@ class ContourRace(Layout):
         for k, (x, base, anchor) in enumerate(self.arrangement.values):
             text, role = self._value(k, step)
             draw_text(image, (x, base), text, size_px=round(fp * 0.85), colour=theme.rgb(role), anchor=anchor)
+
+    def entrants(self):
+        """Each run's label and its legend entry's rectangle, for a player's hide and show.
+
+        ``[{"name": "SGD", "rects": [(x, y, w, h)], "opacity": 0.75}, ...]``: the trails share one map, so
+        hiding only dims the legend entry; the trail and ball stay.
+        """
+        fp = self.font_px
+        own_line = any(anchor == "ls" for _, _, anchor in self.arrangement.values)
+        entry, _ = self._legend_widths(own_line)
+        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        return [{"name": label, "rects": [(x, base - round(fp * 0.95), entry, row_h)], "opacity": 0.75}
+                for label, (x, base) in zip(self.labels, self.arrangement.rows)]
 
     # -- palettes ------------------------------------------------------------------------
     def colours(self):
