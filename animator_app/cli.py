@@ -341,6 +341,14 @@ def build_parser():
                              help="look: default, book, projector or dark (default: %(default)s)")
     book_parser.add_argument("--jobs", type=_integer(1), default=None, metavar="N",
                              help="figures made at once (default: one per core, at most 4)")
+    book_parser.add_argument("--cache", metavar="DIR", default=None,
+                             help="keep every training run's Recording here, keyed by its full settings and the "
+                                  "engine's version and code, and a record of each figure's files, so a second "
+                                  "book trains only runs it has not seen and redraws only figures whose options "
+                                  "changed (a theme or size change trains nothing) (default: OUTPUT/.animator-cache)")
+    book_parser.add_argument("--force", action="store_true",
+                             help="compute and draw everything again, ignoring (and then refreshing) the cache "
+                                  "(default: off)")
     _add_delivery_options(book_parser)
     _add_common_options(book_parser)
     book_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("book"))

@@ -292,14 +292,20 @@ def cmd_book(args):
     check_book_options(args.output, options)
     started = time.monotonic()
 
-    def report(done, total, name, seconds, error, outputs=()):
+    def report(done, total, name, seconds, error, outputs=(), notes=()):
         if error:
             note(f"[{done}/{total}] {name}: FAILED: {error}")
-        elif not args.quiet:
+        damaged = [text for text in notes if "damaged" in text]
+        if not args.quiet and not error:
             fits = [f"{output.filename}: {fit_note(output.fit)}" for output in outputs if output.fit is not None]
-            note(f"[{done}/{total}] {name} ({seconds:.1f}s)" + "".join(f"\n  {line}" for line in fits))
+            reused = "".join(f", {text}" for text in notes if "damaged" not in text)
+            note(f"[{done}/{total}] {name} ({seconds:.1f}s{reused})"
+                 + "".join(f"\n  {line}" for line in fits + damaged))
+        elif damaged:
+            note("".join(f"  {line}\n" for line in damaged).rstrip("\n"))
 
-    _, failures = make_book(args.output, options, workers=args.jobs, report=report)
+    _, failures = make_book(args.output, options, workers=args.jobs, report=report,
+                            cache=args.cache, force=args.force)
     elapsed = time.monotonic() - started
     if failures:
         note(f"{len(failures)} figure{'s' if len(failures) != 1 else ''} failed; the rest are in {args.output}/ "
