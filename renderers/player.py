@@ -1,12 +1,13 @@
 """The HTML player: one self-contained page that shows exact frames on a ``<canvas>``.
 
-The page holds no video.  Its frames are lossless WebP images inside one JSON block
-(``<script type="application/json" id="animator-frames">``)::
+The page holds no video.  Its frames are lossless WebP images in a JSON array
+(``<script type="application/json" id="animator-frames">``), written as they
+come, one ``[x, y, "<base64 WebP>"]`` (or ``null``) per frame, and the rest in a
+second JSON block (``id="animator-settings"``) after it::
 
     {"fps": 25, "hold": 2.0, "size": [960, 540], "unit": "epoch", "keyframe": 50,
      "epochs": [0, 50, ...], "caption": "SGD · lr=1.0", "background": [255, 255, 255],
-     "entrants": [{"name": "SGD", "rects": [[x, y, w, h], ...], "opacity": 1.0}, ...],
-     "frames": [[x, y, "<base64 WebP>"], ...]}
+     "entrants": [{"name": "SGD", "rects": [[x, y, w, h], ...], "opacity": 1.0}, ...]}
 
 Frame ``i`` is drawn as the latest keyframe ``k <= i`` (every ``keyframe``-th
 frame: a whole frame at (0, 0)) followed by the patches of frames ``k+1 .. i``:
@@ -42,7 +43,8 @@ body{margin:0;background:#fff;color:#222;font:14px/1.4 system-ui,-apple-system,"
 SCRIPT = r"""
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("animator-frames").textContent);
+  var data = JSON.parse(document.getElementById("animator-settings").textContent);
+  data.frames = JSON.parse(document.getElementById("animator-frames").textContent);
   var root = document.getElementById("animator-player");
   var canvas = root.querySelector("canvas"), view = canvas.getContext("2d");
   var store = document.createElement("canvas");
@@ -51,6 +53,7 @@ SCRIPT = r"""
   var q = function (name) { return root.querySelector("[data-role=" + name + "]"); };
   var scrub = q("scrubber"), readout = q("readout"), playButton = q("play"), speed = q("speed"), loop = q("loop");
   var n = data.frames.length, K = data.keyframe, bitmaps = new Array(n);
+  scrub.max = n - 1;
   var current = -1, shown = -1, playing = false, timer = null, hidden = {};
   var bg = "rgb(" + data.background.join(",") + ")";
 
@@ -177,17 +180,18 @@ def _json(value):
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
 
 
-def player_page(data, *, title, metadata=None, autoplay=True):
-    """The whole page: ``data`` as in this module's docstring, ``metadata`` on ``<html data-animator>``."""
-    width, height = data["size"]
+def page_start(*, size, title, caption="", entrants=(), metadata=None, autoplay=True):
+    """The page up to its frames: head, canvas, controls, and the opening of the frames' JSON array.
+
+    ``metadata`` (text) goes on ``<html data-animator>``; ``entrants`` get a checkbox each.
+    """
+    width, height = size
     described = f' data-animator="{html.escape(metadata)}"' if metadata is not None else ""
-    entrants = "".join(
+    boxes = "".join(
         f'<label><input type="checkbox" checked data-entrant="{html.escape(e["name"])}"> {html.escape(e["name"])}'
-        f"</label>" for e in data.get("entrants") or [])
+        f"</label>" for e in entrants)
     speeds = "".join(f'<option value="{s}"{" selected" if s == "1" else ""}>{s}x</option>'
                      for s in ("0.25", "0.5", "1", "2", "4"))
-    count = len(data["frames"])
-    caption = data.get("caption") or ""
     return (
         f'<!doctype html>\n<html lang="en"{described}><head><meta charset="utf-8">'
         f'<title>{html.escape(title)}</title>\n'
@@ -201,12 +205,21 @@ def player_page(data, *, title, metadata=None, autoplay=True):
         f'<button data-role="play" title="play (space)">&#x25B6;</button>'
         f'<button data-role="forward" title="forward one frame (&#x2192;)">&#x2758;&#x25B6;</button>'
         f'<button data-role="last" title="last frame (End)">&#x21E5;</button>'
-        f'<input type="range" data-role="scrubber" min="0" max="{count - 1}" step="1" value="0" '
-        f'aria-label="frame">'
+        f'<input type="range" data-role="scrubber" min="0" max="0" step="1" value="0" aria-label="frame">'
         f'<label>speed <select data-role="speed">{speeds}</select></label>'
         f'<label><input type="checkbox" data-role="loop" checked> loop</label></div>\n'
         f'<div class="bar"><span class="readout" data-role="readout" aria-live="polite"></span>'
-        f'<span class="entrants">{entrants}</span></div>\n'
+        f'<span class="entrants">{boxes}</span></div>\n'
         f'<div class="caption">{html.escape(caption)}</div>\n</div>\n'
-        f'<script type="application/json" id="animator-frames">{_json(data)}</script>\n'
-        f"<script>{SCRIPT}</script>\n</body></html>\n")
+        f'<script type="application/json" id="animator-frames">[')
+
+
+def page_frame(item, first):
+    """One frame's entry in the array: ``null``, or ``[x, y, "<base64>"]``."""
+    return ("" if first else ",\n") + _json(item)
+
+
+def page_end(settings):
+    """The rest of the page after the last frame: the settings block and the player's script."""
+    return (f']</script>\n<script type="application/json" id="animator-settings">{_json(settings)}</script>\n'
+            f"<script>{SCRIPT}</script>\n</body></html>\n")

@@ -75,9 +75,10 @@ def _saddle():
 
 
 def page_data(path):
+    """The player's settings, with ``frames``: ``[x, y, base64 WebP]`` or None per frame."""
     text = path.read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="animator-frames">(.*?)</script>', text,
-                                re.S).group(1))
+    blocks = dict(re.findall(r'<script type="application/json" id="animator-(\w+)">(.*?)</script>', text, re.S))
+    return dict(json.loads(blocks["settings"]), frames=json.loads(blocks["frames"]))
 
 
 def composed(data, index):

@@ -8,6 +8,7 @@ pixels transparent.  The page asks the network for nothing.
 """
 
 import base64
+import contextlib
 import html
 import io
 import os
@@ -19,7 +20,7 @@ from PIL import Image
 from animator.errors import UserError
 from animator.fileio import atomic_output
 
-from ..player import player_page
+from ..player import page_end, page_frame, page_start
 from .gif import ColourIndex, gif_palette
 from .metadata import decode_metadata
 from .registry import Writer, register
@@ -73,7 +74,8 @@ class HtmlWriter(Writer):
     whether they are epochs or steps); ``entrants`` (name, rectangles and
     opacity, from a race layout's optional ``entrants()``) get a checkbox each;
     unticked, the page colour is painted over their rectangles at that opacity.
-    Written atomically once the last frame is in.
+    Frames go to the file as they come (a temporary beside it, moved into place
+    once the last is in).
     """
 
     KIND = "html"
@@ -110,19 +112,29 @@ class HtmlWriter(Writer):
         self.unit, self.keyframe, self.metadata = unit, int(keyframe), metadata
         self.entrants = [{"name": str(e["name"]), "rects": [[int(v) for v in rect] for rect in e["rects"]],
                           "opacity": float(e.get("opacity", 1.0))} for e in (entrants or [])]
-        self._frames, self._previous, self._size = [], None, None
+        described = decode_metadata(metadata) if metadata is not None else None
+        self.caption = (described or {}).get("caption") or ""
+        self._count, self._previous, self._size, self._page = 0, None, None, None
 
     def __enter__(self):
-        self._frames, self._previous = [], None
+        self._stack = contextlib.ExitStack()
+        temporary = self._stack.enter_context(atomic_output(self.path))
+        self._file = self._stack.enter_context(open(temporary, "w", encoding="utf-8"))
+        self._count, self._previous, self._size, self._page = 0, None, None, None
         return self
 
     def write(self, frame):
         """Add a frame: (H, W, 3) RGB, or (H, W) palette indices from ``transform``."""
         frame = np.asarray(frame)
         indices = self.quantize(frame) if frame.ndim == 3 else frame
-        if self._previous is not None and indices.shape != self._previous.shape:
+        if self._previous is None:
+            self._size = (indices.shape[1], indices.shape[0])
+            self._page = [int(c) for c in self.palette[indices[0, 0]]]   # what covers a hidden entrant
+            self._file.write(page_start(size=self._size, title=self.title, caption=self.caption,
+                                        entrants=self.entrants, metadata=self.metadata))
+        elif indices.shape != self._previous.shape:
             raise ValueError("all frames of a page must have the same size")
-        if len(self._frames) % self.keyframe == 0:
+        if self._count % self.keyframe == 0:
             item = [0, 0, lossless_webp(indices, self.palette)]
         else:
             patch = changed_patch(indices, self._previous, self.transparent)
@@ -130,35 +142,23 @@ class HtmlWriter(Writer):
                                                lossless_webp(patch[2], self.palette, self.transparent)]
         if item is not None:
             item[2] = base64.b64encode(item[2]).decode("ascii")
-        self._frames.append(item)
+        self._file.write(page_frame(item, first=self._count == 0))
+        self._count += 1
         self._previous = indices
-        self._size = (indices.shape[1], indices.shape[0])
 
-    def page(self):
-        """The page's text for the frames written so far."""
-        if not self._frames:
-            raise UserError(f"{self.path}: no frames to write")
-        described = decode_metadata(self.metadata) if self.metadata is not None else None
-        count = len(self._frames)
+    def settings(self):
+        """The player's settings block, once every frame is in."""
+        count = self._count
         epochs = self.epochs[:count] if len(self.epochs) >= count else list(range(count))
-        data = {"fps": self.fps, "hold": self.hold, "size": list(self._size), "unit": self.unit,
-                "keyframe": self.keyframe, "epochs": epochs, "frames": self._frames,
-                "caption": (described or {}).get("caption") or "", "entrants": self.entrants,
-                "background": self._page_colour()}
-        return player_page(data, title=self.title, metadata=self.metadata)
-
-    def _page_colour(self):
-        """The colour of the first frame's top-left pixel: what a hidden entrant's rectangle is covered with."""
-        first = base64.b64decode(self._frames[0][2])
-        with Image.open(io.BytesIO(first)) as image:
-            return [int(c) for c in image.convert("RGB").getpixel((0, 0))]
+        return {"fps": self.fps, "hold": self.hold, "size": list(self._size), "unit": self.unit,
+                "keyframe": self.keyframe, "epochs": epochs, "caption": self.caption, "entrants": self.entrants,
+                "background": self._page}
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
-            return False
-        page = self.page()
-        with atomic_output(self.path) as temporary:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(page)
+            return self._stack.__exit__(exc_type, exc, tb)
+        with self._stack:
+            if not self._count:
+                raise UserError(f"{self.path}: no frames to write")
+            self._file.write(page_end(self.settings()))
         return False
-
