@@ -230,7 +230,7 @@ def _add_delivery_options(group):
 
 def _add_animation_output(parser, what):
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                        help=f"{what}: .gif, .mp4, .png, .html (a player: play, step, scrub), or a directory/ of PNG frames")
+                        help=f"{what}: .gif, .mp4, .png, .html (a player page), or a directory/ of PNG frames")
     _add_render_options(parser)
 
 
