@@ -86,6 +86,7 @@ class Job:
     section: str
     run: object = field(repr=False)
     definition: object = None     # what the job makes, as plain values (None: always redone)
+    stem: str = None              # its files' name before the extension
 
 
 def check_book_options(directory, options):
@@ -154,7 +155,7 @@ def _training_job(figure):
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
                        describe(figure.optimizer), fit)]
 
-    return Job(figure.name, "Training the chapter's model", run, figure)
+    return Job(figure.name, "Training the chapter's model", run, figure, figure.name)
 
 
 def _descent_job(scene):
@@ -173,7 +174,7 @@ def _descent_job(scene):
                 Output(still, scene.title + " (last step)", scene.caption, settings)]
 
     return Job(scene.file_stem, "The ball on a curve", run,
-               (scene, DESCENTS[scene.preset] if scene.preset is not None else None))
+               (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem)
 
 
 def _learning_rates_job():
@@ -198,7 +199,7 @@ def _learning_rates_job():
                             for label, spec in LEARNING_RATES.optimizers()]}, options.command))
         return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
-    return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES)
+    return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES, "fig14_learning_rates")
 
 
 def _race_job():
@@ -211,7 +212,7 @@ def _race_job():
                    "on the same data, in lock-step.")
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
-    return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"])
+    return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter")
 
 
 def _contour_job(name):
@@ -227,7 +228,7 @@ def _contour_job(name):
         caption = f"Five optimizers race down the {scene.race.function} function from the same start."
         return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
-    return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name])
+    return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}")
 
 
 def jobs():
@@ -237,6 +238,21 @@ def jobs():
     out += [_contour_job(name) for name in BOOK_RACES_2D]
     out += [_descent_job(DescentScene.curve())] + [_descent_job(DescentScene(preset=name)) for name in DESCENTS]
     return out
+
+
+def remake(filename, options, directory):
+    """Make the one figure of the book that writes ``filename`` (a base name) into ``directory``, without a cache.
+
+    Returns the job's outputs; a file name no job writes is a :class:`UserError`.
+    """
+    global _CACHE
+    stem = os.path.splitext(os.path.basename(filename))[0]
+    stem = stem[:-len(".poster")] if stem.endswith(".poster") else stem
+    for job in jobs():
+        if job.stem == stem:
+            _CACHE = None
+            return job.run(options, directory)
+    raise UserError(f"{filename}: no figure of the book writes this file")
 
 
 # -- running ---------------------------------------------------------------------------------------

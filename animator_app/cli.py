@@ -396,7 +396,7 @@ def build_parser():
                     "so on the same machine (same animator and package versions) it is the same bytes for GIF, "
                     "PNG, MP4, HTML and frames folders. The stored command is the whole truth: no option here "
                     "changes the result. Relative paths it names (a Recording, a --data CSV) are read from the "
-                    "current folder. A file made by 'animator book' is made again by running the book.")
+                    "current folder. A file of 'animator book' is made again alone: only its figure, with the book's options.")
     reproduce_parser.add_argument("file", metavar="FILE", help="a file animator wrote")
     reproduce_parser.add_argument("-o", "--output", metavar="NEW", required=True,
                                   help="where to write it again: the same kind of path as the original "

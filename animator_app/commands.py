@@ -283,12 +283,19 @@ def cmd_race2d(args):
 
 # -- the whole chapter -------------------------------------------------------------------------
 
-def cmd_book(args):
-    from .book import BookOptions, check_book_options, make_book
+def book_options(args):
+    """The book's options from its parsed command line (``reproduce`` makes one figure of a book with them)."""
+    from .book import BookOptions
 
-    options = BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
-                          format=args.format, theme=args.theme, max_bytes=args.max_bytes, poster=args.poster,
-                          command=tuple(command_line(args)))
+    return BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
+                       format=args.format, theme=args.theme, max_bytes=args.max_bytes, poster=args.poster,
+                       command=tuple(command_line(args)))
+
+
+def cmd_book(args):
+    from .book import check_book_options, make_book
+
+    options = book_options(args)
     check_book_options(args.output, options)
     started = time.monotonic()
 

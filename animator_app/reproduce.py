@@ -8,7 +8,8 @@ run's spec and the command line that made it.  ``info`` prints it;
 stored command (not the reproduce command), so ``NEW`` is the same bytes as
 ``FILE`` on the same machine with the same package versions.  The stored
 command is the whole truth: reproduce takes no option that would change the
-result.
+result.  A file of ``animator book`` is made again alone: only the figure that
+wrote it, with the book's stored options.
 """
 
 import json
@@ -24,7 +25,7 @@ from renderers.writers import poster_path, read_metadata, writer_for
 
 # descriptions this animator understands; a file may say ``"format": N`` (none do yet: 1 is implied)
 METADATA_FORMAT = 1
-COMMANDS = ("train", "render", "compare", "descent", "race2d")
+COMMANDS = ("train", "render", "compare", "descent", "race2d", "book")
 
 
 def _version(text):
@@ -101,9 +102,6 @@ def stored_command(meta, name):
         raise UserError(f"{name}: written from Python, not by a command, so there is no command to run again")
     if command[0] != "animator" or len(command) < 2 or not all(isinstance(part, str) for part in command):
         raise UserError(f"{name}: its stored command {shown_command(command)!r} is not an animator command")
-    if command[1] == "book":
-        raise UserError(f"{name}: made by 'animator book'; run {shown_command(command)} again "
-                        f"(it redoes only what changed)")
     if command[1] not in COMMANDS:
         raise UserError(f"{name}: its stored command 'animator {command[1]}' cannot be reproduced")
     return list(command[1:])
@@ -121,6 +119,8 @@ def cmd_reproduce(args):
         raise UserError(f"{new}: is the file to reproduce; give another path")
     parser = build_parser()
     stored = presets.resolve(parser, parser.commands, argv)
+    if stored.command == "book":
+        return _one_figure_of_the_book(args, stored, argv)
     if getattr(stored, "output", None) is None:
         raise UserError(f"{args.file}: its stored command wrote no file")
     if _output_kind(new) != _output_kind(stored.output):
@@ -163,3 +163,31 @@ def cmd_reproduce(args):
     finally:
         shutil.rmtree(private, ignore_errors=True)
 
+
+
+def _one_figure_of_the_book(args, stored, argv):
+    """Make again the one figure of ``animator book`` that wrote FILE, in a private folder, and move it to NEW."""
+    from .book import check_book_options, remake
+    from .commands import book_options, note
+
+    name = os.path.basename(args.file.rstrip(os.sep))
+    extension = os.path.splitext(name)[1].lower()
+    if os.path.splitext(args.output)[1].lower() != extension:
+        raise UserError(f"{args.output}: the book wrote {name}; reproduce writes the same kind (a {extension} path)")
+    stored.argv = argv                # the description carries the book's command line, as FILE's does
+    options = book_options(stored)
+    parent = os.path.dirname(os.path.abspath(args.output))
+    check_book_options(parent, options)
+    if not args.quiet:
+        note(f"reproducing {name} of: {shown_command(['animator', *argv])}")
+    private = tempfile.mkdtemp(prefix=".reproduce.", dir=parent)
+    try:
+        remake(name, options, private)
+        if not os.path.exists(os.path.join(private, name)):
+            raise UserError(f"{args.file}: the book's figure did not write {name} with these options")
+        os.replace(os.path.join(private, name), args.output)
+        if not args.quiet:
+            note(f"wrote {args.output}")
+        return 0
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

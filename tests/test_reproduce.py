@@ -105,3 +105,20 @@ def test_reproduce_keeps_the_kind_of_output(cli, tmp_path, monkeypatch):
     result = cli("reproduce", "ball.gif", "-o", "ball.mp4")
     assert result.code == 2 and "gif" in result.err
     assert not os.path.exists("ball.mp4")
+
+
+def test_a_file_of_the_book_is_made_again_alone(cli, tmp_path, monkeypatch):
+    from animator_app import book
+
+    chosen = [job for job in book.jobs() if job.name in ("fig19_sgd_decay1e-3_momentum0.9", "fig08_momentum_fast")]
+    monkeypatch.setattr(book, "jobs", lambda: chosen)
+    monkeypatch.chdir(tmp_path)
+    args = ["book", "-o", "out", "--epochs", "40", "--frames", "3", "--size", "480x270", "--jobs", "1",
+            "--poster", "last", "-q"]
+    assert cli(*args).code == 0
+    for name, new in (("fig19_sgd_decay1e-3_momentum0.9.gif", "again19.gif"), ("fig08_momentum_fast.png", "again.png"),
+                      ("fig08_momentum_fast.gif", "again.gif"), ("fig08_momentum_fast.poster.png", "again.poster.png")):
+        result = cli("reproduce", os.path.join("out", name), "-o", new, "-q")
+        assert result.code == 0, result
+        assert _tree(new) == _tree(os.path.join("out", name)), name
+    assert sorted(os.listdir(".")) == sorted(["out", "again19.gif", "again.gif", "again.png", "again.poster.png"])
