@@ -553,13 +553,17 @@ class ContourRace(Layout):
         return int(math.floor(v)), int(math.floor(u))
 
     # -- frames --------------------------------------------------------------------------
-    def frame(self, index):
-        """Frame ``index`` (showing step ``epochs[index]``) as an (H, W, 3) uint8 array."""
+    def frame(self, index, *, entrants=None):
+        """Frame ``index`` (showing step ``epochs[index]``) as an (H, W, 3) uint8 array.
+
+        ``entrants``: the runs whose trail and ball are drawn (all by default), for a player's layers.
+        """
         step = int(self.epochs[index])
         image = self.background.copy()
-        for trail in self.trails:
-            trail.apply(image, step)
-        for k in range(len(self.trajectories)):
+        shown = range(len(self.trajectories)) if entrants is None else sorted(entrants)
+        for k in shown:
+            self.trails[k].apply(image, step)
+        for k in shown:
             self._draw_marker(image, k, step)
         self._draw_text(image, step)
         return image
@@ -589,15 +593,21 @@ class ContourRace(Layout):
     def entrants(self):
         """Each run's label and its legend entry's rectangle, for a player's hide and show.
 
-        ``[{"name": "SGD", "rects": [(x, y, w, h)], "opacity": 0.75}, ...]``: the trails share one map, so
-        hiding only dims the legend entry; the trail and ball stay.
+        ``[{"name": "SGD", "rects": [(x, y, w, h)], "opacity": 0.75, "layer": True}, ...]``: hiding dims
+        the legend entry, and since ``frame(i, entrants=...)`` draws any runs alone (``layer``), a player
+        can take the run's trail and ball off the shared map.
         """
         fp = self.font_px
         own_line = any(anchor == "ls" for _, _, anchor in self.arrangement.values)
         entry, _ = self._legend_widths(own_line)
         row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
-        return [{"name": label, "rects": [(x, base - round(fp * 0.95), entry, row_h)], "opacity": 0.75}
-                for label, (x, base) in zip(self.labels, self.arrangement.rows)]
+        out = []
+        for k, (label, (x, base), (vx, _, anchor)) in enumerate(zip(self.labels, self.arrangement.rows,
+                                                                    self.arrangement.values)):
+            right = max(x + entry, vx if anchor == "rs" else vx + round(self.value_w[k]))
+            out.append({"name": label, "rects": [(x, base - round(fp * 0.95), right - x, row_h)], "opacity": 0.75,
+                        "layer": True})
+        return out
 
     # -- palettes ------------------------------------------------------------------------
     def colours(self):

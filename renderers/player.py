@@ -22,7 +22,12 @@ resolved once every frame is decoded —, ``hide(name)``, ``show(name)``,
 ``canvas``).  Keyboard: space plays or pauses, the arrows step one frame,
 Home and End go to the first and last.  Hiding an entrant paints the page
 colour over its rectangles at its ``opacity`` (what the rectangles hold is
-the layout's to say, in its ``entrants()``).
+the layout's to say, in its ``entrants()``).  Where entrants share one picture
+(the 2-D race's map), the page also holds layers
+(``<script type="application/json" id="animator-layers">``: the frames without
+any entrant, then each entrant alone, transparent elsewhere, each a stream like
+the frames'); while one is hidden, the picture is the first layer with the
+shown entrants' layers drawn over it in order.
 """
 
 import html
@@ -47,14 +52,11 @@ SCRIPT = r"""
   data.frames = JSON.parse(document.getElementById("animator-frames").textContent);
   var root = document.getElementById("animator-player");
   var canvas = root.querySelector("canvas"), view = canvas.getContext("2d");
-  var store = document.createElement("canvas");
-  store.width = data.size[0]; store.height = data.size[1];
-  var ctx = store.getContext("2d");
   var q = function (name) { return root.querySelector("[data-role=" + name + "]"); };
   var scrub = q("scrubber"), readout = q("readout"), playButton = q("play"), speed = q("speed"), loop = q("loop");
-  var n = data.frames.length, K = data.keyframe, bitmaps = new Array(n);
+  var n = data.frames.length, K = data.keyframe;
   scrub.max = n - 1;
-  var current = -1, shown = -1, playing = false, timer = null, hidden = {};
+  var current = -1, playing = false, timer = null, hidden = {};
   var bg = "rgb(" + data.background.join(",") + ")";
 
   function bytes(text) {
@@ -62,25 +64,53 @@ SCRIPT = r"""
     for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
     return out;
   }
-  var ready = Promise.all(data.frames.map(function (f, i) {
-    if (!f) return null;
-    return createImageBitmap(new Blob([bytes(f[2])], {type: "image/webp"}),
-                             {premultiplyAlpha: "none", colorSpaceConversion: "none"})
-      .then(function (b) { bitmaps[i] = b; });
-  }));
-
-  function paint(i) { if (bitmaps[i]) ctx.drawImage(bitmaps[i], data.frames[i][0], data.frames[i][1]); }
-  function compose(i) {
-    if (i > current && Math.floor(i / K) === Math.floor(current / K) && current >= 0) {
-      for (var j = current + 1; j <= i; j++) paint(j);
-    } else if (i !== current) {
-      var k = i - i % K;
-      for (var j2 = k; j2 <= i; j2++) paint(j2);
-    }
-    current = i;
+  // a stream of frames on its own canvas: keyframes, then rectangles drawn over (or, for a layer, replacing)
+  function Stream(entries, replace) {
+    var canvas = document.createElement("canvas");
+    canvas.width = data.size[0]; canvas.height = data.size[1];
+    this.canvas = canvas; this.ctx = canvas.getContext("2d"); this.entries = entries; this.replace = replace;
+    this.bitmaps = new Array(entries.length); this.at = -1;
+    var self = this;
+    this.ready = Promise.all(entries.map(function (f, i) {
+      if (!f) return null;
+      return createImageBitmap(new Blob([bytes(f[2])], {type: "image/webp"}),
+                               {premultiplyAlpha: "none", colorSpaceConversion: "none"})
+        .then(function (b) { self.bitmaps[i] = b; });
+    }));
   }
+  Stream.prototype.paint = function (i) {
+    var b = this.bitmaps[i], f = this.entries[i];
+    if (!b) return;
+    if (this.replace) this.ctx.clearRect(f[0], f[1], b.width, b.height);
+    this.ctx.drawImage(b, f[0], f[1]);
+  };
+  Stream.prototype.to = function (i) {
+    var j;
+    if (this.at >= 0 && i > this.at && Math.floor(i / K) === Math.floor(this.at / K)) {
+      for (j = this.at + 1; j <= i; j++) this.paint(j);
+    } else if (i !== this.at) {
+      if (this.replace) this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      for (j = i - i % K; j <= i; j++) this.paint(j);
+    }
+    this.at = i;
+    return this.canvas;
+  };
+  var main = new Stream(data.frames, false), layers = [];
+  if (data.layers) {
+    layers = JSON.parse(document.getElementById("animator-layers").textContent).map(function (entries, k) {
+      return new Stream(entries, k > 0);
+    });
+  }
+  var ready = Promise.all([main.ready].concat(layers.map(function (s) { return s.ready; })));
+
   function present() {
-    view.drawImage(store, 0, 0);
+    var anyHidden = (data.entrants || []).some(function (e) { return hidden[e.name]; });
+    if (anyHidden && layers.length) {     // the picture without entrants, then each shown entrant alone on it
+      view.drawImage(layers[0].to(current), 0, 0);
+      data.entrants.forEach(function (e, k) { if (!hidden[e.name]) view.drawImage(layers[k + 1].to(current), 0, 0); });
+    } else {
+      view.drawImage(main.to(current), 0, 0);
+    }
     view.fillStyle = bg;
     (data.entrants || []).forEach(function (e) {
       if (!hidden[e.name]) return;
@@ -88,15 +118,14 @@ SCRIPT = r"""
       e.rects.forEach(function (r) { view.fillRect(r[0], r[1], r[2], r[3]); });
       view.globalAlpha = 1;
     });
-    shown = current;
     scrub.value = current;
     readout.textContent = data.unit + " " + data.epochs[current].toLocaleString("en-US") + " · frame " +
       (current + 1) + " / " + n;
   }
   function show(i) {
-    i = Math.max(0, Math.min(n - 1, Math.round(Number(i)) || 0));
-    compose(i); present();
-    return i;
+    current = Math.max(0, Math.min(n - 1, Math.round(Number(i)) || 0));
+    present();
+    return current;
   }
   var started = 0, startFrame = 0;
   function seek(i) {
@@ -162,8 +191,8 @@ SCRIPT = r"""
 
   window.player = {
     frameCount: n,
-    get frame() { return shown; },
-    get epoch() { return shown < 0 ? null : data.epochs[shown]; },
+    get frame() { return current; },
+    get epoch() { return current < 0 ? null : data.epochs[current]; },
     get playing() { return playing; },
     canvas: canvas,
     seek: seek, play: play, pause: pause,
@@ -219,7 +248,12 @@ def page_frame(item, first):
     return ("" if first else ",\n") + _json(item)
 
 
-def page_end(settings):
-    """The rest of the page after the last frame: the settings block and the player's script."""
+def page_end(settings, layers=()):
+    """The rest of the page after the last frame: the settings, any layers, and the player's script.
+
+    ``layers``: the frames without entrants, then each entrant's layer, as streams of entries like the frames'.
+    """
+    held = (f'<script type="application/json" id="animator-layers">{_json(list(layers))}</script>\n'
+            if layers else "")
     return (f']</script>\n<script type="application/json" id="animator-settings">{_json(settings)}</script>\n'
-            f"<script>{SCRIPT}</script>\n</body></html>\n")
+            f"{held}<script>{SCRIPT}</script>\n</body></html>\n")

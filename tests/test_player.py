@@ -6,7 +6,6 @@ pointed at both binaries, so selenium-manager never downloads anything.
 """
 
 import base64
-import hashlib
 import io
 import json
 import os
@@ -258,18 +257,32 @@ def test_hiding_a_race_entrant_in_chromium(browser, race_page):
     assert np.array_equal(canvas_pixels(browser), before)
 
 
-def test_hiding_a_2d_race_entrant_dims_its_legend_in_chromium(browser, contour_page):
+def test_hiding_2d_race_entrants_in_chromium(browser, contour_page):
+    """Hiding takes a run's trail and ball off the map and dims its legend entry; showing puts them back."""
     path, layout = contour_page
-    count, _ = open_page(browser, path)
-    assert count == len(layout)
-    browser.execute_script(f"window.player.seek({count - 1})")
+    count, requested = open_page(browser, path)
+    assert count == len(layout) and requested == [path.as_uri()]
+    last = count - 1
+    browser.execute_script(f"window.player.seek({last})")
     assert browser.execute_script("return window.player.epoch") == int(layout.epochs[-1])
     before = canvas_pixels(browser)
-    entrant = page_data(path)["entrants"][0]
-    x, y, w, h = entrant["rects"][0]
-    browser.execute_script("window.player.hide(arguments[0])", entrant["name"])
-    dimmed = canvas_pixels(browser)
-    assert not np.array_equal(dimmed[y:y + h, x:x + w], before[y:y + h, x:x + w])
-    browser.execute_script("window.player.show(arguments[0])", entrant["name"])
+    writer = HtmlWriter.for_source(path, layout, fps=10, hold=0)
+    assert np.array_equal(before, expected(layout, writer, last))
+    entrants = page_data(path)["entrants"]
+    legend = np.zeros(before.shape[:2], dtype=bool)
+    for entrant in entrants:
+        x, y, w, h = entrant["rects"][0]
+        legend[y:y + h, x:x + w] = True
+    for entrant in entrants[1:]:
+        browser.execute_script("window.player.hide(arguments[0])", entrant["name"])
+    alone = canvas_pixels(browser)              # the first run alone on the map: exactly the layout's frame of it
+    drawn = writer.palette[writer.quantize(layout.frame(last, entrants=(0,)))]
+    assert np.array_equal(alone[~legend], drawn[~legend])
+    assert not np.array_equal(alone[~legend], before[~legend])
+    browser.execute_script("window.player.seek(2)")          # stepping with runs hidden keeps them hidden
+    assert np.array_equal(canvas_pixels(browser)[~legend],
+                          writer.palette[writer.quantize(layout.frame(2, entrants=(0,)))][~legend])
+    for entrant in entrants[1:]:
+        browser.execute_script("window.player.show(arguments[0])", entrant["name"])
+    browser.execute_script(f"window.player.seek({last})")
     assert np.array_equal(canvas_pixels(browser), before)
-    assert hashlib.sha256(before.tobytes()).digest() != hashlib.sha256(dimmed.tobytes()).digest()

@@ -64,6 +64,40 @@ def changed_patch(indices, previous, transparent):
     return int(left), int(top), patch
 
 
+class Stream:
+    """One sequence of frames as the page stores it: keyframes, then rectangles, each ``[x, y, base64]`` or None.
+
+    ``replace=False`` (a whole picture): a rectangle's unchanged pixels are transparent and it is drawn over
+    the frame before.  ``replace=True`` (a layer, transparent where it has nothing): the rectangle is the
+    layer's whole content there, drawn after clearing it.
+    """
+
+    def __init__(self, palette, *, keyframe, replace=False):
+        self.palette, self.keyframe, self.replace = palette, keyframe, replace
+        self.transparent = len(palette) - 1
+        self.count, self.previous = 0, None
+
+    def add(self, indices):
+        """The entry for the next frame (palette ``indices``)."""
+        if self.count % self.keyframe == 0:
+            data = lossless_webp(indices, self.palette, self.transparent if self.replace else None)
+            item = [0, 0, data]
+        elif self.replace:
+            patch = changed_patch(indices, self.previous, self.transparent)
+            item = None if patch is None else [patch[0], patch[1], lossless_webp(
+                indices[patch[1]:patch[1] + patch[2].shape[0], patch[0]:patch[0] + patch[2].shape[1]],
+                self.palette, self.transparent)]
+        else:
+            patch = changed_patch(indices, self.previous, self.transparent)
+            item = None if patch is None else [patch[0], patch[1],
+                                               lossless_webp(patch[2], self.palette, self.transparent)]
+        if item is not None:
+            item[2] = base64.b64encode(item[2]).decode("ascii")
+        self.count += 1
+        self.previous = indices
+        return item
+
+
 @register
 class HtmlWriter(Writer):
     """One file to drop into a course page or open offline: a player for the exact frames.
@@ -95,14 +129,17 @@ class HtmlWriter(Writer):
         samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
         required = source.colours()
         entrants = source.entrants() if hasattr(source, "entrants") else None
+        layered = bool(entrants) and all(e.get("layer") for e in entrants)
         return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required,
                    epochs=source.epochs, unit=getattr(source, "FRAME_UNIT", "epoch"), entrants=entrants,
-                   title=os.path.basename(os.fspath(path)), metadata=metadata)
+                   title=os.path.basename(os.fspath(path)), metadata=metadata, layers=source if layered else None)
 
     def __init__(self, path, *, fps, palette, epochs, hold=0.0, required=(), unit="epoch", entrants=None,
-                 title="animator", metadata=None, keyframe=KEYFRAME):
+                 title="animator", metadata=None, keyframe=KEYFRAME, layers=None):
         """``palette``: 256 colours, the last standing for "unchanged";
-        ``entrants``: ``[{"name": ..., "rects": [(x, y, w, h)], "opacity": 1.0}]``."""
+        ``entrants``: ``[{"name": ..., "rects": [(x, y, w, h)], "opacity": 1.0}]``; ``layers``: the frame
+        source, if its ``frame(i, entrants=...)`` draws any entrants alone (then the page also holds the frames
+        without entrants and each entrant's layer, so hiding one takes it off the picture)."""
         self.path, self.title = os.fspath(path), title
         self.fps, self.hold = fps, hold
         self.palette = np.asarray(palette, dtype=np.uint8)
@@ -114,9 +151,14 @@ class HtmlWriter(Writer):
                           "opacity": float(e.get("opacity", 1.0))} for e in (entrants or [])]
         described = decode_metadata(metadata) if metadata is not None else None
         self.caption = (described or {}).get("caption") or ""
+        self._source = layers
         self._count, self._previous, self._size, self._page = 0, None, None, None
 
     def __enter__(self):
+        self._main = Stream(self.palette, keyframe=self.keyframe)
+        layers = len(self.entrants) if self._source is not None else -1
+        self._streams = [Stream(self.palette, keyframe=self.keyframe, replace=k > 0) for k in range(layers + 1)]
+        self._layers = [[] for _ in self._streams]
         self._stack = contextlib.ExitStack()
         temporary = self._stack.enter_context(atomic_output(self.path))
         self._file = self._stack.enter_context(open(temporary, "w", encoding="utf-8"))
@@ -134,17 +176,21 @@ class HtmlWriter(Writer):
                                         entrants=self.entrants, metadata=self.metadata))
         elif indices.shape != self._previous.shape:
             raise ValueError("all frames of a page must have the same size")
-        if self._count % self.keyframe == 0:
-            item = [0, 0, lossless_webp(indices, self.palette)]
-        else:
-            patch = changed_patch(indices, self._previous, self.transparent)
-            item = None if patch is None else [patch[0], patch[1],
-                                               lossless_webp(patch[2], self.palette, self.transparent)]
-        if item is not None:
-            item[2] = base64.b64encode(item[2]).decode("ascii")
+        item = self._main.add(indices)
+        if self._source is not None:
+            self._add_layers(self._count)
         self._file.write(page_frame(item, first=self._count == 0))
         self._count += 1
         self._previous = indices
+
+    def _add_layers(self, index):
+        """The frame without any entrant (the base), and each entrant alone on it, as layers."""
+        base = self.quantize(self._source.frame(index, entrants=()))
+        self._layers[0].append(self._streams[0].add(base))
+        for k in range(len(self.entrants)):
+            alone = self.quantize(self._source.frame(index, entrants=(k,)))
+            layer = np.where(alone != base, alone, self.transparent).astype(np.uint8)
+            self._layers[k + 1].append(self._streams[k + 1].add(layer))
 
     def settings(self):
         """The player's settings block, once every frame is in."""
@@ -152,7 +198,7 @@ class HtmlWriter(Writer):
         epochs = self.epochs[:count] if len(self.epochs) >= count else list(range(count))
         return {"fps": self.fps, "hold": self.hold, "size": list(self._size), "unit": self.unit,
                 "keyframe": self.keyframe, "epochs": epochs, "caption": self.caption, "entrants": self.entrants,
-                "background": self._page}
+                "background": self._page, "layers": self._source is not None}
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
@@ -160,5 +206,5 @@ class HtmlWriter(Writer):
         with self._stack:
             if not self._count:
                 raise UserError(f"{self.path}: no frames to write")
-            self._file.write(page_end(self.settings()))
+            self._file.write(page_end(self.settings(), self._layers))
         return False
