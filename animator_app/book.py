@@ -403,6 +403,10 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
                                                       initargs=(os.getpid(),), maxtasksperchild=4) as pool:
             for done, item in enumerate(pool.imap_unordered(_run_job, tasks), 1):
                 collect(item, done)
+            # every job is done: let the workers exit by themselves rather than be terminated on leaving the
+            # block, which could catch a replacement worker (maxtasksperchild) before it set up its signals
+            pool.close()
+            pool.join()
     else:
         for done, task in enumerate(tasks, 1):
             collect(_run_job(task), done)
