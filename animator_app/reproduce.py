@@ -41,6 +41,8 @@ def description(path):
     name = os.fspath(path)
     if not os.path.exists(name):
         raise UserError(f"{name}: no such file or folder")
+    if name.lower().endswith(".npz") and os.path.isfile(name):
+        return _recording_description(name)
     try:
         writer_for(name)
     except UserError:
@@ -57,6 +59,16 @@ def description(path):
         raise UserError(f"{name}: written by animator {meta['animator']} (description format {fmt}), newer than "
                         f"this animator {__version__}; upgrade animator to read it")
     return meta
+
+
+def _recording_description(name):
+    """A saved Recording described as the files are: its own spec (checked on loading), no command."""
+    from animator.recording import Recording
+    from renderers.layout import describe
+
+    spec = Recording.load(name).spec            # a damaged file or a newer format is a one-line error here
+    return {"animator": spec.get("versions", {}).get("animator", "?"), "caption": describe(spec["optimizer"]),
+            "command": None, "kind": "recording", "spec": spec}
 
 
 def _lines(value, prefix=""):
@@ -84,7 +96,8 @@ def cmd_info(args):
     print(f"kind:     {meta['kind']}")
     print(f"caption:  {meta.get('caption')}")
     print(f"animator: {meta['animator']}" + ("" if meta["animator"] == __version__ else f" (this is {__version__})"))
-    print(f"command:  {shown_command(meta.get('command'))}")
+    print(f"command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
+                           else shown_command(meta.get("command"))))
     print("spec:")
     for line in _lines(meta.get("spec") or {}):
         print(f"  {line}")
@@ -98,6 +111,8 @@ def _output_kind(path):
 def stored_command(meta, name):
     """The stored command line's arguments after ``animator``; refused where it cannot be run again."""
     command = meta.get("command")
+    if meta["kind"] == "recording":
+        raise UserError(f"{name}: a Recording carries its run's settings, not a command; animator info shows them")
     if not command:
         raise UserError(f"{name}: written from Python, not by a command, so there is no command to run again")
     if command[0] != "animator" or len(command) < 2 or not all(isinstance(part, str) for part in command):

@@ -122,3 +122,15 @@ def test_a_file_of_the_book_is_made_again_alone(cli, tmp_path, monkeypatch):
         assert result.code == 0, result
         assert _tree(new) == _tree(os.path.join("out", name)), name
     assert sorted(os.listdir(".")) == sorted(["out", "again19.gif", "again.gif", "again.png", "again.poster.png"])
+
+
+def test_info_reads_a_recording_and_reproduce_explains(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli("train", "--epochs", "20", "--frames", "2", "--grid", "8", "-q", "-o", "run.npz").code == 0
+    result = cli("info", "run.npz")
+    assert result.code == 0 and "kind:     recording" in result.out and "  epochs: 20" in result.out
+    again = cli("reproduce", "run.npz", "-o", "other.npz")
+    assert again.code == 2 and "carries its run's settings" in again.err
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 truncated")
+    broken = cli("info", "broken.npz")
+    assert broken.code == 2 and len(broken.err.strip().splitlines()) == 1
