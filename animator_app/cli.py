@@ -384,7 +384,7 @@ def build_parser():
                     "MP4 comment, HTML data-animator attribute, a frames folder's animation.json): its kind, "
                     "caption, the animator version, the command line and the run's spec. Exit 2, with one line, "
                     "for a file without one or from a newer animator.")
-    info_parser.add_argument("file", metavar="FILE", help="a .gif, .png, .mp4, .html or frames folder/ animator wrote")
+    info_parser.add_argument("file", metavar="FILE", help="a .gif, .png, .mp4, .html, frames folder/ or Recording .npz animator wrote")
     info_parser.add_argument("--json", action="store_true", help="print the description as JSON, as stored "
                              "(default: readable lines)")
     _add_common_options(info_parser)
