@@ -163,6 +163,42 @@ class Recording:
                 f"layer arrays at {len(self.param_epochs)} epochs, "
                 f"{self.nbytes / 1e6:.1f} MB{state}>")
 
+    def _repr_html_(self):
+        """In Jupyter: a few lines (optimizer and settings, epochs, final loss and accuracy, how it ended)
+        and the last frame as an inline PNG.
+
+        The frame is drawn by :mod:`renderers`, imported here only when a notebook shows
+        the Recording, so the engine itself never loads matplotlib; without renderers
+        (or for a run with no frame) the summary stands alone.
+        """
+        import html
+
+        opt = self.spec["optimizer"]
+        settings = ", ".join(f"{key}={value}" for key, value in opt["hyperparameters"].items())
+        if self.diverged_at is not None:
+            ending = f"diverged at epoch {self.diverged_at}: {self.status['divergence_cause']}"
+        elif self.interrupted:
+            ending = f"interrupted after epoch {int(self.epochs[-1]) if len(self.epochs) else 0}"
+        else:
+            ending = "finished"
+        rows = [("optimizer", f"{opt['name']} ({settings})"),
+                ("data", f"{self.spec['dataset']['name']}, {len(self.y)} points, "
+                         f"{self.spec['mode']} mode" + (f", seed {self.spec['seed']}" if self.spec["seed"] is not None
+                                                       else "")),
+                ("epochs", f"{len(self.epochs):,} recorded of {self.spec['epochs'] + 1:,}, "
+                           f"{len(self.frame_epochs)} frames")]
+        if len(self.epochs):
+            rows.append(("last epoch", f"{int(self.epochs[-1]):,}: loss {float(self.loss[-1]):.3f}, "
+                                       f"accuracy {float(self.accuracy[-1]):.3f}, "
+                                       f"lr {float(self.learning_rate[-1]):.4g}"))
+        rows.append(("status", ending))
+        table = "".join(f'<tr><th style="text-align:left;padding-right:1em">{html.escape(key)}</th>'
+                        f'<td style="text-align:left">{html.escape(value)}</td></tr>' for key, value in rows)
+        still = _last_frame_png(self)
+        picture = (f'<br><img alt="last frame" style="max-width:100%" '
+                   f'src="data:image/png;base64,{still}"/>' if still else "")
+        return f"<div><strong>Recording</strong><table>{table}</table>{picture}</div>"
+
     # -- files ----------------------------------------------------------------------
     def save(self, path):
         """Write one ``.npz`` (readable by ``np.load``), atomically and byte-for-byte reproducibly."""
@@ -208,6 +244,23 @@ class Recording:
                 RuntimeError) as error:
             raise UserError(f"{name}: not a readable .npz recording ({_short(error)})") from None
         return cls(spec, arrays)
+
+
+def _last_frame_png(recording, size=(640, 360)):
+    """The Recording's last frame as base64 PNG text, drawn by renderers if they are installed; else None."""
+    if not len(recording.frame_epochs):
+        return None
+    try:
+        import base64
+
+        from PIL import Image
+        from renderers.training import TrainingAnimation
+    except ImportError:
+        return None
+    animation = TrainingAnimation(recording, size=size)
+    buffer = io.BytesIO()
+    Image.fromarray(animation.frame(len(animation) - 1)).save(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 class _Damaged(Exception):

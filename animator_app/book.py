@@ -4,28 +4,51 @@ Each figure is a *job*: a scene (see :mod:`animator_app.scenes`) taken from
 the chapter's table (:mod:`animator.chapter`), computed and written under a
 stable, descriptive file name, so slides can link to it.  Jobs run in a pool
 of worker processes, one per core; a failing job is reported while the rest go on.
+
+The book redoes only what changed, with two records in its cache folder
+(``OUT/.animator-cache/`` unless given another):
+
+* ``runs/``: every training run's Recording (a race's, one per entrant), keyed
+  by its full RunConfig (and a race's entrants) and the engine's versions and
+  code (:mod:`animator.cache`), so a change of theme, size, rate or format
+  trains nothing;
+* ``jobs/``: for each job, a key made of its definition in the chapter's
+  table, every book option (the command line included, since every file
+  carries it) and the versions and code of everything that draws and encodes,
+  with the SHA-256 of each file it wrote.  When the key is the same and every
+  file is still there with those bytes, the job is not run at all: the same
+  inputs make the same bytes, so there is nothing to redo.
+
+``force=True`` reads neither (everything is computed again) but writes both.
+A damaged entry (a truncated Recording, a garbage manifest) is computed again
+with a note, never trusted; entries are written atomically, manifests last.
 """
 
+import hashlib
 import html
+import json
 import multiprocessing
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from animator import lifecycle
-from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, TRAINING_FIGURES
+from animator.cache import RunCache, config_check, digest, engine_versions, source_fingerprint
+from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACES, RACES_2D, TRAINING_FIGURES
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, check_writable
-from animator.run import RunConfig, train
+from animator.race import RaceResult, entrant
+from animator.run import RunConfig, planned_frames, train
 from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
 from renderers.render import check_animation_options, run_metadata, write_animation
-from renderers.writers import add_png_metadata, check_frame_choice, writer_named
+from renderers.writers import add_png_metadata, check_frame_choice, poster_path, writer_named
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
 FORMATS = ("gif", "mp4")
+CACHE_FOLDER = ".animator-cache"     # inside the output folder, unless another is given
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,8 @@ class Job:
     name: str
     section: str
     run: object = field(repr=False)
+    definition: object = None     # what the job makes, as plain values (None: always redone)
+    stem: str = None              # its files' name before the extension
 
 
 def check_book_options(directory, options):
@@ -89,6 +114,34 @@ def _animate(animation, directory, stem, options, metadata):
     return filename, written.fit
 
 
+# -- the cache of runs ----------------------------------------------------------------------------
+_CACHE = None       # the RunCache of the book being made; set before the pool forks (None: no cache)
+
+
+def _runs(parts, compute, check):
+    """The Recordings of the run ``parts`` describes: from the cache, or ``compute()`` and kept."""
+    if _CACHE is None:
+        return list(compute())
+    return _CACHE.fetch(parts, compute, check)
+
+
+def _race(scene):
+    """A race's result, its entrants' Recordings from the cache when they are there."""
+    fresh = []
+
+    def compute():
+        fresh.append(scene.compute())
+        return fresh[0].recordings
+
+    configs = [replace(scene.config, optimizer=spec.name, hyperparameters=dict(spec.hyperparameters))
+               for spec in scene.specs]
+    recordings = _runs(("race", scene.config, scene.specs), compute, config_check(*configs))
+    if fresh:
+        return fresh[0]
+    return RaceResult([entrant(spec) for spec in scene.specs], recordings, planned_frames(scene.config),
+                      scene.config)
+
+
 # -- the jobs, from the chapter's table ---------------------------------------------------------
 
 def _training_job(figure):
@@ -96,13 +149,13 @@ def _training_job(figure):
         scene = TrainingScene(RunConfig(optimizer=figure.optimizer.name,
                                         hyperparameters=dict(figure.optimizer.hyperparameters),
                                         epochs=options.epochs, frames=options.frames))
-        recording = scene.compute()
+        recording, = _runs(("training", scene.config), lambda: [scene.compute()], config_check(scene.config))
         filename, fit = _animate(scene.animation(recording, size=options.size, theme=options.theme), directory,
                                  figure.name, options, scene.metadata(recording, options.command))
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
                        describe(figure.optimizer), fit)]
 
-    return Job(figure.name, "Training the chapter's model", run)
+    return Job(figure.name, "Training the chapter's model", run, figure, figure.name)
 
 
 def _descent_job(scene):
@@ -120,7 +173,8 @@ def _descent_job(scene):
         return [Output(filename, scene.title, scene.caption, settings, fit),
                 Output(still, scene.title + " (last step)", scene.caption, settings)]
 
-    return Job(scene.file_stem, "The ball on a curve", run)
+    return Job(scene.file_stem, "The ball on a curve", run,
+               (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem)
 
 
 def _learning_rates_job():
@@ -128,8 +182,8 @@ def _learning_rates_job():
         epochs = max(options.epochs // LEARNING_RATES.epochs_share, 10)
         recordings, labels = [], []
         for label, spec in LEARNING_RATES.optimizers():
-            recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=epochs, frames=1,
-                                              grid_resolution=2)))
+            config = RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=epochs, frames=1, grid_resolution=2)
+            recordings += _runs(("training", config), lambda config=config: [train(config)], config_check(config))
             labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
         path = os.path.join(directory, "fig14_learning_rates.png")
         title = "Loss against steps for four learning rates"
@@ -145,20 +199,20 @@ def _learning_rates_job():
                             for label, spec in LEARNING_RATES.optimizers()]}, options.command))
         return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
-    return Job("fig14 learning rates", "Learning rates", run)
+    return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES, "fig14_learning_rates")
 
 
 def _race_job():
     def run(options, directory):
         scene = NetworkRaceScene.preset("chapter", RunConfig(epochs=options.epochs, frames=options.frames))
-        result = scene.compute()
+        result = _race(scene)
         filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
                                  "race_chapter", options, scene.metadata(result, options.command))
         caption = ("All four optimizers with the chapter's tuned settings, from the same initial weights "
                    "on the same data, in lock-step.")
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
-    return Job("race chapter", "Optimizer races", run)
+    return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter")
 
 
 def _contour_job(name):
@@ -174,7 +228,7 @@ def _contour_job(name):
         caption = f"Five optimizers race down the {scene.race.function} function from the same start."
         return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
-    return Job(f"race2d {name}", "Optimizer races", run)
+    return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}")
 
 
 def jobs():
@@ -186,34 +240,148 @@ def jobs():
     return out
 
 
+def remake(filename, options, directory):
+    """Make the one figure of the book that writes ``filename`` (a base name) into ``directory``, without a cache.
+
+    Returns the job's outputs; a file name no job writes is a :class:`UserError`.
+    """
+    global _CACHE
+    stem = os.path.splitext(os.path.basename(filename))[0]
+    stem = stem[:-len(".poster")] if stem.endswith(".poster") else stem
+    for job in jobs():
+        if job.stem == stem:
+            _CACHE = None
+            return job.run(options, directory)
+    raise UserError(f"{filename}: no figure of the book writes this file")
+
+
 # -- running ---------------------------------------------------------------------------------------
 _JOBS = None
 
 
+def render_versions():
+    """What a file's bytes depend on besides its settings: the engine, the drawing and encoding code and libraries."""
+    import imageio_ffmpeg
+    import matplotlib
+    import PIL
+
+    import animator_app
+    import renderers
+
+    return {**engine_versions(), "matplotlib": matplotlib.__version__, "PIL": PIL.__version__,
+            "imageio_ffmpeg": imageio_ffmpeg.__version__, "ffmpeg": os.path.basename(imageio_ffmpeg.get_ffmpeg_exe()),
+            "source": source_fingerprint(renderers, animator_app)}
+
+
+def _sha256(path):
+    digest_ = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest_.update(block)
+    return digest_.hexdigest()
+
+
+def _job_record(job, options):
+    """The path of ``job``'s record in the cache and its key, or None when the job is not cached."""
+    if _CACHE is None or job.definition is None:
+        return None
+    key = digest({"job": job.name, "definition": job.definition, "options": options, "versions": _CACHE.versions})
+    return os.path.join(_CACHE.jobs, f"{key}.json"), key
+
+
+def _files(directory, outputs):
+    """The files a job wrote: its outputs and, where there is one, each output's poster."""
+    names = []
+    for output in outputs:
+        names.append(output.filename)
+        poster = os.path.basename(poster_path(output.filename))
+        if os.path.exists(os.path.join(directory, poster)) and poster not in names:
+            names.append(poster)
+    return names
+
+
+def _unchanged(record, directory):
+    """The Outputs a job made before, if its record is sound and every file it wrote still has those bytes."""
+    path, key = record
+    if _CACHE.force or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            stored = json.load(handle)
+        if stored["key"] != key:
+            raise ValueError("another job's record")
+        for name, sha in stored["files"].items():
+            if os.path.basename(name) != name or not os.path.isfile(os.path.join(directory, name)) \
+                    or _sha256(os.path.join(directory, name)) != sha:
+                return None
+        return [Output(o["filename"], o["figure"], o["caption"], o["settings"]) for o in stored["outputs"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+        _CACHE.notes.append(f"job record {key[:12]} is damaged, making the figure again "
+                            f"({type(error).__name__})")
+        return None
+
+
+def _remember(record, directory, outputs):
+    path, key = record
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    files = {name: _sha256(os.path.join(directory, name)) for name in _files(directory, outputs)}
+    with atomic_output(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump({"key": key, "files": files,
+                       "outputs": [{"filename": o.filename, "figure": o.figure, "caption": o.caption,
+                                    "settings": o.settings} for o in outputs]}, handle, sort_keys=True)
+
+
 def _run_job(args):
+    """Run job ``index`` (or find it unchanged); ``(index, outputs, error, seconds, notes)``."""
     index, options, directory = args
     job = _JOBS[index]
     start = time.perf_counter()
+    seen = len(_CACHE.notes) if _CACHE is not None else 0
+    hits = _CACHE.hits if _CACHE is not None else 0
+    misses = _CACHE.misses if _CACHE is not None else 0
+    notes = []
     try:
-        outputs = job.run(options, directory)
-        return index, outputs, None, time.perf_counter() - start
-    except UserError as error:
-        return index, [], str(error), time.perf_counter() - start
-    except Exception as error:  # a bug in one figure must not stop the others
-        detail = traceback.format_exception_only(type(error), error)[-1].strip()
-        return index, [], detail, time.perf_counter() - start
+        record = _job_record(job, options)
+        outputs = _unchanged(record, directory) if record else None
+        if outputs is not None:
+            notes.append("unchanged")
+        else:
+            outputs = job.run(options, directory)
+            if record:
+                _remember(record, directory, outputs)
+            if _CACHE is not None and _CACHE.hits > hits and _CACHE.misses == misses:
+                notes.append("runs from the cache")
+        error = None
+    except UserError as failure:
+        outputs, error = [], str(failure)
+    except Exception as failure:  # a bug in one figure must not stop the others
+        outputs, error = [], traceback.format_exception_only(type(failure), failure)[-1].strip()
+    if _CACHE is not None:
+        notes += _CACHE.notes[seen:]
+    return index, outputs, error, time.perf_counter() - start, notes
 
 
-def make_book(directory, options=BookOptions(), *, workers=None, report=None):
+def make_book(directory, options=BookOptions(), *, workers=None, report=None, cache=None, force=False):
     """Regenerate every figure into ``directory``; returns ``(outputs by job, failures)``.
 
-    ``report(done, total, job_name, seconds, error, outputs)`` is called as each job ends.
+    ``report(done, total, job_name, seconds, error, outputs, notes)`` is called as
+    each job ends; ``notes`` are short words on what was reused (``unchanged``,
+    ``runs from the cache``) or found damaged.  ``cache`` is the cache folder
+    (default ``directory/.animator-cache``; False: none); ``force=True``
+    computes everything again.
     """
-    global _JOBS
+    global _JOBS, _CACHE
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     os.makedirs(directory, exist_ok=True)
     _JOBS = jobs()
+    _CACHE = None
+    if cache is not False:
+        root = os.path.join(directory, CACHE_FOLDER) if cache is None else os.fspath(cache)
+        _CACHE = RunCache(os.path.join(root, "runs"), force=force)
+        # taken once, here, before the pool forks: every job sees the same code, even if a file is edited meanwhile
+        _CACHE.jobs, _CACHE.versions = os.path.join(root, "jobs"), render_versions()
     total = len(_JOBS)
     results = [None] * total
     failures = []
@@ -221,12 +389,12 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None):
     tasks = [(i, options, directory) for i in range(total)]
 
     def collect(item, done):
-        index, outputs, error, seconds = item
+        index, outputs, error, seconds, notes = item
         results[index] = outputs
         if error:
             failures.append((_JOBS[index].name, error))
         if report:
-            report(done, total, _JOBS[index].name, seconds, error, outputs)
+            report(done, total, _JOBS[index].name, seconds, error, outputs, notes)
 
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         # the workers die with this process, and exit through Python on SIGTERM (pool.terminate()

@@ -23,6 +23,7 @@ from renderers.writers import Mp4Writer
 
 from . import commands, presets, slides
 from .check import cmd_check
+from .reproduce import cmd_info, cmd_reproduce
 
 EXIT_USAGE = 2
 
@@ -229,7 +230,7 @@ def _add_delivery_options(group):
 
 def _add_animation_output(parser, what):
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                        help=f"{what}: .gif, .mp4, .png, .html (a page with the video), or a directory/ of PNG frames")
+                        help=f"{what}: .gif, .mp4, .png, .html (a player page), or a directory/ of PNG frames")
     _add_render_options(parser)
 
 
@@ -340,6 +341,14 @@ def build_parser():
                              help="look: default, book, projector or dark (default: %(default)s)")
     book_parser.add_argument("--jobs", type=_integer(1), default=None, metavar="N",
                              help="figures made at once (default: one per core, at most 4)")
+    book_parser.add_argument("--cache", metavar="DIR", default=None,
+                             help="keep every training run's Recording here, keyed by its full settings and the "
+                                  "engine's version and code, and a record of each figure's files, so a second "
+                                  "book trains only runs it has not seen and redraws only figures whose options "
+                                  "changed (a theme or size change trains nothing) (default: OUTPUT/.animator-cache)")
+    book_parser.add_argument("--force", action="store_true",
+                             help="compute and draw everything again, ignoring (and then refreshing) the cache "
+                                  "(default: off)")
     _add_delivery_options(book_parser)
     _add_common_options(book_parser)
     book_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("book"))
@@ -368,6 +377,32 @@ def build_parser():
                                    "(default: %(default)g, a few float32 roundings)")
     _add_common_options(check_parser)
     check_parser.set_defaults(handler=cmd_check)
+
+    info_parser = subcommands.add_parser(
+        "info", help="print the run a file was made from: command, settings, animator version",
+        description="Print the description every file animator writes carries (GIF comment, PNG text chunk, "
+                    "MP4 comment, HTML data-animator attribute, a frames folder's animation.json): its kind, "
+                    "caption, the animator version, the command line and the run's spec. Exit 2, with one line, "
+                    "for a file without one or from a newer animator.")
+    info_parser.add_argument("file", metavar="FILE", help="a .gif, .png, .mp4, .html, frames folder/ or Recording .npz animator wrote")
+    info_parser.add_argument("--json", action="store_true", help="print the description as JSON, as stored "
+                             "(default: readable lines)")
+    _add_common_options(info_parser)
+    info_parser.set_defaults(handler=cmd_info)
+
+    reproduce_parser = subcommands.add_parser(
+        "reproduce", help="make a file again from the command stored in it, byte for byte",
+        description="Run the command stored in FILE again, writing NEW instead; NEW carries FILE's description, "
+                    "so on the same machine (same animator and package versions) it is the same bytes for GIF, "
+                    "PNG, MP4, HTML and frames folders. The stored command is the whole truth: no option here "
+                    "changes the result. Relative paths it names (a Recording, a --data CSV) are read from the "
+                    "current folder. A file of 'animator book' is made again alone: only its figure, with the book's options.")
+    reproduce_parser.add_argument("file", metavar="FILE", help="a file animator wrote")
+    reproduce_parser.add_argument("-o", "--output", metavar="NEW", required=True,
+                                  help="where to write it again: the same kind of path as the original "
+                                       "(.gif, .png, .mp4, .html or a folder/)")
+    _add_common_options(reproduce_parser)
+    reproduce_parser.set_defaults(handler=cmd_reproduce)
 
     slides.add_parser(subcommands, _add_common_options)
     parser.commands = subcommands.choices      # command name -> its parser, for presets.resolve

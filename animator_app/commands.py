@@ -283,23 +283,36 @@ def cmd_race2d(args):
 
 # -- the whole chapter -------------------------------------------------------------------------
 
-def cmd_book(args):
-    from .book import BookOptions, check_book_options, make_book
+def book_options(args):
+    """The book's options from its parsed command line (``reproduce`` makes one figure of a book with them)."""
+    from .book import BookOptions
 
-    options = BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
-                          format=args.format, theme=args.theme, max_bytes=args.max_bytes, poster=args.poster,
-                          command=tuple(command_line(args)))
+    return BookOptions(epochs=args.epochs, frames=args.frames, size=args.size, fps=args.fps, hold=args.hold,
+                       format=args.format, theme=args.theme, max_bytes=args.max_bytes, poster=args.poster,
+                       command=tuple(command_line(args)))
+
+
+def cmd_book(args):
+    from .book import check_book_options, make_book
+
+    options = book_options(args)
     check_book_options(args.output, options)
     started = time.monotonic()
 
-    def report(done, total, name, seconds, error, outputs=()):
+    def report(done, total, name, seconds, error, outputs=(), notes=()):
         if error:
             note(f"[{done}/{total}] {name}: FAILED: {error}")
-        elif not args.quiet:
+        damaged = [text for text in notes if "damaged" in text]
+        if not args.quiet and not error:
             fits = [f"{output.filename}: {fit_note(output.fit)}" for output in outputs if output.fit is not None]
-            note(f"[{done}/{total}] {name} ({seconds:.1f}s)" + "".join(f"\n  {line}" for line in fits))
+            reused = "".join(f", {text}" for text in notes if "damaged" not in text)
+            note(f"[{done}/{total}] {name} ({seconds:.1f}s{reused})"
+                 + "".join(f"\n  {line}" for line in fits + damaged))
+        elif damaged:
+            note("".join(f"  {line}\n" for line in damaged).rstrip("\n"))
 
-    _, failures = make_book(args.output, options, workers=args.jobs, report=report)
+    _, failures = make_book(args.output, options, workers=args.jobs, report=report,
+                            cache=args.cache, force=args.force)
     elapsed = time.monotonic() - started
     if failures:
         note(f"{len(failures)} figure{'s' if len(failures) != 1 else ''} failed; the rest are in {args.output}/ "

@@ -136,6 +136,8 @@ class ContourRace(Layout):
     MAX_ASPECT = 2.4          # 21:9 at most: wider, the legend only spreads out
     WHAT = "a race"
 
+    FRAME_UNIT = "step"      # what a frame's label counts, for a player's readout
+
     def __init__(self, trajectories, function, *, size=(960, 540), labels=None, title=None, max_frames=200,
                  spacing="linear", view=None, log_levels=None, theme="default"):
         width, height = size
@@ -551,13 +553,17 @@ class ContourRace(Layout):
         return int(math.floor(v)), int(math.floor(u))
 
     # -- frames --------------------------------------------------------------------------
-    def frame(self, index):
-        """Frame ``index`` (showing step ``epochs[index]``) as an (H, W, 3) uint8 array."""
+    def frame(self, index, *, entrants=None):
+        """Frame ``index`` (showing step ``epochs[index]``) as an (H, W, 3) uint8 array.
+
+        ``entrants``: the runs whose trail and ball are drawn (all by default), for a player's layers.
+        """
         step = int(self.epochs[index])
         image = self.background.copy()
-        for trail in self.trails:
-            trail.apply(image, step)
-        for k in range(len(self.trajectories)):
+        shown = range(len(self.trajectories)) if entrants is None else sorted(entrants)
+        for k in shown:
+            self.trails[k].apply(image, step)
+        for k in shown:
             self._draw_marker(image, k, step)
         self._draw_text(image, step)
         return image
@@ -583,6 +589,25 @@ class ContourRace(Layout):
         for k, (x, base, anchor) in enumerate(self.arrangement.values):
             text, role = self._value(k, step)
             draw_text(image, (x, base), text, size_px=round(fp * 0.85), colour=theme.rgb(role), anchor=anchor)
+
+    def entrants(self):
+        """Each run's label and its legend entry's rectangle, for a player's hide and show.
+
+        ``[{"name": "SGD", "rects": [(x, y, w, h)], "opacity": 0.75, "layer": True}, ...]``: hiding dims
+        the legend entry, and since ``frame(i, entrants=...)`` draws any runs alone (``layer``), a player
+        can take the run's trail and ball off the shared map.
+        """
+        fp = self.font_px
+        own_line = any(anchor == "ls" for _, _, anchor in self.arrangement.values)
+        entry, _ = self._legend_widths(own_line)
+        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        out = []
+        for k, (label, (x, base), (vx, _, anchor)) in enumerate(zip(self.labels, self.arrangement.rows,
+                                                                    self.arrangement.values)):
+            right = max(x + entry, vx if anchor == "rs" else vx + round(self.value_w[k]))
+            out.append({"name": label, "rects": [(x, base - round(fp * 0.95), right - x, row_h)], "opacity": 0.75,
+                        "layer": True})
+        return out
 
     # -- palettes ------------------------------------------------------------------------
     def colours(self):

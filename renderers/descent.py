@@ -121,6 +121,7 @@ class DescentAnimation(Layout):
     MIN_ASPECT = 1.0          # square slides and wider
     MAX_ASPECT = 3.6          # up to ultra-wide 32:9: the curve is a wide thing
     WHAT = "a descent"
+    FRAME_UNIT = "step"      # what a frame's label counts, for a player's readout
 
     def __init__(self, trajectory, function, *, size=(960, 540), caption=None, title=None, trail=True,
                  max_frames=200, spacing="linear", theme="default"):

@@ -439,6 +439,17 @@ class RaceAnimation(Layout):
         return np.concatenate([self.region_colours, self.point_colours, self.entrant_colours, self.faint_colours,
                                np.array(fixed, dtype=np.uint8)])
 
+    def entrants(self):
+        """Each entrant's name and the rectangle of its caption, panel and numbers, for a player's hide and show.
+
+        ``[{"name": "SGD", "rects": [(x, y, w, h)], "opacity": 1.0}, ...]``: hiding covers the rectangle
+        with the page; the curves share two charts and stay.
+        """
+        out = []
+        for name, ((x, y), (px, py, side, _)) in zip(_short_names(self.texts), self.cells):
+            out.append({"name": name, "rects": [(x, y, px + side - x, py + side + self.stats_h - y)], "opacity": 1.0})
+        return out
+
     def panel_inside(self, entrant):
         """``(x, y, size)``: where entrant ``entrant``'s region image starts in the frame, and its size."""
         px, py, _, _ = self.cells[entrant][1]

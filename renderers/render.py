@@ -23,6 +23,7 @@ folder, ``latex`` (``animation.tex`` for LaTeX's ``animate`` package).
 
 import base64
 import contextlib
+import html
 import mmap
 import multiprocessing
 import os
@@ -116,10 +117,12 @@ class Animation:
     def _repr_html_(self):
         if self.kind == "frames":
             return f"<code>{self.frames} PNG frames in {self.path}</code>"
-        if self.kind == "html":
+        if self.kind == "html":         # the player, in a frame of its own so its script and keys stay its own
             with open(self.path, encoding="utf-8") as handle:
                 page = handle.read()
-            return page[page.index("<video"):page.index("</video>") + len("</video>")]
+            width, height = self.size
+            return (f'<iframe srcdoc="{html.escape(page)}" width="{width + 24}" height="{height + 110}" '
+                    f'style="border:0;max-width:100%" title="{html.escape(os.path.basename(self.path))}"></iframe>')
         src = f"data:{self.MIME[self.kind]};base64,{self._data()}"
         if self.kind == "mp4":
             return f'<video src="{src}" controls autoplay loop muted playsinline style="max-width:100%"></video>'

@@ -37,7 +37,7 @@ def test_book_makes_every_figure_and_the_gallery_links_each(cli, tmp_path):
     result = cli("book", "-o", out, *REDUCED, "--jobs", "2")
     assert result.code == 0, result
     assert "wrote every figure" in result.err
-    assert set(os.listdir(out)) == EXPECTED
+    assert set(os.listdir(out)) == EXPECTED | {book_module.CACHE_FOLDER}
     parser = _Links()
     parser.feed((out / "index.html").read_text())
     assert parser.links >= EXPECTED - {"index.html"}
@@ -145,4 +145,6 @@ def test_ctrl_c_stops_the_book_without_leaving_partial_files(tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
-    assert [name for name in os.listdir(out) if name.startswith(".")] == []
+    assert [name for name in os.listdir(out) if name.startswith(".") and name != book_module.CACHE_FOLDER] == []
+    cached = [name for _, _, names in os.walk(out / book_module.CACHE_FOLDER) for name in names]
+    assert not any(name.endswith(".part") or name.startswith(".") for name in cached), cached

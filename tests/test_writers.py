@@ -69,7 +69,7 @@ def test_help_lists_every_kind_that_a_path_can_name():
 OPTIONS = [
     (GifWriter, dict(fps=60), "fps", "not possible in a GIF"),
     (Mp4Writer, dict(size=(641, 360)), "size", "H.264 needs even width and height"),
-    (HtmlWriter, dict(size=(640, 361)), "size", "H.264 needs even width and height"),
+    (HtmlWriter, dict(fps=0), "fps", "must be positive"),
     (Mp4Writer, dict(fps=0), "fps", "must be positive"),
     (Mp4Writer, dict(fps=float("inf")), "fps", "must be positive"),
     (Mp4Writer, dict(fps=float("nan")), "fps", "must be positive"),
@@ -147,7 +147,7 @@ def test_an_html_page_with_a_non_ascii_name(tmp_path):
     page = out.read_text(encoding="utf-8")
     assert "<title>Überblick &lt;spirale&gt; &amp; ünïcödé.html</title>" in page
     assert '<meta charset="utf-8">' in page
-    assert animation._repr_html_().startswith("<video")
+    assert animation._repr_html_().startswith("<iframe srcdoc=")
     assert os.listdir(tmp_path) == [out.name]
 
 

@@ -307,7 +307,7 @@ class _Reader:
         _check_signature(cls, self.name, kwargs)
         try:
             self.source = os.path.abspath(inspect.getsourcefile(cls) or "")
-        except TypeError:
+        except (TypeError, OSError):       # OSError: a class typed in a notebook or a REPL has no source file
             self.source = ""
         self.optimizer = self._call(f"{self.name}(...)", cls, **kwargs)
         self.states = {}

@@ -13,7 +13,7 @@ Where each format keeps it (each writer reads its own back, see
 - GIF: a comment extension (``21 FE``) right after the loop block, before the first frame;
 - PNG: a ``tEXt`` chunk with the keyword ``animator``, before the image data;
 - MP4: the ``comment`` tag (``moov/udta/meta/ilst/©cmt``), through ffmpeg's ``-metadata``;
-- HTML: a ``data-animator`` attribute on the ``<html>`` element (the embedded video carries it too);
+- HTML: a ``data-animator`` attribute on the ``<html>`` element of the player page;
 - a frames folder: ``animation.json`` beside the frames (and a ``tEXt`` chunk in every frame).
 """
 

@@ -1,0 +1,188 @@
+"""Recordings kept in a folder by what made them, so a run is trained once and loaded after.
+
+An entry's key is the SHA-256 of its *key parts* (everything that defines the
+run: the :class:`~animator.run.RunConfig`, a race's entrants, ...) together
+with the engine's versions (:func:`animator.run.versions`: animator, numpy,
+Python) and the Recording format, so a new engine or numpy never reuses an old
+run.  An entry is ``KEY.json`` (the parts, and how many Recordings) and
+``KEY.0.npz``, ``KEY.1.npz``, ...: each a Recording saved by
+:meth:`Recording.save`, so writes are atomic and loads are checked array by
+array against the spec; the manifest is written last, so an entry cut short
+by Ctrl-C is simply absent.  A damaged entry (a truncated or garbage file, a
+manifest that does not match its key, a Recording whose config is not the one
+asked for) is never trusted: :meth:`RunCache.get` says why, and the caller
+computes again.
+
+>>> cache = RunCache("outputs/.animator-cache")           # doctest: +SKIP
+>>> recordings = cache.fetch(("training", config), lambda: [train(config)])  # doctest: +SKIP
+"""
+
+import glob
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, fields, is_dataclass
+
+from .errors import UserError
+from .fileio import atomic_output
+from .recording import FORMAT_VERSION, Recording
+
+log = logging.getLogger(__name__)
+
+
+def _plain(value):
+    """Key parts as JSON-able values: dataclasses as dicts, tuples as lists, mappings sorted."""
+    if hasattr(value, "as_dict"):
+        return _plain(value.as_dict())
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__name__, **{f.name: _plain(getattr(value, f.name)) for f in fields(value)}}
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in dict(value.items()).items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+_SOURCES = {}
+
+
+def source_fingerprint(*packages):
+    """The SHA-256 of the ``.py`` files of ``packages`` (imported modules): a change to the code is a new engine.
+
+    A version number alone would let an edited checkout reuse runs of the code before the edit.
+    """
+    digest = hashlib.sha256()
+    for package in packages:
+        root = os.path.dirname(os.path.abspath(package.__file__))
+        if root not in _SOURCES:
+            files = hashlib.sha256()
+            for path in sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True)):
+                files.update(os.path.relpath(path, root).encode() + b"\0")
+                with open(path, "rb") as handle:
+                    files.update(handle.read())
+            _SOURCES[root] = files.hexdigest()
+        digest.update(_SOURCES[root].encode())
+    return digest.hexdigest()
+
+
+def engine_versions():
+    """What a run's numbers depend on besides its settings: animator, numpy, Python and the engine's code."""
+    import animator
+
+    from .run import versions
+
+    return {**versions(), "engine_source": source_fingerprint(animator), "recording_format": FORMAT_VERSION}
+
+
+def digest(value):
+    """The hex SHA-256 of a plain value's canonical JSON."""
+    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cache_key(parts):
+    """The hex SHA-256 of ``parts`` and :func:`engine_versions`: equal keys mean the same run, number for number."""
+    return digest({"parts": parts, "engine": engine_versions()})
+
+
+class Damaged(Exception):
+    """Why a cache entry cannot be used."""
+
+
+class RunCache:
+    """Recordings by key in ``directory`` (made when first written).
+
+    ``force=True`` never reads (every run is computed again) but still writes,
+    so the next run finds the fresh entries.  ``notes`` collects one line per
+    damaged entry met, for the caller to show.
+    """
+
+    def __init__(self, directory, *, force=False):
+        self.directory = os.fspath(directory)
+        self.force = force
+        self.notes = []
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key, suffix):
+        return os.path.join(self.directory, key[:2], f"{key}{suffix}")
+
+    def get(self, parts, check=None):
+        """The Recordings stored under ``parts``, or None (absent, forced, or damaged: then a note says why).
+
+        ``check(recordings)`` may raise :class:`Damaged` for recordings that load but are not what was asked.
+        """
+        if self.force:
+            return None
+        key = cache_key(parts)
+        manifest = self._path(key, ".json")
+        if not os.path.exists(manifest):
+            return None
+        try:
+            try:
+                with open(manifest, encoding="utf-8") as handle:
+                    stored = json.load(handle)
+            except (OSError, ValueError, UnicodeDecodeError) as error:
+                raise Damaged(f"unreadable manifest ({type(error).__name__})") from None
+            if not isinstance(stored, dict) or stored.get("key") != key or stored.get("parts") != _plain(parts):
+                raise Damaged("the manifest is not this entry's")
+            count = stored.get("count")
+            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 64:
+                raise Damaged(f"bad count {count!r}")
+            try:
+                recordings = [Recording.load(self._path(key, f".{i}.npz")) for i in range(count)]
+            except UserError as error:
+                raise Damaged(str(error)) from None
+            for recording in recordings:
+                if recording.interrupted:
+                    raise Damaged("holds an interrupted run")
+            if check is not None:
+                check(recordings)
+        except Damaged as error:
+            self.notes.append(f"cache entry {key[:12]} is damaged, computing again: {error}")
+            log.warning("%s", self.notes[-1])
+            return None
+        self.hits += 1
+        return recordings
+
+    def put(self, parts, recordings):
+        """Store ``recordings`` under ``parts`` (not if any was interrupted: it is not the run asked for)."""
+        if any(recording.interrupted for recording in recordings):
+            return
+        key = cache_key(parts)
+        os.makedirs(os.path.dirname(self._path(key, "")), exist_ok=True)
+        for i, recording in enumerate(recordings):
+            recording.save(self._path(key, f".{i}.npz"))
+        with atomic_output(self._path(key, ".json")) as temporary:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "parts": _plain(parts), "count": len(recordings)}, handle, sort_keys=True)
+
+    def fetch(self, parts, compute, check=None):
+        """The Recordings under ``parts``, computed by ``compute()`` (a list) and stored when absent or damaged."""
+        recordings = self.get(parts, check)
+        if recordings is None:
+            self.misses += 1
+            recordings = list(compute())
+            self.put(parts, recordings)
+        return recordings
+
+    def entries(self):
+        """The keys of the complete entries."""
+        return sorted(os.path.basename(path)[:-5] for path in glob.glob(os.path.join(self.directory, "*", "*.json")))
+
+
+def config_check(*configs):
+    """A ``check`` for :meth:`RunCache.get`: each Recording's stored config must be the one asked for."""
+    from .run import _jsonable
+
+    def check(recordings):
+        if len(recordings) != len(configs):
+            raise Damaged(f"{len(recordings)} recordings where {len(configs)} were stored")
+        for recording, config in zip(recordings, configs):
+            if recording.spec.get("config") != _jsonable(asdict(config)):
+                raise Damaged("a recording of another run")
+
+    return check

@@ -1,0 +1,146 @@
+"""``animator book`` redoes only what changed: runs kept by their settings, figures kept by their inputs."""
+
+import os
+import time
+
+import pytest
+
+from animator import RunConfig, train
+from animator.cache import RunCache, cache_key, config_check
+from animator.trainer import Trainer
+from animator_app import book as book_module
+
+REDUCED = ["--epochs", "60", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0"]
+
+
+def _files(folder):
+    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))
+            if not name.startswith(".")}
+
+
+def test_a_second_book_with_nothing_changed_takes_a_fifth_of_the_first(cli, tmp_path):
+    out = tmp_path / "book"
+    started = time.perf_counter()
+    first = cli("book", "-o", out, *REDUCED, "--jobs", "2")
+    first_seconds = time.perf_counter() - started
+    assert first.code == 0, first
+    made = _files(out)
+    started = time.perf_counter()
+    second = cli("book", "-o", out, *REDUCED, "--jobs", "2")
+    second_seconds = time.perf_counter() - started
+    assert second.code == 0, second
+    ratio = second_seconds / first_seconds
+    print(f"first {first_seconds:.2f}s, second {second_seconds:.2f}s, ratio {ratio:.3f}")
+    assert ratio <= 0.2, (first_seconds, second_seconds)
+    jobs = [line for line in second.err.splitlines() if line.startswith("[")]
+    assert len(jobs) == len(book_module.jobs()) and all("unchanged" in line for line in jobs), second.err
+    assert _files(out) == made
+
+
+@pytest.fixture
+def few_jobs(monkeypatch):
+    """A training figure, the race and Figure 14: every kind of cached run, quickly."""
+    chosen = [job for job in book_module.jobs()
+              if job.name in ("fig19_sgd_decay1e-3_momentum0.9", "race chapter", "fig14 learning rates")]
+    assert len(chosen) == 3
+    monkeypatch.setattr(book_module, "jobs", lambda: chosen)
+
+
+@pytest.fixture
+def trainings(monkeypatch):
+    """Counts the training runs (every run of the engine goes through Trainer.run)."""
+    count = [0]
+    run = Trainer.run
+
+    def counted(self, *args, **kwargs):
+        count[0] += 1
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "run", counted)
+    return count
+
+
+def test_a_theme_or_size_change_trains_nothing_and_force_trains_everything(cli, tmp_path, few_jobs, trainings):
+    out = tmp_path / "book"
+    assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0
+    assert trainings[0] == 1 + 4 + 4          # a figure, four racers, four learning rates
+    plain = _files(out)
+    trainings[0] = 0
+    dark = cli("book", "-o", out, *REDUCED, "--jobs", "1", "--theme", "dark")
+    assert dark.code == 0, dark
+    assert trainings[0] == 0 and dark.err.count("runs from the cache") == 3
+    assert _files(out)["fig19_sgd_decay1e-3_momentum0.9.gif"] != plain["fig19_sgd_decay1e-3_momentum0.9.gif"]
+    resized = cli("book", "-o", out, *REDUCED[:-6], "--size", "640x360", *REDUCED[-4:], "--jobs", "1")
+    assert resized.code == 0 and trainings[0] == 0
+    forced = cli("book", "-o", out, *REDUCED, "--jobs", "1", "--force")
+    assert forced.code == 0 and trainings[0] == 9 and "cache" not in forced.err and "unchanged" not in forced.err
+
+
+def test_runs_from_the_cache_draw_the_same_bytes(cli, tmp_path, few_jobs):
+    out = tmp_path / "book"
+    assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0
+    made = _files(out)
+    for name in made:
+        if name != "index.html":
+            os.unlink(out / name)
+    again = cli("book", "-o", out, *REDUCED, "--jobs", "1")
+    assert again.code == 0 and again.err.count("runs from the cache") == 3, again.err
+    assert _files(out) == made
+
+
+def test_a_damaged_entry_is_computed_again_never_trusted(cli, tmp_path, few_jobs, trainings):
+    out = tmp_path / "book"
+    assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0
+    made = _files(out)
+    runs = out / book_module.CACHE_FOLDER / "runs"
+    recordings = sorted(runs.rglob("*.npz"))
+    manifests = sorted(runs.rglob("*.json"))
+    assert len(recordings) == 9 and len(manifests) == 6
+    recordings[0].write_bytes(recordings[0].read_bytes()[:500])           # truncated
+    recordings[1].write_bytes(b"garbage" * 100)                            # not a zip
+    manifests[-1].write_text("{not json")
+    for record in (out / book_module.CACHE_FOLDER / "jobs").glob("*.json"):
+        record.write_text("[]")                                            # every figure's record is garbage
+    trainings[0] = 0
+    again = cli("book", "-o", out, *REDUCED, "--jobs", "1")
+    assert again.code == 0, again
+    assert 1 <= trainings[0] <= 9 and again.err.count("is damaged") >= 3, again.err
+    assert _files(out) == made
+    trainings[0] = 0
+    assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0 and trainings[0] == 0
+
+
+def test_an_edited_output_is_drawn_again(cli, tmp_path, few_jobs, trainings):
+    out = tmp_path / "book"
+    assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0
+    made = _files(out)
+    (out / "race_chapter.gif").write_bytes(b"GIF89a edited")
+    again = cli("book", "-o", out, *REDUCED, "--jobs", "1")
+    assert [line for line in again.err.splitlines() if "race chapter" in line][0].endswith("runs from the cache)")
+    assert _files(out) == made
+
+
+def test_the_cache_folder_can_be_elsewhere(cli, tmp_path, few_jobs, trainings):
+    shared = tmp_path / "cache"
+    assert cli("book", "-o", tmp_path / "a", *REDUCED, "--jobs", "1", "--cache", shared).code == 0
+    trainings[0] = 0
+    assert cli("book", "-o", tmp_path / "b", *REDUCED, "--jobs", "1", "--cache", shared).code == 0
+    assert trainings[0] == 0
+    assert not (tmp_path / "a" / book_module.CACHE_FOLDER).exists()
+
+
+def test_the_key_follows_every_setting_and_an_interrupted_run_is_not_kept(tmp_path):
+    config = RunConfig(epochs=5, frames=2, grid_resolution=4)
+    assert cache_key(("training", config)) == cache_key(("training", RunConfig(epochs=5, frames=2, grid_resolution=4)))
+    assert cache_key(("training", config)) != cache_key(("training", RunConfig(epochs=5, frames=2, grid_resolution=5)))
+    cache = RunCache(tmp_path)
+    recording = train(config)
+    recording.spec["status"]["interrupted"] = True
+    cache.put(("training", config), [recording])
+    assert cache.entries() == [] and cache.get(("training", config)) is None
+    recording.spec["status"]["interrupted"] = False
+    cache.put(("training", config), [recording])
+    assert len(cache.entries()) == 1
+    assert cache.get(("training", config), config_check(config))[0].spec == recording.spec
+    other = RunConfig(epochs=5, frames=2, grid_resolution=4, hidden=(8,))
+    assert cache.get(("training", config), config_check(other)) is None and "another run" in cache.notes[-1]
