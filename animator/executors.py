@@ -181,13 +181,10 @@ class DaskCluster:
         self.address = address
         self.timeout = timeout
         self.client = None
+        self.workers = 0          # the cluster's workers when we connected
 
     def __repr__(self):
         return f"DaskCluster({self.address!r})"
-
-    @property
-    def workers(self):
-        return len(self.client.scheduler_info().get("workers", {})) if self.client else 0
 
     def __enter__(self):
         try:
@@ -207,6 +204,7 @@ class DaskCluster:
             self.__exit__(None, None, None)
             raise UserError(f"the Dask scheduler at {self.address} has had no worker for "
                             f"{WORKERS_TIMEOUT:g} s; start one with: dask worker {self.address}") from None
+        self.workers = len(self.client.scheduler_info().get("workers", {}))
         return self
 
     def __exit__(self, *exc):

@@ -163,6 +163,13 @@ class Sweep:
     axes: tuple
     config: RunConfig = RunConfig()
 
+    def __post_init__(self):
+        object.__setattr__(self, "optimizer", OptimizerSpec.of(self.optimizer))
+
+    def __reduce__(self):
+        # an OptimizerSpec's read-only mapping does not pickle; its plain form does
+        return type(self), (self.optimizer.as_dict(), self.axes, self.config)
+
     @property
     def shape(self):
         return tuple(len(axis) for axis in self.axes)

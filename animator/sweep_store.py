@@ -1,7 +1,7 @@
 """Where a sweep keeps what it finished: run summaries (so an interrupted sweep resumes) and, if asked, Recordings.
 
 A :class:`RunStore` is a folder of ``run-KEY.npz`` files, one per finished run,
-each written atomically as the run arrives.  ``KEY`` is a hash of everything
+each written atomically as the run arrives (the folder is made with the first).  ``KEY`` is a hash of everything
 that decides the run's numbers (its whole :class:`~animator.run.RunConfig`,
 the CSV's points, the animator and numpy versions), so a later sweep takes a
 stored run only if it would have trained exactly that run, and a changed
@@ -35,16 +35,15 @@ _NUMBERS = ("final_loss", "final_accuracy", "best_accuracy", "best_epoch", "dive
             "last_epoch", "seconds", "versions")
 
 
-def _folder(path, what):
-    """Create ``path`` if needed; a one-line error if it is a file or cannot be written."""
+def _check_folder(path, what):
+    """A one-line error if ``path`` is a file, or could not be created or written; creates nothing."""
     target = os.fspath(path)
-    if os.path.exists(target) and not os.path.isdir(target):
-        raise UserError(f"{target}: exists and is not a directory (it would hold {what})")
-    try:
-        os.makedirs(target, exist_ok=True)
-    except OSError as error:
-        raise UserError(f"{target}: cannot create this folder ({error.strerror or error})") from None
-    check_writable(os.path.join(target, "probe"))
+    if os.path.exists(target):
+        if not os.path.isdir(target):
+            raise UserError(f"{target}: exists and is not a directory (it would hold {what})")
+        check_writable(os.path.join(target, "probe"))
+    else:
+        check_writable(target.rstrip(os.sep) or target)
     return target
 
 
@@ -73,8 +72,8 @@ class RunStore:
         return f"RunStore({self.directory!r})"
 
     def prepare(self):
-        """Create the folder now, or fail in one line, before any run is trained."""
-        _folder(self.directory, "the finished runs of a sweep")
+        """Fail now, in one line, if the folder could not hold runs (it is created with the first one)."""
+        _check_folder(self.directory, "the finished runs of a sweep")
         return self
 
     def path(self, task):
@@ -129,7 +128,7 @@ class RecordingFolder:
         return f"RecordingFolder({self.directory!r})"
 
     def prepare(self):
-        _folder(self.directory, "the sweep's Recordings")
+        _check_folder(self.directory, "the sweep's Recordings")
         return self
 
     def path(self, sweep, cell):
