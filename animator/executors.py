@@ -192,10 +192,14 @@ class DaskCluster:
         except ImportError:
             raise ArgumentError("scheduler", "needs the dask extra: pip install -e '.[dask]' "
                                              "(dask and distributed)") from None
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)    # its connection retries are ours to report
+        # distributed logs every failed attempt to connect; the one-line error below says it once
+        quiet = logging.getLogger("distributed")
+        self._level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
         try:
             self.client = Client(self.address, timeout=self.timeout, set_as_default=False)
         except Exception as error:   # refused, timed out, or something that does not speak Dask
+            quiet.setLevel(self._level)
             raise UserError(f"cannot reach a Dask scheduler at {self.address} within {self.timeout:g} s "
                             f"({_first_line(error)})") from None
         try:
@@ -214,6 +218,7 @@ class DaskCluster:
             except Exception as error:     # a lost connection is not the sweep's failure
                 log.info("closing the Dask client: %s", error)
             self.client = None
+            logging.getLogger("distributed").setLevel(self._level)
         return False
 
     def map(self, function, tasks, *, on_progress=None):
