@@ -47,13 +47,13 @@ def row_max(values):
 def row_sum(values):
     """``np.sum(values, axis=1, keepdims=True)``, bit for bit, column by column when it can be.
 
-    numpy adds fewer than 8 numbers left to right (its pairwise summation starts at
-    blocks of 8), so for rows that short adding the columns in order gives the same
-    bits, several times faster; wider rows are left to ``np.sum``.
+    numpy adds fewer than 8 numbers one after another, starting from its identity +0.0
+    (pairwise summation starts at blocks of 8), so for rows that short adding the columns
+    in order gives the same bits, several times faster; wider rows are left to ``np.sum``.
     """
     if values.shape[1] >= 8:
         return np.sum(values, axis=1, keepdims=True)
-    total = values[:, :1].copy()
+    total = values[:, :1] + 0.0    # the identity first: -0.0 + 0.0 is +0.0, as in np.sum
     for k in range(1, values.shape[1]):
         total += values[:, k:k + 1]
     return total
