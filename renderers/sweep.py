@@ -373,26 +373,22 @@ class SweepGrid(Layout):
         else:
             shapes = [(math.ceil(n / c), c) for c in range(1, n + 1)]
             self.label_w, self.top_h = 0, 0
-        gap = max(3, round(m * 0.7))
+        avail_w = W - 2 * m - self.label_w
+        avail_h = H - self.header_h - self.top_h - m
         best = None
-        for text_px in range(sp, self.MIN_TEXT_PX - 1, -1):
-            stats_h = round(text_px * 1.45)
-            label_h = 0 if two else stats_h
-            for rows, cols in shapes:
-                avail_w = W - 2 * m - self.label_w
-                avail_h = H - self.header_h - self.top_h - m
+        for rows, cols in shapes:
+            gap = max(2, min(round(m * 0.7), (avail_w // cols) // 8))
+            # the largest text that fits under a panel and stays small beside it; else no text
+            for text_px in [*range(sp, self.MIN_TEXT_PX - 1, -1), 0]:
+                stats_h = round(text_px * 1.45)
+                label_h = 0 if two else stats_h
                 side = min((avail_w - (cols - 1) * gap) // cols,
                            (avail_h - rows * (stats_h + label_h) - (rows - 1) * gap) // rows)
-                if best is None or side > best[0]:
-                    best = (side, rows, cols, text_px, stats_h, label_h)
-            if best[0] > 0 and font(best[3]).getlength("0.000") <= best[0] + gap:
-                break
-        side, rows, cols, text_px, stats_h, label_h = best
-        if font(text_px).getlength("0.000") > side + gap:
-            # no legible number fits: regions only, every pixel to the panels
-            text_px, stats_h, label_h = 0, 0, 0
-            side = min((W - 2 * m - self.label_w - (cols - 1) * gap) // cols,
-                       (H - self.header_h - self.top_h - m - (rows - 1) * gap) // rows)
+                if text_px == 0 or (text_px <= side * 0.3 and font(text_px).getlength("0.000") <= side + gap):
+                    break
+            if best is None or side > best[0]:
+                best = (side, rows, cols, gap, text_px, stats_h, label_h)
+        side, rows, cols, gap, text_px, stats_h, label_h = best
         if side < 8:
             raise self.no_room(self.size, f"{n} panels")
         self.side, self.gap, self.grid = side, gap, (rows, cols)
@@ -433,15 +429,21 @@ class SweepGrid(Layout):
             middle = self.left + (cols * side + (cols - 1) * gap) / 2
             fig.text(middle / W, 1 - (self.header_h + sp * 0.2) / H, sweep.names[1], ha="center", va="top",
                      fontsize=sp * pt, fontweight="bold", color=theme.ink)
-            for c, value in enumerate(sweep.axes[1].values):
-                x = self.left + c * (side + gap) + side / 2
-                fig.text(x / W, 1 - (self.top - sp * 0.35) / H, value_text(value), ha="center", va="baseline",
-                         fontsize=sp * pt, color=theme.ink)
+            # crowded headers show every k-th value, always the first
+            labels = [value_text(v) for v in sweep.axes[1].values]
+            every = math.ceil((max(font(sp).getlength(t) for t in labels) + sp * 0.6) / (side + gap))
+            for c, text in enumerate(labels):
+                if c % every == 0:
+                    x = self.left + c * (side + gap) + side / 2
+                    fig.text(x / W, 1 - (self.top - sp * 0.35) / H, text, ha="center", va="baseline",
+                             fontsize=sp * pt, color=theme.ink)
             row_h = self.side + self.stats_h + gap
+            every = math.ceil(sp * 1.25 / row_h)
             for r, value in enumerate(sweep.axes[0].values):
-                y = self.top + r * row_h + side / 2
-                fig.text((self.left - sp * 0.5) / W, 1 - y / H, value_text(value), ha="right", va="center",
-                         fontsize=sp * pt, color=theme.ink)
+                if r % every == 0:
+                    y = self.top + r * row_h + side / 2
+                    fig.text((self.left - sp * 0.5) / W, 1 - y / H, value_text(value), ha="right", va="center",
+                             fontsize=sp * pt, color=theme.ink)
             block_h = rows * row_h - gap
             fig.text((self.left - self.label_w + m * 0.3) / W, 1 - (self.top + block_h / 2) / H, sweep.names[0],
                      ha="left", va="center", rotation=90, fontsize=sp * pt, fontweight="bold", color=theme.ink)
