@@ -103,40 +103,40 @@ class _Snapshot:
     extends the previous epoch's per-element maximum and minimum by them;
     ``take_updates`` copies what the optimizer applied and its state after that.
     Two snapshots alternate by parity, so Ctrl-C while one is being filled leaves
-    the last finished epoch's intact.
+    the last finished epoch's intact.  A layer's weights and biases sit in one
+    array (biases as its last row), so each extreme is one operation per layer.
     """
 
     def __init__(self, layers, slot_names):
         self.arrays = {}
-        self._parameters, self._updates, self._extremes = [], [], []
-        for i, dense in enumerate(layers, start=1):
-            for name in ("weights", "biases", "weight_updates", "bias_updates", *slot_names):
-                shape = dense.weights.shape if name.startswith("weight") else dense.biases.shape
-                self.arrays[f"dense{i}.{name}"] = np.empty(shape, np.float32)
-            self._parameters.append((self.arrays[f"dense{i}.weights"], self.arrays[f"dense{i}.biases"]))
-            self._updates.append([self.arrays[f"dense{i}.{name}"]
-                                  for name in ("weight_updates", "bias_updates", *slot_names)])
-            self._extremes.append([np.empty(dense.weights.shape, np.float32) for _ in range(2)]
-                                  + [np.empty(dense.biases.shape, np.float32) for _ in range(2)])
+        self._parameters, self._updates, self._highs, self._lows = [], [], [], []
         self._update_names = ("weight_updates", "bias_updates", *slot_names)
+        for i, dense in enumerate(layers, start=1):
+            n_in, n_out = dense.weights.shape
+            parameters = np.empty((n_in + 1, n_out), np.float32)
+            self.arrays[f"dense{i}.weights"], self.arrays[f"dense{i}.biases"] = parameters[:n_in], parameters[n_in:]
+            for name in self._update_names:
+                self.arrays[f"dense{i}.{name}"] = np.empty(dense.weights.shape if name.startswith("weight")
+                                                           else dense.biases.shape, np.float32)
+            self._parameters.append(parameters)
+            self._updates.append([self.arrays[f"dense{i}.{name}"] for name in self._update_names])
+            self._highs.append(np.empty_like(parameters))
+            self._lows.append(np.empty_like(parameters))
 
     def start_extremes(self, layers):
         """Seed the running maximum and minimum with the current parameters (before epoch 0)."""
-        for dense, (w_max, w_min, b_max, b_min) in zip(layers, self._extremes):
-            for extreme in (w_max, w_min):
-                np.copyto(extreme, dense.weights)
-            for extreme in (b_max, b_min):
-                np.copyto(extreme, dense.biases)
+        for dense, high, low in zip(layers, self._highs, self._lows):
+            for extreme in (high, low):
+                np.copyto(extreme[:-1], dense.weights)
+                np.copyto(extreme[-1:], dense.biases)
 
     def take_parameters(self, layers, previous):
-        for dense, (weights, biases), extremes, before in zip(layers, self._parameters, self._extremes,
-                                                             previous._extremes):
-            np.copyto(weights, dense.weights)
-            np.copyto(biases, dense.biases)
-            np.maximum(before[0], weights, out=extremes[0])
-            np.minimum(before[1], weights, out=extremes[1])
-            np.maximum(before[2], biases, out=extremes[2])
-            np.minimum(before[3], biases, out=extremes[3])
+        for dense, parameters, high, low, high_before, low_before in zip(
+                layers, self._parameters, self._highs, self._lows, previous._highs, previous._lows):
+            np.copyto(parameters[:-1], dense.weights)
+            np.copyto(parameters[-1:], dense.biases)
+            np.maximum(high_before, parameters, out=high)
+            np.minimum(low_before, parameters, out=low)
 
     def take_updates(self, layers):
         for dense, targets in zip(layers, self._updates):
@@ -145,9 +145,9 @@ class _Snapshot:
 
     def peaks(self):
         """Each layer's largest ``|weight|`` or ``|bias|`` over every epoch taken so far."""
-        # the same float32 value the running max(|w|) over epochs gives: maxima of finite numbers
-        return np.array([max(np.float32(0), w_max.max(), -w_min.min(), b_max.max(), -b_min.min())
-                         for w_max, w_min, b_max, b_min in self._extremes], dtype=np.float32)
+        # the float32 value a running max(|w|, |b|) over the epochs gives: maxima of finite numbers
+        return np.array([max(np.float32(0), high.max(), -low.min()) for high, low in zip(self._highs, self._lows)],
+                        dtype=np.float32)
 
 
 class Trainer:
