@@ -9,7 +9,7 @@ import pytest
 
 from animator import (Activation_ReLU, Activation_Softmax_Loss_CategoricalCrossentropy, Layer_Dense, Network,
                       RunConfig, Trainer, build, make_optimizer, spiral)
-from animator.layers import relu_backward, row_max, row_sum, softmax_crossentropy_backward
+from animator.layers import mean, relu_backward, row_max, row_sum, softmax_crossentropy_backward
 from animator.rng import make_rng
 from animator.trainer import _first_non_finite
 
@@ -126,6 +126,18 @@ def test_row_max_and_row_sum_are_numpys(columns):
         with np.errstate(invalid="ignore", over="ignore"):
             assert row_max(values).tobytes() == np.max(values, axis=1, keepdims=True).tobytes()
             assert row_sum(values).tobytes() == np.sum(values, axis=1, keepdims=True).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+def test_mean_is_numpys(dtype):
+    rng = np.random.default_rng(6)
+    for shape in [(1,), (7,), (300,), (1000,), (30, 10), (4, 5, 6)]:
+        for values in (rng.random(shape) * 10.0 ** rng.integers(-30, 30), _awkward(rng, shape, np.float64)):
+            with np.errstate(invalid="ignore", over="ignore"):
+                values = values.astype(dtype) if dtype != np.int64 else rng.integers(-9, 9, shape)
+                expected = np.mean(values)
+                got = mean(values)
+            assert type(got) is type(expected) and got.tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
