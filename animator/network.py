@@ -17,22 +17,23 @@ class _Buffers:
     """One Dense layer's reused arrays for a batch of ``n`` rows.
 
     ``inputs64`` is the layer's input in float64, laid out as ``inputs.astype(np.float64)``
-    would be (the product must see the same memory order to give the same bits);
-    ``output`` is ``book_dot(inputs, weights) + biases``; ``activated`` its ReLU;
-    ``grad`` the loss gradient with respect to ``output``.
+    would be (the product must see the same memory order to give the same bits); it
+    lives from the forward pass to the backward pass.  ``output`` is
+    ``book_dot(inputs, weights) + biases``, then, in a hidden layer, its ReLU (in place:
+    ReLU's output is <= 0 exactly where its input is, which is all its backward pass
+    asks).  ``grad`` is the loss gradient with respect to ``output``.  ``wide64`` is
+    float64 room of ``output``'s shape, used in turn for the forward product, the
+    gradient coming down from the layer above, and ``grad`` in float64.
     """
 
     def __init__(self, inputs64, n_out):
         n, n_in = inputs64.shape
         self.inputs64 = inputs64
         self.weights64 = np.empty((n_in, n_out))
-        self.product64 = np.empty((n, n_out))
         self.output = np.empty((n, n_out), dtype=np.float32)
-        self.activated = np.empty((n, n_out), dtype=np.float32)
         self.grad = np.empty((n, n_out), dtype=np.float32)
-        self.grad64 = np.empty((n, n_out))
+        self.wide64 = np.empty((n, n_out))
         self.dweights64 = np.empty((n_in, n_out))
-        self.dinputs64 = np.empty((n, n_in))
 
 
 class Network:
@@ -60,7 +61,7 @@ class Network:
             self._buffers = []
             for dense in self.dense:
                 self._buffers.append(_Buffers(inputs64, dense.weights.shape[1]))
-                inputs64 = np.empty(self._buffers[-1].activated.shape)
+                inputs64 = np.empty(self._buffers[-1].output.shape)
             self._batch = batch
             self.output = np.empty_like(self._buffers[-1].output)
         return self._buffers
@@ -76,12 +77,12 @@ class Network:
         for i, (dense, layer) in enumerate(zip(self.dense, buffers)):
             # book_dot(inputs, weights) + biases
             np.copyto(layer.weights64, dense.weights)
-            np.dot(layer.inputs64, layer.weights64, out=layer.product64)
-            np.copyto(layer.output, layer.product64, casting="same_kind")
+            np.dot(layer.inputs64, layer.weights64, out=layer.wide64)
+            np.copyto(layer.output, layer.wide64, casting="same_kind")
             layer.output += dense.biases
             if i < last:
-                np.maximum(0, layer.output, out=layer.activated)
-                np.copyto(buffers[i + 1].inputs64, layer.activated)
+                np.maximum(0, layer.output, out=layer.output)
+                np.copyto(buffers[i + 1].inputs64, layer.output)
         softmax(buffers[-1].output, out=self.output)
         return self.loss.calculate(self.output, y)
 
@@ -93,16 +94,16 @@ class Network:
         softmax_crossentropy_backward(self.output, y, out=buffers[-1].grad)
         for i in reversed(range(len(self.dense))):
             dense, layer = self.dense[i], buffers[i]
-            np.copyto(layer.grad64, layer.grad)
+            np.copyto(layer.wide64, layer.grad)
             # book_dot(inputs.T, dvalues): the forward pass's float64 input, transposed
-            np.dot(layer.inputs64.T, layer.grad64, out=layer.dweights64)
+            np.dot(layer.inputs64.T, layer.wide64, out=layer.dweights64)
             dense.dweights = layer.dweights64.astype(np.float32)
             dense.dbiases = np.sum(layer.grad, axis=0, keepdims=True)
             if i:
                 # book_dot(dvalues, weights.T), then ReLU's backward into the layer below
                 below = buffers[i - 1]
-                np.dot(layer.grad64, layer.weights64.T, out=layer.dinputs64)
-                np.copyto(below.grad, layer.dinputs64, casting="same_kind")
+                np.dot(layer.wide64, layer.weights64.T, out=below.wide64)
+                np.copyto(below.grad, below.wide64, casting="same_kind")
                 relu_backward(below.grad, below.output, out=below.grad)
 
     def __repr__(self):

@@ -80,17 +80,29 @@ def test_trainer_gives_the_chapter_codes_numbers_on_the_books_classes(name, hype
         assert dense.weights.tobytes() == weights.tobytes() and dense.biases.tobytes() == biases.tobytes()
 
 
-@pytest.mark.parametrize("layout", ["C", "F", "strided"])
-def test_the_network_pass_is_the_layer_classes_pass_for_any_batch_layout(layout):
+@pytest.mark.parametrize("layout", ["C", "F", "strided", "awkward"])
+def test_the_network_pass_is_the_layer_classes_pass_for_any_batch_layout_and_values(layout):
     rng = np.random.default_rng(3)
     base = rng.standard_normal((40, 4)).astype(np.float32)
-    X = {"C": base[:, :2].copy(), "F": np.asfortranarray(base[:, :2]), "strided": base[:, ::2]}[layout]
+    base[:3, :] = [[0.0, -0.0, 0.0, -0.0]] * 3     # the spiral's centre points are zeros too
+    X = {"C": base[:, :2].copy(), "F": np.asfortranarray(base[:, :2]), "strided": base[:, ::2],
+         "awkward": base[:, :2].copy()}[layout]
     y = rng.integers(0, 3, len(X))
     network = Network(2, (5, 6), 3, rng=np.random.RandomState(1))
+    if layout == "awkward":     # NaN, infinities and negative zeros in the parameters
+        for dense in network.dense:
+            dense.weights[0, :2] = [np.nan, -0.0]
+            dense.weights[-1, -2:] = [np.inf, -np.inf]
+            dense.biases[0, :2] = [-0.0, -np.inf]
     layers = [Layer_Dense(*d.shape) for d in network.dense]
     relus = [Activation_ReLU() for _ in layers[:-1]]
     top = Activation_Softmax_Loss_CategoricalCrossentropy()
     for step in range(5):
+        _compare_one_step(network, layers, relus, top, X, y, one_hot=step % 2)
+
+
+def _compare_one_step(network, layers, relus, top, X, y, *, one_hot):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         for layer, dense in zip(layers, network.dense):
             layer.weights, layer.biases = dense.weights.copy(), dense.biases.copy()
         loss = network.forward(X, y)
@@ -102,7 +114,7 @@ def test_the_network_pass_is_the_layer_classes_pass_for_any_batch_layout(layout)
         layers[-1].forward(inputs)
         assert loss.tobytes() == top.forward(layers[-1].output, y).tobytes()
         assert network.output.tobytes() == top.output.tobytes()
-        network.backward(np.eye(3, dtype=np.float32)[y] if step % 2 else y)   # one-hot labels too
+        network.backward(np.eye(3, dtype=np.float32)[y] if one_hot else y)
         top.backward(top.output, y)
         dvalues = top.dinputs
         for i in reversed(range(len(layers))):
