@@ -1,7 +1,7 @@
 """Training speed against the book's own code, measured side by side in one run.
 
     python benchmarks/training_speed.py [--repeats 5] [--epochs 10000]
-        [--config '{"optimizer": "sgd", "decay": 1e-3, "momentum": 0.9}']
+        [--config '{"optimizer": "sgd", "decay": 1e-3, "momentum": 0.9}'] [--baseline DIR]
 
 Three measurements, each in a fresh process, taken in turn ``--repeats`` times so
 that machine noise hits all three alike:
@@ -15,7 +15,9 @@ that machine noise hits all three alike:
 
 Each process times only its own work (not Python's start-up or imports), in wall
 and CPU time.  The config is the book loop's JSON; both sides run with one BLAS
-thread.  Prints medians and the ratios to the book.
+thread.  Prints medians and the ratios to the book.  ``--baseline DIR`` times
+another checkout of animator (say ``git worktree add /tmp/old <commit>``) in the
+same rounds, for before/after numbers from one run.
 """
 
 import argparse
@@ -53,10 +55,10 @@ print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
 """
 
 
-def measure(code):
+def measure(code, root=ROOT):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])))
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
                                check=True)
     return json.loads(completed.stdout.splitlines()[-1])
 
@@ -67,26 +69,31 @@ def main():
     parser.add_argument("--epochs", type=int, default=10000)
     parser.add_argument("--config", default='{"optimizer": "sgd", "decay": 1e-3, "momentum": 0.9}',
                         help="the run, as tests/book_loop.py takes it")
+    parser.add_argument("--baseline", help="another animator checkout to time alongside")
     args = parser.parse_args()
     book_config = json.loads(args.config)
     hyper = {k: v for k, v in book_config.items() if k != "optimizer"}
-    codes = {
-        "book": BOOK.format(tests=TESTS, config=args.config, epochs=str(args.epochs)),
-        "ours, bare": OURS.format(optimizer=book_config["optimizer"], hyper=hyper, epochs=args.epochs,
-                                  recorded=False),
-        "ours, recorded": OURS.format(optimizer=book_config["optimizer"], hyper=hyper, epochs=args.epochs,
-                                      recorded=True),
-    }
-    times = {name: [] for name in codes}
+    ours = {recorded: OURS.format(optimizer=book_config["optimizer"], hyper=hyper, epochs=args.epochs,
+                                  recorded=recorded) for recorded in (False, True)}
+    runs = {"book": (BOOK.format(tests=TESTS, config=args.config, epochs=str(args.epochs)), ROOT),
+            "ours, bare": (ours[False], ROOT), "ours, recorded": (ours[True], ROOT)}
+    if args.baseline:
+        baseline = os.path.abspath(args.baseline)
+        runs.update({"baseline, bare": (ours[False], baseline), "baseline, recorded": (ours[True], baseline)})
+    times = {name: [] for name in runs}
     for _ in range(args.repeats):
-        for name, code in codes.items():
-            times[name].append(measure(code))
+        for name, (code, root) in runs.items():
+            times[name].append(measure(code, root))
     print(f"{args.config}, {args.epochs} epochs, median of {args.repeats} (wall / CPU seconds):")
-    book_wall, book_cpu = (statistics.median(t[i] for t in times["book"]) for i in (0, 1))
-    for name, samples in times.items():
-        wall, cpu = (statistics.median(t[i] for t in samples) for i in (0, 1))
-        ratio = "" if name == "book" else f"   ours / book {wall / book_wall:.2f} wall, {cpu / book_cpu:.2f} CPU"
-        print(f"  {name:15s} {wall:6.2f} s / {cpu:6.2f} s{ratio}")
+    medians = {name: [statistics.median(t[i] for t in samples) for i in (0, 1)] for name, samples in times.items()}
+    (book_wall, book_cpu) = medians["book"]
+    for name, (wall, cpu) in medians.items():
+        ratio = "" if name == "book" else f"   / book: {wall / book_wall:.2f} wall, {cpu / book_cpu:.2f} CPU"
+        print(f"  {name:19s} {wall:6.2f} s / {cpu:6.2f} s{ratio}")
+    if args.baseline:
+        for kind in ("bare", "recorded"):
+            (wall, cpu), (old_wall, old_cpu) = medians[f"ours, {kind}"], medians[f"baseline, {kind}"]
+            print(f"  ours / baseline, {kind}: {wall / old_wall:.2f} wall, {cpu / old_cpu:.2f} CPU")
     print("  (all wall:", ", ".join(f"{name} {' '.join(f'{t[0]:.2f}' for t in samples)}"
                                     for name, samples in times.items()) + ")")
 
