@@ -17,8 +17,8 @@ class _Buffers:
     """One Dense layer's reused arrays for a batch of ``n`` rows.
 
     ``inputs64`` is the layer's input in float64, laid out as ``inputs.astype(np.float64)``
-    would be (the product must see the same memory order to give the same bits); it
-    lives from the forward pass to the backward pass.  ``output`` is
+    would be (a product must see the same memory order to give the same bits); it
+    lives from the forward pass to the backward pass, and so does ``weights64``.  ``output`` is
     ``book_dot(inputs, weights) + biases``, then, in a hidden layer, its ReLU (in place:
     ReLU's output is <= 0 exactly where its input is, which is all its backward pass
     asks).  ``grad`` is the loss gradient with respect to ``output``.  ``wide64`` is
@@ -26,10 +26,10 @@ class _Buffers:
     gradient coming down from the layer above, and ``grad`` in float64.
     """
 
-    def __init__(self, inputs64, n_out):
-        n, n_in = inputs64.shape
+    def __init__(self, inputs64, weights):
+        n, (n_in, n_out) = len(inputs64), weights.shape
         self.inputs64 = inputs64
-        self.weights64 = np.empty((n_in, n_out))
+        self.weights64 = np.empty_like(weights, dtype=np.float64)
         self.output = np.empty((n, n_out), dtype=np.float32)
         self.grad = np.empty((n, n_out), dtype=np.float32)
         self.wide64 = np.empty((n, n_out))
@@ -60,7 +60,7 @@ class Network:
             inputs64 = np.empty_like(X, dtype=np.float64)   # the layout X.astype(np.float64) has
             self._buffers = []
             for dense in self.dense:
-                self._buffers.append(_Buffers(inputs64, dense.weights.shape[1]))
+                self._buffers.append(_Buffers(inputs64, dense.weights))
                 inputs64 = np.empty(self._buffers[-1].output.shape)
             self._batch = batch
             self.output = np.empty_like(self._buffers[-1].output)
