@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
 
 from . import lifecycle
 from .errors import ArgumentError, UserError
@@ -101,10 +102,16 @@ class InProcess:
             yield outcome
 
 
-# set in the parent just before the pool forks: the workers inherit them
+# each worker's copy of what it runs, set by _start_worker
 _FUNCTION = None
 _TASKS = None
 _COUNTERS = None
+
+
+def _start_worker(parent_pid, function, tasks, counters):
+    global _FUNCTION, _TASKS, _COUNTERS
+    lifecycle.setup_worker(parent_pid)
+    _FUNCTION, _TASKS, _COUNTERS = function, tasks, counters
 
 
 def _work(k):
@@ -117,11 +124,29 @@ def _work(k):
     return outcome
 
 
+def start_method():
+    """``fork`` in a process with one thread; else ``spawn``.
+
+    Forking a process that has other threads (a Dask client's event loop,
+    Jupyter's) can copy a lock one of them holds, and the child then waits
+    for it for ever; a spawned worker starts clean, at the price of importing
+    numpy and animator (about half a second).
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
+
+
+def _worker_pids(pool):
+    # Pool keeps its worker processes in _pool and replaces any that exits (ours never exit by themselves)
+    return {process.pid for process in getattr(pool, "_pool", ())}
+
+
 class Processes:
-    """``workers`` forked processes on this machine, each training one run at a time.
+    """``workers`` processes on this machine, each training one run at a time.
 
     Workers ignore Ctrl-C (the parent handles it), exit through Python on
     SIGTERM and die with the parent (:func:`animator.lifecycle.setup_worker`).
+    They are forked when that is safe (see :func:`start_method`).
     """
 
     def __init__(self, workers):
@@ -137,34 +162,31 @@ class Processes:
         return f"Processes({self.workers})"
 
     def map(self, function, tasks, *, on_progress=None):
-        global _FUNCTION, _TASKS, _COUNTERS
         tasks = list(tasks)
         if not tasks:
             return
-        if "fork" not in multiprocessing.get_all_start_methods():      # pragma: no cover (not Linux)
-            yield from InProcess().map(function, tasks, on_progress=on_progress)
-            return
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context(start_method())
         total = sum(t.config.epochs + 1 for t in tasks)
-        _FUNCTION, _TASKS = function, tasks
-        _COUNTERS = counters = context.Array("q", len(tasks), lock=False)
-        try:
-            with context.Pool(min(self.workers, len(tasks)), initializer=lifecycle.setup_worker,
-                              initargs=(os.getpid(),)) as pool:
-                results = pool.imap_unordered(_work, range(len(tasks)), chunksize=1)
-                for _ in range(len(tasks)):
-                    while True:
-                        try:
-                            outcome = results.next(timeout=0.1)
-                            break
-                        except multiprocessing.TimeoutError:
-                            if on_progress is not None:
-                                on_progress(sum(counters), total)
-                    if on_progress is not None:
-                        on_progress(sum(counters), total)
-                    yield outcome
-        finally:
-            _FUNCTION = _TASKS = _COUNTERS = None
+        counters = context.Array("q", len(tasks), lock=False)    # epochs done per run, for progress
+        with context.Pool(min(self.workers, len(tasks)), initializer=_start_worker,
+                          initargs=(os.getpid(), function, tasks, counters)) as pool:
+            started = _worker_pids(pool)
+            results = pool.imap_unordered(_work, range(len(tasks)), chunksize=1)
+            for _ in range(len(tasks)):
+                while True:
+                    try:
+                        outcome = results.next(timeout=0.1)
+                        break
+                    except multiprocessing.TimeoutError:
+                        if _worker_pids(pool) != started:
+                            # the pool quietly replaces a dead worker, but its run is lost: waiting would never end
+                            raise RuntimeError("a worker process died while training (killed by the system, "
+                                               "or it could not start)") from None
+                        if on_progress is not None:
+                            on_progress(sum(counters), total)
+                if on_progress is not None:
+                    on_progress(sum(counters), total)
+                yield outcome
 
 
 @scheduler("tcp", "tls", "inproc", "ws", "wss", "ucx")

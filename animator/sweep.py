@@ -33,6 +33,7 @@ from typing import Optional
 import numpy as np
 
 from .errors import ArgumentError
+from .executors import InProcess
 from .fileio import atomic_output
 from .frames import grid_extent
 from .optimizers import OPTIMIZERS, OptimizerSpec
@@ -424,8 +425,6 @@ def run_sweep(sweep, *, executor=None, store=None, save_runs=None, on_progress=N
     summary)`` is called as each run arrives.  Ctrl-C raises
     ``KeyboardInterrupt``; the runs finished by then are in the store.
     """
-    from .executors import InProcess
-
     X, y, extent = sweep_data(sweep)
     check_memory(sweep, int(y.max()) + 1)
     todo = tasks(sweep, data=(X, y), keep_recordings=save_runs is not None)
@@ -436,18 +435,20 @@ def run_sweep(sweep, *, executor=None, store=None, save_runs=None, on_progress=N
             if summary is not None and (save_runs is None or save_runs.has(sweep, task.cell)):
                 done[task.cell] = summary
     resumed = len(done)
+    by_cell = {task.cell: task for task in todo}
     pending = [task for task in todo if task.cell not in done]
-    executor = executor or InProcess()
-    with executor:
-        for outcome in executor.map(run_one, pending, on_progress=on_progress):
-            summary = outcome.summary
-            if outcome.recording is not None:
-                save_runs.save(sweep, summary.cell, outcome.recording)
-            if store is not None:
-                store.save(todo[sweep.cells().index(summary.cell)], summary)
-            done[summary.cell] = summary
-            if on_run is not None:
-                on_run(len(done), len(todo), summary)
+    if pending:                  # nothing to train: no process started, no scheduler contacted
+        executor = executor or InProcess()
+        with executor:
+            for outcome in executor.map(run_one, pending, on_progress=on_progress):
+                summary = outcome.summary
+                if outcome.recording is not None:
+                    save_runs.save(sweep, summary.cell, outcome.recording)
+                if store is not None:
+                    store.save(by_cell[summary.cell], summary)
+                done[summary.cell] = summary
+                if on_run is not None:
+                    on_run(len(done), len(todo), summary)
     return SweepResult(sweep, [done[cell] for cell in sweep.cells()], X, y, extent, resumed)
 
 

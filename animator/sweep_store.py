@@ -8,7 +8,7 @@ stored run only if it would have trained exactly that run, and a changed
 setting simply trains anew.  Nothing in the folder is ever deleted; files that
 are not ours, or that do not read back, are ignored.
 
-A :class:`RecordingFolder` holds whole Recordings (``--save-runs``), one per
+A :class:`RecordingFolder` holds whole Recordings (``run_sweep(save_runs=...)``), one per
 cell, named by the settings: ``sgd_lr=0.1_momentum=0.9.npz``.
 """
 
