@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import threading
 
 from . import lifecycle
@@ -111,7 +112,15 @@ _COUNTERS = None
 def _start_worker(parent_pid, function, tasks, counters):
     global _FUNCTION, _TASKS, _COUNTERS
     lifecycle.setup_worker(parent_pid)
+    # a training worker writes no file (the parent keeps what it sends back), so SIGTERM may end it at once;
+    # raising SystemExit instead could land in the interpreter's own shutdown and print a traceback there
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _leave)
     _FUNCTION, _TASKS, _COUNTERS = function, tasks, counters
+
+
+def _leave(signum, frame):
+    os._exit(128 + signum)
 
 
 def _work(k):
