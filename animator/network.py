@@ -98,7 +98,7 @@ class Network:
             # book_dot(inputs.T, dvalues): the forward pass's float64 input, transposed
             np.dot(layer.inputs64.T, layer.wide64, out=layer.dweights64)
             dense.dweights = layer.dweights64.astype(np.float32)
-            dense.dbiases = np.sum(layer.grad, axis=0, keepdims=True)
+            dense.dbiases = np.add.reduce(layer.grad, axis=0, keepdims=True)   # np.sum's own call
             if i:
                 # book_dot(dvalues, weights.T), then ReLU's backward into the layer below
                 below = buffers[i - 1]

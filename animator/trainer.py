@@ -203,7 +203,7 @@ class Trainer:
                         result.divergence_learning_rate = lr
                         break
                     # np.mean(predictions == y), without its overhead: a count over the rows, in float64
-                    accuracy = np.float64(np.count_nonzero(np.argmax(net.output, axis=1) == y) / samples)
+                    accuracy = np.float64(np.count_nonzero(net.output.argmax(axis=1) == y) / samples)
                     if on_epoch is not None:
                         on_epoch(epoch, loss, accuracy, lr)
                     row = columns.rows
