@@ -14,8 +14,10 @@ that machine noise hits all three alike:
   the Recording with its decision-region grid (200 frames at 160 x 160).
 
 Each process times only its own work (not Python's start-up or imports), in wall
-and CPU time.  The config is the book loop's JSON; both sides run with one BLAS
-thread.  Prints medians and the ratios to the book.  ``--baseline DIR`` times
+and CPU time.  The config is the book loop's JSON.  Each side keeps its own BLAS
+settings: the book's code those of the environment (OpenBLAS's default is a thread
+per core), ours animator's (one thread, unless the environment says otherwise).
+Prints medians and the ratios to the book.  ``--baseline DIR`` times
 another checkout of animator (say ``git worktree add /tmp/old <commit>``) in the
 same rounds, for before/after numbers from one run.
 """
@@ -56,8 +58,7 @@ print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
 
 
 def measure(code, root=ROOT):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
                                check=True)
     return json.loads(completed.stdout.splitlines()[-1])
