@@ -5,7 +5,8 @@
 Trains the same sweep (``--runs`` runs of SGD with decay 1e-3 over a grid of
 learning rates and momenta, ``--epochs`` epochs each, the chapter's model) in
 three ways, one after another within each repeat so that machine noise hits
-all alike, and prints the median wall time of each and the ratios:
+all alike, and prints the median and the fastest wall time of each and the
+ratios of both (the fastest is the run other processes disturbed least):
 
 * ``1 worker``: one run after another in one process (``--workers 1``);
 * ``2 workers``: two forked processes (``--workers 2``); goal: at least 1.7x
@@ -157,14 +158,17 @@ def main():
                 process.wait()
     assert len(set(tables.values())) == 1, f"the ways gave different tables: {tables}"
     medians = {way: statistics.median(t) for way, t in times.items()}
-    print("medians:")
-    for way, value in medians.items():
-        print(f"  {way:9s} {value:6.2f} s   cores the runs got: {statistics.median(cores[way]):.2f}")
-    print(f"2 workers over 1: {medians['1 worker'] / medians['2 workers']:.2f}x faster (goal: at least 1.7x)")
+    fastest = {way: min(t) for way, t in times.items()}
+    print("          median    fastest   cores the runs got (median)")
+    for way in ways:
+        print(f"  {way:9s} {medians[way]:6.2f} s  {fastest[way]:6.2f} s   {statistics.median(cores[way]):.2f}")
+    # the fastest of several runs is the one other processes disturbed least (as timeit reports it)
+    print(f"2 workers over 1: {medians['1 worker'] / medians['2 workers']:.2f}x faster by the medians, "
+          f"{fastest['1 worker'] / fastest['2 workers']:.2f}x by the fastest (goal: at least 1.7x)")
     if "dask" in medians:
-        overhead = medians["dask"] / medians["2 workers"] - 1
-        print(f"dask cluster (2 worker processes) against 2 local workers: {100 * overhead:+.1f}% "
-              f"(goal: at most +15%)")
+        print(f"dask cluster (2 worker processes) against 2 local workers: "
+              f"{100 * (medians['dask'] / medians['2 workers'] - 1):+.1f}% by the medians, "
+              f"{100 * (fastest['dask'] / fastest['2 workers'] - 1):+.1f}% by the fastest (goal: at most +15%)")
     print(f"every way gave the same table; load average after: {os.getloadavg()[0]:.2f} "
           f"(other processes on the machine make these timings noisy)")
 
