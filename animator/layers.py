@@ -89,7 +89,7 @@ def relu_backward(dvalues, inputs, out=None):
     ``out`` may be ``dvalues`` itself.
     """
     if out is None:
-        out = np.empty_like(dvalues)
+        out = np.empty(dvalues.shape, dtype=dvalues.dtype)    # C order, as the book's copy() is
     word = np.dtype(f"u{dvalues.itemsize}")
     keep = np.less_equal(inputs, 0).astype(word)
     keep -= 1                                   # True -> 0, False -> all ones
