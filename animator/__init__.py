@@ -22,4 +22,5 @@ from .recording import Recording
 from .rng import make_rng
 from .run import RunConfig, build, train
 from .schedules import inverse_time_decay
+from .sweep import Sweep, SweepResult, make_sweep, run_sweep
 from .trainer import Trainer, TrainingResult

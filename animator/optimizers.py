@@ -25,6 +25,7 @@ cache starts at zero; epsilon is added outside the square root; Adam corrects
 its moments with ``iterations + 1``.
 """
 
+import functools
 import math
 import types
 from dataclasses import dataclass, field
@@ -75,8 +76,9 @@ class Optimizer:
     """Shared machinery; subclasses give ``slots`` and ``_delta``.
 
     ``_delta(grad, slots, lr, t)`` returns ``(update, new_slots)`` for one array,
-    where ``t`` is the number of updates made before this one.  It is the only
-    place an optimizer's formula is written.
+    where ``slots`` and ``new_slots`` are tuples of the state arrays in the order of
+    ``self.slots`` and ``t`` is the number of updates made before this one.  It is
+    the only place an optimizer's formula is written.
     """
 
     name = "optimizer"
@@ -97,27 +99,23 @@ class Optimizer:
 
     def update_params(self, layer):
         """Update ``layer.weights`` and ``layer.biases`` in place; return both updates."""
-        updates = []
-        for kind, param, grad in (("weight", layer.weights, layer.dweights),
-                                  ("bias", layer.biases, layer.dbiases)):
-            slots = {name: self._layer_slot(layer, kind, name, param) for name in self.slots}
-            update, new_slots = self._delta(grad, slots, self.current_learning_rate, self.iterations)
-            for name, value in new_slots.items():
-                setattr(layer, _slot_attribute(kind, name), value)
-            param += update
-            updates.append(update)
-        layer.weight_updates, layer.bias_updates = updates
-        return tuple(updates)
+        lr, t = self.current_learning_rate, self.iterations
+        weight_slots, bias_slots = _slot_attributes(self.slots)
+        weight_update = self._step(layer, layer.weights, layer.dweights, weight_slots, lr, t)
+        bias_update = self._step(layer, layer.biases, layer.dbiases, bias_slots, lr, t)
+        layer.weight_updates, layer.bias_updates = weight_update, bias_update
+        return weight_update, bias_update
 
     def post_update_params(self):
         self.iterations += 1
 
-    @staticmethod
-    def _layer_slot(layer, kind, name, param):
-        attribute = _slot_attribute(kind, name)
-        if not hasattr(layer, attribute):
-            setattr(layer, attribute, np.zeros_like(param))
-        return getattr(layer, attribute)
+    def _step(self, layer, param, grad, attributes, lr, t):
+        slots = tuple(_layer_slot(layer, attribute, param) for attribute in attributes)
+        update, new_slots = self._delta(grad, slots, lr, t)
+        for attribute, value in zip(attributes, new_slots):
+            setattr(layer, attribute, value)
+        param += update
+        return update
 
     # -- pure step ---------------------------------------------------------------
     def init(self, param):
@@ -132,8 +130,9 @@ class Optimizer:
     def update(self, grad, state):
         """Return ``(update, new_state)``; neither the gradient nor ``state`` is modified."""
         lr = self.learning_rate_at(state.count)
-        update, slots = self._delta(np.asarray(grad), dict(state.slots), lr, state.count)
-        return update, State(state.count + 1, slots)
+        slots = tuple(state.slots[name] for name in self.slots)
+        update, new_slots = self._delta(np.asarray(grad), slots, lr, state.count)
+        return update, State(state.count + 1, dict(zip(self.slots, new_slots)))
 
     # -- description -----------------------------------------------------------
     def hyperparameters(self):
@@ -150,9 +149,20 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
-def _slot_attribute(kind, name):
-    # the book's spellings: weight_momentums, bias_momentums, weight_cache, bias_cache
-    return f"{kind}_{name}"
+def _layer_slot(layer, attribute, param):
+    """The state array ``attribute`` of ``layer``, zeros like ``param`` the first time (as the book does)."""
+    value = getattr(layer, attribute, None)
+    if value is None:
+        value = np.zeros_like(param)
+        setattr(layer, attribute, value)
+    return value
+
+
+@functools.cache
+def _slot_attributes(slots):
+    """The layer attributes holding ``slots``, in the book's spellings: ``weight_momentums``,
+    ``bias_momentums``, ``weight_cache``, ``bias_cache``; as ``(weight names, bias names)``."""
+    return tuple(tuple(f"{kind}_{slot}" for slot in slots) for kind in ("weight", "bias"))
 
 
 class SGD(Optimizer):
@@ -173,9 +183,10 @@ class SGD(Optimizer):
 
     def _delta(self, grad, slots, lr, t):
         if self.momentum:
-            update = self.momentum * slots["momentums"] - lr * grad
-            return update, {"momentums": update}
-        return -lr * grad, {}
+            (momentums,) = slots
+            update = self.momentum * momentums - lr * grad
+            return update, (update,)
+        return -lr * grad, ()
 
 
 class Adagrad(Optimizer):
@@ -193,8 +204,9 @@ class Adagrad(Optimizer):
         self.epsilon = _check_epsilon(epsilon)
 
     def _delta(self, grad, slots, lr, t):
-        cache = slots["cache"] + grad ** 2
-        return -lr * grad / (np.sqrt(cache) + self.epsilon), {"cache": cache}
+        (cache,) = slots
+        cache = cache + grad ** 2
+        return -lr * grad / (np.sqrt(cache) + self.epsilon), (cache,)
 
 
 class RMSprop(Optimizer):
@@ -214,8 +226,9 @@ class RMSprop(Optimizer):
         self.rho = _check(rho, lambda v: 0.0 <= v < 1.0, "Invalid rho value")
 
     def _delta(self, grad, slots, lr, t):
-        cache = self.rho * slots["cache"] + (1 - self.rho) * grad ** 2
-        return -lr * grad / (np.sqrt(cache) + self.epsilon), {"cache": cache}
+        (cache,) = slots
+        cache = self.rho * cache + (1 - self.rho) * grad ** 2
+        return -lr * grad / (np.sqrt(cache) + self.epsilon), (cache,)
 
 
 class Adam(Optimizer):
@@ -236,12 +249,13 @@ class Adam(Optimizer):
         self.beta_2 = _check(beta_2, lambda v: 0.0 <= v < 1.0, "Invalid beta parameter at index 1")
 
     def _delta(self, grad, slots, lr, t):
-        momentums = self.beta_1 * slots["momentums"] + (1 - self.beta_1) * grad
+        momentums, cache = slots
+        momentums = self.beta_1 * momentums + (1 - self.beta_1) * grad
         momentums_corrected = momentums / (1 - self.beta_1 ** (t + 1))
-        cache = self.beta_2 * slots["cache"] + (1 - self.beta_2) * grad ** 2
+        cache = self.beta_2 * cache + (1 - self.beta_2) * grad ** 2
         cache_corrected = cache / (1 - self.beta_2 ** (t + 1))
         update = -lr * momentums_corrected / (np.sqrt(cache_corrected) + self.epsilon)
-        return update, {"momentums": momentums, "cache": cache}
+        return update, (momentums, cache)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}

@@ -78,8 +78,12 @@ def check(config):
         check_memory(config)
 
 
-def build(config):
-    """Draw the data and the network and make the optimizer, in the book's order."""
+def build(config, *, data=None):
+    """Draw the data and the network and make the optimizer, in the book's order.
+
+    ``data`` is ``(X, y)`` already read from ``config.data_file``: a sweep reads
+    its CSV once and ships the points to workers that may not see the file.
+    """
     check(config)
     try:
         optimizer = make_optimizer(config.optimizer, **config.hyperparameters)
@@ -87,7 +91,7 @@ def build(config):
         raise UserError(str(error)) from None
     rng = make_rng(config.seed)
     if config.data_file is not None:
-        X, y = load_csv(config.data_file)
+        X, y = load_csv(config.data_file) if data is None else data
         check_memory(config, points=len(X), classes=int(y.max()) + 1)
     else:
         X, y = make_dataset(config.dataset, config.samples, config.classes, rng=rng)

@@ -27,37 +27,46 @@ import numpy as np
 _CHUNK = 1024  # rows per storage block: memory grows with the run, not with the epochs asked for
 
 
+class _Column:
+    """One growable column: a list of fixed-size blocks."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self.blocks = []
+
+    def put(self, row, value):
+        block, offset = divmod(row, _CHUNK)
+        if len(self.blocks) <= block:
+            self.blocks.append(np.empty((_CHUNK, *self.shape), dtype=self.dtype))
+        self.blocks[block][offset] = value
+
+
 class _Columns:
-    """Growable storage: one list of fixed-size blocks per declared column."""
+    """Growable storage: named columns that fill row by row."""
 
     def __init__(self):
-        self._blocks = {}
-        self._templates = {}
+        self._columns = {}
         self.rows = 0
 
     def declare(self, name, shape, dtype):
-        self._templates[name] = (tuple(shape), np.dtype(dtype))
-        self._blocks[name] = []
+        """Add a column; returns it, so a hot loop can ``put`` without looking it up by name."""
+        self._columns[name] = _Column(shape, dtype)
+        return self._columns[name]
 
     def put(self, name, row, value):
-        blocks = self._blocks[name]
-        block, offset = divmod(row, _CHUNK)
-        if len(blocks) <= block:
-            shape, dtype = self._templates[name]
-            blocks.append(np.empty((_CHUNK, *shape), dtype=dtype))
-        blocks[block][offset] = value
+        self._columns[name].put(row, value)
 
     def finish(self):
         """Return ``{name: array}`` holding the first ``rows`` rows of every column."""
         out = {}
-        for name, blocks in self._blocks.items():
-            shape, dtype = self._templates[name]
+        for name, column in self._columns.items():
+            blocks = column.blocks
             if len(blocks) == 1:
                 out[name] = blocks[0][: self.rows].copy()
             elif blocks:
                 out[name] = np.concatenate(blocks)[: self.rows]
             else:
-                out[name] = np.empty((0, *shape), dtype=dtype)
+                out[name] = np.empty((0, *column.shape), dtype=column.dtype)
             blocks.clear()
         return out
 
@@ -87,6 +96,60 @@ class TrainingResult:
         return len(self.columns["epoch"])
 
 
+class _Snapshot:
+    """One epoch's layer arrays, in buffers reused every other epoch, and the running extremes.
+
+    ``take_parameters`` copies the weights and biases the forward pass used and
+    extends the previous epoch's per-element maximum and minimum by them;
+    ``take_updates`` copies what the optimizer applied and its state after that.
+    Two snapshots alternate by parity, so Ctrl-C while one is being filled leaves
+    the last finished epoch's intact.  A layer's weights and biases sit in one
+    array (biases as its last row), so each extreme is one operation per layer.
+    """
+
+    def __init__(self, layers, slot_names):
+        self.arrays = {}
+        self._parameters, self._updates, self._highs, self._lows = [], [], [], []
+        self._update_names = ("weight_updates", "bias_updates", *slot_names)
+        for i, dense in enumerate(layers, start=1):
+            n_in, n_out = dense.weights.shape
+            parameters = np.empty((n_in + 1, n_out), np.float32)
+            self.arrays[f"dense{i}.weights"], self.arrays[f"dense{i}.biases"] = parameters[:n_in], parameters[n_in:]
+            for name in self._update_names:
+                self.arrays[f"dense{i}.{name}"] = np.empty(dense.weights.shape if name.startswith("weight")
+                                                           else dense.biases.shape, np.float32)
+            self._parameters.append(parameters)
+            self._updates.append([self.arrays[f"dense{i}.{name}"] for name in self._update_names])
+            self._highs.append(np.empty_like(parameters))
+            self._lows.append(np.empty_like(parameters))
+
+    def start_extremes(self, layers):
+        """Seed the running maximum and minimum with the current parameters (before epoch 0)."""
+        for dense, high, low in zip(layers, self._highs, self._lows):
+            for extreme in (high, low):
+                np.copyto(extreme[:-1], dense.weights)
+                np.copyto(extreme[-1:], dense.biases)
+
+    def take_parameters(self, layers, previous):
+        for dense, parameters, high, low, high_before, low_before in zip(
+                layers, self._parameters, self._highs, self._lows, previous._highs, previous._lows):
+            np.copyto(parameters[:-1], dense.weights)
+            np.copyto(parameters[-1:], dense.biases)
+            np.maximum(high_before, parameters, out=high)
+            np.minimum(low_before, parameters, out=low)
+
+    def take_updates(self, layers):
+        for dense, targets in zip(layers, self._updates):
+            for target, name in zip(targets, self._update_names):
+                np.copyto(target, getattr(dense, name))
+
+    def peaks(self):
+        """Each layer's largest ``|weight|`` or ``|bias|`` over every epoch taken so far."""
+        # the float32 value a running max(|w|, |b|) over the epochs gives: maxima of finite numbers
+        return np.array([max(np.float32(0), high.max(), -low.min()) for high, low in zip(self._highs, self._lows)],
+                        dtype=np.float32)
+
+
 class Trainer:
     """Runs the book's loop on ``network`` with ``optimizer`` over the full batch ``X, y``.
 
@@ -114,52 +177,44 @@ class Trainer:
         slot_names = [f"{kind}_{slot}" for slot in opt.slots for kind in ("weight", "bias")]
         columns, params = _Columns(), _Columns()
         result = TrainingResult(columns={}, epochs_requested=epochs)
-        columns.declare("epoch", (), np.int64)
-        columns.declare("loss", (), np.float32)
-        columns.declare("accuracy", (), np.float64)
-        columns.declare("learning_rate", (), np.float64)
+        epoch_column = columns.declare("epoch", (), np.int64)
+        loss_column = columns.declare("loss", (), np.float32)
+        accuracy_column = columns.declare("accuracy", (), np.float64)
+        rate_column = columns.declare("learning_rate", (), np.float64)
         params.declare("epoch", (), np.int64)
-        shapes = {}
-        for i, dense in enumerate(layers, start=1):
-            for name in ("weights", "biases", "weight_updates", "bias_updates", *slot_names):
-                shapes[f"dense{i}.{name}"] = dense.weights.shape if name.startswith("weight") else dense.biases.shape
-        for name, shape in shapes.items():
-            params.declare(name, shape, np.float32)
+        # the last two epochs' arrays, by parity: Ctrl-C in epoch e+1 leaves epoch e's intact
+        rolling = [_Snapshot(layers, slot_names) for _ in range(2)]
+        for name, array in rolling[0].arrays.items():
+            params.declare(name, array.shape, np.float32)
+        if record:
+            rolling[1].start_extremes(layers)
         keep_all = keep is None
         keep = set() if keep_all else {int(e) for e in keep}
-        # the last two epochs' arrays, by parity: Ctrl-C in epoch e+1 leaves epoch e's intact
-        rolling = [{name: np.empty(shape, np.float32) for name, shape in shapes.items()} for _ in range(2)]
-        peaks = np.zeros(len(layers), dtype=np.float32)
-        peak = np.zeros_like(peaks)
+        samples = len(y)
         last_kept = -1
-        row_arrays = None
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(epochs + 1):
                     loss = net.forward(X, y)
-                    predictions = np.argmax(net.output, axis=1)
-                    accuracy = np.mean(predictions == y)
                     lr = opt.current_learning_rate
                     if not math.isfinite(loss):
                         result.diverged_at = epoch
                         result.divergence_cause = f"loss is {float(loss)}"
                         result.divergence_learning_rate = lr
                         break
+                    # np.mean(predictions == y), without its overhead: a count over the rows, in float64
+                    accuracy = np.float64(np.count_nonzero(net.output.argmax(axis=1) == y) / samples)
                     if on_epoch is not None:
                         on_epoch(epoch, loss, accuracy, lr)
                     row = columns.rows
-                    columns.put("epoch", row, epoch)
-                    columns.put("loss", row, loss)
-                    columns.put("accuracy", row, accuracy)
-                    columns.put("learning_rate", row, lr)
+                    epoch_column.put(row, epoch)
+                    loss_column.put(row, loss)
+                    accuracy_column.put(row, accuracy)
+                    rate_column.put(row, lr)
                     if record:
-                        row_arrays = rolling[epoch % 2]
-                        for i, dense in enumerate(layers, start=1):
-                            # recorded weights are finite: the previous epoch's check saw to that
-                            peak[i - 1] = max(peaks[i - 1], dense.weights.max(), -dense.weights.min(),
-                                              dense.biases.max(), -dense.biases.min())
-                            np.copyto(row_arrays[f"dense{i}.weights"], dense.weights)
-                            np.copyto(row_arrays[f"dense{i}.biases"], dense.biases)
+                        # recorded weights are finite: the previous epoch's check saw to that
+                        snapshot = rolling[epoch % 2]
+                        snapshot.take_parameters(layers, rolling[(epoch + 1) % 2])
 
                     net.backward(y)
                     opt.pre_update_params()
@@ -168,17 +223,11 @@ class Trainer:
                     opt.post_update_params()
 
                     if record:
-                        for i, dense in enumerate(layers, start=1):
-                            np.copyto(row_arrays[f"dense{i}.weight_updates"], dense.weight_updates)
-                            np.copyto(row_arrays[f"dense{i}.bias_updates"], dense.bias_updates)
-                            for name in slot_names:
-                                np.copyto(row_arrays[f"dense{i}.{name}"], getattr(dense, name))
+                        snapshot.take_updates(layers)
                     columns.rows += 1   # the epoch is complete: this line commits it
-                    if record:
-                        peaks[:] = peak
-                        if keep_all or epoch in keep:
-                            _append(params, epoch, row_arrays)
-                            last_kept = epoch
+                    if record and (keep_all or epoch in keep):
+                        _append(params, epoch, snapshot.arrays)
+                        last_kept = epoch
 
                     bad = _first_non_finite(layers)
                     if bad:
@@ -189,14 +238,13 @@ class Trainer:
         except KeyboardInterrupt:
             result.interrupted = True
         last = columns.rows - 1
+        peaks = np.zeros(len(layers), dtype=np.float32)
         if record and last >= 0:
-            # Ctrl-C may land between an epoch's commit and its bookkeeping: settle both from its row
-            last_row = rolling[last % 2]
-            for i in range(1, len(layers) + 1):
-                for name in ("weights", "biases"):
-                    peaks[i - 1] = max(peaks[i - 1], np.abs(last_row[f"dense{i}.{name}"]).max())
+            # Ctrl-C may land between an epoch's commit and its keeping: keep it from its snapshot
+            last_snapshot = rolling[last % 2]
+            peaks = last_snapshot.peaks()
             if last_kept != last:
-                _append(params, last, last_row)
+                _append(params, last, last_snapshot.arrays)
         result.columns = columns.finish()
         result.params = params.finish()
         result.peaks = peaks
@@ -212,6 +260,15 @@ def _append(params, epoch, arrays):
 
 
 def _first_non_finite(dense_layers):
+    """``"Dense i weights are nan"`` (or biases, or inf) for the first such array, else None."""
+    # A sum is finite only if every element is (NaN and inf survive any addition), so one
+    # finite total clears every array at once; an overflowing sum of finite numbers only
+    # sends us to the element-by-element test below.
+    total = 0.0
+    for dense in dense_layers:
+        total += float(np.add.reduce(dense.weights, axis=None)) + float(np.add.reduce(dense.biases, axis=None))
+    if math.isfinite(total):
+        return None
     for i, dense in enumerate(dense_layers, start=1):
         for kind, array in (("weights", dense.weights), ("biases", dense.biases)):
             if not np.isfinite(array).all():

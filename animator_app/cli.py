@@ -24,6 +24,7 @@ from renderers.writers import Mp4Writer
 from . import commands, presets, slides
 from .check import cmd_check
 from .reproduce import cmd_info, cmd_reproduce
+from .sweep import cmd_sweep
 
 EXIT_USAGE = 2
 
@@ -45,7 +46,11 @@ FLAGS = {"epochs": "--epochs", "samples": "--samples", "classes": "--classes", "
          "record": "--record", "data_file": "--data", "size": "--size", "fps": "--fps", "hold": "--hold",
          "frame": "--frame", "theme": "--theme", "steps": "--steps", "start": "--start", "workers": "--workers",
          "preset": "--preset", "format": "--format", "jobs": "--jobs", "output": "-o", "specs": "SPEC",
-         "max_bytes": "--max-bytes", "poster": "--poster", "latex": "--latex"}
+         "max_bytes": "--max-bytes", "poster": "--poster", "latex": "--latex",
+         "grids": "--grid", "settings": "--set", "optimizer": "--optimizer", "scheduler": "--scheduler",
+         "table": "--table", "save_runs": "--save-runs"}
+# where a command spells an argument differently: a sweep's --grid is a hyper-parameter grid
+COMMAND_FLAGS = {"sweep": {"grid_resolution": "--resolution"}}
 
 # --max-bytes units: decimal as disk and network sizes are counted, binary as some file managers show them
 BYTE_UNITS = {"": 1, "b": 1, "k": 10 ** 3, "kb": 10 ** 3, "m": 10 ** 6, "mb": 10 ** 6, "g": 10 ** 9, "gb": 10 ** 9,
@@ -147,7 +152,9 @@ def _add_optimizer_options(parser, title="optimizer"):
         opt.add_argument(f"--{name}", type=_finite, default=None, metavar="X", help=text)
 
 
-def _add_training_options(parser, *, optimizer=True):
+def _add_training_options(parser, *, optimizer=True, resolution_flag="--grid", book_log=True, record=True):
+    """Data, model, training and recording options; a sweep spells the grid resolution ``--resolution``
+    (its ``--grid`` is a hyper-parameter grid) and has no progress lines or ``--record``."""
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default="spiral", choices=sorted(GENERATORS),
                       help="generated dataset (default: %(default)s, the chapter's)")
@@ -171,8 +178,9 @@ def _add_training_options(parser, *, optimizer=True):
     run.add_argument("--seed", type=_integer(0), default=None, metavar="N",
                      help="use an independent numpy Generator seeded with N instead of the "
                           "book's stream (default: book mode, the book's seed and draw order)")
-    run.add_argument("--print-every", type=_integer(0), default=100, metavar="N",
-                     help="print the book's progress line every N epochs; 0 never (default: %(default)s)")
+    if book_log:
+        run.add_argument("--print-every", type=_integer(0), default=100, metavar="N",
+                         help="print the book's progress line every N epochs; 0 never (default: %(default)s)")
 
     rec = parser.add_argument_group("recording")
     rec.add_argument("--frames", type=_integer(1), default=200, metavar="N",
@@ -181,26 +189,32 @@ def _add_training_options(parser, *, optimizer=True):
                      help="spread the frames linearly or logarithmically over the epochs (default: %(default)s)")
     rec.add_argument("--every", type=_integer(1), default=None, metavar="K",
                      help="instead of --frames, a frame every K epochs and at the last (default: off)")
-    rec.add_argument("--grid", type=_integer(2), default=160, metavar="N",
+    rec.add_argument(resolution_flag, dest="grid", type=_integer(2), default=160, metavar="N",
                      help="decision-region grid resolution, N x N (default: %(default)s)")
     rec.add_argument("--grid-padding", type=_finite, default=0.1, metavar="F",
                      help="grid margin around the data, as a fraction of its span (default: %(default)s)")
-    rec.add_argument("--record", default="frames", choices=("frames", "all"),
-                     help="keep weights, updates and optimizer state at the frame epochs only, or at every "
-                          "epoch (default: %(default)s; loss, accuracy and lr are kept for every epoch)")
+    if record:
+        rec.add_argument("--record", default="frames", choices=("frames", "all"),
+                         help="keep weights, updates and optimizer state at the frame epochs only, or at every "
+                              "epoch (default: %(default)s; loss, accuracy and lr are kept for every epoch)")
+
+
+def _add_picture_options(group):
+    """Frame size, rate, hold and colours: every command that draws takes these."""
+    group.add_argument("--size", type=_size, default=(960, 540), metavar="WxH",
+                       help="frame size in pixels (default: 960x540)")
+    group.add_argument("--fps", type=_finite, default=25.0, metavar="N",
+                       help="frames per second; a GIF allows at most 50 (default: 25)")
+    group.add_argument("--hold", type=_finite, default=2.0, metavar="SECONDS",
+                       help="show the last frame this much longer (default: %(default)s)")
+    group.add_argument("--theme", default="default", choices=list(THEMES),
+                       help="look: default (colour-blind safe), book (the chapter's blue/red/green), projector "
+                            "(large type, thick lines, high contrast) or dark (for dark slides) (default: %(default)s)")
 
 
 def _add_render_options(parser):
     out = parser.add_argument_group("animation (when -o is .gif, .mp4, .png, .html or a directory/)")
-    out.add_argument("--size", type=_size, default=(960, 540), metavar="WxH",
-                     help="frame size in pixels (default: 960x540)")
-    out.add_argument("--fps", type=_finite, default=25.0, metavar="N",
-                     help="frames per second; a GIF allows at most 50 (default: 25)")
-    out.add_argument("--hold", type=_finite, default=2.0, metavar="SECONDS",
-                     help="show the last frame this much longer (default: %(default)s)")
-    out.add_argument("--theme", default="default", choices=list(THEMES),
-                     help="look: default (colour-blind safe), book (the chapter's blue/red/green), projector "
-                          "(large type, thick lines, high contrast) or dark (for dark slides) (default: %(default)s)")
+    _add_picture_options(out)
     out.add_argument("--shade", action="store_true",
                      help="lighten the decision regions where the model is unsure (default: off)")
     out.add_argument("--frame", default="last", metavar="first|last|EPOCH",
@@ -319,6 +333,50 @@ def build_parser():
     race2d_parser.add_argument("--preset", metavar="NAME", action="append", help=presets.help_text("race2d"))
     race2d_parser.set_defaults(handler=commands.cmd_race2d)
 
+    sweep_parser = subcommands.add_parser(
+        "sweep", help="map a hyper-parameter search: every combination of one or two grids, as a table and a picture",
+        description="Train one run for every combination of one or two grids of an optimizer's hyper-parameters "
+                    "(same data, same initial weights, the book's arithmetic) and write a table of the results "
+                    "and a picture of them. Runs train on every core, or on a Dask cluster with --scheduler. "
+                    "Each finished run is kept in a folder beside the table (results.csv: results.runs/), so a "
+                    "sweep stopped with Ctrl-C resumes where it stopped when the same command is run again. "
+                    "Example: animator sweep --grid lr=0.01..10/8 --grid momentum=0,0.5,0.9 --set decay=1e-3 "
+                    "--table results.csv -o map.png")
+    sweep_parser.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
+                              help="optimizer of every run (default: %(default)s)")
+    sweep_parser.add_argument("--grid", dest="grids", action="append", required=True, metavar="NAME=VALUES",
+                              help="one hyper-parameter's values, given once or twice: NAME=V1,V2,... "
+                                   "(e.g. momentum=0,0.5,0.9) or NAME=LOW..HIGH/N for N values spaced evenly on a "
+                                   "log scale from LOW to HIGH (e.g. lr=0.001..10/8; the values between the ends "
+                                   "rounded to 3 significant digits); NAME is one the optimizer takes: "
+                                   + ", ".join(HYPERPARAMETER_OPTIONS))
+    sweep_parser.add_argument("--set", action="append", default=[], metavar="NAME=V",
+                              help="fix another hyper-parameter for every run, e.g. --set decay=1e-3; repeatable "
+                                   "(default: the optimizer's own defaults)")
+    _add_training_options(sweep_parser, optimizer=False, resolution_flag="--resolution", book_log=False,
+                          record=False)
+    results = sweep_parser.add_argument_group("results")
+    results.add_argument("--table", metavar="FILE.csv",
+                         help="one row per run: optimizer, every hyper-parameter, final_loss, final_accuracy, "
+                              "best_accuracy, best_epoch, diverged_at (empty if none), seconds (default: none)")
+    results.add_argument("-o", "--output", metavar="PATH",
+                         help="the picture: .png a map of final loss and accuracy; .gif, .mp4 or a directory/ "
+                              "every run's decision regions side by side; .html a page with a slider per grid "
+                              "(default: none)")
+    results.add_argument("--save-runs", metavar="DIR",
+                         help="also save every run's whole Recording in DIR, named by its settings "
+                              "(default: only summaries come back from the workers)")
+    where = sweep_parser.add_argument_group("where the runs train")
+    where.add_argument("--workers", type=_integer(1), default=None, metavar="N",
+                       help="processes training runs on this machine, which also draw the picture "
+                            "(default: one per core)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="send the runs to this Dask distributed scheduler instead (needs the dask extra: "
+                            "pip install -e '.[dask]'; default: this machine)")
+    _add_picture_options(sweep_parser.add_argument_group("picture (when -o is given)"))
+    _add_common_options(sweep_parser)
+    sweep_parser.set_defaults(handler=cmd_sweep, frames=40, grid=48, frame="last")
+
     book_parser = subcommands.add_parser(
         "book", help="regenerate every figure of the chapter, with an index.html gallery",
         description="Regenerate every figure of Chapter 10 into one folder: the training animations "
@@ -415,9 +473,11 @@ def main(argv=None):
     debug = "--debug" in argv
     Mp4Writer.show_log = debug        # ffmpeg's own log reaches the terminal only under --debug
     parser = build_parser()
+    command = None
     try:
         with terminate_as_interrupt():
             args = presets.resolve(parser, parser.commands, argv)
+            command = args.command
             if args.command is None:
                 parser.print_help()
                 return EXIT_USAGE
@@ -426,7 +486,8 @@ def main(argv=None):
     except UserError as error:
         if debug:
             raise
-        message = error.worded(FLAGS) if isinstance(error, ArgumentError) else str(error)
+        names = {**FLAGS, **COMMAND_FLAGS.get(command, {})}
+        message = error.worded(names) if isinstance(error, ArgumentError) else str(error)
         commands.note(f"animator: error: {message}")
         return EXIT_USAGE
     except KeyboardInterrupt as interrupt:

@@ -47,7 +47,7 @@ def config_from_args(args, *, optimizer=None):
                      hidden=args.hidden, optimizer=spec.name, hyperparameters=dict(spec.hyperparameters),
                      epochs=args.epochs, seed=args.seed, frames=args.frames, frame_spacing=args.frame_spacing,
                      every=args.every, grid_resolution=args.grid, grid_padding=args.grid_padding,
-                     record=args.record)
+                     record=getattr(args, "record", "frames"))
 
 
 def is_recording_path(path):

@@ -5,7 +5,8 @@ A scene is used by both the command line and ``animator book``:
 * :class:`TrainingScene`: one run of the chapter's model (Figure 1, Figures 15-21, Adam);
 * :class:`NetworkRaceScene`: optimizers racing on the chapter's model (``compare``);
 * :class:`DescentScene`: the ball on the chapter's curve (Figures 2-13);
-* :class:`ContourRaceScene`: five optimizers down a 2-D test function (``race2d``).
+* :class:`ContourRaceScene`: five optimizers down a 2-D test function (``race2d``);
+* :class:`SweepScene`: a grid of runs of one optimizer, as a map, small multiples or a page (``sweep``).
 
 Each has ``layout`` (the layout class, so the frame size is checked before
 any work), ``compute(...)`` (the engine's part) and ``animation(result, ...)``
@@ -24,11 +25,14 @@ from animator.functions import CURVE, FUNCTIONS_2D
 from animator.optimizers import OptimizerSpec
 from animator.race import race
 from animator.run import RunConfig, train
+from animator.sweep import run_sweep
 from renderers.contour_race import ContourRace
 from renderers.descent import DescentAnimation
 from renderers.layout import describe
 from renderers.race import RaceAnimation
 from renderers.render import run_metadata, training_metadata
+from renderers.sweep import SweepGrid, SweepMap
+from renderers.sweep_player import SweepPage, write_player
 from renderers.training import TrainingAnimation
 
 LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
@@ -204,3 +208,30 @@ class ContourRaceScene:
         x, y = trajectory.positions[-1]
         return f"f = {trajectory.values[-1]:.3g} at ({x:.4g}, {y:.4g})"
 
+
+
+@dataclass(frozen=True)
+class SweepScene:
+    """Every run of a :class:`~animator.sweep.Sweep`; its picture depends on the output's kind.
+
+    ``png``: the map of final loss and accuracy; ``gif``, ``mp4`` and frames:
+    the small multiples; ``html``: the page with a slider per grid.
+    """
+
+    sweep: object
+    PICTURES = {"png": SweepMap, "gif": SweepGrid, "mp4": SweepGrid, "frames": SweepGrid, "html": SweepPage}
+
+    @classmethod
+    def layout_for(cls, kind):
+        return cls.PICTURES[kind]
+
+    def compute(self, **options):
+        return run_sweep(self.sweep, **options)
+
+    def animation(self, result, kind, *, size, theme="default"):
+        """The frame source drawing ``result`` for an output of ``kind`` (not ``html``: see :meth:`write_page`)."""
+        return self.PICTURES[kind](result, size=size, theme=theme)
+
+    @staticmethod
+    def write_page(result, path, **options):
+        return write_player(result, path, **options)

@@ -97,9 +97,9 @@ def test_the_mistaken_formulas_start_from_the_books(rng=np.random.default_rng(3)
         slots = {slot: np.abs(rng.standard_normal((4, 5))).astype(np.float32) for slot in opt.slots}
         for t in (0, 1, 7):
             ours, ours_slots = book_step(opt, grad, slots, t)
-            theirs, theirs_slots = opt._delta(grad, dict(slots), opt.learning_rate_at(t), t)
+            theirs, theirs_slots = opt._delta(grad, tuple(slots[k] for k in opt.slots), opt.learning_rate_at(t), t)
             assert ours.tobytes() == theirs.tobytes()
-            assert all(ours_slots[k].tobytes() == theirs_slots[k].tobytes() for k in theirs_slots)
+            assert [ours_slots[k].tobytes() for k in opt.slots] == [v.tobytes() for v in theirs_slots]
 
 
 # -- each known mistake fails at the right epoch, with its name ------------------------------------------

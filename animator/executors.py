@@ -1,0 +1,279 @@
+"""Where a sweep's runs train: in this process, in worker processes on this machine, or on a Dask cluster.
+
+An executor is a context manager with one method::
+
+    with executor:
+        for outcome in executor.map(run_one, tasks, on_progress=report):
+            ...                       # outcomes arrive as runs finish, in any order
+
+``on_progress(done, total)`` follows the work as finely as the executor can
+see it (epochs here, runs on a cluster).  Runs are independent and
+deterministic, so the executor changes when a result arrives, never its bits.
+Ctrl-C (and SIGTERM, see :mod:`animator.lifecycle`) stops the work: worker
+processes are stopped and reaped, a cluster's pending runs are cancelled.
+
+:func:`executor_for` picks one: a scheduler address goes to the executor
+registered for its scheme (:data:`SCHEDULERS`; ``tcp://`` and the other Dask
+schemes to :class:`DaskCluster`), else :class:`Processes` or, for one worker,
+:class:`InProcess`.  Adding a backend is one class with ``map`` and its
+schemes, registered with :func:`scheduler`.
+"""
+
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import threading
+
+from . import lifecycle
+from .errors import ArgumentError, UserError
+
+log = logging.getLogger(__name__)
+
+SCHEDULERS = {}                 # address scheme -> executor class
+CONNECT_TIMEOUT = 3.0           # seconds to reach a scheduler before giving up
+WORKERS_TIMEOUT = 30.0          # seconds to wait for a cluster that has no worker yet
+
+
+def scheduler(*schemes):
+    """Class decorator: the executor for scheduler addresses of these schemes."""
+
+    def register(cls):
+        for scheme in schemes:
+            SCHEDULERS[scheme] = cls
+        return cls
+
+    return register
+
+
+def cores():
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def executor_for(*, workers=None, scheduler=None):
+    """The executor for a scheduler address, or for ``workers`` local processes (default: one per core)."""
+    if scheduler is not None:
+        if workers is not None:
+            raise ArgumentError("workers", "is for local processes; with a scheduler, its workers train the runs")
+        match = re.match(r"^([a-z][a-z0-9+.-]*)://.+", scheduler.strip())
+        if not match:
+            raise ArgumentError("scheduler", f"{scheduler!r} is not an address like tcp://HOST:PORT")
+        if match[1] not in SCHEDULERS:
+            raise ArgumentError("scheduler", f"{scheduler!r}: unknown scheme {match[1]!r} "
+                                             f"(use {', '.join(s + '://' for s in SCHEDULERS)})")
+        return SCHEDULERS[match[1]](scheduler.strip())
+    if workers is not None and workers < 1:
+        raise ArgumentError("workers", f"must be at least 1 (got {workers})")
+    workers = workers or cores()
+    return InProcess() if workers == 1 else Processes(workers)
+
+
+class InProcess:
+    """One run after another in this process; progress by epoch; Ctrl-C stops the run in training."""
+
+    workers = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __repr__(self):
+        return "InProcess()"
+
+    def map(self, function, tasks, *, on_progress=None):
+        total = sum(t.config.epochs + 1 for t in tasks)
+        done = [0]
+
+        def count(*_):
+            done[0] += 1
+            if on_progress is not None:
+                on_progress(done[0], total)
+
+        for task in tasks:
+            before = done[0]
+            outcome = function(task, on_epoch=count)
+            done[0] = before + task.config.epochs + 1      # a diverged run's epochs count as done
+            yield outcome
+
+
+# each worker's copy of what it runs, set by _start_worker
+_FUNCTION = None
+_TASKS = None
+_COUNTERS = None
+
+
+def _start_worker(parent_pid, function, tasks, counters):
+    global _FUNCTION, _TASKS, _COUNTERS
+    lifecycle.setup_worker(parent_pid)
+    # a training worker writes no file (the parent keeps what it sends back), so SIGTERM may end it at once;
+    # raising SystemExit instead could land in the interpreter's own shutdown and print a traceback there
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _leave)
+    _FUNCTION, _TASKS, _COUNTERS = function, tasks, counters
+
+
+def _leave(signum, frame):
+    os._exit(128 + signum)
+
+
+def _work(k):
+
+    def count(epoch, *_):
+        _COUNTERS[k] = epoch + 1
+
+    outcome = _FUNCTION(_TASKS[k], on_epoch=count)
+    _COUNTERS[k] = _TASKS[k].config.epochs + 1
+    return outcome
+
+
+def start_method():
+    """``fork`` in a process with one thread; else ``spawn``.
+
+    Forking a process that has other threads (a Dask client's event loop,
+    Jupyter's) can copy a lock one of them holds, and the child then waits
+    for it for ever; a spawned worker starts clean, at the price of importing
+    numpy and animator (about half a second).
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
+
+
+def _worker_pids(pool):
+    # Pool keeps its worker processes in _pool and replaces any that exits (ours never exit by themselves)
+    return {process.pid for process in getattr(pool, "_pool", ())}
+
+
+class Processes:
+    """``workers`` processes on this machine, each training one run at a time.
+
+    Workers ignore Ctrl-C (the parent handles it), exit through Python on
+    SIGTERM and die with the parent (:func:`animator.lifecycle.setup_worker`).
+    They are forked when that is safe (see :func:`start_method`).
+    """
+
+    def __init__(self, workers):
+        self.workers = int(workers)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __repr__(self):
+        return f"Processes({self.workers})"
+
+    def map(self, function, tasks, *, on_progress=None):
+        tasks = list(tasks)
+        if not tasks:
+            return
+        context = multiprocessing.get_context(start_method())
+        total = sum(t.config.epochs + 1 for t in tasks)
+        counters = context.Array("q", len(tasks), lock=False)    # epochs done per run, for progress
+        with context.Pool(min(self.workers, len(tasks)), initializer=_start_worker,
+                          initargs=(os.getpid(), function, tasks, counters)) as pool:
+            started = _worker_pids(pool)
+            results = pool.imap_unordered(_work, range(len(tasks)), chunksize=1)
+            for _ in range(len(tasks)):
+                while True:
+                    try:
+                        outcome = results.next(timeout=0.1)
+                        break
+                    except multiprocessing.TimeoutError:
+                        if _worker_pids(pool) != started:
+                            # the pool quietly replaces a dead worker, but its run is lost: waiting would never end
+                            raise RuntimeError("a worker process died while training (killed by the system, "
+                                               "or it could not start)") from None
+                        if on_progress is not None:
+                            on_progress(sum(counters), total)
+                if on_progress is not None:
+                    on_progress(sum(counters), total)
+                yield outcome
+
+
+@scheduler("tcp", "tls", "inproc", "ws", "wss", "ucx")
+class DaskCluster:
+    """Runs sent to an existing Dask distributed scheduler (``pip install -e '.[dask]'``).
+
+    Connecting fails in one line within :data:`CONNECT_TIMEOUT` seconds.  The
+    workers must be able to import this version of animator; a CSV's points
+    travel with each task.  A worker sends back the run's summary (and its
+    Recording only when asked); progress is counted in runs.
+    """
+
+    def __init__(self, address, *, timeout=CONNECT_TIMEOUT):
+        self.address = address
+        self.timeout = timeout
+        self.client = None
+        self.workers = 0          # the cluster's workers when we connected
+
+    def __repr__(self):
+        return f"DaskCluster({self.address!r})"
+
+    def __enter__(self):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ArgumentError("scheduler", "needs the dask extra: pip install -e '.[dask]' "
+                                             "(dask and distributed)") from None
+        # distributed logs every failed attempt to connect; the one-line error below says it once
+        quiet = logging.getLogger("distributed")
+        self._level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            self.client = Client(self.address, timeout=self.timeout, set_as_default=False)
+        except Exception as error:   # refused, timed out, or something that does not speak Dask
+            quiet.setLevel(self._level)
+            raise UserError(f"cannot reach a Dask scheduler at {self.address} within {self.timeout:g} s "
+                            f"({_first_line(error)})") from None
+        try:
+            self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+        except Exception:
+            self.__exit__(None, None, None)
+            raise UserError(f"the Dask scheduler at {self.address} has had no worker for "
+                            f"{WORKERS_TIMEOUT:g} s; start one with: dask worker {self.address}") from None
+        self.workers = len(self.client.scheduler_info().get("workers", {}))
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            try:
+                self.client.close(timeout=self.timeout)
+            except Exception as error:     # a lost connection is not the sweep's failure
+                log.info("closing the Dask client: %s", error)
+            self.client = None
+            logging.getLogger("distributed").setLevel(self._level)
+        return False
+
+    def map(self, function, tasks, *, on_progress=None):
+        from distributed import as_completed
+
+        tasks = list(tasks)
+        futures = [self.client.submit(function, task, pure=False) for task in tasks]
+        done = 0
+        try:
+            for future in as_completed(futures, loop=self.client.loop):
+                outcome = future.result()
+                done += 1
+                if on_progress is not None:
+                    on_progress(done, len(tasks))
+                yield outcome
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                try:
+                    self.client.cancel(pending)
+                except Exception as error:
+                    log.info("cancelling runs on the cluster: %s", error)
+
+
+def _first_line(error):
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -1,0 +1,531 @@
+"""A sweep's pictures: the map of final loss and accuracy, and every run's decision regions side by side.
+
+:class:`SweepMap` is one still (``-o map.png``)::
+
+    +-------------------------------------------------------------------+
+    | SGD · decay=0.001: lr × momentum, 10,000 epochs each              |
+    | spiral · 300 points · 3 classes · 2→64→3 · book mode              |
+    |  final loss                        final accuracy                 |
+    |  lr 10  [////][////][////]  |█|    [////][////][////]  |█|        |
+    |      1  [.412][.160][.103]  |█|    [.850][.943][.967]  |█|        |
+    |    0.1  [.981][.702][.433]  |█|    [.463][.667][.817]  |█|        |
+    |          0    0.5   0.9            0    0.5   0.9                 |
+    |                momentum                  momentum                 |
+    | best (framed): lr=1 · momentum=0.9: loss 0.103, accuracy 0.967 ... |
+    +-------------------------------------------------------------------+
+
+Cells are labelled with their values; diverged runs are hatched and say
+where they diverged; the run with the lowest final loss is framed in both
+maps.  Both colour scales put good in yellow (viridis): low loss, high
+accuracy.  The loss scale stops at 1.5 times the starting loss, so one
+run thrown far up does not wash out the rest (its label keeps its value).
+
+:class:`SweepGrid` is the small multiples (``.gif``, ``.mp4``, frames): every
+run's decision regions at the same epoch, rows and columns labelled with
+the grids' values, each panel's loss (and accuracy, when there is room)
+under it.  A run that diverged keeps its last finite regions in a red
+frame, and its label says where it stopped.
+
+Both draw what never changes once with matplotlib; a frame of the small
+multiples is composed in numpy from the region images (the same
+:func:`~renderers.raster.decision_regions` as the training animation) and a
+few lines of text.
+"""
+
+import math
+
+import matplotlib
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.patches import Rectangle
+
+from animator.errors import UserError
+
+from .layout import Layout, optimizer_text
+from .raster import add_axes_px, decision_regions, draw_text, figure_rgba, font, new_figure, points_overlay
+from .theme import hex_rgb
+
+LOSS_CMAP = "viridis_r"        # low loss is yellow
+ACCURACY_CMAP = "viridis"      # high accuracy is yellow
+DIVERGED_FILL = "#ececec"
+FRAME_COLOUR = (190, 190, 190)
+_LOSS_HEADROOM = 1.5           # the loss scale stops at 1.5 x the starting loss
+
+
+# -- words and scales shared by the pictures (and the player page) -----------------------------
+
+def value_text(value):
+    """A grid value as labels show it: ``0.001``, ``1``, ``1e+30``."""
+    return f"{value:g}"
+
+
+def loss_text(value):
+    return f"{value:.3f}" if abs(value) < 10 else f"{value:.3g}"
+
+
+def settings_text(result, cell, separator=" · "):
+    """``lr=0.1 · momentum=0.9``: a cell's swept settings."""
+    return separator.join(f"{name}={value_text(value)}" for name, value in result.sweep.settings(cell).items())
+
+
+def headline(result):
+    """``SGD · decay=0.001: lr × momentum, 10,000 epochs each``."""
+    sweep = result.sweep
+    title = optimizer_text(sweep.optimizer)[0]
+    fixed = [f"{name}={value_text(value)}" for name, value in sweep.optimizer.hyperparameters.items()]
+    return (" · ".join([title, *fixed]) + f": {' × '.join(sweep.names)}, "
+            f"{sweep.config.epochs:,} epoch{'s' if sweep.config.epochs != 1 else ''} each")
+
+
+def data_text(result):
+    """``spiral · 300 points · 3 classes · 2→64→3 · book mode``."""
+    config = result.sweep.config
+    name = "csv" if config.data_file else config.dataset
+    layers = "→".join(str(n) for n in (result.X.shape[1], *config.hidden, result.classes))
+    mode = "book mode" if config.seed is None else f"seed {config.seed}"
+    return f"{name} · {len(result.X)} points · {result.classes} classes · {layers} · {mode}"
+
+
+def best_text(result):
+    """The footnote of the map: the best run and how many diverged."""
+    best = result.best()
+    diverged = len(result.diverged)
+    parts = []
+    if best is not None:
+        parts.append(f"best (framed): {settings_text(result, best.cell)}: loss {loss_text(best.final_loss)}, "
+                     f"accuracy {best.final_accuracy:.3f}")
+    else:
+        parts.append("every run diverged")
+    if diverged and best is not None:
+        parts.append(f"{diverged} of {len(result.runs)} run{'s' if len(result.runs) != 1 else ''} diverged (hatched)")
+    return ".   ".join(parts)
+
+
+def loss_norm(result):
+    """The loss colour scale: the lowest final loss to the highest, but at most 1.5 x the starting loss."""
+    finals = np.array([r.final_loss for r in result.runs if not r.diverged and math.isfinite(r.final_loss)])
+    starts = [float(r.frame_loss[0]) for r in result.runs if len(r.frame_loss)]
+    if finals.size == 0:
+        return Normalize(0.0, 1.0)
+    low, high = float(finals.min()), float(finals.max())
+    if starts:
+        high = min(high, max(starts) * _LOSS_HEADROOM)
+    if not high > low:
+        high = low + 1e-3
+    return Normalize(low, high)
+
+
+def loss_colours(result):
+    """(runs, 3) uint8: each run's final loss on the map's colour scale (diverged runs: the diverged fill)."""
+    norm, cmap = loss_norm(result), matplotlib.colormaps[LOSS_CMAP]
+    out = np.empty((len(result.runs), 3), dtype=np.uint8)
+    for k, run in enumerate(result.runs):
+        if run.diverged or not math.isfinite(run.final_loss):
+            out[k] = hex_rgb(DIVERGED_FILL)
+        else:
+            out[k] = np.rint(np.array(cmap(float(np.clip(norm(run.final_loss), 0, 1)))[:3]) * 255)
+    return out
+
+
+def _grid_shape(result):
+    """(rows, columns) of the maps: the first grid down, the second across; one grid is a single row."""
+    shape = result.sweep.shape
+    return (1, shape[0]) if len(shape) == 1 else shape
+
+
+def _values(result, key):
+    """(rows, columns) of a summary number; NaN where the run diverged."""
+    rows, cols = _grid_shape(result)
+    out = np.full((rows, cols), np.nan)
+    for run in result.runs:
+        r, c = (0, run.cell[0]) if len(run.cell) == 1 else run.cell
+        if not run.diverged:
+            out[r, c] = getattr(run, key)
+    return out
+
+
+def _position(cell):
+    return (0, cell[0]) if len(cell) == 1 else cell
+
+
+# -- the map -----------------------------------------------------------------------------------
+
+class SweepMap(Layout):
+    """The final loss and accuracy of every run of a :class:`~animator.sweep.SweepResult`, as one still.
+
+    >>> still = SweepMap(result, size=(960, 540))    # doctest: +SKIP
+    >>> still.frame(0).shape                         # doctest: +SKIP
+    (540, 960, 3)
+    """
+
+    MIN_SIZE = (480, 270)
+    WHAT = "a sweep's map"
+
+    def __init__(self, result, *, size=(960, 540), theme="default"):
+        self.check_size(size)
+        self.theme = self.theme_named(theme)
+        self.result = result
+        self.size = tuple(size)
+        self.epochs = np.array([result.sweep.config.epochs], dtype=np.int64)
+        self.image = self._draw()
+
+    def __len__(self):
+        return 1
+
+    def frame(self, index):
+        if index != 0:
+            raise IndexError(f"a sweep's map has one frame (asked for {index})")
+        return self.image.copy()
+
+    def colours(self):
+        theme = self.theme
+        return np.array([hex_rgb(c) for c in (theme.background, theme.ink, theme.muted, DIVERGED_FILL)],
+                        dtype=np.uint8)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _geometry(self, rotate):
+        """Each map's pixel rectangle, its colour bar's, and the cell size, for side-by-side or stacked maps."""
+        W, H = self.size
+        fp, m = self.font_px, self.margin
+        rows, cols = _grid_shape(self.result)
+        tick_px = self.tick_px
+        x_labels = [value_text(v) for v in self.result.sweep.axes[-1].values]
+        y_labels = [value_text(v) for v in self.result.sweep.axes[0].values] if rows > 1 else []
+        widest_x = max(font(tick_px).getlength(t) for t in x_labels)
+        left = (max(font(tick_px).getlength(t) for t in y_labels) + fp * 2.2) if y_labels else fp * 0.6
+        bottom = (widest_x if rotate else tick_px) + fp * 2.6
+        colour_bar = fp * 4.2
+        title_h = fp * 1.6
+        top, foot = self.header_h, self.footer_h
+        best = None
+        for place in ("side", "stacked"):
+            if place == "side":
+                area_w = (W - 2 * m - 2 * m) / 2
+                area_h = H - top - foot
+            else:
+                area_w = W - 2 * m
+                area_h = (H - top - foot - m) / 2
+            cell_w = (area_w - left - colour_bar) / cols
+            cell_h = (area_h - title_h - bottom) / rows
+            cell_h = min(cell_h, cell_w)
+            cell_w = min(cell_w, 2 * cell_h)
+            if best is None or min(cell_w, cell_h) > best[0]:
+                best = (min(cell_w, cell_h), place, area_w, area_h, cell_w, cell_h)
+        _, place, area_w, area_h, cell_w, cell_h = best
+        if min(cell_w, cell_h) < 4:
+            raise self.no_room(self.size, f"a {rows}x{cols} map")
+        maps = []
+        for k in range(2):
+            ax_ = m + k * (area_w + 2 * m) if place == "side" else m
+            ay_ = top if place == "side" else top + k * (area_h + m)
+            w, h = cols * cell_w, rows * cell_h
+            x = ax_ + left + (area_w - left - colour_bar - w) / 2
+            y = ay_ + title_h + (area_h - title_h - bottom - h) / 2
+            maps.append(((x, y, w, h), (x + w + fp * 0.6, y, max(4, fp * 0.7), h)))
+        return maps, cell_w, cell_h, widest_x
+
+    def _draw(self):
+        W, H = self.size
+        theme, result = self.theme, self.result
+        self.font_px = fp = max(9, round(H * 0.026))
+        self.tick_px = max(8, round(fp * 0.8))
+        self.margin = m = max(6, round(H * 0.022))
+        self.header_h = round(fp * 3.6)
+        self.footer_h = round(fp * 2.0)
+        rows, cols = _grid_shape(result)
+        maps, cell_w, cell_h, widest = self._geometry(rotate=False)
+        rotate = widest > cell_w * 0.92
+        if rotate:
+            maps, cell_w, cell_h, widest = self._geometry(rotate=True)
+        self.maps = [rect for rect, _ in maps]
+        self.cell = (cell_w, cell_h)
+
+        fig = new_figure(W, H, facecolor=theme.background)
+        pt = 72 / fig.dpi
+        fig.text(m / W, 1 - m * 0.8 / H, headline(result), ha="left", va="top", fontsize=fp * 1.1 * pt,
+                 fontweight="bold", color=theme.ink)
+        fig.text(m / W, 1 - (m * 0.8 + fp * 1.7) / H, data_text(result), ha="left", va="top",
+                 fontsize=fp * 0.85 * pt, color=theme.muted)
+        fig.text(m / W, (self.footer_h * 0.45) / H, best_text(result), ha="left", va="center",
+                 fontsize=fp * 0.85 * pt, color=theme.ink)
+
+        panels = [("final loss", _values(result, "final_loss"), LOSS_CMAP, loss_norm(result), loss_text),
+                  ("final accuracy", _values(result, "final_accuracy"), ACCURACY_CMAP, Normalize(0.0, 1.0),
+                   lambda v: f"{v:.3f}")]
+        best = result.best()
+        sweep = result.sweep
+        for ((rect, bar), (title, values, cmap_name, norm, text)) in zip(maps, panels):
+            ax = add_axes_px(fig, *rect)
+            cmap = matplotlib.colormaps[cmap_name].with_extremes(bad=DIVERGED_FILL)
+            image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, origin="upper", aspect="auto",
+                              interpolation="nearest", extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
+            ax.set_xticks(range(cols), [value_text(v) for v in sweep.axes[-1].values],
+                          rotation=90 if rotate else 0)
+            ax.set_xlabel(sweep.names[-1], fontsize=fp * 0.9 * pt, color=theme.ink, labelpad=2)
+            if rows > 1:
+                ax.set_yticks(range(rows), [value_text(v) for v in sweep.axes[0].values])
+                ax.set_ylabel(sweep.names[0], fontsize=fp * 0.9 * pt, color=theme.ink, labelpad=3)
+            else:
+                ax.set_yticks([])
+            ax.tick_params(labelsize=self.tick_px * pt, length=0, pad=3, colors=theme.ink)
+            ax.set_xticks(np.arange(cols + 1) - 0.5, minor=True)
+            ax.set_yticks(np.arange(rows + 1) - 0.5, minor=True)
+            ax.tick_params(which="minor", length=0)
+            ax.grid(which="minor", color=theme.background, lw=max(1.0, fp * 0.12) * pt)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            ax.text(0, 1, title, transform=ax.transAxes, ha="left", va="bottom", fontsize=fp * pt,
+                    fontweight="bold", color=theme.ink)
+            self._label_cells(ax, values, image, text, pt)
+            if best is not None:
+                r, c = _position(best.cell)
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=theme.ink,
+                                       lw=max(2.0, fp * 0.25) * pt, zorder=5, clip_on=False))
+            colour_bar = fig.colorbar(image, cax=add_axes_px(fig, *bar))
+            colour_bar.ax.tick_params(labelsize=self.tick_px * 0.9 * pt, length=2, colors=theme.muted)
+            colour_bar.outline.set_visible(False)
+        return np.ascontiguousarray(figure_rgba(fig)[..., :3])
+
+    def _label_cells(self, ax, values, image, text, pt):
+        """Each cell's value, dark or light against its colour; a diverged cell hatched, with where it stopped."""
+        cell_w, cell_h = self.cell
+        theme = self.theme
+        rows, cols = values.shape
+        labels = {}
+        for run in self.result.runs:
+            r, c = _position(run.cell)
+            if run.diverged:
+                labels[r, c] = (None, [f"diverged\nat {run.diverged_at:,}", "diverged", "div."])
+            else:
+                labels[r, c] = (values[r, c], [text(values[r, c])])
+        size = min(self.font_px * 0.95, cell_h * 0.36,
+                   cell_w / (0.62 * max(len(t[1][0]) for t in labels.values() if t[0] is not None) + 0.6)
+                   if any(t[0] is not None for t in labels.values()) else self.font_px)
+        for (r, c), (value, texts) in labels.items():
+            if value is None:
+                ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#c4c4c4",
+                                       lw=0, zorder=2))
+                for option in texts:
+                    lines = option.split("\n")
+                    fits = min(self.font_px * 0.8, cell_h * 0.8 / (1.3 * len(lines)),
+                               cell_w * 0.92 / (0.6 * max(len(line) for line in lines)))
+                    if fits >= 6:
+                        ax.text(c, r, option, ha="center", va="center", fontsize=fits * pt, color=theme.warning,
+                                fontweight="bold", zorder=3, linespacing=1.1)
+                        break
+            elif size >= 6:
+                rgba = image.cmap(image.norm(value))
+                light = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2] > 0.5
+                ax.text(c, r, texts[0], ha="center", va="center", fontsize=size * pt, zorder=3,
+                        color=theme.ink if light else "#ffffff")
+
+
+# -- the small multiples -----------------------------------------------------------------------
+
+class SweepGrid(Layout):
+    """Every run's decision regions at the same epoch, frame after frame.
+
+    >>> grid = SweepGrid(result, size=(960, 540))    # doctest: +SKIP
+    >>> len(grid) == len(result.frame_epochs)         # doctest: +SKIP
+    True
+    """
+
+    MIN_SIZE = (480, 270)
+    WHAT = "a sweep's small multiples"
+    MIN_TEXT_PX = 7           # smaller than this, a panel's numbers are left out
+
+    def __init__(self, result, *, size=(960, 540), theme="default"):
+        self.check_size(size)
+        self.theme = self.theme_named(theme)
+        if len(result.frame_epochs) == 0:
+            raise UserError("the sweep has no frames")
+        self.result = result
+        self.size = tuple(size)
+        self.epochs = np.asarray(result.frame_epochs, dtype=np.int64)
+        self.runs = result.runs
+        self.stopped = [np.ones(len(self.epochs), dtype=bool) if len(r.frame_epochs) == 0
+                        else np.asarray(r.frame_epochs) < self.epochs for r in self.runs]
+        self.region_colours = self.theme.region_rgb(result.classes)
+        self.point_colours = self.theme.class_rgb(result.classes)
+        best = result.best()
+        self.best = None if best is None else result.sweep.cells().index(best.cell)
+        self._layout()
+        self._draw_static()
+
+    def __len__(self):
+        return len(self.epochs)
+
+    # -- layout ------------------------------------------------------------------------
+    def _layout(self):
+        W, H = self.size
+        sweep = self.result.sweep
+        self.margin = m = max(6, round(H * 0.022))
+        self.font_px = fp = max(9, round(H * 0.026))
+        self.small_px = sp = max(8, round(fp * 0.85))
+        self.header_h = round(fp * 3.4)
+        n = len(self.runs)
+        two = len(sweep.axes) == 2
+        if two:
+            shapes = [sweep.shape]
+            row_labels = [value_text(v) for v in sweep.axes[0].values]
+            self.label_w = round(max(font(sp).getlength(t) for t in row_labels) + sp * 2.2 + m)
+            self.top_h = round(sp * 2.9)
+        else:
+            shapes = [(math.ceil(n / c), c) for c in range(1, n + 1)]
+            self.label_w, self.top_h = 0, 0
+        avail_w = W - 2 * m - self.label_w
+        avail_h = H - self.header_h - self.top_h - m
+        best = None
+        for rows, cols in shapes:
+            gap = max(2, min(round(m * 0.7), (avail_w // cols) // 8))
+            # the largest text that fits under a panel and stays small beside it; else no text
+            for text_px in [*range(sp, self.MIN_TEXT_PX - 1, -1), 0]:
+                stats_h = round(text_px * 1.45)
+                label_h = 0 if two else stats_h
+                side = min((avail_w - (cols - 1) * gap) // cols,
+                           (avail_h - rows * (stats_h + label_h) - (rows - 1) * gap) // rows)
+                if text_px == 0 or (text_px <= side * 0.3 and font(text_px).getlength("0.000") <= side + gap):
+                    break
+            if best is None or side > best[0]:
+                best = (side, rows, cols, gap, text_px, stats_h, label_h)
+        side, rows, cols, gap, text_px, stats_h, label_h = best
+        if side < 8:
+            raise self.no_room(self.size, f"{n} panels")
+        self.side, self.gap, self.grid = side, gap, (rows, cols)
+        self.text_px, self.stats_h, self.label_h = text_px, stats_h, label_h
+        self.border = 2 if side >= 40 else 1
+        self.inner = side - 2 * self.border
+        block_w = cols * side + (cols - 1) * gap
+        self.left = m + self.label_w + (W - 2 * m - self.label_w - block_w) // 2
+        self.top = self.header_h + self.top_h
+        self.panels = []       # per run, in cell order: (x, y) of the panel's top-left corner
+        for k, cell in enumerate(sweep.cells()):
+            r, c = cell if two else divmod(k, cols)
+            self.panels.append((self.left + c * (side + gap),
+                                self.top + r * (label_h + side + stats_h + gap) + label_h))
+        # the longest number format that fits under every panel
+        self.stats_format = None
+        if text_px:
+            for template, kind in (("loss 00.000 · acc 0.00", "both"), ("loss 00.000", "loss"), ("00.000", "bare")):
+                if font(text_px).getlength(template) <= side + gap * 0.8:
+                    self.stats_format = kind
+                    break
+            self.stats_format = self.stats_format or "bare"
+
+    # -- static layers -----------------------------------------------------------------
+    def _draw_static(self):
+        W, H = self.size
+        theme, fp, sp, m = self.theme, self.font_px, self.small_px, self.margin
+        result, sweep = self.result, self.result.sweep
+        fig = new_figure(W, H, facecolor=theme.background)
+        pt = 72 / fig.dpi
+        fig.text(m / W, 1 - m * 0.8 / H, headline(result), ha="left", va="top", fontsize=fp * 1.05 * pt,
+                 fontweight="bold", color=theme.ink)
+        fig.text(m / W, 1 - (m * 0.8 + fp * 1.6) / H, data_text(result), ha="left", va="top",
+                 fontsize=fp * 0.8 * pt, color=theme.muted)
+        rows, cols = self.grid
+        if len(sweep.axes) == 2:
+            side, gap = self.side, self.gap
+            middle = self.left + (cols * side + (cols - 1) * gap) / 2
+            fig.text(middle / W, 1 - (self.header_h + sp * 0.2) / H, sweep.names[1], ha="center", va="top",
+                     fontsize=sp * pt, fontweight="bold", color=theme.ink)
+            # crowded headers show every k-th value, always the first
+            labels = [value_text(v) for v in sweep.axes[1].values]
+            every = math.ceil((max(font(sp).getlength(t) for t in labels) + sp * 0.6) / (side + gap))
+            for c, text in enumerate(labels):
+                if c % every == 0:
+                    x = self.left + c * (side + gap) + side / 2
+                    fig.text(x / W, 1 - (self.top - sp * 0.35) / H, text, ha="center", va="baseline",
+                             fontsize=sp * pt, color=theme.ink)
+            row_h = self.side + self.stats_h + gap
+            every = math.ceil(sp * 1.25 / row_h)
+            for r, value in enumerate(sweep.axes[0].values):
+                if r % every == 0:
+                    y = self.top + r * row_h + side / 2
+                    fig.text((self.left - sp * 0.5) / W, 1 - y / H, value_text(value), ha="right", va="center",
+                             fontsize=sp * pt, color=theme.ink)
+            block_h = rows * row_h - gap
+            fig.text((self.left - self.label_w + m * 0.3) / W, 1 - (self.top + block_h / 2) / H, sweep.names[0],
+                     ha="left", va="center", rotation=90, fontsize=sp * pt, fontweight="bold", color=theme.ink)
+        self.background = background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
+        ink = hex_rgb(theme.ink)
+        for k, (x, y) in enumerate(self.panels):
+            background[y:y + self.side, x:x + self.side] = ink if k == self.best else FRAME_COLOUR
+            if self.label_h:
+                draw_text(background, (x, y - self.label_h // 2), self._fit(settings_text(result, sweep.cells()[k],
+                                                                                          " "), self.side + self.gap),
+                          size_px=self.text_px, colour=ink, anchor="lm")
+        self.points = None
+        if self.inner >= 48:
+            self.points = points_overlay(result.X, result.y, result.grid_extent, self.inner, self.point_colours,
+                                         max(0.9, self.inner / 110))
+        self.no_frames = np.full((self.inner, self.inner, 3), 236, dtype=np.uint8)
+
+    def _fit(self, text, width):
+        face = font(self.text_px)
+        while len(text) > 1 and face.getlength(text) > width:
+            text = text[:-2] + "…"
+        return text
+
+    # -- frames --------------------------------------------------------------------------
+    def frame(self, index):
+        """Frame ``index`` as an (H, W, 3) uint8 array."""
+        image = self.background.copy()
+        theme, b, side = self.theme, self.border, self.side
+        warning, ink = hex_rgb(theme.warning), hex_rgb(theme.ink)
+        for k, (run, (x, y)) in enumerate(zip(self.runs, self.panels)):
+            stopped = self.stopped[k][index]
+            if stopped and k != self.best:
+                image[y:y + side, x:x + side] = warning
+            image[y + b:y + side - b, x + b:x + side - b] = self.region_image(k, index)
+            if self.text_px:
+                if stopped:
+                    text = self._stopped_text(run)
+                    colour = warning
+                else:
+                    text, colour = self._stats(run, index), ink
+                draw_text(image, (x, y + side + self.stats_h // 2 + 1), text, size_px=self.text_px,
+                          colour=colour, anchor="lm")
+        total = self.result.sweep.config.epochs
+        draw_text(image, (self.size[0] - self.margin, round(self.margin * 0.8 + self.font_px * 0.55)),
+                  f"epoch {int(self.epochs[index]):,} of {total:,}", size_px=round(self.font_px * 1.05),
+                  colour=ink, bold=True, anchor="rm")
+        return image
+
+    def region_image(self, k, index):
+        """Run ``k``'s panel inside at frame ``index``: its decision regions (under the data, if they fit)."""
+        run = self.runs[k]
+        if len(run.grid_probs) == 0:
+            return self.no_frames
+        region = decision_regions(run.grid_probs[index], self.inner, self.region_colours)
+        if self.points is not None:
+            self.points.apply(region)
+        return region
+
+    def _stats(self, run, index):
+        loss, accuracy = float(run.frame_loss[index]), float(run.frame_accuracy[index])
+        if self.stats_format == "both":
+            return f"loss {loss_text(loss)} · acc {accuracy:.2f}"
+        if self.stats_format == "loss":
+            return f"loss {loss_text(loss)}"
+        return loss_text(loss)
+
+    def _stopped_text(self, run):
+        width = self.side + self.gap * 0.8
+        where = run.diverged_at
+        options = ([f"diverged at {where:,}", f"div. {where:,}", "div."] if where is not None
+                   else [f"stopped at {run.last_epoch:,}", "stopped"])
+        face = font(self.text_px)
+        return next((text for text in options if face.getlength(text) <= width), options[-1])
+
+    # -- where things are, for tests and palettes ---------------------------------------
+    def colours(self):
+        theme = self.theme
+        fixed = [hex_rgb(c) for c in (theme.background, theme.ink, theme.muted, theme.warning)]
+        return np.concatenate([self.region_colours, self.point_colours,
+                               np.array(fixed + [FRAME_COLOUR, (236, 236, 236), (255, 255, 255)], dtype=np.uint8)])
+
+    def panel_inside(self, k):
+        """``(x, y, size)``: where run ``k``'s region image starts in the frame, and its size."""
+        x, y = self.panels[k]
+        return x + self.border, y + self.border, self.inner
