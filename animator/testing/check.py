@@ -202,7 +202,6 @@ def _hand_over(layer, dense, state):
     """Give the reader's layer the reference's arrays; its state under the book's names, where it keeps any."""
     layer.weights, layer.biases = state["weights"].copy(), state["biases"].copy()
     layer.dweights, layer.dbiases = state["dweights"].copy(), state["dbiases"].copy()
-    layer.inputs, layer.output = dense.inputs, dense.output
     for kind, _, _ in KINDS:
         for slot in STATE:
             attribute = f"{kind}_{slot}"
