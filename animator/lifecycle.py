@@ -69,6 +69,9 @@ def die_with_parent(parent_pid, sig=signal.SIGTERM, *, interval=0.25):
         os._exit(128 + int(sig))
 
     def watch():
+        # signals must reach the main thread: one delivered to this thread would run no Python handler and
+        # leave the main thread asleep in a lock (a pool worker waiting for its queue never woke on SIGTERM)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
         while os.getppid() == parent_pid:
             time.sleep(interval)
         os.kill(os.getpid(), sig)

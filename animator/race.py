@@ -219,7 +219,10 @@ def _in_parallel(run_entrant, count, workers, total, on_progress):
                 pending.wait(0.1)
                 if on_progress is not None:
                     on_progress(sum(_COUNTERS), total)
-            return pending.get()
+            results = pending.get()
+            pool.close()      # a graceful end; leaving the block terminates the pool only on an error
+            pool.join()
+            return results
     finally:
         _ENTRANT = _COUNTERS = None
 
