@@ -129,8 +129,9 @@ def write(animation, args, kind, metadata):
         bar.update(done)
 
     written = write_animation(animation, args.output, kind=kind, fps=args.fps, hold=args.hold, frame=args.frame,
-                              progress=progress, workers=args.workers, max_bytes=args.max_bytes,
-                              poster=args.poster, latex=args.latex, metadata=metadata)
+                              progress=progress, workers=args.workers, max_bytes=getattr(args, "max_bytes", None),
+                              poster=getattr(args, "poster", None), latex=getattr(args, "latex", False),
+                              metadata=metadata)
     bar.close()
     if not args.quiet:
         note(f"wrote {args.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "

@@ -232,6 +232,16 @@ class SweepScene:
         """The frame source drawing ``result`` for an output of ``kind`` (not ``html``: see :meth:`write_page`)."""
         return self.PICTURES[kind](result, size=size, theme=theme)
 
+    def metadata(self, command=None):
+        """Kind ``sweep``: the optimizer, its grids and fixed settings as the caption; the whole sweep as the spec."""
+        sweep = self.sweep
+        grids = " × ".join(f"{axis.name} {','.join(f'{v:g}' for v in axis.values)}" for axis in sweep.axes)
+        fixed = "".join(f" · {k}={v!r}" for k, v in sweep.optimizer.hyperparameters.items())
+        spec = {"optimizer": sweep.optimizer.as_dict(),
+                "grids": [{"name": axis.name, "values": [float(v) for v in axis.values]} for axis in sweep.axes],
+                "config": asdict(sweep.config)}
+        return run_metadata("sweep", f"{sweep.optimizer.title} sweep · {grids}{fixed}", spec, command)
+
     @staticmethod
     def write_page(result, path, **options):
         return write_player(result, path, **options)

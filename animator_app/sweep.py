@@ -96,12 +96,13 @@ def cmd_sweep(args):
     if kind == "html":
         bar = ProgressBar(len(result.runs), "drawing", enabled=False if quiet else None)
         scene.write_page(result, args.output, size=args.size, theme=args.theme, fps=args.fps, hold=args.hold,
-                         workers=args.workers, progress=lambda done, total: bar.update(done))
+                         workers=args.workers, progress=lambda done, total: bar.update(done),
+                         metadata=scene.metadata(args.argv))
         bar.close()
         if not quiet:
             note(f"wrote {args.output} ({len(result.runs)} runs, {len(result.frame_epochs)} frames each)")
     elif kind is not None:
-        write(scene.animation(result, kind, size=args.size, theme=args.theme), args, kind)
+        write(scene.animation(result, kind, size=args.size, theme=args.theme), args, kind, scene.metadata(args.argv))
     return 0
 
 

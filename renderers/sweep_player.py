@@ -28,6 +28,7 @@ from PIL import Image
 from animator.errors import ArgumentError
 from animator.fileio import atomic_output, check_writable
 
+from .writers.metadata import encode_metadata
 from .layout import Layout
 from .raster import decision_regions, points_overlay
 from .render import iter_frames
@@ -152,8 +153,10 @@ def check_player(path, *, size=(960, 540), fps=25.0, hold=2.0):
 
 
 def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, hold=2.0, workers=None,
-                 progress=None):
+                 progress=None, metadata=None):
     """Write the page for ``result`` to ``path`` (atomically); returns the number of runs it holds.
+
+    ``metadata`` (a dict) is the run's description, kept on ``<html data-animator>`` as every page's is.
 
     ``progress(done, total)`` is called as each run's strip is drawn.
     """
@@ -170,7 +173,8 @@ def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, ho
             progress(done, len(source))
     data = page_data(result, side=side, theme=theme_, fps=fps, hold=hold, strips=strips)
     data["points"] = points_layer(result, side, theme_)
-    page = _PAGE.format(title=html.escape(headline(result)), headline=html.escape(headline(result)),
+    described = "" if metadata is None else f' data-animator="{html.escape(encode_metadata(metadata))}"'
+    page = _PAGE.format(described=described, title=html.escape(headline(result)), headline=html.escape(headline(result)),
                         data_text=html.escape(data_text(result)), best=html.escape(best_text(result)),
                         side=side, ink=theme_.ink, muted=theme_.muted, background=theme_.background,
                         sliders="\n".join(
@@ -186,7 +190,7 @@ def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, ho
 
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="en"{described}><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
