@@ -12,26 +12,12 @@ from animator.recording import Recording
 from renderers import write_animation
 from renderers.writers import encode_metadata, read_metadata
 from renderers.writers.metadata import gif_comments, png_texts
+from frame_sources import Stripes
 
 TRAIN = ["train", "--epochs", "300", "--frames", "12", "--size", "480x270", "--print-every", "0",
          "--decay", "1e-3", "--momentum", "0.9"]
 CAPTION = "SGD · lr=1.0 · decay=0.001 · momentum=0.9"
 
-
-class Stripes:
-    size = (64, 32)
-    epochs = np.arange(6) * 10
-
-    def __len__(self):
-        return 6
-
-    def frame(self, index):
-        image = np.full((32, 64, 3), 255, dtype=np.uint8)
-        image[:, 4 * index:4 * index + 4] = (200, 30, 40)
-        return image
-
-    def colours(self):
-        return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
 
 
 DESCRIPTION = {"animator": __version__, "caption": "Adam · lr=0.05 · ünïcödé", "command": ["animator", "x"],
@@ -138,13 +124,13 @@ def test_a_budget_keeps_the_description(cli, tmp_path):
 
 @pytest.mark.parametrize("output", ["a.gif", "a.mp4", "a.png", "a.html", "f/"])
 def test_what_the_library_writes_it_reads_back(tmp_path, output):
-    write_animation(Stripes(), f"{tmp_path}/{output}", fps=10, hold=0, workers=1, metadata=DESCRIPTION)
+    write_animation(Stripes(6), f"{tmp_path}/{output}", fps=10, hold=0, workers=1, metadata=DESCRIPTION)
     assert read_metadata(f"{tmp_path}/{output}") == WRITTEN
 
 
 @pytest.mark.parametrize("output", ["a.gif", "a.mp4", "a.png", "a.html", "f/"])
 def test_without_a_description_nothing_is_read(tmp_path, output):
-    write_animation(Stripes(), f"{tmp_path}/{output}", fps=10, hold=0, workers=1)
+    write_animation(Stripes(6), f"{tmp_path}/{output}", fps=10, hold=0, workers=1)
     assert read_metadata(f"{tmp_path}/{output}") is None
 
 

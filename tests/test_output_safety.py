@@ -12,26 +12,10 @@ from animator import RunConfig, train
 from animator.errors import UserError
 from renderers import write_animation
 from renderers.writers.png import MARKER, PART_PREFIX
+from frame_sources import Stripes
 
 SMALL = (640, 360)
 
-
-class Stripes:
-    size = (64, 32)
-
-    def __init__(self, count=10):
-        self.epochs = np.arange(count)
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def frame(self, index):
-        image = np.full((32, 64, 3), 255, dtype=np.uint8)
-        image[:, 2 * index:2 * index + 2] = (200, 30, 40)
-        return image
-
-    def colours(self):
-        return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
 
 
 def snapshot(folder):
@@ -86,21 +70,21 @@ def test_a_folder_of_the_users_files_survives(cli, saved, users_folder, slash):
 def test_a_folder_of_the_users_files_survives_the_library_too(users_folder):
     before = snapshot(users_folder.parent)
     with pytest.raises(UserError):
-        write_animation(Stripes(), f"{users_folder}/")
+        write_animation(Stripes(step=1, bar=2), f"{users_folder}/")
     assert snapshot(users_folder.parent) == before
 
 
 def test_frames_and_one_stranger_is_still_refused(tmp_path):
-    write_animation(Stripes(4), f"{tmp_path}/out/")
+    write_animation(Stripes(4, step=1, bar=2), f"{tmp_path}/out/")
     (tmp_path / "out" / "frame_00009.png").write_bytes(b"mine, not in the marker")
     before = snapshot(tmp_path)
     with pytest.raises(UserError, match="not frames from an earlier run"):
-        write_animation(Stripes(4), f"{tmp_path}/out/")
+        write_animation(Stripes(4, step=1, bar=2), f"{tmp_path}/out/")
     assert snapshot(tmp_path) == before
 
 
 def test_a_new_folder_gets_normal_permissions_and_a_marker(tmp_path):
-    write_animation(Stripes(12), f"{tmp_path}/new/")
+    write_animation(Stripes(12, step=1, bar=2), f"{tmp_path}/new/")
     assert os.stat(tmp_path / "new").st_mode & 0o777 == umasked(0o777)
     assert frames_in(tmp_path / "new") == [f"frame_{i:05d}.png" for i in range(12)]
     assert (tmp_path / "new" / MARKER).read_text().splitlines()[1:] == frames_in(tmp_path / "new")
@@ -108,9 +92,9 @@ def test_a_new_folder_gets_normal_permissions_and_a_marker(tmp_path):
 
 
 def test_an_earlier_frames_output_is_replaced_and_its_extra_frames_go(tmp_path):
-    write_animation(Stripes(12), f"{tmp_path}/out/")
+    write_animation(Stripes(12, step=1, bar=2), f"{tmp_path}/out/")
     os.chmod(tmp_path / "out", 0o750)               # the folder's own permissions are kept
-    write_animation(Stripes(5), f"{tmp_path}/out")
+    write_animation(Stripes(5, step=1, bar=2), f"{tmp_path}/out")
     assert frames_in(tmp_path / "out") == [f"frame_{i:05d}.png" for i in range(5)]
     assert os.stat(tmp_path / "out").st_mode & 0o777 == 0o750
     assert os.listdir(tmp_path) == ["out"]
@@ -118,21 +102,21 @@ def test_an_earlier_frames_output_is_replaced_and_its_extra_frames_go(tmp_path):
 
 def test_an_empty_folder_is_used_in_place(tmp_path):
     (tmp_path / "empty").mkdir(mode=0o700)
-    write_animation(Stripes(3), f"{tmp_path}/empty")
+    write_animation(Stripes(3, step=1, bar=2), f"{tmp_path}/empty")
     assert frames_in(tmp_path / "empty") == [f"frame_{i:05d}.png" for i in range(3)]
 
 
 def test_what_an_interrupted_run_left_is_recognised_and_cleaned(tmp_path):
     (tmp_path / "out" / f"{PART_PREFIX}abc123.part").mkdir(parents=True)
     (tmp_path / "out" / f"{PART_PREFIX}abc123.part" / "frame_00000.png").write_bytes(b"half")
-    write_animation(Stripes(3), f"{tmp_path}/out/")
+    write_animation(Stripes(3, step=1, bar=2), f"{tmp_path}/out/")
     assert sorted(os.listdir(tmp_path / "out")) == [MARKER] + [f"frame_{i:05d}.png" for i in range(3)]
 
 
 @pytest.mark.parametrize("existing", [False, True])
 def test_an_interrupted_frames_render_leaves_nothing_behind(tmp_path, existing):
     if existing:
-        write_animation(Stripes(12), f"{tmp_path}/out/")
+        write_animation(Stripes(12, step=1, bar=2), f"{tmp_path}/out/")
     before = snapshot(tmp_path)
 
     def interrupt(done, total):
@@ -140,7 +124,7 @@ def test_an_interrupted_frames_render_leaves_nothing_behind(tmp_path, existing):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        write_animation(Stripes(12), f"{tmp_path}/out/", progress=interrupt, workers=2)
+        write_animation(Stripes(12, step=1, bar=2), f"{tmp_path}/out/", progress=interrupt, workers=2)
     assert snapshot(tmp_path) == before
 
 

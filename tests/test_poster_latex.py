@@ -12,29 +12,11 @@ from animator.recording import Recording
 from renderers import TrainingAnimation, write_animation
 from renderers.writers import animategraphics
 from renderers.writers.png import MARKER
+from frame_sources import Stripes
 
 TRAIN = ["train", "--epochs", "300", "--frames", "20", "--size", "480x270", "--print-every", "0"]
 ANIMATE = re.compile(r"\\animategraphics\[([^\]]*)\]\{([^}]*)\}\{([^}]*)\}\{([^}]*)\}\{([^}]*)\}")
 
-
-class Stripes:
-    """Frame i is a bar at column 4 * i on white, at epoch 10 * i, in exactly two colours."""
-
-    size = (64, 32)
-
-    def __init__(self, count=10):
-        self.epochs = np.arange(count) * 10
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def frame(self, index):
-        image = np.full((32, 64, 3), 255, dtype=np.uint8)
-        image[:, 4 * index:4 * index + 4] = (200, 30, 40)
-        return image
-
-    def colours(self):
-        return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
 
 
 def pixels(path, index=None):

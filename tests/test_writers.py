@@ -11,26 +11,8 @@ from renderers import write_animation
 from renderers.writers import (GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, PngWriter, Writer,
                                gif_delay, gif_delays, kinds, register, writer_for, writer_named)
 from renderers.writers import registry
+from frame_sources import Stripes
 
-
-class Stripes:
-    """A tiny frame source: frame i is a vertical bar at column 4 * i on white, in exactly two colours."""
-
-    size = (64, 32)
-
-    def __init__(self, count=10):
-        self.epochs = np.arange(count) * 10
-
-    def __len__(self):
-        return len(self.epochs)
-
-    def frame(self, index):
-        image = np.full((32, 64, 3), 255, dtype=np.uint8)
-        image[:, 4 * index:4 * index + 4] = (200, 30, 40)
-        return image
-
-    def colours(self):
-        return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
 
 
 @pytest.mark.parametrize("path, writer", [

@@ -1,0 +1,24 @@
+"""A tiny frame source the writer tests share: frame i is a red bar on white, in exactly two colours."""
+
+import numpy as np
+
+
+class Stripes:
+    """``count`` frames of 64x32; frame i has a ``bar``-pixel-wide bar at column ``bar * i``, at epoch ``step * i``."""
+
+    size = (64, 32)
+
+    def __init__(self, count=10, *, step=10, bar=4):
+        self.epochs = np.arange(count) * step
+        self.bar = bar
+
+    def __len__(self):
+        return len(self.epochs)
+
+    def frame(self, index):
+        image = np.full((32, 64, 3), 255, dtype=np.uint8)
+        image[:, self.bar * index:self.bar * (index + 1)] = (200, 30, 40)
+        return image
+
+    def colours(self):
+        return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
