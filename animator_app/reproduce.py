@@ -96,7 +96,7 @@ def cmd_info(args):
     print(f"kind:     {meta['kind']}")
     print(f"caption:  {meta.get('caption')}")
     print(f"animator: {meta['animator']}" + ("" if meta["animator"] == __version__ else f" (this is {__version__})"))
-    print(f"command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
+    print("command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
                            else shown_command(meta.get("command"))))
     print("spec:")
     for line in _lines(meta.get("spec") or {}):

@@ -34,7 +34,6 @@ from .raster import decision_regions, points_overlay
 from .render import iter_frames
 from .sweep import (DIVERGED_FILL, _LOSS_HEADROOM, best_text, data_text, headline, loss_colours, loss_text,
                     settings_text, value_text)
-from .theme import hex_rgb
 
 MAX_STRIP_PX = 30000      # a strip's height in pixels: browsers decode taller images unreliably
 

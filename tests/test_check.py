@@ -9,7 +9,7 @@ import pytest
 
 from animator.optimizers import make_optimizer
 from animator.testing import MISTAKES, CheckResult, ReaderError, check_optimizer
-from animator.testing.mistakes import applicable, book_step
+from animator.testing.mistakes import book_step
 from animator_app.cli import main
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
