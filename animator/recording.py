@@ -40,12 +40,11 @@ import zlib
 import numpy as np
 
 from .errors import UserError
-from .fileio import atomic_output
+from .fileio import write_npz
 
 FORMAT = "animator-recording"
 FORMAT_VERSION = 2
 _SPEC_KEY = "spec"
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same run gives the same bytes
 _MAX_SPEC_BYTES = 1 << 20
 _PLANES = "grid_planes"   # how format 2 files store grid_probs
 _SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
@@ -202,18 +201,10 @@ class Recording:
     # -- files ----------------------------------------------------------------------
     def save(self, path):
         """Write one ``.npz`` (readable by ``np.load``), atomically and byte-for-byte reproducibly."""
-        with atomic_output(path) as temporary:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-                spec = np.array(json.dumps(self.spec, sort_keys=True))
-                stored = {_PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
-                stored[_PLANES] = np.ascontiguousarray(np.asarray(stored[_PLANES]).transpose(0, 3, 1, 2))
-                for name, array in [(_SPEC_KEY, spec), *sorted(stored.items())]:
-                    buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-                    info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, buffer.getvalue(), compresslevel=1)
+        spec = np.array(json.dumps(self.spec, sort_keys=True))
+        stored = {_PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
+        stored[_PLANES] = np.ascontiguousarray(np.asarray(stored[_PLANES]).transpose(0, 3, 1, 2))
+        write_npz(path, [(_SPEC_KEY, spec), *sorted(stored.items())], compresslevel=1)
         return path
 
     @classmethod

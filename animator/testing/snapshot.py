@@ -22,7 +22,6 @@ epoch 0: learning_rate 0.5 where 1 was expected (difference 0.5; it differs at 3
 """
 
 import fnmatch
-import io
 import json
 import os
 import zipfile
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UserError
-from ..fileio import atomic_output
+from ..fileio import write_npz
 from .difference import Difference, first_difference
 
 FORMAT = "animator-recording-snapshot"
@@ -43,7 +42,6 @@ SCALARS = ("loss", "accuracy", "learning_rate")
 LAYER_ARRAYS = ("weights", "biases", "weight_updates", "bias_updates")
 _INFO = "snapshot"
 _MORE = 8              # "then ..." lines shown after the first difference
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class SnapshotError(UserError):
@@ -104,16 +102,8 @@ class RecordingSnapshot:
 
     def save(self, path):
         """Write the ``.npz``, atomically; the same snapshot gives the same bytes."""
-        with atomic_output(path) as temporary:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-                text = np.array(json.dumps(self.info, sort_keys=True))
-                for name, array in [(_INFO, text), *sorted(self.arrays.items())]:
-                    buffer = io.BytesIO()
-                    np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-                    member = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-                    member.compress_type = zipfile.ZIP_DEFLATED
-                    member.external_attr = 0o644 << 16
-                    archive.writestr(member, buffer.getvalue(), compresslevel=9)
+        text = np.array(json.dumps(self.info, sort_keys=True))
+        write_npz(path, [(_INFO, text), *sorted(self.arrays.items())], compresslevel=9)
         return path
 
     @classmethod
