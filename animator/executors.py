@@ -196,6 +196,8 @@ class Processes:
                 if on_progress is not None:
                     on_progress(sum(counters), total)
                 yield outcome
+            pool.close()      # a graceful end, as races and the book do: terminate() can hang on an idle worker
+            pool.join()
 
 
 @scheduler("tcp", "tls", "inproc", "ws", "wss", "ucx")
