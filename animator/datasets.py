@@ -8,6 +8,7 @@ global one, like the book).
 """
 
 import csv
+import io
 import math
 import os
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from .errors import ArgumentError, UserError
 from .rng import randn32, uniform
+from .untrusted import read_bounded
 
 
 def _by_class(samples, classes, points_of):
@@ -103,6 +105,9 @@ def make_dataset(name, samples=100, classes=3, *, rng=None):
     return GENERATORS[name](samples, classes, rng=rng)
 
 
+MAX_CSV_BYTES = 64 << 20       # about two million points: far beyond what these networks are for
+
+
 def load_csv(path):
     """Read ``x, y, label`` rows (a header row is optional) into ``(X, y)``.
 
@@ -110,14 +115,12 @@ def load_csv(path):
     problem raises :class:`UserError` naming the file and, where there is one, the row.
     """
     name = os.fspath(path)
+    if not os.path.exists(name):
+        raise UserError(f"{name}: no such data file")
+    data = read_bounded(name, MAX_CSV_BYTES)        # a FIFO, a device or a folder is refused in one line
     try:
-        with open(name, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise UserError(f"{name}: no such data file") from None
-    except IsADirectoryError:
-        raise UserError(f"{name}: is a directory, not a CSV file") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as error:
         raise UserError(f"{name}: cannot read CSV ({error})") from None
 
     numbered = [(i, row) for i, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]

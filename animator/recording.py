@@ -41,6 +41,7 @@ import numpy as np
 
 from .errors import UserError
 from .fileio import write_npz
+from .untrusted import load_json, open_input, Untrusted
 
 FORMAT = "animator-recording"
 FORMAT_VERSION = 2
@@ -220,6 +221,7 @@ class Recording:
             raise UserError(f"{name}: no such recording file")
         if os.path.isdir(name):
             raise UserError(f"{name}: is a directory, not a recording")
+        open_input(name).close()         # a FIFO or a device is refused here, before any read could block
         if not zipfile.is_zipfile(name):
             raise UserError(f"{name}: not a readable .npz recording (not a zip archive)")
         if max_bytes is None:
@@ -354,8 +356,8 @@ def _inflate(archive, info):
 
 def _parse_spec(text):
     try:
-        spec = json.loads(text)
-    except ValueError:
+        spec = load_json(text, what="run spec", max_bytes=_MAX_SPEC_BYTES)
+    except Untrusted:
         spec = None
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
         raise _Damaged("not an animator recording (no run spec inside)")

@@ -81,7 +81,7 @@ BAD_OPTIONS = [
     (["--size", "100000x100"], "argument --size: expected WIDTHxHEIGHT between 1x1 and 7680x4320"),
     (["--grid-padding", "-1"], "--grid-padding must be between 0 and 10"),
     (["--data", "/no/such/file.csv"], "/no/such/file.csv: no such data file"),
-    (["--data", "/"], "/: is a directory, not a CSV file"),
+    (["--data", "/"], "/: is a directory, not a regular file"),
     (["-o", "run.txt"], "run.txt: unknown output type '.txt'"),
     (["-o", "/no/such/dir/run.npz"], "directory /no/such/dir does not exist"),
     (["--bogus"], "unrecognized arguments: --bogus"),

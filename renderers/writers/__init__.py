@@ -11,7 +11,7 @@ from .budget import Fit, format_bytes, write_within
 from .metadata import add_png_metadata, encode_metadata, read_metadata
 from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays, gif_palette
 from .mp4 import Mp4Writer
-from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, pick_frame, poster_path,
-                  write_png)
+from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, check_poster_target, pick_frame,
+                  poster_path, write_png)
 from .html import HtmlWriter
 from .null import NullWriter

@@ -19,10 +19,11 @@ from PIL import Image
 
 from animator.errors import UserError
 from animator.fileio import atomic_output
+from animator.untrusted import open_input
 
 from ..player import page_end, page_frame, page_start
 from .gif import ColourIndex, gif_palette
-from .metadata import decode_metadata
+from .metadata import HEAD_BYTES, decode_metadata
 from .registry import Writer, register
 
 DATA_ATTRIBUTE = re.compile(r'<html\b[^>]*\sdata-animator="([^"]*)"')
@@ -102,8 +103,8 @@ class Stream:
 class HtmlWriter(Writer):
     """One file to drop into a course page or open offline: a player for the exact frames.
 
-    The page is UTF-8 and its title (the file's name by default) is escaped, so
-    any file name will do; the run's description is its ``data-animator``
+    The page is UTF-8 and its title (the run's caption by default, never the
+    file's name, so the bytes do not depend on it) is escaped; the run's description is its ``data-animator``
     attribute and its caption.  ``epochs`` label the frames (``unit`` says
     whether they are epochs or steps); ``entrants`` (name, rectangles and
     opacity, from a race layout's optional ``entrants()``) get a checkbox each;
@@ -117,8 +118,8 @@ class HtmlWriter(Writer):
 
     @classmethod
     def read_metadata(cls, path):
-        with open(path, encoding="utf-8") as handle:
-            head = handle.read(1 << 16)                      # the <html> tag comes first; the frames follow
+        with open_input(path) as handle:
+            head = handle.read(HEAD_BYTES).decode("utf-8", "replace")   # the <html> tag comes first; frames follow
         found = DATA_ATTRIBUTE.search(head)
         return decode_metadata(html.unescape(found.group(1))) if found else None
 
@@ -132,10 +133,10 @@ class HtmlWriter(Writer):
         layered = bool(entrants) and all(e.get("layer") for e in entrants)
         return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required,
                    epochs=source.epochs, unit=getattr(source, "FRAME_UNIT", "epoch"), entrants=entrants,
-                   title=os.path.basename(os.fspath(path)), metadata=metadata, layers=source if layered else None)
+                   metadata=metadata, layers=source if layered else None)
 
     def __init__(self, path, *, fps, palette, epochs, hold=0.0, required=(), unit="epoch", entrants=None,
-                 title="animator", metadata=None, keyframe=KEYFRAME, layers=None):
+                 title=None, metadata=None, keyframe=KEYFRAME, layers=None):
         """``palette``: 256 colours, the last standing for "unchanged";
         ``entrants``: ``[{"name": ..., "rects": [(x, y, w, h)], "opacity": 1.0}]``; ``layers``: the frame
         source, if its ``frame(i, entrants=...)`` draws any entrants alone (then the page also holds the frames
@@ -151,6 +152,8 @@ class HtmlWriter(Writer):
                           "opacity": float(e.get("opacity", 1.0))} for e in (entrants or [])]
         described = decode_metadata(metadata) if metadata is not None else None
         self.caption = (described or {}).get("caption") or ""
+        # the run's caption, not the file's name: the same run gives the same page whatever it is called
+        self.title = title or self.caption or "animator"
         self._source = layers
         self._count, self._previous, self._size, self._page = 0, None, None, None
 

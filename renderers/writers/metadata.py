@@ -23,7 +23,14 @@ import os
 import struct
 import zlib
 
+from animator.errors import UserError
+from animator.untrusted import Untrusted, inflate, load_json, open_input
+
 KEY = "animator"
+# A description is a few kilobytes; a file claiming more is refused rather than read.  Readers look
+# only where the writers put it (the header region), never through the whole file.
+MAX_DESCRIPTION = 1 << 20
+HEAD_BYTES = 2 * MAX_DESCRIPTION
 
 
 def encode_metadata(metadata):
@@ -58,11 +65,22 @@ def _plain(value):
 
 
 def decode_metadata(text):
-    """A description from its text, or None if the text is not a JSON object."""
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
+    """A description from its text, or None if the text is not a JSON object (another tool's comment).
+
+    Text that is JSON but larger than :data:`MAX_DESCRIPTION` or nested deeper
+    than animator ever writes is :class:`~animator.untrusted.Untrusted`: a
+    file is data, and a crafted one gets a one-line refusal, not a crash.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    if not isinstance(text, str) or not text.lstrip().startswith("{"):
         return None
+    try:
+        value = load_json(text, what="its description", max_bytes=MAX_DESCRIPTION)
+    except Untrusted as error:
+        if "not valid JSON" in str(error):
+            return None
+        raise
     return value if isinstance(value, dict) else None
 
 
@@ -72,16 +90,18 @@ def read_metadata(path):
     The writer registered for the path reads it, so each format's knowledge stays
     in its module.  A file without one, of another kind, or unreadable gives None.
     """
-    from animator.errors import UserError
-
     from .registry import writer_for
 
     try:
         reader = writer_for(path).read_metadata
     except UserError:
         return None
+    if not os.path.exists(path):
+        return None
     try:
         return reader(os.fspath(path))
+    except UserError:
+        raise                     # not a regular file, or a description too large or too deep: say so
     except (OSError, ValueError, IndexError, struct.error, zlib.error):
         return None
 
@@ -99,8 +119,12 @@ def gif_comment(text):
     return bytes(out)
 
 
-def gif_comments(data):
-    """Every comment of a GIF's bytes, in order (walking the blocks, not decoding any image)."""
+def gif_comments(data, *, before_first_image=False):
+    """Every comment of a GIF's bytes, in order (walking the blocks, not decoding any image).
+
+    ``before_first_image`` stops at the first image, where animator's comment
+    always is, so only the file's head need be read.
+    """
     if data[:6] not in (b"GIF87a", b"GIF89a"):
         return []
     pos = 13
@@ -108,6 +132,14 @@ def gif_comments(data):
     if flags & 0x80:
         pos += 3 * (2 << (flags & 7))
     comments = []
+    try:
+        _walk_gif(data, pos, comments, before_first_image)
+    except IndexError:
+        pass                                           # the bytes end inside a block: what came before stands
+    return comments
+
+
+def _walk_gif(data, pos, comments, before_first_image):
     while pos < len(data):
         introducer = data[pos]
         if introducer == 0x21:
@@ -121,6 +153,8 @@ def gif_comments(data):
             if label == 0xFE:
                 comments.append(b"".join(chunks))
         elif introducer == 0x2C:
+            if before_first_image:
+                break
             local = data[pos + 9]
             pos += 10
             if local & 0x80:
@@ -131,13 +165,13 @@ def gif_comments(data):
             pos += 1
         else:                                          # 0x3B, the trailer, or damage
             break
-    return comments
 
 
 def read_gif_metadata(path):
-    with open(path, "rb") as handle:
-        data = handle.read()
-    for comment in gif_comments(data):
+    """The description in a GIF's comment before its first frame; only the file's head is read."""
+    with open_input(path) as handle:
+        data = handle.read(HEAD_BYTES)
+    for comment in gif_comments(data, before_first_image=True):
         value = decode_metadata(comment.decode("ascii", "replace"))
         if value is not None:
             return value
@@ -192,11 +226,57 @@ def png_texts(data):
     return texts
 
 
+MAX_CHUNKS = 4096          # chunks before the image data; a real PNG has a handful
+
+
 def read_png_metadata(path):
-    with open(path, "rb") as handle:
-        data = handle.read()
-    text = png_texts(data).get(KEY)
-    return decode_metadata(text) if text is not None else None
+    """The ``animator`` text chunk of a PNG, read chunk by chunk up to the image data.
+
+    Other chunks are skipped unread, a text chunk larger than a description is
+    refused, and a compressed one inflates against the same limit (a zTXt bomb
+    is one line, in bounded memory).
+    """
+    with open_input(path) as handle:
+        if handle.read(8) != b"\x89PNG\r\n\x1a\n":
+            return None
+        for _ in range(MAX_CHUNKS):
+            header = handle.read(8)
+            if len(header) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", header)
+            if kind in (b"IDAT", b"IEND"):
+                return None                                    # we write ours before the image data
+            if kind not in (b"tEXt", b"zTXt", b"iTXt"):
+                handle.seek(length + 4, os.SEEK_CUR)
+                continue
+            if length > MAX_DESCRIPTION + 256:
+                if handle.read(80).partition(b"\x00")[0] == KEY.encode():
+                    raise Untrusted(f"{path}: its description chunk is larger than the "
+                                    f"{MAX_DESCRIPTION >> 20} MiB animator reads")
+                handle.seek(length - 80 + 4, os.SEEK_CUR)
+                continue
+            body = handle.read(length)
+            handle.seek(4, os.SEEK_CUR)                        # the CRC
+            text = _chunk_text(kind, body, path)
+            if text is not None:
+                return decode_metadata(text)
+    return None
+
+
+def _chunk_text(kind, body, path):
+    """The text of one PNG text chunk if its keyword is ours, inflated against the description limit."""
+    key, _, rest = body.partition(b"\x00")
+    if key != KEY.encode("latin-1"):
+        return None
+    what = f"{path}: its description"
+    if kind == b"tEXt":
+        return rest.decode("latin-1")
+    if kind == b"zTXt":
+        return inflate(rest[1:], MAX_DESCRIPTION, what=what).decode("latin-1")
+    compressed, rest = rest[:1] == b"\x01", rest[2:]
+    _, _, rest = rest.partition(b"\x00")                      # language tag
+    _, _, value = rest.partition(b"\x00")                     # translated keyword
+    return (inflate(value, MAX_DESCRIPTION, what=what) if compressed else value).decode("utf-8")
 
 
 def add_png_metadata(path, metadata):
@@ -206,7 +286,7 @@ def add_png_metadata(path, metadata):
     """
     from animator.fileio import atomic_output
 
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle:          # a PNG we just wrote: ours, not a file handed to us
         data = handle.read()
     with atomic_output(path) as temporary:
         with open(temporary, "wb") as handle:
@@ -258,10 +338,14 @@ def mp4_comment(data):
     return data[where[0] + 8:where[1]].decode("utf-8")         # 4 bytes of type, 4 of locale
 
 
+MAX_MOOV = 64 << 20          # the movie's index: a few hundred kB for the longest animation animator makes
+MAX_BOXES = 4096
+
+
 def read_mp4_metadata(path):
     """The description in an MP4's ``moov`` box; only the top-level box headers and ``moov`` itself are read."""
-    with open(path, "rb") as handle:
-        while True:
+    with open_input(path) as handle:
+        for _ in range(MAX_BOXES):
             header = handle.read(8)
             if len(header) < 8:
                 return None
@@ -269,9 +353,12 @@ def read_mp4_metadata(path):
             if size == 1:                                  # a 64-bit size follows the type
                 size = struct.unpack(">Q", handle.read(8))[0] - 8
             if kind == b"moov":
-                body = handle.read() if size == 0 else handle.read(size - 8)
+                if size == 0 or size - 8 > MAX_MOOV:
+                    raise Untrusted(f"{path}: its moov box is larger than the {MAX_MOOV >> 20} MiB animator reads")
+                body = handle.read(size - 8)
                 text = mp4_comment(struct.pack(">I4s", 8 + len(body), b"moov") + body)
                 return decode_metadata(text) if text is not None else None
             if size < 8:                                   # 0 (to the end) or damage: no moov after this
                 return None
             handle.seek(size - 8, os.SEEK_CUR)
+    return None

@@ -36,8 +36,9 @@ from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
+from animator.untrusted import read_bounded
 
-from .metadata import decode_metadata, read_png_metadata, with_png_text
+from .metadata import MAX_DESCRIPTION, decode_metadata, read_png_metadata, with_png_text
 from .registry import Writer, register
 
 MARKER = ".animator-frames"
@@ -123,6 +124,26 @@ def poster_path(path, *, directory=False):
     if directory:
         return os.path.join(text.rstrip(os.sep) or os.sep, POSTER_NAME)
     return os.path.splitext(text)[0] + ".poster.png"
+
+
+def check_poster_target(path):
+    """A poster may replace only a poster: an existing ``NAME.poster.png`` must be a PNG animator wrote.
+
+    Anything else there (the user's own picture, a folder, a link) is refused
+    in one line before any work, and left as it is.
+    """
+    from .metadata import read_png_metadata
+
+    if not os.path.lexists(path):
+        return
+    if os.path.islink(path) or not os.path.isfile(path):
+        raise UserError(f"{path}: exists and is not a poster animator wrote; move it or choose another output name")
+    try:
+        ours = read_png_metadata(path)
+    except (OSError, ValueError):
+        ours = None
+    if not isinstance(ours, dict) or "animator" not in ours:
+        raise UserError(f"{path}: exists and is not a poster animator wrote; move it or choose another output name")
 
 
 @register
@@ -217,8 +238,10 @@ class PngSequenceWriter(Writer):
 
     @classmethod
     def read_metadata(cls, path):
-        with open(os.path.join(cls._name(path), METADATA_NAME), encoding="utf-8") as handle:
-            return decode_metadata(handle.read())
+        described = os.path.join(cls._name(path), METADATA_NAME)
+        if not os.path.lexists(described):
+            return None
+        return decode_metadata(read_bounded(described, MAX_DESCRIPTION).decode("utf-8"))
 
     @classmethod
     def check_target(cls, path):
