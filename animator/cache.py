@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 
 from .errors import UserError
 from .fileio import atomic_output
@@ -176,13 +176,13 @@ class RunCache:
 
 def config_check(*configs):
     """A ``check`` for :meth:`RunCache.get`: each Recording's stored config must be the one asked for."""
-    from .run import _jsonable
+    from .run import config_record
 
     def check(recordings):
         if len(recordings) != len(configs):
             raise Damaged(f"{len(recordings)} recordings where {len(configs)} were stored")
         for recording, config in zip(recordings, configs):
-            if recording.spec.get("config") != _jsonable(asdict(config)):
+            if recording.spec.get("config") != config_record(config):
                 raise Damaged("a recording of another run")
 
     return check

@@ -4,6 +4,7 @@
 >>> recording = train(RunConfig(optimizer="sgd", hyperparameters={"decay": 1e-2}))  # doctest: +SKIP
 """
 
+import os
 import platform
 from dataclasses import asdict, dataclass, field
 
@@ -238,7 +239,7 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None):
         "mode": config.mode,
         "seed": config.seed,
         "dataset": {"name": "csv" if config.data_file else config.dataset,
-                    "file": config.data_file, "samples": int(len(X)), "classes": classes},
+                    "file": shared_name(config.data_file), "samples": int(len(X)), "classes": classes},
         "architecture": {"inputs": int(X.shape[1]), "hidden": list(config.hidden), "classes": classes,
                          "layers": [repr(d) for d in network.dense],
                          "activation": "ReLU", "output": "Softmax + categorical cross-entropy"},
@@ -246,13 +247,25 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None):
         "epochs": config.epochs,
         "frames": {"count": config.frames, "spacing": config.frame_spacing, "every": config.every},
         "grid": {"resolution": config.grid_resolution, "padding": config.grid_padding},
-        "config": _jsonable(asdict(config)),
+        "config": config_record(config),
         "status": {"epochs_recorded": recorded, "diverged_at": result.diverged_at,
                    "divergence_cause": result.divergence_cause,
                    "divergence_learning_rate": result.divergence_learning_rate, "interrupted": result.interrupted},
         "versions": versions(),
     }
     return Recording(spec, arrays)
+
+
+def shared_name(path):
+    """A data file as a Recording names it: its base name, never the local path it was read from."""
+    return None if path is None else os.path.basename(os.fspath(path))
+
+
+def config_record(config):
+    """``config`` as a Recording's spec stores it (JSON-able, the data file by base name)."""
+    record = _jsonable(asdict(config))
+    record["data_file"] = shared_name(config.data_file)
+    return record
 
 
 def versions():

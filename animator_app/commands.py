@@ -26,6 +26,7 @@ from renderers.layout import describe
 from renderers.render import check_render_options, write_animation
 from renderers.writers import format_bytes, pick_frame
 
+from .provenance import command_inputs, shareable_command
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
 HYPERPARAMETERS = ("lr", "decay", "momentum", "epsilon", "rho", "beta1", "beta2")
@@ -105,8 +106,22 @@ def check_poster(args, config):
 
 
 def command_line(args):
-    """The command as run, for the description every file carries: ``["animator", "train", ...]``."""
-    return ["animator", *getattr(args, "argv", [])]
+    """The command as run, for the description every file carries: ``["animator", "train", ...]``.
+
+    Paths are made shareable (inputs by base name, the output as ``OUTPUT.gif``):
+    see :mod:`.provenance`.
+    """
+    recording = getattr(args, "recording", None)
+    return ["animator", *shareable_command(getattr(args, "argv", []),
+                                           positional_paths=(recording,) if recording else ())]
+
+
+def described(metadata, args):
+    """The description plus the identity (base name, content hash) of each file of the user's the command read."""
+    inputs = getattr(args, "inputs", None)
+    if inputs is None:
+        inputs = args.inputs = command_inputs(args)
+    return {**metadata, "inputs": inputs} if inputs else metadata
 
 
 REDUCED = {"frames": "{} -> {} frames", "colours": "{} -> {} colours", "size": "{} -> {} pixels",
@@ -131,7 +146,7 @@ def write(animation, args, kind, metadata):
     written = write_animation(animation, args.output, kind=kind, fps=args.fps, hold=args.hold, frame=args.frame,
                               progress=progress, workers=args.workers, max_bytes=getattr(args, "max_bytes", None),
                               poster=getattr(args, "poster", None), latex=getattr(args, "latex", False),
-                              metadata=metadata)
+                              metadata=described(metadata, args))
     bar.close()
     if not args.quiet:
         note(f"wrote {args.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "

@@ -11,7 +11,10 @@ hashes were taken again once, deliberately: the new files are the old bytes
 plus the description (a GIF comment block, a PNG tEXt chunk; an MP4's video
 data unchanged, its moov holding the comment).  The description holds the
 command line, so each command runs in its own folder with a relative -o, as a
-user would type it.  To retake them after a deliberate change, run each
+user would type it.  They were taken a third time when the stored command
+stopped naming the output (``-o OUTPUT.gif``, issue 16: the same run gives the
+same bytes whatever the file is called); every frame was compared with the
+previous commit's and is the same.  To retake them after a deliberate change, run each
 command that way (``cd DIR && animator ARGS -q -o NAME``) and paste the
 sha256 of the file, saying why in the commit.
 """
@@ -25,19 +28,19 @@ from renderers.writers import read_metadata
 PINNED = {"numpy": "2.4.6", "matplotlib": "3.11.2", "PIL": "13.0.0", "imageio_ffmpeg": "0.8.1"}
 
 COMMANDS = {
-    "train.gif": ("838ee561b011060ab2e18309c913e5b159fc8e2a74699edcb0dd1b24e18959e6",
+    "train.gif": ("9c919f96a34ab4598100655ea8474df04fc20524d5ea63f40966600f3ef4ed3e",
                   ["train", "--epochs", "300", "--frames", "20", "--size", "480x270"]),
-    "adam.mp4": ("b99878b0f46afb679edbc8139d9a1f26252b9792ac9f5d71fb3038856df8020f",
+    "adam.mp4": ("46b78022c21efd3b9891435ab6fba526bf0d4a6e77c7676d24944cfd6f462bed",
                  ["train", "--optimizer", "adam", "--lr", "0.05", "--epochs", "300", "--frames", "20",
                   "--size", "480x270"]),
-    "rms.png": ("0a33873c338d10e9f9659210154f07264fd120e710eb554fc72029f36386554d",
+    "rms.png": ("894c187f9f73c1600b71fba6653272fe9b3948a793988f120564237e98e7c3f1",
                 ["train", "--optimizer", "rmsprop", "--epochs", "300", "--frames", "20", "--frame", "last"]),
-    "cmp.gif": ("f3031fa169b27423f33cee9a63c394f2c253ee7a1dc6eb261f7060041ac21c11",
+    "cmp.gif": ("044b385aee2d88166f2e51de816d76d97228f4a985f0825270ac635e8f3c926d",
                 ["compare", "sgd:lr=1,decay=1e-3,momentum=0.9", "adam:lr=0.05", "--epochs", "300", "--frames",
                  "20", "--size", "640x360"]),
-    "ball.gif": ("52cf871c75bca02b1beba72d4e86ac3679c3b1dea0fa6d07120385bdff26ec9e",
+    "ball.gif": ("3e63c409ada5bbe9b080ae1a62fd2767fa72d5b89b04e0149860d0b2175005b7",
                  ["descent", "--preset", "momentum-fast", "--size", "480x270"]),
-    "saddle.gif": ("3aec92ee97de6fbef51eadc604f645b516398878d9589c98193cecdf264cb4e7",
+    "saddle.gif": ("b6ad401f4d06e6684f31240d7560d8704982077c47c0b48c6733bcb5715cd247",
                    ["race2d", "saddle", "--size", "640x360"]),
 }
 
@@ -56,5 +59,5 @@ def test_the_same_command_gives_the_same_bytes_as_before_the_redesign(cli, tmp_p
     monkeypatch.chdir(tmp_path)
     result = cli(*args, "-q", "-o", filename)
     assert result.code == 0, result
-    assert read_metadata(filename)["command"] == ["animator", *args, "-q", "-o", filename]
+    assert read_metadata(filename)["command"] == ["animator", *args, "-q", "-o", "OUTPUT" + filename[-4:]]
     assert hashlib.sha256((tmp_path / filename).read_bytes()).hexdigest() == expected

@@ -9,6 +9,7 @@ from PIL import Image
 from animator import __version__
 from animator.recording import Recording
 from renderers import write_animation
+from animator_app.provenance import shareable_command
 from renderers.writers import encode_metadata, read_metadata
 from renderers.writers.metadata import gif_comments, png_texts
 from frame_sources import Stripes
@@ -55,7 +56,7 @@ def test_every_file_reads_back_the_run_that_made_it(outputs, output):
     metadata = read_metadata(folder / output)
     assert metadata == {
         "animator": __version__, "caption": CAPTION,
-        "command": ["animator", *written[made_by.get(output, output)]], "kind": "training",
+        "command": ["animator", *shareable_command(written[made_by.get(output, output)])], "kind": "training",
         "spec": {key: value for key, value in _json(recording.spec).items() if key != "versions"},
     }
 
@@ -107,7 +108,7 @@ def test_each_kind_of_scene_describes_itself(cli, tmp_path, args, kind, caption)
     assert cli(*args, "-q", "-o", tmp_path / "out.gif").code == 0
     metadata = read_metadata(tmp_path / "out.gif")
     assert (metadata["kind"], metadata["caption"]) == (kind, caption)
-    assert metadata["command"] == ["animator", *args, "-q", "-o", str(tmp_path / "out.gif")]
+    assert metadata["command"] == ["animator", *args, "-q", "-o", "OUTPUT.gif"]   # no local path, no name
     assert metadata["spec"] and metadata["animator"] == __version__
 
 
