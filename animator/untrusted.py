@@ -184,6 +184,18 @@ def shown(value):
     return "".join(_escape(char) if unicodedata.category(char) in _HIDDEN_CATEGORIES else char for char in text)
 
 
+def shown_json(text):
+    """JSON text with every character :func:`shown` would escape written as a JSON ``\\uXXXX`` escape.
+
+    The result is still valid JSON meaning the same value (``json.dumps`` with
+    ``ensure_ascii=False`` leaves C1 controls and bidi overrides raw).
+    """
+    if text.isprintable():
+        return text
+    return "".join(json.dumps(char)[1:-1] if unicodedata.category(char) in _HIDDEN_CATEGORIES else char
+                   for char in text)
+
+
 def _size(count):
     for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if count >= scale:

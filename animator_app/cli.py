@@ -16,6 +16,7 @@ from animator.datasets import GENERATORS
 from animator.errors import ArgumentError, UserError
 from animator.frames import SPACINGS
 from animator.lifecycle import exit_status, terminate_as_interrupt
+from animator.untrusted import shown
 from animator.optimizers import OPTIMIZERS
 from animator.testing import DEFAULT_RTOL
 from renderers.theme import THEMES
@@ -27,6 +28,7 @@ from .reproduce import cmd_info, cmd_reproduce
 from .sweep import cmd_sweep
 
 EXIT_USAGE = 2
+EXIT_PIPE = 128 + 13      # as a process killed by SIGPIPE: what `set -o pipefail` expects of `cmd | head`
 
 # option -> help, for the hyper-parameters every optimizer command takes
 HYPERPARAMETER_OPTIONS = {
@@ -453,12 +455,18 @@ def build_parser():
         description="Run the command stored in FILE again, writing NEW instead; NEW carries FILE's description, "
                     "so on the same machine (same animator and package versions) it is the same bytes for GIF, "
                     "PNG, MP4, HTML and frames folders. The stored command is the whole truth: no option here "
-                    "changes the result. Relative paths it names (a Recording, a --data CSV) are read from the "
-                    "current folder. A file of 'animator book' is made again alone: only its figure, with the book's options.")
+                    "changes the result. It is checked as the command line would check it and shown before it "
+                    "runs; it reads no file you do not name here: a run trained on a CSV needs --data, a render "
+                    "--recording, each checked against the content hash FILE stores. A file of 'animator book' "
+                    "is made again alone: only its figure, with the book's options.")
     reproduce_parser.add_argument("file", metavar="FILE", help="a file animator wrote")
     reproduce_parser.add_argument("-o", "--output", metavar="NEW", required=True,
                                   help="where to write it again: the same kind of path as the original "
                                        "(.gif, .png, .mp4, .html or a folder/)")
+    reproduce_parser.add_argument("--data", metavar="FILE.csv", default=None,
+                                  help="the CSV the stored run was trained on (it must hash as FILE says; default: none)")
+    reproduce_parser.add_argument("--recording", metavar="RUN.npz", default=None,
+                                  help="the Recording a stored render drew (it must hash as FILE says; default: none)")
     _add_common_options(reproduce_parser)
     reproduce_parser.set_defaults(handler=cmd_reproduce)
 
@@ -483,12 +491,16 @@ def main(argv=None):
                 return EXIT_USAGE
             args.argv = argv              # the command line, for the description each file carries
             return args.handler(args)
+    except BrokenPipeError:
+        # the reader went away (``animator info x.gif | head -1``): end quietly, as Unix tools do
+        _quiet_stdout()
+        return EXIT_PIPE
     except UserError as error:
         if debug:
             raise
         names = {**FLAGS, **COMMAND_FLAGS.get(command, {})}
         message = error.worded(names) if isinstance(error, ArgumentError) else str(error)
-        commands.note(f"animator: error: {message}")
+        commands.note(f"animator: error: {shown(message)}")     # a message may quote a file's text
         return EXIT_USAGE
     except KeyboardInterrupt as interrupt:
         if debug:
@@ -504,13 +516,26 @@ def main(argv=None):
         if debug:
             raise
         where = f"{error.filename}: " if getattr(error, "filename", None) else ""
-        commands.note(f"animator: error: {where}{error.strerror or error}")
+        commands.note(f"animator: error: {shown(where)}{shown(error.strerror or error)}")
         return EXIT_USAGE
     except Exception as error:  # a bug: still one line, with the way to see more
         if debug:
             raise
-        commands.note(f"animator: internal error: {type(error).__name__}: {error} (run with --debug for details)")
+        commands.note(f"animator: internal error: {type(error).__name__}: {shown(error)} "
+                      f"(run with --debug for details)")
         return 1
+
+
+def _quiet_stdout():
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail on the closed pipe again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,15 +1,22 @@
 """``animator info FILE`` and ``animator reproduce FILE -o NEW``: what a file says about its run, and the file again.
 
 Every file animator writes carries its description (see
-:mod:`renderers.writers.metadata`): the animator version, kind, caption, the
-run's spec and the command line that made it.  ``info`` prints it;
-``reproduce`` parses that stored command line again, points its output at
-``NEW`` and runs it, while the description written into ``NEW`` keeps the
-stored command (not the reproduce command), so ``NEW`` is the same bytes as
-``FILE`` on the same machine with the same package versions.  The stored
-command is the whole truth: reproduce takes no option that would change the
-result.  A file of ``animator book`` is made again alone: only the figure that
-wrote it, with the book's stored options.
+:mod:`renderers.writers.metadata` and :mod:`.provenance`): the animator
+version, kind, caption, the run's spec, the command line that made it (paths
+made shareable) and the identity of any file of the user's it read.  A file is
+data, never authority:
+
+- ``info`` prints it with every control character escaped, so a crafted
+  caption cannot clear the screen, set a title or write the clipboard;
+- ``reproduce`` checks the description's shape, parses the stored command as
+  the command line would (same checks, same up-front estimates), says what it
+  will make before it starts, and reads no file the user did not name on its
+  own command line: a run trained on a CSV needs ``--data PATH``, a render
+  ``--recording PATH``, each checked against the content hash the file stores.
+  ``NEW`` keeps the stored description, so it is the same bytes as ``FILE`` on
+  the same machine with the same package versions.  A file of ``animator
+  book`` is made again alone: only the figure that wrote it, with the book's
+  stored options.
 """
 
 import json
@@ -21,7 +28,10 @@ import tempfile
 
 from animator import __version__
 from animator.errors import UserError
-from renderers.writers import poster_path, read_metadata, writer_for
+from animator.untrusted import shown, shown_json
+from renderers.writers import check_poster_target, poster_path, read_metadata, writer_for
+
+from .provenance import INPUT_OPTIONS, checked_description, file_identity
 
 # descriptions this animator understands; a file may say ``"format": N`` (none do yet: 1 is implied)
 METADATA_FORMAT = 1
@@ -48,13 +58,14 @@ def description(path):
     except UserError:
         raise UserError(f"{name}: not a file animator writes (.gif, .png, .mp4, .html or a frames folder/)") from None
     meta = read_metadata(name)
-    if meta is None or not isinstance(meta.get("kind"), str) or "animator" not in meta:
+    if meta is None or "kind" not in meta or "animator" not in meta:
         raise UserError(f"{name}: carries no animator description (made elsewhere, or it was stripped)")
+    checked_description(meta, name)
     made_by, ours = _version(meta["animator"]), _version(__version__)
     fmt = meta.get("format", 1)
     if made_by is None or not isinstance(fmt, int) or isinstance(fmt, bool):
         raise UserError(f"{name}: its description is not one this animator understands "
-                        f"(animator {meta['animator']!r}, format {fmt!r})")
+                        f"(animator {shown(meta['animator'])!r}, format {shown(repr(fmt))})")
     if fmt > METADATA_FORMAT or made_by > ours:
         raise UserError(f"{name}: written by animator {meta['animator']} (description format {fmt}), newer than "
                         f"this animator {__version__}; upgrade animator to read it")
@@ -84,23 +95,27 @@ def _lines(value, prefix=""):
 
 
 def shown_command(command):
-    return shlex.join(command) if command else "(none: written from Python)"
+    """A stored command as one escaped line (shell quoting, then every control character spelled out)."""
+    return shown(shlex.join(command)) if command else "(none: written from Python)"
 
 
 def cmd_info(args):
     meta = description(args.file)
     if args.json:
-        print(json.dumps(meta, sort_keys=True, ensure_ascii=False))
+        print(shown_json(json.dumps(meta, sort_keys=True, ensure_ascii=False)))
         return 0
-    print(f"file:     {args.file}")
-    print(f"kind:     {meta['kind']}")
-    print(f"caption:  {meta.get('caption')}")
-    print(f"animator: {meta['animator']}" + ("" if meta["animator"] == __version__ else f" (this is {__version__})"))
+    print(f"file:     {shown(args.file)}")
+    print(f"kind:     {shown(meta['kind'])}")
+    print(f"caption:  {shown(meta.get('caption'))}")
+    print(f"animator: {shown(meta['animator'])}" + ("" if meta["animator"] == __version__
+                                                     else f" (this is {__version__})"))
     print("command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
                            else shown_command(meta.get("command"))))
+    for role, identity in sorted((meta.get("inputs") or {}).items()):
+        print(f"{role + ':':9s} {shown(identity['name'])} (sha256 {identity['sha256'][:16]}...)")
     print("spec:")
     for line in _lines(meta.get("spec") or {}):
-        print(f"  {line}")
+        print(f"  {shown(line)}")
     return 0
 
 
@@ -115,11 +130,45 @@ def stored_command(meta, name):
         raise UserError(f"{name}: a Recording carries its run's settings, not a command; animator info shows them")
     if not command:
         raise UserError(f"{name}: written from Python, not by a command, so there is no command to run again")
-    if command[0] != "animator" or len(command) < 2 or not all(isinstance(part, str) for part in command):
+    if command[0] != "animator" or len(command) < 2:
         raise UserError(f"{name}: its stored command {shown_command(command)!r} is not an animator command")
     if command[1] not in COMMANDS:
-        raise UserError(f"{name}: its stored command 'animator {command[1]}' cannot be reproduced")
+        raise UserError(f"{name}: its stored command 'animator {shown(command[1])}' cannot be reproduced")
+    asked = [part for part in command[2:] if part in ("-h", "--help", "--version")]
+    if asked:
+        raise UserError(f"{name}: its stored command asks for {asked[0]}, not a file; there is nothing to reproduce")
     return list(command[1:])
+
+
+def given_inputs(meta, stored, args):
+    """``{role: path}`` of the files the stored command read, as the user gives them now, checked by content hash.
+
+    The stored command names them by base name only; what is read is what the
+    user names on reproduce's own command line, and only if its content is the
+    content the file was made from.
+    """
+    wanted = {role: os.path.basename(value) for role, value in
+              (("data", getattr(stored, "data", None)), ("recording", getattr(stored, "recording", None))) if value}
+    given = {role: getattr(args, role) for role in INPUT_OPTIONS if getattr(args, role, None)}
+    for role in given:
+        if role not in wanted:
+            raise UserError(f"{args.file}: its run read no {_flag(role)} file; drop {_flag(role)}")
+    stored_identities = meta.get("inputs") or {}
+    for role, name in wanted.items():
+        if role not in given:
+            raise UserError(f"{args.file}: was made from {shown(name)}; give it with {_flag(role)} PATH "
+                            f"(reproduce reads no file you did not name, and checks its content)")
+        if role not in stored_identities:
+            raise UserError(f"{args.file}: its description holds no content hash of {shown(name)}, "
+                            f"so {_flag(role)} cannot be checked")
+        if file_identity(given[role], what=given[role])["sha256"] != stored_identities[role]["sha256"]:
+            raise UserError(f"{given[role]}: is not the {shown(name)} {args.file} was made from "
+                            f"(its content hash differs)")
+    return {role: (wanted[role], given[role]) for role in wanted}
+
+
+def _flag(role):
+    return {"data": "--data", "recording": "--recording"}[role]
 
 
 def cmd_reproduce(args):
@@ -134,6 +183,7 @@ def cmd_reproduce(args):
         raise UserError(f"{new}: is the file to reproduce; give another path")
     parser = build_parser()
     stored = presets.resolve(parser, parser.commands, argv)
+    inputs = given_inputs(meta, stored, args)
     if stored.command == "book":
         return _one_figure_of_the_book(args, stored, argv)
     if getattr(stored, "output", None) is None:
@@ -141,43 +191,52 @@ def cmd_reproduce(args):
     if _output_kind(new) != _output_kind(stored.output):
         raise UserError(f"{new}: the stored command wrote {_output_kind(stored.output)}; "
                         f"reproduce writes the same kind (a {_output_kind(stored.output)} path)")
-    if meta["animator"] != __version__ and not args.quiet:
-        note(f"note: {args.file} was made by animator {meta['animator']}; this is {__version__}, "
-             f"so the bytes may differ")
     folder = _output_kind(new) == "frames"
     target = new.rstrip(os.sep) if folder else new
     if folder and os.path.isdir(target) and os.listdir(target):
         raise UserError(f"{new}: exists and is not empty; reproduce writes a new folder")
-    if not args.quiet:
-        note(f"reproducing: {shown_command(['animator', *argv])}")
-    # A writer may put the file's own name inside it (an HTML page's title): build it under the
-    # original name in a private folder beside NEW, then move it into place.
+    poster = getattr(stored, "poster", None) is not None and not folder   # a folder holds its own
+    if poster:
+        check_poster_target(poster_path(target))
     parent = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(parent):
         raise UserError(f"{new}: directory {parent} does not exist")
-    original = os.path.basename(stored.output.rstrip(os.sep)) or "frames"
+    if not args.quiet:
+        if meta["animator"] != __version__:
+            note(f"note: {args.file} was made by animator {shown(meta['animator'])}; this is {__version__}, "
+                 f"so the bytes may differ")
+        note(f"reproducing {new}{' and its poster' if poster else ''} with: {shown_command(['animator', *argv])}")
+    # Built under a private folder beside NEW (with the inputs linked in under their stored names, so
+    # the description NEW carries is FILE's), then moved into place.
     private = tempfile.mkdtemp(prefix=".reproduce.", dir=parent)
+    built = os.path.join(private, os.path.basename(stored.output.rstrip(os.sep)) or "OUTPUT")
     try:
-        built = os.path.join(private, original)
+        for role, (name, path) in inputs.items():
+            linked = os.path.join(private, "inputs", name)
+            os.makedirs(os.path.dirname(linked), exist_ok=True)
+            os.symlink(os.path.abspath(path), linked)
+            setattr(stored, role, linked)
         stored.output = built + os.sep if folder else built
         if hasattr(stored, "save"):
             stored.save = None        # a Recording it also saved is not part of the file
         stored.quiet = True
         stored.argv = argv            # the description NEW carries is the stored one, so the bytes are FILE's
-        status = stored.handler(stored)
+        stored.inputs = {role: meta["inputs"][role] for role in inputs}
+        try:
+            status = stored.handler(stored)
+        except UserError as error:    # name NEW, never the private folder it was built in
+            raise UserError(str(error).replace(built, new).replace(private, parent)) from None
         if status == 0:
-            poster = getattr(stored, "poster", None) and not folder and poster_path(built)   # a folder holds its own
             if folder and os.path.isdir(target):
                 os.rmdir(target)
             os.replace(built, target)
-            if poster and os.path.exists(poster):
-                os.replace(poster, poster_path(target))
+            if poster and os.path.exists(poster_path(built)):
+                os.replace(poster_path(built), poster_path(target))
             if not args.quiet:
                 note(f"wrote {new}")
         return status
     finally:
         shutil.rmtree(private, ignore_errors=True)
-
 
 
 def _one_figure_of_the_book(args, stored, argv):
