@@ -51,7 +51,7 @@ def description(path):
     name = os.fspath(path)
     if not os.path.exists(name):
         raise UserError(f"{name}: no such file or folder")
-    if name.lower().endswith(".npz") and os.path.isfile(name):
+    if name.lower().endswith(".npz") and not os.path.isdir(name):
         return _recording_description(name)
     try:
         writer_for(name)
