@@ -27,13 +27,14 @@ import re
 import struct
 import subprocess
 import tempfile
+import unicodedata
 import warnings
 import zipfile
 from dataclasses import dataclass
 
 from PIL import Image
 
-from animator.errors import UserError
+from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
 from animator.untrusted import Untrusted, open_input, read_bounded, shown
 
@@ -46,6 +47,7 @@ FIXED_TIME = datetime.datetime(2000, 1, 1)   # document properties: no save time
 # far below what would exhaust a laptop.
 MAX_INPUT_BYTES = 256 << 20
 MAX_DECK_BYTES = 512 << 20
+MAX_CAPTION_CHARS = 300
 FFMPEG_TIMEOUT = 60            # seconds to decode a video's last second; a sane file needs well under one
 
 
@@ -57,14 +59,58 @@ class Slide:
     caption: str
 
 
+# -- text bound for the deck's XML ------------------------------------------------------------------
+
+_NOT_XML = {"Cc", "Cs"}                                       # controls and lone surrogates (undecodable bytes)
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")   # would reorder a caption on the slide
+
+
+def text_problem(text, *, allow_newline=True):
+    """What keeps ``text`` out of the deck (a control character, an undecodable byte), or None if nothing."""
+    for position, char in enumerate(text, start=1):
+        if char == "\n" and allow_newline:
+            continue
+        if unicodedata.category(char) in _NOT_XML or char in "\ufffe\uffff":
+            kind = "an undecodable byte" if unicodedata.category(char) == "Cs" else "a control character"
+            return f"has {kind} ({shown(char)}) at position {position}; give plain text"
+    return None
+
+
+def deck_text(text, *, limit=MAX_CAPTION_CHARS):
+    """``text`` from a file (a description's caption, a file name) made fit for a slide: one line, valid XML.
+
+    Line breaks and tabs become spaces, other control characters and bidi
+    overrides are dropped, undecodable bytes become U+FFFD, and anything longer
+    than ``limit`` characters is cut with an ellipsis.
+
+    >>> deck_text("SGD\\x1b[2J · lr=1.0\\n")
+    'SGD[2J · lr=1.0'
+    """
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in "\t\n\r\v\f" or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category == "Cs" or char in "\ufffe\uffff":
+            kept.append("\ufffd")
+        elif category != "Cc" and char not in _BIDI:
+            kept.append(char)
+    cleaned = "".join(kept).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[:limit - 1].rstrip() + "…"
+
+
 # -- checks that need no work -------------------------------------------------------------------------
 
-def check_deck(paths, output, aspect):
-    """Every check that needs no decoding: python-pptx present, the target .pptx, and
+def check_deck(paths, output, aspect, *, title=None):
+    """Every check that needs no decoding: python-pptx present, the title, the target .pptx, and
     the inputs: regular files named .gif/.mp4/.png, none and not all together too large for a deck."""
     pptx_module()
     if aspect not in ASPECTS:
         raise UserError(f"unknown aspect {aspect!r} (choose from {', '.join(ASPECTS)})")
+    if title is not None:
+        problem = text_problem(title)
+        if problem:
+            raise ArgumentError("title", problem)
     if not output.lower().endswith(".pptx"):
         raise UserError(f"{output}: a deck is written as .pptx")
     if not paths:
@@ -108,13 +154,19 @@ def pptx_module():
 def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None):
     """Write ``slides`` (a list of :class:`Slide`) to the deck ``output``, atomically; return ``output``.
 
+    Captions, title and subtitle must be XML-fit text (:func:`text_problem`;
+    clean text from files with :func:`deck_text`), else an :class:`ArgumentError`.
     A damaged, bogus or oversized animation is a one-line :class:`UserError`
     naming it, before anything is written.
     """
     pptx = pptx_module()
     from pptx.util import Emu, Pt
 
-    check_deck([s.path for s in slides], output, aspect)
+    check_deck([s.path for s in slides], output, aspect, title=title)
+    for name, text in [("subtitle", subtitle)] + [("caption", s.caption) for s in slides]:
+        problem = text_problem(text) if text is not None else None
+        if problem:
+            raise ArgumentError(name, problem)
     width_in, height_in = ASPECTS[aspect]
     deck = pptx.Presentation()
     deck.slide_width, deck.slide_height = Emu(round(width_in * EMU_PER_INCH)), Emu(round(height_in * EMU_PER_INCH))
@@ -132,16 +184,19 @@ def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None):
             frame = box.text_frame
             frame.word_wrap = True
             frame.text = slide.caption
-            frame.paragraphs[0].runs[0].font.size = Pt(24 if aspect == "16:9" else 22)
+            for paragraph in frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(24 if aspect == "16:9" else 22)
             if KINDS[os.path.splitext(slide.path)[1].lower()] == "movie":
                 video = _read_video(slide.path, os.path.join(scratch, f"video{number}"))
                 left, top, w, h = _fit(video.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
-                page.shapes.add_movie(io.BytesIO(video.data), left, top, w, h,
+                shape = page.shapes.add_movie(io.BytesIO(video.data), left, top, w, h,
                                               poster_frame_image=io.BytesIO(video.poster), mime_type="video/mp4")
             else:
                 picture = _read_picture(slide.path)
                 left, top, w, h = _fit(picture.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
-                page.shapes.add_picture(io.BytesIO(picture.data), left, top, w, h)
+                shape = page.shapes.add_picture(io.BytesIO(picture.data), left, top, w, h)
+            shape.name = deck_text(os.path.basename(slide.path)) or f"animation {number}"
         core = deck.core_properties
         core.title = title or ""
         core.created = core.modified = FIXED_TIME
