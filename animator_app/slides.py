@@ -1,30 +1,43 @@
 """``animator slides FILE... -o lecture.pptx``: one slide per animation, captioned from the run's settings.
 
 The caption is the one animator wrote into the file when it made it (its run's
-optimizer and settings); a file from elsewhere is captioned with its name.
+optimizer and settings); a file from elsewhere is captioned with its name.  Both
+are data from the file, so they are cleaned for the slide (``deck_text``), while
+a --title the user typed is refused in one line if the deck cannot hold it.
 """
 
 import os
 
 from animator import __version__
-from renderers.deck import Slide, check_deck, make_deck
+from animator.errors import ArgumentError, UserError
+from renderers.deck import Slide, check_deck, deck_text, make_deck
 from renderers.writers import read_metadata
+
+FLAGS = {"title": "--title"}      # make_deck's arguments the user typed as options
 
 
 def caption_of(path):
-    """The caption stored in an animator file, else the file's name without its extension."""
+    """The caption stored in an animator file, else the file's name without its extension, cleaned for a slide.
+
+    A description is data: anything but a dict with a text ``caption`` counts
+    as none, and a caption with control characters is cleaned, not refused.
+    """
     try:
         metadata = read_metadata(path)
     except Exception:      # a foreign or damaged file still gets a slide, named after it
         metadata = None
-    caption = (metadata or {}).get("caption")
-    return caption if isinstance(caption, str) and caption.strip() else os.path.splitext(os.path.basename(path))[0]
+    caption = metadata.get("caption") if isinstance(metadata, dict) else None
+    caption = deck_text(caption) if isinstance(caption, str) else ""
+    return caption or deck_text(os.path.splitext(os.path.basename(path))[0]) or "animation"
 
 
 def cmd_slides(args):
     from .commands import note
 
-    check_deck(args.files, args.output, args.aspect)
+    try:
+        check_deck(args.files, args.output, args.aspect, title=args.title)
+    except ArgumentError as error:
+        raise UserError(error.worded(FLAGS)) from None
     slides = [Slide(path, caption_of(path)) for path in args.files]
     make_deck(slides, args.output, aspect=args.aspect, title=args.title,
               subtitle=f"made with animator {__version__}" if args.title else None)
