@@ -53,6 +53,7 @@ import numpy as np
 import pytest
 
 from animator.fileio import atomic_output
+from animator.untrusted import load_json
 from animator.recording import Recording
 from animator.testing.snapshot import (ATOL, LAYER_EPOCHS, RTOL, RecordingSnapshot, SnapshotError, compare,
                                        version_changes)
@@ -488,8 +489,10 @@ def _read_png(path):
         image = np.asarray(png.convert("RGB"))
         text = getattr(png, "text", {}).get(_PNG_KEY)
     try:
-        made_with = json.loads(text)["versions"] if text else {}
+        made_with = load_json(text, what=path)["versions"] if text else {}
     except (ValueError, KeyError, TypeError):
+        made_with = {}
+    if not isinstance(made_with, dict):
         made_with = {}
     return image, made_with
 

@@ -250,3 +250,25 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     status = subprocess.run(["/bin/bash", "-o", "pipefail", "-c",
                              f"{sys.executable} -m animator_app.cli info {path} | head -1 >/dev/null"]).returncode
     assert status == 141
+
+
+# -- snapshots are shared in repositories too -------------------------------------------------------
+
+def test_a_snapshot_bomb_fifo_or_nested_info_is_one_line(tmp_path, monkeypatch):
+    import zipfile
+
+    from animator.testing import snapshot
+
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", b"\0" * (2 << 20))
+    monkeypatch.setattr(snapshot, "MAX_SNAPSHOT_BYTES", 1 << 20)
+    with pytest.raises(snapshot.SnapshotError, match="would inflate to"):
+        snapshot.RecordingSnapshot.load(str(bomb))
+    os.mkfifo(tmp_path / "fifo.npz")
+    with pytest.raises(snapshot.SnapshotError, match="not a regular file"):
+        snapshot.RecordingSnapshot.load(str(tmp_path / "fifo.npz"))
+    nested = tmp_path / "nested.npz"
+    np.savez(nested, snapshot=np.array("[" * 5000 + "]" * 5000), X=np.zeros(2))
+    with pytest.raises(snapshot.SnapshotError, match="not an animator recording snapshot"):
+        snapshot.RecordingSnapshot.load(str(nested))

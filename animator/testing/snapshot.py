@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..fileio import write_npz
+from ..untrusted import is_regular_file, load_json
 from .difference import Difference, first_difference
 
 FORMAT = "animator-recording-snapshot"
@@ -41,6 +42,7 @@ LAYER_EPOCHS = 50      # layer arrays kept at this many epochs by default
 SCALARS = ("loss", "accuracy", "learning_rate")
 LAYER_ARRAYS = ("weights", "biases", "weight_updates", "bias_updates")
 _INFO = "snapshot"
+MAX_SNAPSHOT_BYTES = 512 << 20   # far above any snapshot (a few MB); a crafted archive is refused before inflating
 _MORE = 8              # "then ..." lines shown after the first difference
 
 
@@ -109,17 +111,27 @@ class RecordingSnapshot:
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`; anything else raises :class:`SnapshotError` in one line."""
-        if not os.path.isfile(path):
+        if not os.path.lexists(path):
             raise SnapshotError(path, "no such snapshot")
+        if not is_regular_file(path):        # a FIFO or a device would block or never end
+            raise SnapshotError(path, "not a regular file")
         if not zipfile.is_zipfile(path):     # np.load would take it for a pickle
             raise SnapshotError(path, "not a readable snapshot (not an .npz file)")
+        try:
+            with zipfile.ZipFile(path) as archive:     # snapshots are shared in repositories: no zip bomb
+                inflated = sum(info.file_size for info in archive.infolist())
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise SnapshotError(path, f"not a readable snapshot ({error})") from None
+        if inflated > MAX_SNAPSHOT_BYTES:
+            raise SnapshotError(path, f"its arrays would inflate to {inflated >> 20} MiB, more than the "
+                                      f"{MAX_SNAPSHOT_BYTES >> 20} MiB a snapshot may hold")
         try:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             raise SnapshotError(path, f"not a readable snapshot ({error})") from None
         try:
-            info = json.loads(str(arrays.pop(_INFO)[()]))
+            info = load_json(str(arrays.pop(_INFO)[()]), what="snapshot info")
         except (KeyError, ValueError, TypeError):
             info = None
         if not isinstance(info, dict) or info.get("format") != FORMAT:
