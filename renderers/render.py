@@ -36,7 +36,7 @@ from animator.lifecycle import setup_worker
 
 from .layout import describe
 from .training import TrainingAnimation
-from .writers import (NullWriter, check_frame_choice, encode_metadata, pick_frame, poster_path, write_png,
+from .writers import (NullWriter, check_frame_choice, check_poster_target, encode_metadata, pick_frame, poster_path, write_png,
                       write_within, writer_for, writer_named)
 
 
@@ -70,6 +70,7 @@ def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=Trai
     writer.check_target(path)
     if poster is not None and not writer.DIRECTORY:      # a folder's poster goes inside it
         check_writable(poster_path(path))
+        check_poster_target(poster_path(path))
     return writer.KIND
 
 
