@@ -125,9 +125,9 @@ def test_the_null_writer_counts(tmp_path):
 
 def test_an_html_page_with_a_non_ascii_name(tmp_path):
     out = tmp_path / "Überblick <spirale> & ünïcödé.html"
-    animation = write_animation(Stripes(8), out, fps=10, hold=0)
+    animation = write_animation(Stripes(8), out, fps=10, hold=0, metadata={"caption": "Spirale <ü> & é"})
     page = out.read_text(encoding="utf-8")
-    assert "<title>Überblick &lt;spirale&gt; &amp; ünïcödé.html</title>" in page
+    assert "<title>Spirale &lt;ü&gt; &amp; é</title>" in page         # the caption, escaped; never the name
     assert '<meta charset="utf-8">' in page
     assert animation._repr_html_().startswith("<iframe srcdoc=")
     assert os.listdir(tmp_path) == [out.name]
