@@ -41,6 +41,7 @@ import numpy as np
 
 from .errors import UserError
 from .fileio import write_npz
+from .optimizers import state_slot_names
 from .untrusted import load_json, open_input, Untrusted
 
 FORMAT = "animator-recording"
@@ -49,7 +50,7 @@ _SPEC_KEY = "spec"
 _MAX_SPEC_BYTES = 1 << 20
 _PLANES = "grid_planes"   # how format 2 files store grid_probs
 _SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
-_LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.((weight|bias)(s|es|_updates|_momentums|_cache))$")
+_LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.(weight|bias)_(\w+)$")   # an optimizer's state: dense1.weight_cache
 
 
 class Recording:
@@ -438,10 +439,10 @@ def _expected(spec, headers):
             expected[f"dense{i}.{name}"] = ((kept, a if name.startswith("weight") else 1, b), np.float32)
     for key in headers:   # the optimizer's state arrays, whichever it has
         match = _LAYER_ARRAY.match(key)
-        if match and key not in expected and match[4] in ("_momentums", "_cache"):
+        if match and key not in expected and match[3] in state_slot_names():
             i = int(match[1])
             if i < len(sizes):
-                rows = sizes[i - 1] if match[3] == "weight" else 1
+                rows = sizes[i - 1] if match[2] == "weight" else 1
                 expected[key] = ((kept, rows, sizes[i]), np.float32)
     return {key: (tuple(shape), np.dtype(dtype)) for key, (shape, dtype) in expected.items()}
 

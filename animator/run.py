@@ -14,7 +14,7 @@ from .datasets import load_csv, make_dataset
 from .errors import ArgumentError, UserError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent
 from .network import Network
-from .optimizers import make_optimizer
+from .optimizers import DEFAULT, OPTIMIZERS, make_optimizer
 from .recording import FORMAT, FORMAT_VERSION, Recording
 from .rng import make_rng
 from .trainer import Trainer
@@ -40,7 +40,7 @@ class RunConfig:
     classes: int = 3
     data_file: str = None
     hidden: tuple = (64,)
-    optimizer: str = "sgd"
+    optimizer: str = DEFAULT
     hyperparameters: dict = field(default_factory=dict)
     epochs: int = 10000
     seed: int = None
@@ -103,7 +103,6 @@ def build(config, *, data=None):
 
 # -- memory ------------------------------------------------------------------------------
 
-_SLOTS = {"sgd": 1, "adagrad": 1, "rmsprop": 1, "adam": 2}   # per-parameter state arrays, at most
 _GRID_WORKERS = 4                                           # frames.decision_grid's thread cap
 
 
@@ -123,7 +122,7 @@ def estimate_bytes(config, *, points=None, classes=None):
     k = classes if classes is not None else config.classes
     sizes = [2, *config.hidden, k]
     parameters = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    slots = _SLOTS.get(config.optimizer, 2)
+    slots = len(OPTIMIZERS[config.optimizer].state_slots) if config.optimizer in OPTIMIZERS else 2
     frames = frame_count(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
     kept_rows = config.epochs + 1 if config.record == "all" else frames + 1
     widest = max(sizes[1:])

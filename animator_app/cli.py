@@ -17,7 +17,8 @@ from animator.errors import ArgumentError, UserError
 from animator.frames import SPACINGS
 from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.untrusted import shown
-from animator.optimizers import OPTIMIZERS
+from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OPTIMIZERS, hyperparameter_names
+from animator.optimizers import takers as optimizer_takers
 from animator.testing import DEFAULT_RTOL
 from renderers.theme import THEMES
 from renderers.writers import Mp4Writer
@@ -30,16 +31,23 @@ from .sweep import cmd_sweep
 EXIT_USAGE = 2
 EXIT_PIPE = 128 + 13      # as a process killed by SIGPIPE: what `set -o pipefail` expects of `cmd | head`
 
-# option -> help, for the hyper-parameters every optimizer command takes
-HYPERPARAMETER_OPTIONS = {
-    "lr": "learning rate (default: the optimizer's own: sgd 1.0, adagrad 1.0, rmsprop 0.001, adam 0.001)",
-    "decay": "learning-rate decay: lr * 1 / (1 + decay * step) (default: 0.0, no decay)",
-    "momentum": "SGD momentum in [0, 1) (default: 0.0, no momentum)",
-    "epsilon": "AdaGrad/RMSProp/Adam epsilon, added outside the square root (default: 1e-07)",
-    "rho": "RMSProp cache decay rate (default: 0.9)",
-    "beta1": "Adam first-moment decay (default: 0.9)",
-    "beta2": "Adam second-moment decay (default: 0.999)",
-}
+
+
+def _hyperparameter_help(name):
+    """The help of ``--NAME``, from the optimizers that declare it: who takes it, what it is, its defaults."""
+    takers = optimizer_takers(name)
+    classes, text = [cls for cls, _ in takers], takers[0][1].help
+    who = "" if len(classes) == len(OPTIMIZERS) else "/".join(cls.title for cls in classes) + " "
+    defaults = {cls.name: h.default for cls, h in takers}
+    if len(set(defaults.values())) == 1:
+        default = f"{next(iter(defaults.values()))!r}"
+    else:
+        default = "the optimizer's own: " + ", ".join(f"{n} {v!r}" for n, v in defaults.items())
+    return f"{who}{text} (default: {default})"
+
+
+# option -> help, for the hyper-parameters every optimizer command takes (declared by the optimizers)
+HYPERPARAMETER_OPTIONS = {name: _hyperparameter_help(name) for name in hyperparameter_names()}
 
 # the library's argument names (ArgumentError.argument) as this command line spells them
 FLAGS = {"epochs": "--epochs", "samples": "--samples", "classes": "--classes", "hidden": "--hidden",
@@ -148,7 +156,7 @@ def _size(text):
 
 def _add_optimizer_options(parser, title="optimizer"):
     opt = parser.add_argument_group(title)
-    opt.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
+    opt.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, choices=list(OPTIMIZERS),
                      help="optimizer (default: %(default)s)")
     for name, text in HYPERPARAMETER_OPTIONS.items():
         opt.add_argument(f"--{name}", type=_finite, default=None, metavar="X", help=text)
@@ -344,7 +352,7 @@ def build_parser():
                     "sweep stopped with Ctrl-C resumes where it stopped when the same command is run again. "
                     "Example: animator sweep --grid lr=0.01..10/8 --grid momentum=0,0.5,0.9 --set decay=1e-3 "
                     "--table results.csv -o map.png")
-    sweep_parser.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
+    sweep_parser.add_argument("--optimizer", default=DEFAULT_OPTIMIZER, choices=list(OPTIMIZERS),
                               help="optimizer of every run (default: %(default)s)")
     sweep_parser.add_argument("--grid", dest="grids", action="append", required=True, metavar="NAME=VALUES",
                               help="one hyper-parameter's values, given once or twice: NAME=V1,V2,... "

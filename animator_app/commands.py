@@ -17,7 +17,7 @@ from animator.fileio import check_writable
 from animator.descent import outcome
 from animator.functions import CURVE
 from animator.lifecycle import exit_status
-from animator.optimizers import OptimizerSpec
+from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec, hyperparameter_names
 from animator.progress import ProgressBar
 from animator.race import entrant
 from animator.recording import Recording
@@ -29,7 +29,7 @@ from renderers.writers import format_bytes, pick_frame
 from .provenance import command_inputs, shareable_command
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
-HYPERPARAMETERS = ("lr", "decay", "momentum", "epsilon", "rho", "beta1", "beta2")
+HYPERPARAMETERS = tuple(hyperparameter_names())   # every optimizer's, as flags spell them
 
 
 def note(text):
@@ -253,7 +253,7 @@ def descent_scene(args):
         return DescentScene(optimizer=OptimizerSpec(args.optimizer, hyper), steps=args.steps, start=args.start)
     if args.preset not in DESCENTS:
         raise UserError(f"unknown preset {args.preset!r} (choose from {', '.join(DESCENTS)})")
-    if args.optimizer not in ("sgd", DESCENTS[args.preset].optimizer.name):
+    if args.optimizer not in (DEFAULT_OPTIMIZER, DESCENTS[args.preset].optimizer.name):
         raise UserError("--optimizer cannot change a preset's optimizer; drop --preset to choose freely")
     return DescentScene(preset=args.preset, steps=args.steps, start=args.start, overrides=hyper)
 

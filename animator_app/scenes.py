@@ -22,7 +22,7 @@ from typing import Optional
 from animator.chapter import CURVE_FIGURE, DESCENTS, NETWORK_RACES, RACES_2D
 from animator.descent import descend, run_preset, run_race
 from animator.functions import CURVE, FUNCTIONS_2D
-from animator.optimizers import OptimizerSpec
+from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec
 from animator.race import race
 from animator.run import RunConfig, train
 from animator.sweep import run_sweep
@@ -121,7 +121,7 @@ class DescentScene:
     @classmethod
     def curve(cls):
         """Figure 2: the curve alone (a descent of no steps)."""
-        return cls(optimizer=OptimizerSpec("sgd", {"lr": 0.0}), steps=0, curve_only=True)
+        return cls(optimizer=OptimizerSpec(DEFAULT_OPTIMIZER, {"lr": 0.0}), steps=0, curve_only=True)
 
     @property
     def title(self):
@@ -146,7 +146,7 @@ class DescentScene:
             extra = {k: v for k, v in (("steps", self.steps), ("start", self.start)) if v is not None}
             return run_preset(self.preset, **self.overrides, **extra)
         steps = self.DEFAULT_STEPS if self.steps is None else self.steps
-        return descend(CURVE, self.optimizer or OptimizerSpec("sgd"), self.start, steps)
+        return descend(CURVE, self.optimizer or OptimizerSpec(DEFAULT_OPTIMIZER), self.start, steps)
 
     def animation(self, trajectory, *, size, max_frames=200, theme="default"):
         return DescentAnimation(trajectory, CURVE, size=size, caption=self.caption, title=self.title,

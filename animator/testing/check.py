@@ -29,15 +29,14 @@ import numpy as np
 
 from ..errors import UserError
 from ..layers import Dense
-from ..optimizers import OptimizerSpec
+from ..optimizers import OptimizerSpec, book_arguments, state_slot_names
 from ..run import RunConfig, build
 from .difference import Difference, first_difference
 from .mistakes import applicable, variants
 
 DEFAULT_RTOL = 1e-5     # float32 rounding of a few operations is ~1e-7; the smallest mistakes we name are ~1e-3
-BOOK_ARGUMENTS = {"lr": "learning_rate", "decay": "decay", "momentum": "momentum", "epsilon": "epsilon",
-                  "rho": "rho", "beta1": "beta_1", "beta2": "beta_2"}
-STATE = ("momentums", "cache")   # the book's state attributes are weight_<name> and bias_<name>
+BOOK_ARGUMENTS = book_arguments()   # lr -> learning_rate, beta1 -> beta_1, ..., from every registered optimizer
+STATE = state_slot_names()   # the book's state attributes are weight_<name> and bias_<name>
 KINDS = (("weight", "weights", "dweights"), ("bias", "biases", "dbiases"))
 STATE_ATTRIBUTES = tuple(f"{kind}_{slot}" for kind in ("weight", "bias") for slot in STATE)
 NARROWING_EPOCHS = 20   # epochs run past the first difference to tell apart mistakes that look alike there
@@ -297,10 +296,10 @@ class _Reader:
             raise ReaderError(f"{self.name} has no update_params(layer) method (the book's protocol), "
                               f"nor init(param) and update(grad, state)")
         if self.book:
-            needs_count = reference.decay or spec.name == "adam"
+            needs_count = reference.decay or reference.counts_steps
             for method in ("pre_update_params", "post_update_params"):
                 if needs_count and not callable(getattr(cls, method, None)):
-                    why = "decay" if reference.decay else "Adam's bias correction"
+                    why = "decay" if reference.decay else f"{reference.title}'s step count"
                     raise ReaderError(f"{self.name} has no {method}() method, which {why} needs")
         kwargs = {BOOK_ARGUMENTS[key]: value for key, value in spec.hyperparameters.items()}
         _check_signature(cls, self.name, kwargs)

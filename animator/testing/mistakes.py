@@ -20,7 +20,7 @@ is kept.
 
 from dataclasses import dataclass
 
-import numpy as np
+from ..optimizers import OPTIMIZERS
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Mistake:
     """
 
     name: str
-    optimizers: tuple
+    switches: frozenset
     step: object
     observed: object = None
 
@@ -49,71 +49,19 @@ class Mistake:
 
 
 def applicable(optimizer_name):
-    """The mistakes that can be made in the optimizer called ``optimizer_name``, in the order they are tried."""
-    return [m for m in MISTAKES if optimizer_name in m.optimizers]
+    """The mistakes that can be made in the optimizer called ``optimizer_name``, in the order they are tried.
 
-
-# -- the book's step, with one part swapped out -------------------------------------------------
-# Each helper below is the book's formula for one optimizer with keyword switches for the parts a
-# mistake changes; with no switch set it is exactly animator.optimizers' _delta.
-
-def _sgd(opt, grad, slots, lr, *, momentum_sign=1.0, keep_momentum=True):
-    if not opt.momentum:
-        return -lr * grad, {}
-    update = momentum_sign * opt.momentum * slots["momentums"] - lr * grad
-    return update, {"momentums": update if keep_momentum else slots["momentums"]}
-
-
-def _cache(grad, slots, *, squared=True, accumulate=True, swapped=False, rate=None):
-    """The new cache of AdaGrad (a sum) or RMSProp/Adam (a moving average with ``rate``)."""
-    g2 = grad ** 2 if squared else grad
-    if rate is None:                      # AdaGrad
-        return slots["cache"] + g2 if accumulate else g2
-    keep, take = (1 - rate, rate) if swapped else (rate, 1 - rate)
-    return keep * slots["cache"] + take * g2
-
-
-def _divide(lr, numerator, cache, epsilon, *, eps_inside=False, root=True):
-    if not root:
-        return -lr * numerator / (cache + epsilon)
-    if eps_inside:
-        return -lr * numerator / np.sqrt(cache + epsilon)
-    return -lr * numerator / (np.sqrt(cache) + epsilon)
-
-
-def _adagrad(opt, grad, slots, lr, *, squared=True, accumulate=True, eps_inside=False, root=True):
-    cache = _cache(grad, slots, squared=squared, accumulate=accumulate)
-    return _divide(lr, grad, cache, opt.epsilon, eps_inside=eps_inside, root=root), {"cache": cache}
-
-
-def _rmsprop(opt, grad, slots, lr, *, squared=True, swapped=False, eps_inside=False, root=True):
-    cache = _cache(grad, slots, squared=squared, swapped=swapped, rate=opt.rho)
-    return _divide(lr, grad, cache, opt.epsilon, eps_inside=eps_inside, root=root), {"cache": cache}
-
-
-def _adam(opt, grad, slots, lr, t, *, squared=True, eps_inside=False, root=True, correct=(True, True), shift=1,
-          swap_beta1=False, swap_beta2=False, cache_rate=None, store_corrected=False):
-    b1 = opt.beta_1
-    b2 = opt.beta_2 if cache_rate is None else cache_rate
-    keep1, take1 = (1 - b1, b1) if swap_beta1 else (b1, 1 - b1)
-    momentums = keep1 * slots["momentums"] + take1 * grad
-    cache = _cache(grad, slots, squared=squared, swapped=swap_beta2, rate=b2)
-    momentums_corrected = momentums / (1 - b1 ** (t + shift)) if correct[0] else momentums
-    cache_corrected = cache / (1 - b2 ** (t + shift)) if correct[1] else cache
-    update = _divide(lr, momentums_corrected, cache_corrected, opt.epsilon, eps_inside=eps_inside, root=root)
-    if store_corrected:
-        return update, {"momentums": momentums_corrected, "cache": cache_corrected}
-    return update, {"momentums": momentums, "cache": cache}
-
-
-_FORMULAS = {"sgd": _sgd, "adagrad": _adagrad, "rmsprop": _rmsprop, "adam": _adam}
+    A mistake applies where the optimizer's formula has every switch it turns
+    (``OPTIMIZERS[name].switches()``); one that turns none (the learning rate,
+    the step count, the sign) applies to every optimizer.
+    """
+    switches = OPTIMIZERS[optimizer_name].switches()
+    return [m for m in MISTAKES if m.switches <= switches]
 
 
 def _book_step(opt, grad, slots, lr, t, **switches):
-    formula = _FORMULAS[opt.name]
-    if opt.name == "adam":
-        return formula(opt, grad, slots, lr, t, **switches)
-    return formula(opt, grad, slots, lr, **switches)
+    """The optimizer's own formula (its ``mistaken``), with ``switches`` turned."""
+    return opt.mistaken(grad, slots, lr, t, **switches)
 
 
 def _formula(**switches):
@@ -143,35 +91,38 @@ def _wrong_sign(opt, grad, slots, t):
     return -update, new_slots
 
 
-def _either(*steps):
-    """Several ways to make one mistake: the check tries each (see :func:`variants`)."""
-    return steps
+def _mistake(name, step, *, switches=(), observed=None):
+    return Mistake(name, frozenset(switches), step, observed)
 
 
-ALL = ("sgd", "adagrad", "rmsprop", "adam")
-ADAPTIVE = ("adagrad", "rmsprop", "adam")
+def _switched(name, *forms):
+    """A mistake made by turning switches of the formula; several forms are tried one by one."""
+    steps = tuple(_formula(**form) for form in forms)
+    turned = {key for form in forms for key in form}
+    return _mistake(name, steps if len(steps) > 1 else steps[0], switches=turned)
+
 
 MISTAKES = (
-    Mistake("learning rate not decayed", ALL, _learning_rate(lambda opt, t: opt.learning_rate)),
-    Mistake("decay applied one step early", ALL, _learning_rate(lambda opt, t: opt.learning_rate_at(t + 1))),
-    Mistake("decay applied one step late", ALL, _learning_rate(lambda opt, t: opt.learning_rate_at(max(t - 1, 0)))),
-    Mistake("iterations never counted (post_update_params)", ALL, _frozen_count, observed=_count_frozen),
-    Mistake("update added with the wrong sign (gradient ascent)", ALL, _wrong_sign),
-    Mistake("momentum sign", ("sgd",), _formula(momentum_sign=-1.0)),
-    Mistake("momentum not kept for the next step", ("sgd",), _formula(keep_momentum=False)),
-    Mistake("epsilon inside the square root", ADAPTIVE, _formula(eps_inside=True)),
-    Mistake("cache not squared", ADAPTIVE, _formula(squared=False)),
-    Mistake("square root of the cache missing", ADAPTIVE, _formula(root=False)),
-    Mistake("cache replaced instead of summed", ("adagrad",), _formula(accumulate=False)),
-    Mistake("rho and 1 - rho swapped", ("rmsprop",), _formula(swapped=True)),
-    Mistake("missing bias correction", ("adam",), _either(
-        _formula(correct=(False, False)), _formula(correct=(False, True)), _formula(correct=(True, False)))),
-    Mistake("bias correction off by one step", ("adam",), _either(_formula(shift=0), _formula(shift=2))),
-    Mistake("beta_1 and 1 - beta_1 swapped", ("adam",), _formula(swap_beta1=True)),
-    Mistake("beta_2 and 1 - beta_2 swapped", ("adam",), _formula(swap_beta2=True)),
-    Mistake("beta_1 used for the cache", ("adam",), lambda opt, grad, slots, t: _book_step(
-        opt, grad, slots, opt.learning_rate_at(t), t, cache_rate=opt.beta_1)),
-    Mistake("corrected moments kept as the state", ("adam",), _formula(store_corrected=True)),
+    _mistake("learning rate not decayed", _learning_rate(lambda opt, t: opt.learning_rate)),
+    _mistake("decay applied one step early", _learning_rate(lambda opt, t: opt.learning_rate_at(t + 1))),
+    _mistake("decay applied one step late", _learning_rate(lambda opt, t: opt.learning_rate_at(max(t - 1, 0)))),
+    _mistake("iterations never counted (post_update_params)", _frozen_count, observed=_count_frozen),
+    _mistake("update added with the wrong sign (gradient ascent)", _wrong_sign),
+    _switched("momentum sign", {"momentum_sign": -1.0}),
+    _switched("momentum not kept for the next step", {"keep_momentum": False}),
+    _switched("epsilon inside the square root", {"eps_inside": True}),
+    _switched("cache not squared", {"squared": False}),
+    _switched("square root of the cache missing", {"root": False}),
+    _switched("cache replaced instead of summed", {"accumulate": False}),
+    _switched("rho and 1 - rho swapped", {"swapped": True}),
+    _switched("missing bias correction", {"correct": (False, False)}, {"correct": (False, True)},
+              {"correct": (True, False)}),
+    _switched("bias correction off by one step", {"shift": 0}, {"shift": 2}),
+    _switched("beta_1 and 1 - beta_1 swapped", {"swap_beta1": True}),
+    _switched("beta_2 and 1 - beta_2 swapped", {"swap_beta2": True}),
+    _mistake("beta_1 used for the cache", lambda opt, grad, slots, t: _book_step(
+        opt, grad, slots, opt.learning_rate_at(t), t, cache_rate=opt.beta_1), switches={"cache_rate"}),
+    _switched("corrected moments kept as the state", {"store_corrected": True}),
 )
 
 
