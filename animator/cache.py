@@ -22,11 +22,19 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import fields, is_dataclass
+
+import numpy as np
 
 from .errors import UserError
 from .fileio import atomic_output
 from .recording import FORMAT_VERSION, Recording
+from .untrusted import load_json, read_bounded, shown
+
+MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few kilobytes: the run's settings and one hash per Recording
+MAX_RECORDINGS = 64             # a race has at most a handful of entrants
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +96,25 @@ def cache_key(parts):
     return digest({"parts": parts, "engine": engine_versions()})
 
 
+def is_sha256(value):
+    """True for a hex SHA-256 as this module writes it (64 lower-case hex digits)."""
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+def recording_digest(recording):
+    """The hex SHA-256 of a Recording's content: its spec (canonical JSON) and every array's name, type, shape and bytes.
+
+    Two Recordings with the same digest hold the same settings and the same numbers.
+    """
+    content = hashlib.sha256()
+    content.update(json.dumps(recording.spec, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\0")
+    for name in sorted(recording.arrays):
+        array = np.ascontiguousarray(recording.arrays[name])
+        content.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode("ascii"))
+        content.update(array.tobytes())
+    return content.hexdigest()
+
+
 class Damaged(Exception):
     """Why a cache entry cannot be used."""
 
@@ -119,46 +146,69 @@ class RunCache:
             return None
         key = cache_key(parts)
         manifest = self._path(key, ".json")
-        if not os.path.exists(manifest):
+        if not os.path.lexists(manifest):
             return None
         try:
-            try:
-                with open(manifest, encoding="utf-8") as handle:
-                    stored = json.load(handle)
-            except (OSError, ValueError, UnicodeDecodeError) as error:
-                raise Damaged(f"unreadable manifest ({type(error).__name__})") from None
-            if not isinstance(stored, dict) or stored.get("key") != key or stored.get("parts") != _plain(parts):
-                raise Damaged("the manifest is not this entry's")
-            count = stored.get("count")
-            if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 64:
-                raise Damaged(f"bad count {count!r}")
-            try:
-                recordings = [Recording.load(self._path(key, f".{i}.npz")) for i in range(count)]
-            except UserError as error:
-                raise Damaged(str(error)) from None
-            for recording in recordings:
-                if recording.interrupted:
-                    raise Damaged("holds an interrupted run")
+            recordings = self._verified(key, parts, manifest)
             if check is not None:
                 check(recordings)
         except Damaged as error:
-            self.notes.append(f"cache entry {key[:12]} is damaged, computing again: {error}")
-            log.warning("%s", self.notes[-1])
+            self.notes.append(f"cache entry {key[:12]} is damaged, computing again: {shown(error)}")
+            log.info("%s", self.notes[-1])      # the caller shows the notes; a warning here would print it twice
             return None
         self.hits += 1
         return recordings
 
+    def _verified(self, key, parts, manifest):
+        """The Recordings of entry ``key`` if its manifest is sound and each Recording hashes as it says; else Damaged."""
+        try:
+            stored = load_json(read_bounded(manifest, MAX_MANIFEST_BYTES, what="its manifest"), what="its manifest")
+        except UserError as error:
+            raise Damaged(str(error)) from None
+        if not isinstance(stored, dict) or set(stored) != {"key", "parts", "count", "content"}:
+            raise Damaged("its manifest is not one this animator writes")
+        if stored["key"] != key or stored["parts"] != _plain(parts):
+            raise Damaged("the manifest is not this entry's")
+        count, content = stored["count"], stored["content"]
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RECORDINGS:
+            raise Damaged("its manifest has no valid count of recordings")
+        if not isinstance(content, list) or len(content) != count or not all(map(is_sha256, content)):
+            raise Damaged("its manifest has no content hash for each recording")
+        recordings = []
+        for i, expected in enumerate(content):
+            try:
+                recording = Recording.load(self._path(key, f".{i}.npz"))
+            except UserError as error:
+                raise Damaged(str(error)) from None
+            if recording_digest(recording) != expected:
+                raise Damaged(f"recording {i} is not the one stored (its content hash differs)")
+            if recording.interrupted:
+                raise Damaged("holds an interrupted run")
+            recordings.append(recording)
+        return recordings
+
     def put(self, parts, recordings):
-        """Store ``recordings`` under ``parts`` (not if any was interrupted: it is not the run asked for)."""
+        """Store ``recordings`` under ``parts`` (not if any was interrupted: it is not the run asked for).
+
+        A cache that cannot be written is not a failure of the run: a note says
+        why (naming the entry, never a temporary file) and nothing is kept.
+        """
         if any(recording.interrupted for recording in recordings):
             return
         key = cache_key(parts)
-        os.makedirs(os.path.dirname(self._path(key, "")), exist_ok=True)
-        for i, recording in enumerate(recordings):
-            recording.save(self._path(key, f".{i}.npz"))
-        with atomic_output(self._path(key, ".json")) as temporary:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                json.dump({"key": key, "parts": _plain(parts), "count": len(recordings)}, handle, sort_keys=True)
+        target = self._path(key, ".json")
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            for i, recording in enumerate(recordings):
+                recording.save(self._path(key, f".{i}.npz"))
+            record = {"key": key, "parts": _plain(parts), "count": len(recordings),
+                      "content": [recording_digest(recording) for recording in recordings]}
+            with atomic_output(target) as temporary:
+                with open(temporary, "w", encoding="utf-8") as handle:
+                    json.dump(record, handle, sort_keys=True)
+        except (OSError, UserError) as error:
+            self.notes.append(f"cache entry {key[:12]} could not be kept: {shown(_reason(error))}")
+            log.info("%s", self.notes[-1])
 
     def fetch(self, parts, compute, check=None):
         """The Recordings under ``parts``, computed by ``compute()`` (a list) and stored when absent or damaged."""
@@ -172,6 +222,13 @@ class RunCache:
     def entries(self):
         """The keys of the complete entries."""
         return sorted(os.path.basename(path)[:-5] for path in glob.glob(os.path.join(self.directory, "*", "*.json")))
+
+
+def _reason(error):
+    """Why writing failed, in words that name no temporary file (``.KEY.json.x1y2.part``)."""
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__
+    return str(error)
 
 
 def config_check(*configs):
