@@ -20,26 +20,36 @@ The book redoes only what changed, with two records in its cache folder
   inputs make the same bytes, so there is nothing to redo.
 
 ``force=True`` reads neither (everything is computed again) but writes both.
-A damaged entry (a truncated Recording, a garbage manifest) is computed again
-with a note, never trusted; entries are written atomically, manifests last.
+Entries are written atomically, manifests last.
+
+The cache folder is data, never authority: it may be shared or edited.  A
+job's record is read bounded in size and depth and checked against its
+schema; the files it must list are the ones the job writes (from the job
+table, not from the record), each must be in the folder with the bytes
+recorded; and the gallery links only to the files the book writes, by plain
+relative name from the job table.  A record that does not verify (damaged,
+tampered, too deep) is made again with one note, never trusted.
 """
 
 import hashlib
 import html
 import json
+import logging
 import multiprocessing
 import os
+import re
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 
 from animator import lifecycle
-from animator.cache import RunCache, config_check, digest, engine_versions, source_fingerprint
+from animator.cache import Damaged, RunCache, config_check, digest, engine_versions, is_sha256, source_fingerprint
 from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACES, RACES_2D, TRAINING_FIGURES
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, check_writable
 from animator.race import RaceResult, entrant
 from animator.run import RunConfig, planned_frames, train
+from animator.untrusted import is_regular_file, load_json, open_input, read_bounded, shown
 from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
 from renderers.render import check_animation_options, run_metadata, write_animation
@@ -47,8 +57,15 @@ from renderers.writers import add_png_metadata, check_frame_choice, poster_path,
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
+log = logging.getLogger(__name__)
+
 FORMATS = ("gif", "mp4")
 CACHE_FOLDER = ".animator-cache"     # inside the output folder, unless another is given
+MAX_RECORD_BYTES = 256 << 10         # a job's record: a few hashes and captions, far under this
+MAX_RECORD_DEPTH = 4                 # {"outputs": [{"caption": ...}]}
+MAX_TEXT = 4000                      # a caption or settings line of the gallery
+# what the gallery may link to: a plain file name in the book's folder (no scheme, no folder, no '..')
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,19 @@ class Job:
     run: object = field(repr=False)
     definition: object = None     # what the job makes, as plain values (None: always redone)
     stem: str = None              # its files' name before the extension
+    animations: tuple = ()        # the stems it writes as the book's animations (NAME.gif or NAME.mp4)
+    stills: tuple = ()            # the PNG files it writes, after its animations in the gallery
+
+
+def gallery_names(job, options):
+    """The files of ``job`` the gallery shows, in order, from the job table alone (never from a record)."""
+    return [f"{stem}.{options.format}" for stem in job.animations] + list(job.stills)
+
+
+def written_names(job, options):
+    """Every file ``job`` writes: what the gallery shows and, with ``--poster``, each animation's poster."""
+    posters = [os.path.basename(poster_path(f"{stem}.{options.format}")) for stem in job.animations]
+    return gallery_names(job, options) + (posters if options.poster is not None else [])
 
 
 def check_book_options(directory, options):
@@ -155,7 +185,7 @@ def _training_job(figure):
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
                        describe(figure.optimizer), fit)]
 
-    return Job(figure.name, "Training the chapter's model", run, figure, figure.name)
+    return Job(figure.name, "Training the chapter's model", run, figure, figure.name, animations=(figure.name,))
 
 
 def _descent_job(scene):
@@ -174,7 +204,8 @@ def _descent_job(scene):
                 Output(still, scene.title + " (last step)", scene.caption, settings)]
 
     return Job(scene.file_stem, "The ball on a curve", run,
-               (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem)
+               (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem,
+               animations=() if scene.curve_only else (scene.file_stem,), stills=(f"{scene.file_stem}.png",))
 
 
 def _learning_rates_job():
@@ -199,7 +230,8 @@ def _learning_rates_job():
                             for label, spec in LEARNING_RATES.optimizers()]}, options.command))
         return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
-    return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES, "fig14_learning_rates")
+    return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES, "fig14_learning_rates",
+               stills=("fig14_learning_rates.png",))
 
 
 def _race_job():
@@ -212,7 +244,8 @@ def _race_job():
                    "on the same data, in lock-step.")
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
-    return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter")
+    return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter",
+               animations=("race_chapter",))
 
 
 def _contour_job(name):
@@ -228,7 +261,8 @@ def _contour_job(name):
         caption = f"Five optimizers race down the {scene.race.function} function from the same start."
         return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
-    return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}")
+    return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}",
+               animations=(f"race2d_{name}",))
 
 
 def jobs():
@@ -275,7 +309,7 @@ def render_versions():
 
 def _sha256(path):
     digest_ = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_input(path) as handle:          # a FIFO or a device in the folder is refused, never read
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest_.update(block)
     return digest_.hexdigest()
@@ -283,53 +317,88 @@ def _sha256(path):
 
 def _job_record(job, options):
     """The path of ``job``'s record in the cache and its key, or None when the job is not cached."""
-    if _CACHE is None or job.definition is None:
+    if _CACHE is None or job.definition is None or not job.animations + job.stills:
         return None
     key = digest({"job": job.name, "definition": job.definition, "options": options, "versions": _CACHE.versions})
     return os.path.join(_CACHE.jobs, f"{key}.json"), key
 
 
-def _files(directory, outputs):
-    """The files a job wrote: its outputs and, where there is one, each output's poster."""
-    names = []
-    for output in outputs:
-        names.append(output.filename)
-        poster = os.path.basename(poster_path(output.filename))
-        if os.path.exists(os.path.join(directory, poster)) and poster not in names:
-            names.append(poster)
-    return names
+def _text(value):
+    return isinstance(value, str) and len(value) <= MAX_TEXT and value.isprintable()
 
 
-def _unchanged(record, directory):
-    """The Outputs a job made before, if its record is sound and every file it wrote still has those bytes."""
+def read_record(path, key, job, options):
+    """``(files, outputs)`` of ``job``'s record at ``path``: every field checked; :class:`Damaged` says what is wrong.
+
+    ``files`` maps each file the job writes (from the job table) to the SHA-256
+    the record holds for it; ``outputs`` are the gallery's entries, their file
+    names from the job table and only their captions from the record.
+    """
+    try:
+        stored = load_json(read_bounded(path, MAX_RECORD_BYTES, what="its record"), what="its record",
+                           max_depth=MAX_RECORD_DEPTH)
+    except UserError as error:
+        raise Damaged(str(error)) from None
+    if not isinstance(stored, dict) or set(stored) != {"key", "files", "outputs"}:
+        raise Damaged("not a record this animator writes")
+    if stored["key"] != key:
+        raise Damaged("another job's record")
+    files, names = stored["files"], written_names(job, options)
+    if not isinstance(files, dict) or set(files) != set(names) or not all(map(is_sha256, files.values())):
+        raise Damaged("it does not hold a hash of each file the figure writes")
+    entries, shown_names = stored["outputs"], gallery_names(job, options)
+    if not isinstance(entries, list) or len(entries) != len(shown_names):
+        raise Damaged("it does not list the figure's files")
+    outputs = []
+    for entry, name in zip(entries, shown_names):
+        if not isinstance(entry, dict) or set(entry) != {"filename", "figure", "caption", "settings"} \
+                or entry["filename"] != name or not all(_text(entry[k]) for k in ("figure", "caption", "settings")):
+            raise Damaged("it does not list the figure's files")
+        outputs.append(Output(name, entry["figure"], entry["caption"], entry["settings"]))
+    return files, outputs
+
+
+def _unchanged(record, job, options, directory):
+    """The Outputs ``job`` made before, if its record verifies and every file it writes still has those bytes.
+
+    A record that does not verify is noted once and the figure is made again;
+    a file edited or removed since is simply made again.
+    """
     path, key = record
-    if _CACHE.force or not os.path.exists(path):
+    if _CACHE.force or not os.path.lexists(path):
         return None
     try:
-        with open(path, encoding="utf-8") as handle:
-            stored = json.load(handle)
-        if stored["key"] != key:
-            raise ValueError("another job's record")
-        for name, sha in stored["files"].items():
-            if os.path.basename(name) != name or not os.path.isfile(os.path.join(directory, name)) \
-                    or _sha256(os.path.join(directory, name)) != sha:
-                return None
-        return [Output(o["filename"], o["figure"], o["caption"], o["settings"]) for o in stored["outputs"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
-        _CACHE.notes.append(f"job record {key[:12]} is damaged, making the figure again "
-                            f"({type(error).__name__})")
+        files, outputs = read_record(path, key, job, options)
+    except Damaged as error:
+        _CACHE.notes.append(f"job record {key[:12]} is damaged, making the figure again: {shown(error)}")
         return None
+    for name, sha in files.items():
+        target = os.path.join(directory, name)
+        if not is_regular_file(target) or _sha256(target) != sha:
+            return None
+    return outputs
 
 
-def _remember(record, directory, outputs):
+def _remember(record, job, options, directory, outputs):
+    """Write ``job``'s record: the hash of every file it writes, and the gallery's captions."""
     path, key = record
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    files = {name: _sha256(os.path.join(directory, name)) for name in _files(directory, outputs)}
-    with atomic_output(path) as temporary:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "files": files,
-                       "outputs": [{"filename": o.filename, "figure": o.figure, "caption": o.caption,
-                                    "settings": o.settings} for o in outputs]}, handle, sort_keys=True)
+    names = written_names(job, options)
+    if [output.filename for output in outputs] != gallery_names(job, options):
+        raise RuntimeError(f"{job.name} wrote {[o.filename for o in outputs]}, not the files its job declares")
+    if not all(is_regular_file(os.path.join(directory, name)) for name in names):
+        log.info("%s: not every declared file was written; no record kept", job.name)
+        return
+    files = {name: _sha256(os.path.join(directory, name)) for name in names}
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_output(path) as temporary:
+            with open(temporary, "w", encoding="utf-8") as handle:
+                json.dump({"key": key, "files": files,
+                           "outputs": [{"filename": o.filename, "figure": o.figure, "caption": o.caption,
+                                        "settings": o.settings} for o in outputs]}, handle, sort_keys=True)
+    except (OSError, UserError) as error:
+        reason = (error.strerror or type(error).__name__) if isinstance(error, OSError) else str(error)
+        _CACHE.notes.append(f"job record {key[:12]} could not be kept: {shown(reason)}")
 
 
 def _run_job(args):
@@ -343,13 +412,13 @@ def _run_job(args):
     notes = []
     try:
         record = _job_record(job, options)
-        outputs = _unchanged(record, directory) if record else None
+        outputs = _unchanged(record, job, options, directory) if record else None
         if outputs is not None:
             notes.append("unchanged")
         else:
             outputs = job.run(options, directory)
             if record:
-                _remember(record, directory, outputs)
+                _remember(record, job, options, directory, outputs)
             if _CACHE is not None and _CACHE.hits > hits and _CACHE.misses == misses:
                 notes.append("runs from the cache")
         error = None
@@ -414,11 +483,27 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     return results, failures
 
 
+def linkable(directory, name):
+    """True if the gallery may link to ``name``: a plain file name (no scheme, no folder, no '..') of a
+    regular file in ``directory``."""
+    return (isinstance(name, str) and PLAIN_NAME.fullmatch(name) is not None and ".." not in name
+            and is_regular_file(os.path.join(directory, name)))
+
+
 def write_gallery(directory, entries, failures):
-    """``index.html``: every output with its figure, caption and hyper-parameters, by section."""
+    """``index.html``: every output with its figure, caption and hyper-parameters, by section.
+
+    Only files of the book's folder are linked, by plain relative name; an
+    output naming anything else is left out (the job table names every file,
+    so this never drops a figure the book made).
+    """
     sections = {}
     for job, outputs in entries:
-        sections.setdefault(job.section, []).extend(outputs)
+        kept = [output for output in outputs if linkable(directory, output.filename)]
+        if len(kept) < len(outputs):
+            log.warning("%s: left out of the gallery: %s", job.name,
+                        ", ".join(shown(repr(o.filename)) for o in outputs if o not in kept))
+        sections.setdefault(job.section, []).extend(kept)
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Neural Networks from Scratch, Chapter 10: Optimizers</title>",
              "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"

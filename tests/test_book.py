@@ -41,6 +41,9 @@ def test_book_makes_every_figure_and_the_gallery_links_each(cli, tmp_path):
     parser = _Links()
     parser.feed((out / "index.html").read_text())
     assert parser.links >= EXPECTED - {"index.html"}
+    # the job table names every file the gallery shows (a cache record is checked against it, never trusted)
+    options = book_module.BookOptions()
+    assert parser.links == {name for job in book_module.jobs() for name in book_module.gallery_names(job, options)}
     for name in EXPECTED - {"index.html"}:
         assert (out / name).stat().st_size > 1000, name
     text = (out / "index.html").read_text()
