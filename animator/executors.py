@@ -3,8 +3,8 @@
 An executor is a context manager with one method::
 
     with executor:
-        for outcome in executor.map(run_one, tasks, on_progress=report):
-            ...                       # outcomes arrive as runs finish, in any order
+        for task, result in executor.map(run_packed, tasks, on_progress=report):
+            ...                       # results arrive as runs finish, in any order, with their task
 
 ``on_progress(done, total)`` follows the work as finely as the executor can
 see it (epochs here, runs on a cluster).  Runs are independent and
@@ -19,6 +19,9 @@ schemes to :class:`DaskCluster`), else :class:`Processes` or, for one worker,
 schemes, registered with :func:`scheduler`.
 """
 
+import asyncio
+import contextlib
+import contextvars
 import logging
 import multiprocessing
 import os
@@ -28,6 +31,7 @@ import threading
 
 from . import lifecycle
 from .errors import ArgumentError, UserError
+from .untrusted import shown
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,7 @@ class InProcess:
     """One run after another in this process; progress by epoch; Ctrl-C stops the run in training."""
 
     workers = 1
+    local_workers = 1          # runs training at once on this machine (for the memory estimate)
 
     def __enter__(self):
         return self
@@ -98,9 +103,9 @@ class InProcess:
 
         for task in tasks:
             before = done[0]
-            outcome = function(task, on_epoch=count)
+            result = function(task, on_epoch=count)
             done[0] = before + task.config.epochs + 1      # a diverged run's epochs count as done
-            yield outcome
+            yield task, result
 
 
 # each worker's copy of what it runs, set by _start_worker
@@ -128,9 +133,9 @@ def _work(k):
     def count(epoch, *_):
         _COUNTERS[k] = epoch + 1
 
-    outcome = _FUNCTION(_TASKS[k], on_epoch=count)
+    result = _FUNCTION(_TASKS[k], on_epoch=count)
     _COUNTERS[k] = _TASKS[k].config.epochs + 1
-    return outcome
+    return k, result
 
 
 def start_method():
@@ -161,6 +166,10 @@ class Processes:
     def __init__(self, workers):
         self.workers = int(workers)
 
+    @property
+    def local_workers(self):
+        return self.workers
+
     def __enter__(self):
         return self
 
@@ -184,7 +193,7 @@ class Processes:
             for _ in range(len(tasks)):
                 while True:
                     try:
-                        outcome = results.next(timeout=0.1)
+                        k, result = results.next(timeout=0.1)
                         break
                     except multiprocessing.TimeoutError:
                         if _worker_pids(pool) != started:
@@ -195,33 +204,144 @@ class Processes:
                             on_progress(sum(counters), total)
                 if on_progress is not None:
                     on_progress(sum(counters), total)
-                yield outcome
+                yield tasks[k], result
             pool.close()      # a graceful end, as races and the book do: terminate() can hang on an idle worker
             pool.join()
+
+
+# What the client may decode from the cluster: msgpack (plain numbers, text and bytes) and error text.
+# Never "pickle", nor "dask" (its header names a type by pickling it).
+SAFE_DESERIALIZERS = ("msgpack", "error")
+
+# Set while a DaskCluster's client runs: distributed's own unpickling refuses in that context (see _refuse_pickle).
+_CLIENT = contextvars.ContextVar("animator_dask_client", default=False)
+_GUARDED = []
+
+
+def _refuse_pickle():
+    """Make ``distributed.protocol.pickle.loads`` refuse inside a DaskCluster's client (once per process).
+
+    ``Client(deserializers=...)`` keeps results from being unpickled, but a
+    message part marked ``__Pickled__`` and the client's scheduler stream are
+    unpickled whatever the deserializers say.  Every one of those goes through
+    this function; in the client's context (a context variable its coroutines
+    inherit) it raises instead.  A scheduler or worker running in this same
+    process (a ``LocalCluster``) is unaffected: its tasks do not carry the variable.
+    """
+    if _GUARDED:
+        return
+    from distributed.protocol import pickle as dask_pickle
+
+    original = dask_pickle.loads
+
+    def loads(*args, **kwargs):
+        if _CLIENT.get():
+            raise TypeError("animator refuses to unpickle what a Dask cluster sends")
+        return original(*args, **kwargs)
+
+    dask_pickle.loads = loads
+    _GUARDED.append(original)
+
+
+def _packed(function, task):
+    """On the worker: ``function(task)``, which returns bytes; a failure comes back as text, never a pickle."""
+    try:
+        return {"ok": function(task)}
+    except Exception as error:          # the client shows it in one line
+        return {"error": f"{type(error).__name__}: {_first_line(error)}"[:500]}
+
+
+def _client_class():
+    from distributed import Client
+
+    class SafeClient(Client):
+        """A Client that subscribes to no topic (the default "warn" handler unpickles what a worker logs),
+        and that, if starting fails, shuts its loop down at once instead of timing out in ``__del__``."""
+
+        _default_event_handlers = {}
+
+        def start(self, **kwargs):
+            try:
+                super().start(**kwargs)
+            except BaseException:
+                self.status = "closed"
+                with contextlib.suppress(Exception):
+                    self._loop_runner.stop()
+                raise
+
+        def __del__(self):
+            with contextlib.suppress(Exception):
+                super().__del__()
+
+    return SafeClient
 
 
 @scheduler("tcp", "tls", "inproc", "ws", "wss", "ucx")
 class DaskCluster:
     """Runs sent to an existing Dask distributed scheduler (``pip install -e '.[dask]'``).
 
-    Connecting fails in one line within :data:`CONNECT_TIMEOUT` seconds.  The
-    workers must be able to import this version of animator; a CSV's points
-    travel with each task.  A worker sends back the run's summary (and its
-    Recording only when asked); progress is counted in runs.
+    Connecting fails in one line within :data:`CONNECT_TIMEOUT` seconds, also
+    when the address accepts connections but never speaks Dask.  ``tls://``
+    addresses use Dask's own security settings (``distributed.comm.tls.*`` in
+    Dask's config or ``DASK_DISTRIBUTED__COMM__TLS__...`` variables), or
+    ``security``, a :class:`distributed.Security`.  The workers must be able to
+    import this version of animator; a CSV's points travel with each task.
+
+    The cluster is not trusted with this machine: a worker sends back bytes
+    (the function's result; see :func:`animator.sweep.run_packed`) that the
+    client decodes with msgpack only and the caller validates; nothing from
+    the cluster is unpickled here (see :func:`_refuse_pickle`).  Results are
+    fetched from the workers directly, so their addresses must be reachable.
+    Anyone who can connect to the scheduler can run code on its workers.
     """
 
-    def __init__(self, address, *, timeout=CONNECT_TIMEOUT):
+    local_workers = 0             # the runs train on the cluster's machines
+
+    def __init__(self, address, *, timeout=CONNECT_TIMEOUT, security=None):
         self.address = address
         self.timeout = timeout
+        self.security = security
         self.client = None
         self.workers = 0          # the cluster's workers when we connected
+        self._token = None
 
     def __repr__(self):
         return f"DaskCluster({self.address!r})"
 
+    def _security(self):
+        from distributed import Security
+
+        return self.security if self.security is not None else Security()    # Security() reads Dask's config
+
+    def _probe(self, security):
+        """Connect and shake hands in a loop of our own, within the timeout: a silent peer cannot hang us."""
+        from distributed.comm import connect
+
+        async def probe():
+            comm = await asyncio.wait_for(connect(self.address, timeout=self.timeout,
+                                                  **security.get_connection_args("client")), self.timeout)
+            await comm.close()
+
+        failed = []
+
+        def run():
+            try:
+                asyncio.run(probe())
+            except BaseException as error:
+                failed.append(error)
+
+        # a thread of its own, so a caller inside a running event loop (Jupyter) can probe too
+        thread = threading.Thread(target=run, name="animator-dask-probe", daemon=True)
+        thread.start()
+        thread.join(self.timeout + 2)
+        if thread.is_alive():
+            raise TimeoutError()
+        if failed:
+            raise failed[0]
+
     def __enter__(self):
         try:
-            from distributed import Client
+            import distributed  # noqa: F401
         except ImportError:
             raise ArgumentError("scheduler", "needs the dask extra: pip install -e '.[dask]' "
                                              "(dask and distributed)") from None
@@ -230,11 +350,19 @@ class DaskCluster:
         self._level = quiet.level
         quiet.setLevel(logging.CRITICAL)
         try:
-            self.client = Client(self.address, timeout=self.timeout, set_as_default=False)
+            security = self._security()
+            self._probe(security)
+            _refuse_pickle()
+            self._token = _CLIENT.set(True)
+            self.client = _client_class()(self.address, timeout=self.timeout, set_as_default=False,
+                                          security=security, deserializers=list(SAFE_DESERIALIZERS),
+                                          direct_to_workers=True)
         except Exception as error:   # refused, timed out, or something that does not speak Dask
-            quiet.setLevel(self._level)
+            self.__exit__(None, None, None)
+            reason = "no answer" if isinstance(error, (asyncio.TimeoutError, TimeoutError)) and not str(error) \
+                else _first_line(error)
             raise UserError(f"cannot reach a Dask scheduler at {self.address} within {self.timeout:g} s "
-                            f"({_first_line(error)})") from None
+                            f"({reason})") from None
         try:
             self.client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         except Exception:
@@ -251,6 +379,10 @@ class DaskCluster:
             except Exception as error:     # a lost connection is not the sweep's failure
                 log.info("closing the Dask client: %s", error)
             self.client = None
+        if self._token is not None:
+            _CLIENT.reset(self._token)
+            self._token = None
+        if hasattr(self, "_level"):
             logging.getLogger("distributed").setLevel(self._level)
         return False
 
@@ -258,15 +390,23 @@ class DaskCluster:
         from distributed import as_completed
 
         tasks = list(tasks)
-        futures = [self.client.submit(function, task, pure=False) for task in tasks]
+        futures = {self.client.submit(_packed, function, task, pure=False): task for task in tasks}
         done = 0
         try:
-            for future in as_completed(futures, loop=self.client.loop):
-                outcome = future.result()
+            for future in as_completed(list(futures), loop=self.client.loop):
+                try:
+                    answer = future.result()
+                except Exception as error:     # a worker died, or sent what the client will not decode
+                    raise UserError(f"a Dask worker's run failed or sent back something other than a result "
+                                    f"({_first_line(error)})") from None
+                if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+                    raise UserError(f"a run failed on a Dask worker: {shown(answer['error'])}")
+                if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bytes):
+                    raise UserError("a Dask worker sent back something other than a run's result")
                 done += 1
                 if on_progress is not None:
                     on_progress(done, len(tasks))
-                yield outcome
+                yield futures[future], answer["ok"]
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:

@@ -26,24 +26,28 @@ import io
 import itertools
 import math
 import re
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
 import numpy as np
 
-from .errors import ArgumentError
+from .errors import ArgumentError, UserError
 from .executors import InProcess
 from .fileio import atomic_output
 from .frames import grid_extent
 from .optimizers import OPTIMIZERS, OptimizerSpec
-from .run import RunConfig, build, check, make_recording, memory_limit, planned_frames, versions
+from .run import (RunConfig, build, check, estimate_bytes, make_recording, memory_limit, planned_frames,
+                  versions)
 from .trainer import Trainer
+from .untrusted import Untrusted
 
 FORMS = "NAME=V1,V2,... or NAME=LOW..HIGH/N"
 MAX_AXES = 2
 MAX_VALUES = 50            # per grid: 50 x 50 = 2,500 runs is already a long afternoon on a cluster
 SIGNIFICANT = 3            # digits kept by the values inside a LOW..HIGH/N range
+log = logging.getLogger(__name__)
 _RANGE = re.compile(r"^(?P<low>[^/]*?)\.\.(?P<high>[^/]*)/(?P<count>.*)$")
 
 
@@ -253,13 +257,31 @@ def kept_bytes(sweep, classes=None):
     return len(sweep) * len(sweep.frame_epochs) * sweep.config.grid_resolution ** 2 * k
 
 
-def check_memory(sweep, classes=None):
-    total, limit = kept_bytes(sweep, classes), memory_limit()
-    if total > limit:
-        raise ArgumentError("grid_resolution", f"{sweep.config.grid_resolution} with {len(sweep.frame_epochs)} "
-                                               f"frames for {len(sweep)} runs would keep {total / (1 << 30):.1f} GiB "
-                                               f"of decision grids, more than the {limit / (1 << 30):.1f} GiB "
-                                               f"a sweep may use; use fewer frames or a smaller grid")
+def check_memory(sweep, classes=None, *, points=None, workers=1):
+    """Refuse a sweep whose runs, ``workers`` of them training at once on this machine, would not fit.
+
+    The estimate is the decision grids every summary keeps plus one run's
+    memory (:func:`animator.run.estimate_bytes`) times the runs that train
+    together; a sweep may use what one run may (:func:`animator.run.memory_limit`).
+    """
+    kept = kept_bytes(sweep, classes)
+    at_once = max(1, min(int(workers), len(sweep)))
+    per_run = sum(estimate_bytes(sweep.run_config(sweep.cells()[0]), points=points, classes=classes).values())
+    total, limit = kept + per_run * at_once, memory_limit()
+    if total <= limit:
+        return total
+    if at_once > 1 and per_run * at_once >= kept:
+        raise ArgumentError("workers", f"{workers} would train {at_once} runs at once, about {_gib(per_run)} each: "
+                                       f"{_gib(total)} with the kept decision grids, more than the {_gib(limit)} "
+                                       f"a sweep may use (half of this machine's); use fewer workers")
+    raise ArgumentError("grid_resolution", f"{sweep.config.grid_resolution} with {len(sweep.frame_epochs)} "
+                                           f"frames for {len(sweep)} runs would keep {_gib(kept)} of decision "
+                                           f"grids ({_gib(total)} in all), more than the {_gib(limit)} a sweep "
+                                           f"may use; use fewer frames or a smaller grid")
+
+
+def _gib(count):
+    return f"{count / (1 << 30):.1f} GiB"
 
 
 # -- one run -----------------------------------------------------------------------------------
@@ -361,6 +383,20 @@ def run_one(task, *, on_epoch=None):
     return Outcome(summary, recording if task.keep_recording else None)
 
 
+def run_packed(task, *, on_epoch=None):
+    """:func:`run_one`, sent back as bytes (:func:`animator.sweep_store.summary_bytes`): what every executor returns.
+
+    Plain arrays and JSON, never a pickle: the machine collecting the runs
+    reads them as data (:func:`animator.sweep_store.read_summary`), whoever
+    trained them.
+    """
+    from .sweep_store import recording_bytes, summary_bytes
+
+    outcome = run_one(task, on_epoch=on_epoch)
+    recording = recording_bytes(outcome.recording) if outcome.recording is not None else None
+    return summary_bytes(task, outcome.summary, recording)
+
+
 # -- the whole sweep ---------------------------------------------------------------------------
 
 @dataclass
@@ -373,6 +409,7 @@ class SweepResult:
     y: np.ndarray
     grid_extent: np.ndarray
     resumed: int = 0          # runs taken from the store rather than trained
+    rejected: list = field(default_factory=list)    # why stored runs were not taken (trained again)
 
     @property
     def frame_epochs(self):
@@ -425,31 +462,49 @@ def run_sweep(sweep, *, executor=None, store=None, save_runs=None, on_progress=N
     summary)`` is called as each run arrives.  Ctrl-C raises
     ``KeyboardInterrupt``; the runs finished by then are in the store.
     """
+    from .sweep_store import read_summary
+
     X, y, extent = sweep_data(sweep)
-    check_memory(sweep, int(y.max()) + 1)
+    classes = int(y.max()) + 1
+    executor = executor or InProcess()
+    check_memory(sweep, classes, points=len(X), workers=getattr(executor, "local_workers", 1))
     todo = tasks(sweep, data=(X, y), keep_recordings=save_runs is not None)
-    done = {}
+    if save_runs is not None:
+        save_runs.check(sweep, todo)          # a user's file of a run's name: refused before any run
+    done, rejected = {}, []
     if store is not None:
         for task in todo:
-            summary = store.load(task)
-            if summary is not None and (save_runs is None or save_runs.has(sweep, task.cell)):
+            try:
+                summary = store.load(task, classes)
+            except UserError as error:        # faked, damaged, another run's: trained again
+                log.info("%s", error)
+                rejected.append(str(error))
+                continue
+            if summary is not None and (save_runs is None or save_runs.has(sweep, task)):
                 done[task.cell] = summary
     resumed = len(done)
     by_cell = {task.cell: task for task in todo}
     pending = [task for task in todo if task.cell not in done]
     if pending:                  # nothing to train: no process started, no scheduler contacted
-        executor = executor or InProcess()
+        limit = memory_limit() if save_runs is not None else 0
         with executor:
-            for outcome in executor.map(run_one, pending, on_progress=on_progress):
-                summary = outcome.summary
-                if outcome.recording is not None:
-                    save_runs.save(sweep, summary.cell, outcome.recording)
+            for task, data in executor.map(run_packed, pending, on_progress=on_progress):
+                what = "the run at " + ", ".join(f"{n}={v:g}" for n, v in sweep.settings(task.cell).items())
+                try:
+                    summary, recording = read_summary(data, task, classes, what=what, recording_bytes=limit)
+                    if save_runs is not None:
+                        if recording is None:
+                            raise Untrusted(f"{what}: came back without its Recording")
+                        save_runs.save(sweep, task, recording, what=what)
+                except Untrusted as error:
+                    raise UserError(f"{error}; a worker sent back a result that does not verify, "
+                                    f"so the sweep stops") from None
                 if store is not None:
                     store.save(by_cell[summary.cell], summary)
                 done[summary.cell] = summary
                 if on_run is not None:
                     on_run(len(done), len(todo), summary)
-    return SweepResult(sweep, [done[cell] for cell in sweep.cells()], X, y, extent, resumed)
+    return SweepResult(sweep, [done[cell] for cell in sweep.cells()], X, y, extent, resumed, rejected)
 
 
 # -- the table ---------------------------------------------------------------------------------

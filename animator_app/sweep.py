@@ -17,6 +17,7 @@ from animator.fileio import check_writable
 from animator.progress import ProgressBar
 from animator.run import versions
 from animator.sweep import make_sweep, write_table
+from animator.untrusted import shown
 from animator.sweep_store import RecordingFolder, RunStore
 from renderers.render import check_render_options, output_kind
 from renderers.sweep import loss_text, settings_text
@@ -87,6 +88,10 @@ def cmd_sweep(args):
         raise
     bar.close()
     elapsed = time.monotonic() - started
+    if result.rejected:
+        count = len(result.rejected)
+        note(f"note: {count} stored run{'s' if count != 1 else ''} in {store.directory}/ did not verify and "
+             f"{'were' if count != 1 else 'was'} trained again (first: {shown(result.rejected[0])})")
     if not quiet:
         report(result, store, executor, elapsed)
     if args.table:

@@ -246,9 +246,9 @@ class Counting(InProcess):
         self.trained, self.stop_after = [], stop_after
 
     def map(self, function, tasks, *, on_progress=None):
-        for outcome in super().map(function, tasks, on_progress=on_progress):
-            self.trained.append(outcome.summary.cell)
-            yield outcome
+        for task, result in super().map(function, tasks, on_progress=on_progress):
+            self.trained.append(task.cell)
+            yield task, result
             if self.stop_after is not None and len(self.trained) >= self.stop_after:
                 raise KeyboardInterrupt
 
@@ -404,7 +404,7 @@ def test_saved_runs_are_whole_recordings(cli, tmp_path):
     outcome = cli("sweep", "--grid", "lr=0.5,1", *SMALL, "--table", tmp_path / "t.csv",
                   "--save-runs", tmp_path / "runs")
     assert outcome.code == 0, outcome
-    assert sorted(os.listdir(tmp_path / "runs")) == ["sgd_lr=0.5.npz", "sgd_lr=1.0.npz"]
+    assert sorted(os.listdir(tmp_path / "runs")) == [".animator-runs", "sgd_lr=0.5.npz", "sgd_lr=1.0.npz"]
     recording = Recording.load(tmp_path / "runs" / "sgd_lr=1.0.npz")
     row = (tmp_path / "t.csv").read_text().splitlines()[2].split(",")
     assert str(np.float32(recording.loss[-1])) == row[4] and len(recording.frame_epochs) == 6
