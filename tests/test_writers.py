@@ -11,6 +11,7 @@ from renderers import write_animation
 from renderers.writers import (GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, PngWriter, Writer,
                                gif_delay, gif_delays, kinds, register, writer_for, writer_named)
 from renderers.writers import registry
+from renderers.writers.registry import formats
 from frame_sources import Stripes
 
 
@@ -44,7 +45,9 @@ def test_inputs_and_unknown_extensions_are_refused(path, words):
 
 
 def test_help_lists_every_kind_that_a_path_can_name():
-    assert kinds() == [".gif", ".mp4", ".png", ".html", "a directory ending in /"]
+    listed = [extension for writer in formats() for extension in writer.EXTENSIONS]
+    assert kinds() == listed + ["a directory ending in /"]
+    assert {".gif", ".mp4", ".png", ".html", ".webp"} <= set(listed)
     assert NullWriter.KIND == "null" and writer_named("null") is NullWriter
 
 

@@ -14,4 +14,5 @@ from .mp4 import Mp4Writer
 from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, check_poster_target, pick_frame,
                   poster_path, write_png)
 from .html import HtmlWriter
+from .webp import WebpWriter
 from .null import NullWriter

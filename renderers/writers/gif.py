@@ -9,12 +9,14 @@ the frame workers as the writer's ``transform``; the writer then only encodes.
 import contextlib
 import io
 import math
+import struct
 
 import numpy as np
 from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
+from animator.untrusted import open_input
 
 from .budget import Fitter, Stage
 from .metadata import gif_comment, read_gif_metadata
@@ -179,6 +181,10 @@ class GifWriter(Writer):
 
     KIND = "gif"
     EXTENSIONS = (".gif",)
+    MIME = "image/gif"
+    HTML_TAG = "img"
+    DECK = "picture"
+    SIGNATURES = (b"GIF87a", b"GIF89a")
 
     @classmethod
     def check_options(cls, *, size, fps, hold):
@@ -188,6 +194,19 @@ class GifWriter(Writer):
     @classmethod
     def read_metadata(cls, path):
         return read_gif_metadata(path)
+
+    @classmethod
+    def declared_size(cls, head):
+        return struct.unpack("<HH", head[6:10]) if len(head) >= 10 else None      # the logical screen
+
+    @classmethod
+    def read_frame(cls, path, index):
+        with open_input(path) as handle, Image.open(handle) as gif:
+            count = getattr(gif, "n_frames", 1)
+            if not 0 <= index < count:
+                raise IndexError(f"{path} has {count} frames, not a frame {index}")
+            gif.seek(index)
+            return np.asarray(gif.convert("RGB"))
 
     @classmethod
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):

@@ -10,6 +10,7 @@ to the terminal and get the command line in the error.
 
 import contextlib
 import math
+import os
 import re
 import subprocess
 import tempfile
@@ -21,6 +22,7 @@ from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
+from animator.untrusted import open_input
 
 from .budget import Fitter, Stage
 from .metadata import read_mp4_metadata
@@ -40,6 +42,9 @@ class Mp4Writer(Writer):
 
     KIND = "mp4"
     EXTENSIONS = (".mp4",)
+    MIME = "video/mp4"
+    HTML_TAG = "video"
+    DECK = "movie"
     show_log: ClassVar[bool] = False     # let ffmpeg write to the terminal (for --debug)
 
     @classmethod
@@ -50,6 +55,22 @@ class Mp4Writer(Writer):
     @classmethod
     def read_metadata(cls, path):
         return read_mp4_metadata(path)
+
+    @classmethod
+    def read_frame(cls, path, index):
+        """Frame ``index`` as ffmpeg decodes it (H.264 is lossy: near the frame drawn, not equal to it)."""
+        import imageio_ffmpeg
+
+        open_input(path).close()                # a regular file, never a FIFO or a device
+        reader = imageio_ffmpeg.read_frames(os.fspath(path))
+        try:
+            width, height = next(reader)["size"]
+            for position, raw in enumerate(reader):
+                if position == index:
+                    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).copy()
+        finally:
+            reader.close()
+        raise IndexError(f"{path} has no frame {index}")
 
     @classmethod
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):

@@ -22,8 +22,17 @@ before any work is done:
 - what else it can do, checked by :meth:`Writer.check_extras` before any work:
   ``FIT``, the class that fits the file into a byte budget (see :mod:`.budget`);
   ``LATEX``, whether it can write a LaTeX snippet beside its frames; ``STILL``,
-  whether it writes one still (then a poster beside it would be the same picture).
+  whether it writes one still (then a poster beside it would be the same picture);
+- how other layers show and read it: ``MIME`` (what a notebook or page serves it
+  as), ``HTML_TAG`` (``img``, ``video`` or ``iframe``: how a web page shows it),
+  ``DECK`` (``picture`` or ``movie`` if a slide deck takes it), ``SIGNATURES``
+  (the bytes its files start with, checked before a reader opens one), ``PLAYER``
+  (an interactive page), and :meth:`Writer.read_frame` (a frame read back, for
+  snapshot tests).
 
+Everything that lists formats (the command line's help, the book's
+``--format``, presets, the gallery, decks, the snapshot plugin, error
+messages) asks the registry (:func:`formats`), never a list of its own.
 Adding a format is one new module in this package: subclass :class:`Writer`,
 decorate it with :func:`register`, and import the module in ``__init__.py``.
 
@@ -60,6 +69,11 @@ class Writer:
     FIT: ClassVar[object] = None      # a budget.Fitter subclass if a byte budget can be met
     LATEX: ClassVar[bool] = False     # writes animation.tex for LaTeX's animate package on request
     STILL: ClassVar[bool] = False     # one picture, not an animation
+    MIME: ClassVar[str] = ""          # media type, for notebooks and pages
+    HTML_TAG: ClassVar[str] = ""      # img, video or iframe: how a web page shows it ("" if it cannot)
+    DECK: ClassVar[str] = ""          # picture or movie: how a slide deck takes it ("" if it does not)
+    SIGNATURES: ClassVar[tuple] = ()  # what its files start with
+    PLAYER: ClassVar[bool] = False    # an interactive page rather than a picture
     transform = None            # applied to each frame in the frame workers, before ``write``
 
     @classmethod
@@ -83,7 +97,8 @@ class Writer:
         """An :class:`ArgumentError` for a byte budget, poster or LaTeX snippet this writer cannot give."""
         if max_bytes is not None:
             if cls.FIT is None:
-                raise ArgumentError("max_bytes", f"is for GIF and MP4 outputs, not {cls.KIND}")
+                fitted = [w.KIND.upper() for w in formats() if w.FIT is not None]
+                raise ArgumentError("max_bytes", f"is for {_listed(fitted, 'and')} outputs, not {cls.KIND}")
             if not (isinstance(max_bytes, numbers.Integral) and max_bytes > 0):
                 raise ArgumentError("max_bytes", f"must be a positive whole number of bytes (got {max_bytes!r})")
         if poster is not None and cls.STILL:
@@ -95,6 +110,19 @@ class Writer:
     def read_metadata(cls, path):
         """The description written into ``path`` by this writer, or None (see :mod:`.metadata`)."""
         return None
+
+    @classmethod
+    def declared_size(cls, head):
+        """The ``(width, height)`` a file's first bytes ``head`` declare, or None; read before any decoder runs."""
+        return None
+
+    @classmethod
+    def read_frame(cls, path, index):
+        """Frame ``index`` (from 0) of the file ``path`` as written, an (H, W, 3) uint8 array.
+
+        An ``IndexError`` if there is no such frame; formats that cannot be read back raise ``ValueError``.
+        """
+        raise ValueError(f"frames cannot be read back from a {cls.KIND} output")
 
     @classmethod
     def check_target(cls, path):
@@ -160,6 +188,21 @@ def writer_named(kind):
         return _BY_KIND[kind]
     except KeyError:
         raise ArgumentError("output", f"{kind!r} is not an output type (choose from {', '.join(_BY_KIND)})") from None
+
+
+def formats():
+    """Every registered writer that writes files (the null writer is left out), in registration order."""
+    return [cls for cls in _BY_KIND.values() if cls.EXTENSIONS or cls.DIRECTORY]
+
+
+def animation_formats():
+    """The kinds of single files that hold a whole animation a web page shows inline (``img`` or ``video``)."""
+    return [cls.KIND for cls in formats()
+            if cls.EXTENSIONS and not cls.STILL and not cls.DIRECTORY and cls.HTML_TAG in ("img", "video")]
+
+
+def _listed(names, word):
+    return ", ".join(names[:-1]) + f" {word} " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def kinds():
