@@ -53,7 +53,8 @@ from animator.untrusted import is_regular_file, load_json, open_input, read_boun
 from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
 from renderers.render import check_animation_options, run_metadata, write_animation
-from renderers.writers import add_png_metadata, check_frame_choice, poster_path, writer_named
+from renderers.writers import (add_png_metadata, check_frame_choice, encode_metadata, format_bytes, poster_path,
+                               writer_named)
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
@@ -131,8 +132,22 @@ def check_book_options(directory, options):
     for layout in (*(scene.layout for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene)),
                    LossCurves):
         layout.check_size(options.size)
+    if options.max_bytes is not None:
+        floor = smallest_description(options)
+        if options.max_bytes < floor:
+            raise ArgumentError("max_bytes", f"{format_bytes(options.max_bytes)} cannot hold any figure of the book: "
+                                             f"each file carries its description, {format_bytes(floor)} or more")
     check_writable(os.path.join(directory if os.path.isdir(directory) else
                                 os.path.dirname(os.path.abspath(directory)), "probe"))
+
+
+def smallest_description(options):
+    """Fewer bytes than any animation of the book holds: a description with no caption and no settings.
+
+    Every file carries its description uncompressed, the command line
+    included, so a byte budget below this cannot be met by any figure.
+    """
+    return len(encode_metadata(run_metadata("race", "", {}, options.command)))
 
 
 def _animate(animation, directory, stem, options, metadata):
@@ -290,7 +305,16 @@ def remake(filename, options, directory):
 
 
 # -- running ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Stop:
+    """A job's ArgumentError, as plain values (an ArgumentError does not survive pickling between processes)."""
+
+    argument: str
+    problem: str
+
+
 _JOBS = None
+_STOP = None        # set by the first job that meets an option no figure can meet: the others are skipped
 
 
 def render_versions():
@@ -402,9 +426,15 @@ def _remember(record, job, options, directory, outputs):
 
 
 def _run_job(args):
-    """Run job ``index`` (or find it unchanged); ``(index, outputs, error, seconds, notes)``."""
+    """Run job ``index`` (or find it unchanged); ``(index, outputs, error, seconds, notes)``.
+
+    An :class:`ArgumentError` (an option of the book that no figure can meet, such
+    as a byte budget too small) is returned as a :class:`_Stop`: it ends the book.
+    """
     index, options, directory = args
     job = _JOBS[index]
+    if _STOP is not None and _STOP.is_set():
+        return index, [], None, 0.0, ["skipped"]
     start = time.perf_counter()
     seen = len(_CACHE.notes) if _CACHE is not None else 0
     hits = _CACHE.hits if _CACHE is not None else 0
@@ -422,6 +452,10 @@ def _run_job(args):
             if _CACHE is not None and _CACHE.hits > hits and _CACHE.misses == misses:
                 notes.append("runs from the cache")
         error = None
+    except ArgumentError as failure:
+        if _STOP is not None:
+            _STOP.set()
+        outputs, error = [], _Stop(failure.argument, failure.problem)
     except UserError as failure:
         outputs, error = [], str(failure)
     except Exception as failure:  # a bug in one figure must not stop the others
@@ -438,9 +472,11 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     each job ends; ``notes`` are short words on what was reused (``unchanged``,
     ``runs from the cache``) or found damaged.  ``cache`` is the cache folder
     (default ``directory/.animator-cache``; False: none); ``force=True``
-    computes everything again.
+    computes everything again.  An :class:`ArgumentError` from a job (an option
+    no figure can meet, such as a byte budget too small) ends the book: the
+    jobs not yet started are skipped and it is raised, once.
     """
-    global _JOBS, _CACHE
+    global _JOBS, _CACHE, _STOP
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     os.makedirs(directory, exist_ok=True)
@@ -456,16 +492,21 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     failures = []
     workers = workers or min(os.cpu_count() or 1, 4)
     tasks = [(i, options, directory) for i in range(total)]
+    stopped = []
 
     def collect(item, done):
         index, outputs, error, seconds, notes = item
         results[index] = outputs
+        if isinstance(error, _Stop) or stopped or "skipped" in notes:
+            stopped.append(error)
+            return
         if error:
             failures.append((_JOBS[index].name, error))
         if report:
             report(done, total, _JOBS[index].name, seconds, error, outputs, notes)
 
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _STOP = multiprocessing.get_context("fork").Event()       # made before the fork, so every worker sees it
         # the workers die with this process, and exit through Python on SIGTERM (pool.terminate()
         # sends it), so a half-written figure's temporary file is removed
         with multiprocessing.get_context("fork").Pool(workers, initializer=lifecycle.setup_worker,
@@ -477,8 +518,15 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
             pool.close()
             pool.join()
     else:
+        _STOP = None
         for done, task in enumerate(tasks, 1):
             collect(_run_job(task), done)
+            if stopped:
+                break
+    _STOP = None
+    fatal = [error for error in stopped if isinstance(error, _Stop)]
+    if fatal:
+        raise ArgumentError(fatal[0].argument, fatal[0].problem)
     write_gallery(directory, [(job, results[i] or []) for i, job in enumerate(_JOBS)], failures)
     return results, failures
 

@@ -225,3 +225,26 @@ def test_a_cache_that_cannot_be_written_is_a_note_naming_no_temporary_file(tmp_p
     cache.put(("training", CONFIG), [train(CONFIG)])
     assert len(cache.notes) == 1 and "could not be kept" in cache.notes[0], cache.notes
     assert ".part" not in cache.notes[0] and ".json." not in cache.notes[0]
+
+
+# -- --max-bytes no figure can meet ---------------------------------------------------------------
+
+def test_a_byte_budget_no_figure_can_meet_is_refused_before_any_work(cli, tmp_path):
+    out = tmp_path / "book"
+    result = cli("book", "-o", out, *REDUCED, "--max-bytes", "1")
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and "--max-bytes" in result.err and "max_bytes" not in result.err
+    assert "FAILED" not in result.err and "Traceback" not in result.err
+    assert not out.exists() or os.listdir(out) == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_first_figure_over_the_budget_ends_the_book_in_one_line(cli, tmp_path, monkeypatch, two_jobs, jobs):
+    monkeypatch.setattr(book_module, "smallest_description", lambda options: 1)    # past the up-front floor
+    out = tmp_path / "book"
+    result = cli("book", "-o", out, *REDUCED, "--max-bytes", "300", "--jobs", jobs)
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1 and result.err.startswith("animator: error: --max-bytes"), result.err
+    assert "FAILED" not in result.err and "max_bytes" not in result.err
+    assert ".part" not in result.err and ".fit" not in result.err
+    assert [name for name in os.listdir(out) if name.startswith(".") and name != book_module.CACHE_FOLDER] == []
