@@ -458,11 +458,21 @@ def _run_job(args):
         outputs, error = [], _Stop(failure.argument, failure.problem)
     except UserError as failure:
         outputs, error = [], str(failure)
+    except OSError as failure:
+        outputs, error = [], _os_error(failure)
     except Exception as failure:  # a bug in one figure must not stop the others
         outputs, error = [], traceback.format_exception_only(type(failure), failure)[-1].strip()
     if _CACHE is not None:
         notes += _CACHE.notes[seen:]
     return index, outputs, error, time.perf_counter() - start, notes
+
+
+def _os_error(error):
+    """An OSError in one line naming the file it was about, never a temporary file (``.NAME.x1y2.part``)."""
+    names = [name for name in (error.filename2, error.filename) if name is not None]
+    target = next((os.fspath(name) for name in names if not os.fspath(name).endswith(".part")), None)
+    reason = error.strerror or type(error).__name__
+    return f"{target}: {reason}" if target else reason
 
 
 def make_book(directory, options=BookOptions(), *, workers=None, report=None, cache=None, force=False):
@@ -479,8 +489,13 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     global _JOBS, _CACHE, _STOP
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
-    os.makedirs(directory, exist_ok=True)
     _JOBS = jobs()
+    for job in _JOBS:
+        for name in written_names(job, options):
+            path = os.path.join(directory, name)
+            if os.path.lexists(path) and not is_regular_file(path):
+                raise UserError(f"{path}: is not a regular file, and the book writes a figure there")
+    os.makedirs(directory, exist_ok=True)
     _CACHE = None
     if cache is not False:
         root = os.path.join(directory, CACHE_FOLDER) if cache is None else os.fspath(cache)

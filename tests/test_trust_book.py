@@ -248,3 +248,24 @@ def test_the_first_figure_over_the_budget_ends_the_book_in_one_line(cli, tmp_pat
     assert "FAILED" not in result.err and "max_bytes" not in result.err
     assert ".part" not in result.err and ".fit" not in result.err
     assert [name for name in os.listdir(out) if name.startswith(".") and name != book_module.CACHE_FOLDER] == []
+
+
+# -- messages name the files the user knows, never a temporary one --------------------------------
+
+def test_a_folder_where_a_figure_goes_is_refused_before_any_work(cli, tmp_path, two_jobs):
+    out = tmp_path / "book"
+    (out / f"{DESCENT}.png").mkdir(parents=True)
+    result = _book(cli, out)
+    assert result.code == 2 and result.err.count("\n") == 1, result
+    assert f"{DESCENT}.png: is not a regular file" in result.err and ".part" not in result.err
+    assert os.listdir(out) == [f"{DESCENT}.png"]
+
+
+def test_an_os_error_in_a_figure_names_its_target_not_the_temporary_file(tmp_path, monkeypatch):
+    def failing(options, directory):
+        target = os.path.join(directory, "x.gif")
+        raise IsADirectoryError(21, "Is a directory", os.path.join(directory, ".x.gif.a1b2c3.part"), None, target)
+
+    monkeypatch.setattr(book_module, "jobs", lambda: [book_module.Job("x", "S", failing)])
+    _, failures = book_module.make_book(tmp_path, book_module.BookOptions(), workers=1)
+    assert failures == [("x", f"{tmp_path / 'x.gif'}: Is a directory")]
