@@ -25,6 +25,7 @@ import contextvars
 import logging
 import multiprocessing
 import os
+import queue
 import re
 import signal
 import threading
@@ -213,8 +214,8 @@ class Processes:
 # Never "pickle", nor "dask" (its header names a type by pickling it).
 SAFE_DESERIALIZERS = ("msgpack", "error")
 
-# Set while a DaskCluster's client runs: distributed's own unpickling refuses in that context (see _refuse_pickle).
-_CLIENT = contextvars.ContextVar("animator_dask_client", default=False)
+# The DaskCluster whose client runs in this context: distributed's own unpickling refuses there (see _refuse_pickle).
+_CLIENT = contextvars.ContextVar("animator_dask_client", default=None)
 _GUARDED = []
 
 
@@ -235,7 +236,9 @@ def _refuse_pickle():
     original = dask_pickle.loads
 
     def loads(*args, **kwargs):
-        if _CLIENT.get():
+        owner = _CLIENT.get()
+        if owner is not None:
+            owner.refused.set()          # the client may now never hear of a run: map() stops the sweep
             raise TypeError("animator refuses to unpickle what a Dask cluster sends")
         return original(*args, **kwargs)
 
@@ -249,6 +252,22 @@ def _packed(function, task):
         return {"ok": function(task)}
     except Exception as error:          # the client shows it in one line
         return {"error": f"{type(error).__name__}: {_first_line(error)}"[:500]}
+
+
+def _silence(prefix):
+    """Silence the logger ``prefix`` and those under it that set their own level; returns their old levels.
+
+    distributed logs every failed attempt to connect, and a refused pickle at
+    CRITICAL with a traceback; the sweep says what went wrong once, in one line.
+    """
+    names = [prefix] + [name for name in logging.root.manager.loggerDict if name.startswith(prefix + ".")]
+    levels = {}
+    for name in names:
+        logger = logging.getLogger(name)
+        if name == prefix or logger.level != logging.NOTSET:
+            levels[name] = logger.level
+            logger.setLevel(logging.CRITICAL + 1)
+    return levels
 
 
 def _client_class():
@@ -303,6 +322,7 @@ class DaskCluster:
         self.security = security
         self.client = None
         self.workers = 0          # the cluster's workers when we connected
+        self.refused = threading.Event()      # the cluster sent a pickle
         self._token = None
 
     def __repr__(self):
@@ -346,14 +366,12 @@ class DaskCluster:
             raise ArgumentError("scheduler", "needs the dask extra: pip install -e '.[dask]' "
                                              "(dask and distributed)") from None
         # distributed logs every failed attempt to connect; the one-line error below says it once
-        quiet = logging.getLogger("distributed")
-        self._level = quiet.level
-        quiet.setLevel(logging.CRITICAL)
+        self._levels = _silence("distributed")
         try:
             security = self._security()
             self._probe(security)
             _refuse_pickle()
-            self._token = _CLIENT.set(True)
+            self._token = _CLIENT.set(self)
             self.client = _client_class()(self.address, timeout=self.timeout, set_as_default=False,
                                           security=security, deserializers=list(SAFE_DESERIALIZERS),
                                           direct_to_workers=True)
@@ -382,31 +400,36 @@ class DaskCluster:
         if self._token is not None:
             _CLIENT.reset(self._token)
             self._token = None
-        if hasattr(self, "_level"):
-            logging.getLogger("distributed").setLevel(self._level)
+        for name, level in getattr(self, "_levels", {}).items():
+            logging.getLogger(name).setLevel(level)
+        self._levels = {}
         return False
 
     def map(self, function, tasks, *, on_progress=None):
-        from distributed import as_completed
-
         tasks = list(tasks)
+        arrived = queue.Queue()
         futures = {self.client.submit(_packed, function, task, pure=False): task for task in tasks}
+        for future in futures:
+            future.add_done_callback(arrived.put)
         done = 0
         try:
-            for future in as_completed(list(futures), loop=self.client.loop):
+            while done < len(futures):
                 try:
-                    answer = future.result()
-                except Exception as error:     # a worker died, or sent what the client will not decode
-                    raise UserError(f"a Dask worker's run failed or sent back something other than a result "
-                                    f"({_first_line(error)})") from None
-                if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-                    raise UserError(f"a run failed on a Dask worker: {shown(answer['error'])}")
-                if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bytes):
-                    raise UserError("a Dask worker sent back something other than a run's result")
+                    future = arrived.get(timeout=0.5)
+                except queue.Empty:
+                    future = None
+                if self.refused.is_set():     # the client may never hear of that run: stop rather than wait
+                    raise UserError(f"the Dask cluster at {self.address} sent a pickle, which animator never "
+                                    f"unpickles (a worker that is not animator's?); the sweep stops")
+                if future is None:
+                    if self.client.status not in ("running", "connecting"):
+                        raise UserError(f"lost the Dask scheduler at {self.address}")
+                    continue
+                answer = self._answer(future)
                 done += 1
                 if on_progress is not None:
-                    on_progress(done, len(tasks))
-                yield futures[future], answer["ok"]
+                    on_progress(done, len(futures))
+                yield futures[future], answer
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:
@@ -414,6 +437,19 @@ class DaskCluster:
                     self.client.cancel(pending)
                 except Exception as error:
                     log.info("cancelling runs on the cluster: %s", error)
+
+    def _answer(self, future):
+        """The bytes a worker sent back for ``future``, or a one-line error."""
+        try:
+            answer = future.result(timeout=self.timeout * 10)
+        except Exception as error:     # a worker died, or sent what the client will not decode
+            raise UserError(f"a Dask worker's run failed or sent back something other than a result "
+                            f"({shown(_first_line(error))})") from None
+        if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+            raise UserError(f"a run failed on a Dask worker: {shown(answer['error'])}")
+        if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bytes):
+            raise UserError("a Dask worker sent back something other than a run's result")
+        return answer["ok"]
 
 
 def _first_line(error):
