@@ -221,6 +221,10 @@ def _whole(value, low, high, *, null=False):
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def _finite(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _summary(meta, arrays, task, what):
     from .optimizers import OptimizerSpec
     from .run import planned_frames
@@ -248,8 +252,8 @@ def _summary(meta, arrays, task, what):
     need(cause is None or (isinstance(cause, str) and len(cause) <= 200), "its divergence cause is not short text")
     versions = meta["versions"]
     need(isinstance(versions, dict) and len(versions) <= 8 and all(
-        isinstance(k, str) and isinstance(v, str) and len(k) <= 40 and len(v) <= 40 for k, v in versions.items()),
-        "its versions are not short names")
+        isinstance(k, str) and len(k) <= 40 and (isinstance(v, str) and len(v) <= 40 or _finite(v))
+        for k, v in versions.items()), "its versions are not short names")
     numbers = dict(zip(_NUMBERS, (float(v) for v in arrays["numbers"])))
     frames = arrays["frame_epochs"]
     need(np.array_equal(frames, np.minimum(planned_frames(config), max(last, 0))),
