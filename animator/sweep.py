@@ -13,8 +13,8 @@ to three significant digits.  Every cell is one solo run (:func:`animator.run.tr
 data, initial weights and arithmetic), so where it runs, in this process, a
 worker process or a Dask worker, cannot change a bit of its result.
 
-A run sends back a :class:`RunSummary`, not its Recording: the numbers of the
-table, and the loss, accuracy and decision grid at the sweep's frame epochs
+A run sends back a :class:`RunSummary` (as plain bytes, read back as data:
+:func:`run_packed`), not its Recording: the numbers of the table, and the loss, accuracy and decision grid at the sweep's frame epochs
 (the same epochs for every run, clamped to where a diverged run stopped, so
 all runs advance together in the pictures).  Where the runs execute is an
 *executor* (:mod:`animator.executors`); finished runs can be kept in a
@@ -455,7 +455,8 @@ def run_sweep(sweep, *, executor=None, store=None, save_runs=None, on_progress=N
     ``executor`` says where runs train (default: one after another in this
     process; see :mod:`animator.executors`).  ``store`` (a
     :class:`~animator.sweep_store.RunStore`) keeps each finished run as it
-    arrives and hands back the ones a previous, interrupted call finished.
+    arrives and hands back the ones a previous, interrupted call finished, if
+    they verify (a run that does not is trained again; ``result.rejected`` says why).
     ``save_runs`` (a :class:`~animator.sweep_store.RecordingFolder`) also
     saves every run's whole Recording.  ``on_progress(done, total)`` follows
     the work (epochs or runs, as the executor can tell); ``on_run(done, total,

@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import io
 import json
-import logging
 import math
 import os
 import tempfile
@@ -40,8 +39,6 @@ import numpy as np
 from .errors import UserError
 from .fileio import ZIP_TIME, atomic_output, check_writable
 from .untrusted import Untrusted, load_json, open_input, read_bounded
-
-log = logging.getLogger(__name__)
 
 FORMAT = 2
 META_BYTES = 64 << 10             # a run's settings and numbers: a few kilobytes
