@@ -54,13 +54,15 @@ from renderers.figures import LossCurves, loss_curves_png
 from renderers.layout import describe
 from renderers.render import check_animation_options, run_metadata, write_animation
 from renderers.writers import (add_png_metadata, check_frame_choice, encode_metadata, format_bytes, poster_path,
-                               writer_named)
+                               writer_for, writer_named)
+from renderers.writers.registry import animation_formats, still_formats
 
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("gif", "mp4")
+FORMATS = tuple(animation_formats())     # every format that holds an animation a page shows inline
+STILL = still_formats()[0]              # the format of the figures that are one picture
 CACHE_FOLDER = ".animator-cache"     # inside the output folder, unless another is given
 MAX_RECORD_BYTES = 256 << 10         # a job's record: a few hashes and captions, far under this
 MAX_RECORD_DEPTH = 4                 # {"outputs": [{"caption": ...}]}
@@ -78,7 +80,7 @@ class BookOptions:
     size: tuple = (960, 540)
     fps: float = 25.0
     hold: float = 2.0
-    format: str = "gif"
+    format: str = FORMATS[0]
     theme: str = "default"
     max_bytes: int = None         # each animation fits in this many bytes
     poster: str = None            # first, last or an epoch: a NAME.poster.png beside each animation
@@ -105,18 +107,28 @@ class Job:
     run: object = field(repr=False)
     definition: object = None     # what the job makes, as plain values (None: always redone)
     stem: str = None              # its files' name before the extension
-    animations: tuple = ()        # the stems it writes as the book's animations (NAME.gif or NAME.mp4)
-    stills: tuple = ()            # the PNG files it writes, after its animations in the gallery
+    animations: tuple = ()        # the stems it writes as the book's animations (NAME.gif, NAME.mp4, ...)
+    stills: tuple = ()            # the still files it writes, after its animations in the gallery
+
+
+def animation_name(stem, options):
+    """The file an animation called ``stem`` is written to, in the book's format: ``fig19_sgd.gif``."""
+    return stem + writer_named(options.format).EXTENSIONS[0]
+
+
+def still_name(stem):
+    """The file a still called ``stem`` is written to: ``fig14_learning_rates.png``."""
+    return stem + writer_named(STILL).EXTENSIONS[0]
 
 
 def gallery_names(job, options):
     """The files of ``job`` the gallery shows, in order, from the job table alone (never from a record)."""
-    return [f"{stem}.{options.format}" for stem in job.animations] + list(job.stills)
+    return [animation_name(stem, options) for stem in job.animations] + list(job.stills)
 
 
 def written_names(job, options):
     """Every file ``job`` writes: what the gallery shows and, with ``--poster``, each animation's poster."""
-    posters = [os.path.basename(poster_path(f"{stem}.{options.format}")) for stem in job.animations]
+    posters = [os.path.basename(poster_path(animation_name(stem, options))) for stem in job.animations]
     return gallery_names(job, options) + (posters if options.poster is not None else [])
 
 
@@ -152,7 +164,7 @@ def smallest_description(options):
 
 def _animate(animation, directory, stem, options, metadata):
     """Write one animation of the book; returns its file name and what its budget reduced (or None)."""
-    filename = f"{stem}.{options.format}"
+    filename = animation_name(stem, options)
     written = write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
                               hold=options.hold, workers=1, max_bytes=options.max_bytes, poster=options.poster,
                               metadata=metadata)
@@ -209,8 +221,8 @@ def _descent_job(scene):
         animation = scene.animation(trajectory, size=options.size, max_frames=options.frames,
                                     theme=options.theme)
         metadata = scene.metadata(trajectory, options.command)
-        still = f"{scene.file_stem}.png"
-        write_animation(animation, os.path.join(directory, still), kind="png", frame="last", metadata=metadata)
+        still = still_name(scene.file_stem)
+        write_animation(animation, os.path.join(directory, still), kind=STILL, frame="last", metadata=metadata)
         if scene.curve_only:
             return [Output(still, scene.title, scene.caption, "")]
         settings = describe(trajectory.optimizer)
@@ -220,7 +232,7 @@ def _descent_job(scene):
 
     return Job(scene.file_stem, "The ball on a curve", run,
                (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem,
-               animations=() if scene.curve_only else (scene.file_stem,), stills=(f"{scene.file_stem}.png",))
+               animations=() if scene.curve_only else (scene.file_stem,), stills=(still_name(scene.file_stem),))
 
 
 def _learning_rates_job():
@@ -579,8 +591,9 @@ def write_gallery(directory, entries, failures):
         parts.append(f"<h2>{html.escape(section)}</h2>")
         for out in outputs:
             link = html.escape(out.filename)
-            media = (f'<video src="{link}" controls loop muted playsinline></video>' if link.endswith(".mp4")
-                     else f'<img src="{link}" alt="{html.escape(out.figure)}">')
+            tag = writer_for(out.filename).HTML_TAG
+            media = (f'<video src="{link}" controls loop muted playsinline></video>' if tag == "video"
+                     else f'<img src="{link}" alt="{html.escape(out.figure)}">' if tag == "img" else link)
             parts.append(f'<figure id="{link}"><a href="{link}">{media}</a><figcaption>'
                          f"<strong>{html.escape(out.figure)}</strong>: {html.escape(out.caption)}"
                          f'<br><span class="settings">{html.escape(out.settings)}</span>'

@@ -22,6 +22,7 @@ from animator.optimizers import takers as optimizer_takers
 from animator.testing import DEFAULT_RTOL
 from renderers.theme import THEMES
 from renderers.writers import Mp4Writer
+from renderers.writers.registry import animation_formats, formats
 
 from . import commands, presets, slides
 from .check import cmd_check
@@ -222,8 +223,23 @@ def _add_picture_options(group):
                             "(large type, thick lines, high contrast) or dark (for dark slides) (default: %(default)s)")
 
 
+def _outputs(*, described=True):
+    """The outputs -o may name, from the format registry: ``.gif, .mp4, .png (one frame), ..., or a directory/``."""
+    files = [extension + (f" ({writer.SUMMARY})" if described and writer.SUMMARY else "")
+             for writer in formats() if not writer.DIRECTORY for extension in writer.EXTENSIONS]
+    folders = [f"a directory/ ({writer.SUMMARY})" if described and writer.SUMMARY else "a directory/"
+               for writer in formats() if writer.DIRECTORY]
+    return ", ".join(files) + "".join(f", or {folder}" for folder in folders)
+
+
+def _extensions(*, still=None, player=False):
+    """The extensions of the file formats that are stills (``still=True``), animations, or player pages."""
+    return [extension for writer in formats() for extension in writer.EXTENSIONS
+            if (writer.PLAYER if player else not writer.PLAYER and writer.STILL == still)]
+
+
 def _add_render_options(parser):
-    out = parser.add_argument_group("animation (when -o is .gif, .mp4, .png, .html or a directory/)")
+    out = parser.add_argument_group(f"animation (when -o is {_outputs(described=False)})")
     _add_picture_options(out)
     out.add_argument("--shade", action="store_true",
                      help="lighten the decision regions where the model is unsure (default: off)")
@@ -254,7 +270,7 @@ def _add_delivery_options(group):
 
 def _add_animation_output(parser, what):
     parser.add_argument("-o", "--output", metavar="PATH", required=True,
-                        help=f"{what}: .gif, .mp4, .png, .html (a player page), or a directory/ of PNG frames")
+                        help=f"{what}: {_outputs()}")
     _add_render_options(parser)
 
 
@@ -276,8 +292,8 @@ def build_parser():
                     "With -o run.npz the whole run is saved as a Recording.")
     _add_training_options(train_parser)
     train_parser.add_argument("-o", "--output", metavar="PATH",
-                              help="save the Recording (.npz) or render the animation (.gif, .mp4, .png, .html, "
-                                   "or a directory/ of PNG frames) here (default: neither)")
+                              help=f"save the Recording (.npz) or render the animation ({_outputs()}) here "
+                                   "(default: neither)")
     train_parser.add_argument("--save", metavar="RUN.npz",
                               help="also save the Recording here when -o renders an animation (default: not saved)")
     _add_render_options(train_parser)
@@ -320,7 +336,7 @@ def build_parser():
     descent_parser.add_argument("--start", type=_finite, default=None, metavar="X",
                                 help="starting point (default: the curve's, x = -3.8)")
     descent_parser.add_argument("-o", "--output", metavar="PATH",
-                                help="write the descent: .gif, .mp4, .png, .html, or a directory/ (default: print only)")
+                                help=f"write the descent: {_outputs(described=False)} (default: print only)")
     _add_render_options(descent_parser)
     _add_common_options(descent_parser)
     descent_parser.set_defaults(handler=commands.cmd_descent)
@@ -370,9 +386,10 @@ def build_parser():
                          help="one row per run: optimizer, every hyper-parameter, final_loss, final_accuracy, "
                               "best_accuracy, best_epoch, diverged_at (empty if none), seconds (default: none)")
     results.add_argument("-o", "--output", metavar="PATH",
-                         help="the picture: .png a map of final loss and accuracy; .gif, .mp4 or a directory/ "
-                              "every run's decision regions side by side; .html a page with a slider per grid "
-                              "(default: none)")
+                         help=f"the picture: a still ({', '.join(_extensions(still=True))}) a map of final loss and "
+                              f"accuracy; an animation ({', '.join(_extensions(still=False))} or a directory/) "
+                              f"every run's decision regions side by side; a player page "
+                              f"({', '.join(_extensions(player=True))}) with a slider per grid (default: none)")
     results.add_argument("--save-runs", metavar="DIR",
                          help="also save every run's whole Recording in DIR, named by its settings "
                               "(default: only summaries come back from the workers)")
@@ -403,7 +420,7 @@ def build_parser():
     book_parser.add_argument("--fps", type=_finite, default=25.0, metavar="N", help="frames per second (default: 25)")
     book_parser.add_argument("--hold", type=_finite, default=2.0, metavar="SECONDS",
                              help="show each last frame this much longer (default: %(default)s)")
-    book_parser.add_argument("--format", default="gif", choices=("gif", "mp4"),
+    book_parser.add_argument("--format", default=animation_formats()[0], choices=animation_formats(),
                              help="animation format (default: %(default)s)")
     book_parser.add_argument("--theme", default="default", choices=list(THEMES),
                              help="look: default, book, projector or dark (default: %(default)s)")
@@ -523,7 +540,10 @@ def main(argv=None):
     except OSError as error:
         if debug:
             raise
-        where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+        # a move names its source first, and ours are temporaries (a private folder, a .part file): the
+        # destination, when there is one, is the path the user gave
+        named = getattr(error, "filename2", None) or getattr(error, "filename", None)
+        where = f"{named}: " if named else ""
         commands.note(f"animator: error: {shown(where)}{shown(error.strerror or error)}")
         return EXIT_USAGE
     except Exception as error:  # a bug: still one line, with the way to see more

@@ -6,17 +6,17 @@ A preset only changes defaults: any option given on the command line wins
 momentum-fast``); there ``--preset`` may be given twice, once of each kind,
 and the names never collide (tested).
 
-The budget applies only to GIF and MP4 outputs and the poster only to
-animations (not to a PNG still), so one preset serves every output.
+The budget applies only to outputs whose format can meet one (its writer's
+``FIT``) and the poster only to animations (not to a still), so one preset
+serves every output: the formats say which they are.
 """
 
 from dataclasses import dataclass
 
 from animator.chapter import DESCENTS, NETWORK_RACES
 from animator.errors import UserError
+from renderers.writers import writer_for
 
-ANIMATION_SUFFIXES = (".gif", ".mp4", ".html")
-BUDGET_SUFFIXES = (".gif", ".mp4")
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,16 @@ class OutputPreset:
     def defaults(self, output, *, folder=False):
         """The option defaults this preset sets for a command writing ``output`` (``folder``: the book's folder)."""
         values = {"size": self.size, "theme": self.theme, "hold": self.hold}
-        target = (output or "").lower()
-        is_folder = folder or target.endswith(("/", "\\"))
-        if target.endswith(BUDGET_SUFFIXES) or is_folder:      # book writes into a folder: budget each file
+        if folder:                                   # the book writes many files into a folder: each is fitted
+            values.update(max_bytes=self.max_bytes, poster=self.poster)
+            return values
+        try:
+            writer = writer_for(output or "")
+        except UserError:
+            return values                            # the command says what is wrong with the output
+        if writer.FIT is not None:
             values["max_bytes"] = self.max_bytes
-        if target.endswith(ANIMATION_SUFFIXES) or is_folder:
+        if not writer.STILL:
             values["poster"] = self.poster
         return values
 

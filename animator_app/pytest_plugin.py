@@ -374,8 +374,8 @@ def _position(count, index):
 
 
 def _file_frame(animation, frame, index):
-    """A frame read back from the file an :class:`~renderers.render.Animation` names."""
-    from PIL import Image
+    """A frame read back from the file an :class:`~renderers.render.Animation` names, by its format's writer."""
+    from renderers.writers import writer_named
 
     if index is None:
         if frame not in ("first", "last", None):
@@ -383,49 +383,8 @@ def _file_frame(animation, frame, index):
                              f"pass index= or frame='first' / 'last'")
         index = 0 if frame == "first" else -1
     position = _position(animation.frames, index)
-    kind = animation.kind
-    if kind == "png":
-        paths = [animation.path]
-    elif kind == "frames":
-        paths = sorted(str(p) for p in Path(animation.path).glob("frame_*.png"))
-    else:
-        paths = None
-    if paths is not None:
-        with Image.open(paths[position if kind == "frames" else 0]) as png:
-            image = np.asarray(png.convert("RGB"))
-    elif kind == "gif":
-        with Image.open(animation.path) as gif:
-            gif.seek(position)
-            image = np.asarray(gif.convert("RGB"))
-    elif kind in ("mp4", "html"):
-        image = _video_frame(animation, position)
-    else:
-        raise ValueError(f"frame_snapshot cannot read frames from a {kind!r} Animation")
+    image = writer_named(animation.kind).read_frame(animation.path, position)
     return image, f"frame {position} of {os.path.basename(os.path.normpath(animation.path))}"
-
-
-def _video_frame(animation, position):
-    import base64
-    import tempfile
-
-    import imageio_ffmpeg
-
-    with contextlib.ExitStack() as stack:
-        path = animation.path
-        if animation.kind == "html":
-            page = Path(path).read_text(encoding="utf-8")
-            data = base64.b64decode(page.split("base64,", 1)[1].split('"', 1)[0])
-            folder = stack.enter_context(tempfile.TemporaryDirectory())
-            path = os.path.join(folder, "video.mp4")
-            Path(path).write_bytes(data)
-        reader = imageio_ffmpeg.read_frames(path)
-        stack.callback(reader.close)
-        meta = next(reader)
-        width, height = meta["size"]
-        for i, raw in enumerate(reader):
-            if i == position:
-                return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).copy()
-    raise IndexError(f"{animation.path} has no frame {position}")
 
 
 def _frame_verdict(actual, expected, tolerance):

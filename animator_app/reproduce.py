@@ -35,7 +35,10 @@ from .provenance import INPUT_OPTIONS, checked_description, file_identity
 
 # descriptions this animator understands; a file may say ``"format": N`` (none do yet: 1 is implied)
 METADATA_FORMAT = 1
-COMMANDS = ("train", "render", "compare", "descent", "race2d", "book")
+COMMANDS = ("train", "render", "compare", "descent", "race2d", "book", "sweep")
+# what a stored command may name that reproduce never takes from a file: other files it wrote beside the
+# output, and where or how widely to compute (a cluster the file names is not one the user chose)
+NOT_FROM_THE_FILE = {"save": None, "table": None, "save_runs": None, "scheduler": None, "workers": None}
 
 
 def _version(text):
@@ -217,8 +220,9 @@ def cmd_reproduce(args):
             os.symlink(os.path.abspath(path), linked)
             setattr(stored, role, linked)
         stored.output = built + os.sep if folder else built
-        if hasattr(stored, "save"):
-            stored.save = None        # a Recording it also saved is not part of the file
+        for option, value in NOT_FROM_THE_FILE.items():
+            if hasattr(stored, option):
+                setattr(stored, option, value)
         stored.quiet = True
         stored.argv = argv            # the description NEW carries is the stored one, so the bytes are FILE's
         stored.inputs = {role: meta["inputs"][role] for role in inputs}

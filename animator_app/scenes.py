@@ -34,6 +34,7 @@ from renderers.render import run_metadata, training_metadata
 from renderers.sweep import SweepGrid, SweepMap
 from renderers.sweep_player import SweepPage, write_player
 from renderers.training import TrainingAnimation
+from renderers.writers import writer_named
 
 LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
 
@@ -212,25 +213,31 @@ class ContourRaceScene:
 
 @dataclass(frozen=True)
 class SweepScene:
-    """Every run of a :class:`~animator.sweep.Sweep`; its picture depends on the output's kind.
+    """Every run of a :class:`~animator.sweep.Sweep`; its picture depends on what the output's format is.
 
-    ``png``: the map of final loss and accuracy; ``gif``, ``mp4`` and frames:
-    the small multiples; ``html``: the page with a slider per grid.
+    A still (``.png``): the map of final loss and accuracy; an animation
+    (``.gif``, ``.mp4``, ``.webp``, frames): the small multiples; a player page
+    (``.html``): the page with a slider per grid.
     """
 
     sweep: object
-    PICTURES = {"png": SweepMap, "gif": SweepGrid, "mp4": SweepGrid, "frames": SweepGrid, "html": SweepPage}
+
+    @staticmethod
+    def is_page(kind):
+        """True if an output of ``kind`` is a player page, which the sweep writes itself (:meth:`write_page`)."""
+        return writer_named(kind).PLAYER
 
     @classmethod
     def layout_for(cls, kind):
-        return cls.PICTURES[kind]
+        writer = writer_named(kind)
+        return SweepMap if writer.STILL else SweepPage if writer.PLAYER else SweepGrid
 
     def compute(self, **options):
         return run_sweep(self.sweep, **options)
 
     def animation(self, result, kind, *, size, theme="default"):
-        """The frame source drawing ``result`` for an output of ``kind`` (not ``html``: see :meth:`write_page`)."""
-        return self.PICTURES[kind](result, size=size, theme=theme)
+        """The frame source drawing ``result`` for an output of ``kind`` (not a page: see :meth:`write_page`)."""
+        return self.layout_for(kind)(result, size=size, theme=theme)
 
     def metadata(self, command=None):
         """Kind ``sweep``: the optimizer, its grids and fixed settings as the caption; the whole sweep as the spec."""

@@ -23,7 +23,7 @@ from renderers.render import check_render_options, output_kind
 from renderers.sweep import loss_text, settings_text
 from renderers.sweep_player import check_player
 
-from .commands import config_from_args, note, write
+from .commands import command_line, config_from_args, described, note, write
 from .scenes import SweepScene
 
 STORE_SUFFIX = ".runs"
@@ -47,10 +47,7 @@ def check_outputs(args, scene):
     kind = None
     if args.output:
         kind = output_kind(args.output)
-        if kind not in scene.PICTURES:
-            raise UserError(f"{args.output}: a sweep draws .png (the map), .gif, .mp4 or a folder/ (small "
-                            f"multiples), or .html (the page)")
-        if kind == "html":
+        if scene.is_page(kind):
             check_player(args.output, size=args.size, fps=args.fps, hold=args.hold)
         else:
             check_render_options(args.output, size=args.size, fps=args.fps, hold=args.hold,
@@ -98,16 +95,17 @@ def cmd_sweep(args):
         write_table(result, args.table)
         if not quiet:
             note(f"wrote {args.table} ({len(result.runs)} rows)")
-    if kind == "html":
+    if kind is not None and scene.is_page(kind):
         bar = ProgressBar(len(result.runs), "drawing", enabled=False if quiet else None)
         scene.write_page(result, args.output, size=args.size, theme=args.theme, fps=args.fps, hold=args.hold,
                          workers=args.workers, progress=lambda done, total: bar.update(done),
-                         metadata=scene.metadata(args.argv))
+                         metadata=described(scene.metadata(command_line(args)), args))
         bar.close()
         if not quiet:
             note(f"wrote {args.output} ({len(result.runs)} runs, {len(result.frame_epochs)} frames each)")
     elif kind is not None:
-        write(scene.animation(result, kind, size=args.size, theme=args.theme), args, kind, scene.metadata(args.argv))
+        write(scene.animation(result, kind, size=args.size, theme=args.theme), args, kind,
+              described(scene.metadata(command_line(args)), args))
     return 0
 
 

@@ -38,9 +38,9 @@ from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
 from animator.untrusted import Untrusted, open_input, read_bounded, shown
 
+from .writers.registry import formats
+
 ASPECTS = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.5)}   # slide size in inches, as PowerPoint's own
-KINDS = {".gif": "picture", ".png": "picture", ".mp4": "movie"}
-SIGNATURES = {".gif": (b"GIF87a", b"GIF89a"), ".png": (b"\x89PNG\r\n\x1a\n",)}
 EMU_PER_INCH = 914400
 FIXED_TIME = datetime.datetime(2000, 1, 1)   # document properties: no save time, same bytes every time
 # The deck holds every animation whole, in memory while it is made: far above any animator writes,
@@ -113,16 +113,27 @@ def check_deck(paths, output, aspect, *, title=None):
             raise ArgumentError("title", problem)
     if not output.lower().endswith(".pptx"):
         raise UserError(f"{output}: a deck is written as .pptx")
+    taken = deck_extensions()
     if not paths:
-        raise UserError("give at least one animation (.gif, .mp4 or .png)")
+        raise UserError(f"give at least one animation ({_listed(taken)})")
     total = 0
     for path in paths:
         extension = os.path.splitext(path)[1].lower()
-        if extension not in KINDS:
-            raise UserError(f"{shown(path)}: not an animation a deck can hold (expected .gif, .mp4 or .png)")
+        if extension not in taken:
+            raise UserError(f"{shown(path)}: not an animation a deck can hold (expected {_listed(taken)})")
         total += _input_size(path)
     if total > MAX_DECK_BYTES:
         raise UserError(f"the animations add up to {_mib(total)}, more than the {_mib(MAX_DECK_BYTES)} a deck holds")
+
+
+def deck_extensions():
+    """Extension -> the writer of each format a deck takes (its ``DECK``: a picture or a movie)."""
+    return {extension: writer for writer in formats() if writer.DECK for extension in writer.EXTENSIONS}
+
+
+def _listed(extensions):
+    names = list(extensions)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _input_size(path):
@@ -187,7 +198,7 @@ def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None):
             for paragraph in frame.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(24 if aspect == "16:9" else 22)
-            if KINDS[os.path.splitext(slide.path)[1].lower()] == "movie":
+            if deck_extensions()[os.path.splitext(slide.path)[1].lower()].DECK == "movie":
                 video = _read_video(slide.path, os.path.join(scratch, f"video{number}"))
                 left, top, w, h = _fit(video.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
                 shape = page.shapes.add_movie(io.BytesIO(video.data), left, top, w, h,
@@ -226,16 +237,12 @@ def _read_picture(path, *, what=None):
     label = what or shown(path)
     data = read_bounded(path, MAX_INPUT_BYTES, what=label)
     extension = os.path.splitext(path)[1].lower()
-    if not data.startswith(SIGNATURES[extension]):
+    writer = deck_extensions()[extension]
+    if not data.startswith(writer.SIGNATURES):
         raise Untrusted(f"{label}: not a {extension[1:].upper()} file")
-    if extension == ".png":
-        if data[12:16] != b"IHDR" or len(data) < 24:
-            raise Untrusted(f"{label}: a damaged PNG (no image header)")
-        declared = struct.unpack(">II", data[16:24])
-    else:
-        if len(data) < 10:
-            raise Untrusted(f"{label}: a damaged GIF (no screen descriptor)")
-        declared = struct.unpack("<HH", data[6:10])
+    declared = writer.declared_size(data)
+    if declared is None:
+        raise Untrusted(f"{label}: a damaged {extension[1:].upper()} (no image header)")
     _check_pixels(label, declared, "picture")
     try:
         with warnings.catch_warnings():

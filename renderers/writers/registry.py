@@ -74,6 +74,7 @@ class Writer:
     DECK: ClassVar[str] = ""          # picture or movie: how a slide deck takes it ("" if it does not)
     SIGNATURES: ClassVar[tuple] = ()  # what its files start with
     PLAYER: ClassVar[bool] = False    # an interactive page rather than a picture
+    SUMMARY: ClassVar[str] = ""       # a few words for help text, where the extension does not say it all
     transform = None            # applied to each frame in the frame workers, before ``write``
 
     @classmethod
@@ -199,6 +200,11 @@ def animation_formats():
     """The kinds of single files that hold a whole animation a web page shows inline (``img`` or ``video``)."""
     return [cls.KIND for cls in formats()
             if cls.EXTENSIONS and not cls.STILL and not cls.DIRECTORY and cls.HTML_TAG in ("img", "video")]
+
+
+def still_formats():
+    """The kinds of files that hold one picture (``png``)."""
+    return [cls.KIND for cls in formats() if cls.STILL and cls.EXTENSIONS]
 
 
 def _listed(names, word):

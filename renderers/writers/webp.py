@@ -60,11 +60,11 @@ def _attributes(path):
     with open_input(path) as handle:
         head = handle.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
-            return None
+            return {}
         for _ in range(MAX_CHUNKS):
             header = handle.read(8)
             if len(header) < 8:
-                return None
+                return {}
             kind, size = header[:4], struct.unpack("<I", header[4:])[0]
             if kind == b"XMP ":
                 if size > 4 * MAX_DESCRIPTION:
