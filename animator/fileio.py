@@ -36,7 +36,8 @@ def atomic_output(path):
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        if error.errno in DISK_ERRORS:
+        # the temporary is ours, not the user's: a message names the target instead
+        if error.errno in DISK_ERRORS or temporary in (error.filename, error.filename2):
             raise write_failure(target, error) from None
         raise
     except BaseException:

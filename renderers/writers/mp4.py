@@ -130,6 +130,8 @@ class Mp4Writer(Writer):
             lines = [line.strip() for line in self._log.read().decode("utf-8", "replace").splitlines()]
             lines = [re.sub(r"^\[[^\]]*\]\s*", "", line) for line in lines if line]
             cause = lines[-1] if lines else ""
+        if getattr(self, "_temporary", None):    # ffmpeg names its file, a temporary: say the target
+            cause = cause.replace(self._temporary, self.path)
         if not cause:
             cause = (error.strerror or str(error)) if error is not None else f"exit status {self._process.returncode}"
         message = f"{self.path}: ffmpeg could not write the video ({cause})"
