@@ -23,8 +23,9 @@ from animator.race import entrant
 from animator.recording import Recording
 from animator.run import RunConfig, planned_frames
 from renderers.layout import describe
-from renderers.render import check_render_options, write_animation
+from renderers.render import check_render_budget, check_render_options, write_animation
 from renderers.writers import format_bytes, pick_frame
+from renderers.writers.budget import format_seconds
 
 from .provenance import command_inputs, shareable_command
 from .scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
@@ -84,6 +85,25 @@ def check_outputs(args, layout):
             raise UserError(f"{args.save}: --save writes a Recording, which must end in .npz")
         check_writable(args.save)
     return kind
+
+
+DRAWN_AT_MOST = 200   # frames a descent or a 2-D race draws at most (their scenes' max_frames)
+
+
+def check_budget(args, kind, frames):
+    """Estimate the render's memory (every frame worker together), bytes and time before any work; refuse beyond
+    the machine in one line.  An asked-for ``--workers`` beyond the cores or the frames is lowered, with a note."""
+    if kind in (None, "recording"):
+        return
+    estimate = check_render_budget(args.output, size=args.size, frames=frames, workers=args.workers, kind=kind)
+    if args.workers is not None and estimate.workers < args.workers:
+        if not args.quiet:
+            note(f"note: --workers {args.workers}: drawing with {estimate.workers}, one per core "
+                 f"(more draw no faster, and each holds a frame's memory)")
+        args.workers = estimate.workers
+    if estimate.seconds is not None and estimate.seconds > 60 and not args.quiet:
+        note(f"note: {args.output} will be about {format_bytes(estimate.bytes)} and take about "
+             f"{format_seconds(estimate.seconds)} to draw")
 
 
 class _PlannedFrames:
@@ -163,6 +183,7 @@ def cmd_train(args):
     scene = TrainingScene(config_from_args(args))
     kind = check_outputs(args, scene.layout)
     check_poster(args, scene.config)
+    check_budget(args, kind, len(planned_frames(scene.config)))
     print_every, quiet = args.print_every, args.quiet
     bar = ProgressBar(scene.config.epochs + 1, "training", enabled=False if quiet else None)
 
@@ -202,6 +223,7 @@ def cmd_render(args):
                         "a Recording is already saved")
     kind = check_outputs(args, scene.layout)
     recording = Recording.load(args.recording)
+    check_budget(args, kind, len(recording.frame_epochs))
     write(scene.animation(recording, size=args.size, theme=args.theme, shade=args.shade), args, kind,
           scene.metadata(recording, command_line(args)))
     return 0
@@ -223,6 +245,7 @@ def cmd_compare(args):
     scene = NetworkRaceScene(tuple(specs), config_from_args(args, optimizer=specs[0]))
     kind = check_outputs(args, scene.layout)
     check_poster(args, scene.config)
+    check_budget(args, kind, len(planned_frames(scene.config)))
     bar = ProgressBar(len(specs) * (scene.config.epochs + 1), "training", enabled=False if args.quiet else None)
     result = scene.compute(workers=args.workers or min(os.cpu_count() or 1, 4),
                            on_progress=lambda done, total: bar.update(done))
@@ -270,6 +293,7 @@ def cmd_descent(args):
         checked(OptimizerSpec(preset.optimizer.name, {**preset.hyper, **scene.overrides}))
     else:
         checked(scene.optimizer)
+    check_budget(args, kind, DRAWN_AT_MOST)
     trajectory = scene.compute()
     if not args.quiet:
         if trajectory.diverged_at is not None:
@@ -288,6 +312,7 @@ def cmd_descent(args):
 def cmd_race2d(args):
     scene = ContourRaceScene(args.function, steps=args.steps, start=args.start, spacing=args.frame_spacing)
     kind = check_outputs(args, scene.layout)
+    check_budget(args, kind, DRAWN_AT_MOST)
     trajectories = scene.compute()
     if not args.quiet:
         for label, trajectory in trajectories.items():

@@ -36,6 +36,7 @@ from animator.lifecycle import setup_worker
 
 from .layout import describe
 from .training import TrainingAnimation
+from .writers.budget import check_estimate, default_workers, estimate_render
 from .writers import (NullWriter, check_frame_choice, check_poster_target, encode_metadata, pick_frame, poster_path, write_png,
                       write_within, writer_for, writer_named)
 
@@ -72,6 +73,24 @@ def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=Trai
         check_writable(poster_path(path))
         check_poster_target(poster_path(path))
     return writer.KIND
+
+
+def check_render_budget(path, *, size, frames, workers=None, kind=None):
+    """Estimate what writing ``frames`` frames of ``size`` to ``path`` takes, and refuse it beyond the machine.
+
+    Memory is for the parent and every frame worker together; a player or a
+    frames folder also gets its bytes (against the disk's free space and what
+    the format can hold) and time (against
+    :data:`~renderers.writers.budget.MAX_SECONDS`).  ``workers`` beyond the
+    cores or the frames are lowered; None picks as many as fit.  Returns the
+    :class:`~renderers.writers.budget.Estimate` (its ``workers`` are the ones
+    to draw with); refuses with an :class:`ArgumentError` (``workers``,
+    ``size``) or a :class:`UserError` naming ``path``.  Nothing is drawn or
+    touched, so call it before training.
+    """
+    writer_class = writer_named(kind) if kind else writer_for(path)
+    estimate = estimate_render(writer_class, path, size=size, frames=frames, workers=workers)
+    return check_estimate(estimate, path, writer_class)
 
 
 def run_metadata(kind, caption, spec, command=None):
@@ -168,7 +187,7 @@ def iter_frames(source, indices, *, transform=None, workers=None):
     """
     indices = list(indices)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
+        workers = default_workers()
     if workers <= 1 or len(indices) < 8 or "fork" not in multiprocessing.get_all_start_methods():
         for i in indices:
             frame = source.frame(i)
@@ -261,6 +280,8 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
     writer_class.check_options(size=source.size, fps=fps, hold=hold)
     writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
     indices = list(writer_class.frames_to_write(source, frame=frame))
+    workers = check_render_budget(path, size=source.size, frames=len(indices), workers=workers,
+                                  kind=writer_class.KIND).workers
     text = None if metadata is None else encode_metadata(metadata)
     still = poster_index = None
     if poster is not None:

@@ -24,6 +24,7 @@ from animator.untrusted import open_input
 from ..player import page_end, page_frame, page_start
 from .gif import ColourIndex, gif_palette
 from .metadata import HEAD_BYTES, decode_metadata
+from .budget import Cost
 from .registry import Writer, register
 
 DATA_ATTRIBUTE = re.compile(r'<html\b[^>]*\sdata-animator="([^"]*)"')
@@ -115,6 +116,9 @@ class HtmlWriter(Writer):
 
     KIND = "html"
     EXTENSIONS = (".html",)
+    # measured on the chapter's layouts (base64 included); a browser parses the frames as one string,
+    # and V8's longest is about 512 MiB, so a bigger page would not play
+    COST = Cost(edge_bytes=4, max_bytes=500 * 10 ** 6)
 
     @classmethod
     def read_metadata(cls, path):

@@ -38,6 +38,7 @@ from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
 from animator.untrusted import read_bounded
 
+from .budget import Cost
 from .metadata import MAX_DESCRIPTION, decode_metadata, read_png_metadata, with_png_text
 from .registry import Writer, register
 
@@ -235,6 +236,7 @@ class PngSequenceWriter(Writer):
     KIND = "frames"
     DIRECTORY = True
     LATEX = True
+    COST = Cost(edge_bytes=75, frame_bytes=1000)    # measured on the chapter's layouts, description included
 
     @classmethod
     def read_metadata(cls, path):
