@@ -121,8 +121,6 @@ class Animation:
     or None; ``poster`` the poster's path, or None.
     """
 
-    MIME = {"gif": "image/gif", "png": "image/png", "mp4": "video/mp4"}
-
     def __init__(self, path, kind, frames, size, *, fit=None, poster=None):
         self.path, self.kind, self.frames, self.size = os.fspath(path), kind, frames, size
         self.fit, self.poster = fit, poster
@@ -135,16 +133,17 @@ class Animation:
             return base64.b64encode(handle.read()).decode("ascii")
 
     def _repr_html_(self):
-        if self.kind == "frames":
-            return f"<code>{self.frames} PNG frames in {self.path}</code>"
-        if self.kind == "html":         # the player, in a frame of its own so its script and keys stay its own
+        tag = writer_named(self.kind).HTML_TAG      # how the format says a page shows it
+        if tag == "iframe":         # a page of its own (the player), so its script and keys stay its own
             with open(self.path, encoding="utf-8") as handle:
                 page = handle.read()
             width, height = self.size
             return (f'<iframe srcdoc="{html.escape(page)}" width="{width + 24}" height="{height + 110}" '
                     f'style="border:0;max-width:100%" title="{html.escape(os.path.basename(self.path))}"></iframe>')
-        src = f"data:{self.MIME[self.kind]};base64,{self._data()}"
-        if self.kind == "mp4":
+        if not tag:
+            return f"<code>{self.frames} frames ({html.escape(self.kind)}) in {html.escape(self.path)}</code>"
+        src = f"data:{writer_named(self.kind).MIME};base64,{self._data()}"
+        if tag == "video":
             return f'<video src="{src}" controls autoplay loop muted playsinline style="max-width:100%"></video>'
         return f'<img src="{src}" style="max-width:100%"/>'
 

@@ -13,6 +13,7 @@ from renderers.writers import encode_metadata, format_bytes, read_metadata
 from renderers.writers.metadata import gif_comment
 from renderers.writers.budget import Spill
 from renderers.writers.gif import kept_frames
+from renderers.writers.registry import formats
 
 TRAIN = ["train", "--epochs", "300", "--frames", "24", "--size", "480x270", "--print-every", "0"]
 
@@ -84,10 +85,12 @@ def test_unparseable_and_empty_budgets_are_one_line_errors_before_training(cli, 
 
 
 @pytest.mark.parametrize("output", ["a.png", "a.html", "frames/"])
-def test_a_budget_is_for_gif_and_mp4_only(cli, tmp_path, output):
+def test_a_budget_is_for_the_formats_that_can_meet_one(cli, tmp_path, output):
     result = cli(*TRAIN, "--max-bytes", "1MB", "-o", f"{tmp_path}/{output}")
     assert result.code == 2 and result.out == "" and result.err.count("\n") == 1
-    assert "--max-bytes is for GIF and MP4 outputs" in result.err
+    fitted = [writer.KIND.upper() for writer in formats() if writer.FIT is not None]
+    assert {"GIF", "MP4"} <= set(fitted)
+    assert f"--max-bytes is for {', '.join(fitted[:-1])} and {fitted[-1]} outputs" in result.err
     assert os.listdir(tmp_path) == []
 
 

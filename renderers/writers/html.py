@@ -19,7 +19,7 @@ from PIL import Image
 
 from animator.errors import UserError
 from animator.fileio import atomic_output
-from animator.untrusted import open_input
+from animator.untrusted import load_json, open_input
 
 from ..player import page_end, page_frame, page_start
 from .gif import ColourIndex, gif_palette
@@ -27,9 +27,20 @@ from .metadata import HEAD_BYTES, decode_metadata
 from .budget import Cost
 from .registry import Writer, register
 
+MAX_PAGE_BYTES = 1 << 30    # a page read back whole (for snapshot tests): far above any player animator writes
 DATA_ATTRIBUTE = re.compile(r'<html\b[^>]*\sdata-animator="([^"]*)"')
 KEYFRAME = 50        # a whole frame this often: a seek draws at most KEYFRAME patches
 WEBP_QUALITY, WEBP_METHOD = 50, 4   # for lossless WebP, how hard the encoder tries (pixels are exact either way)
+
+
+def _script(page, name, path):
+    """The text of the page's ``<script type="application/json" id=NAME>`` element."""
+    opening = f'<script type="application/json" id="{name}">'
+    start = page.find(opening)
+    end = page.find("</script>", start)
+    if start < 0 or end < 0:
+        raise UserError(f"{path}: not a player page animator wrote (no {name})")
+    return page[start + len(opening):end]
 
 
 def lossless_webp(indices, palette, transparent=None):
@@ -116,6 +127,30 @@ class HtmlWriter(Writer):
 
     KIND = "html"
     EXTENSIONS = (".html",)
+    SUMMARY = "a player page"
+    MIME = "text/html"
+    HTML_TAG = "iframe"
+    PLAYER = True
+
+    @classmethod
+    def read_frame(cls, path, index):
+        """Frame ``index`` as the player draws it: its keyframe, then each rectangle up to it, composited."""
+        with open_input(path) as handle:
+            page = handle.read(MAX_PAGE_BYTES + 1)
+        if len(page) > MAX_PAGE_BYTES:
+            raise UserError(f"{path}: a page larger than animator reads back")
+        text = page.decode("utf-8", "replace")
+        frames = load_json(_script(text, "animator-frames", path), what=f"{path}: its frames", max_bytes=MAX_PAGE_BYTES)
+        settings = load_json(_script(text, "animator-settings", path), what=f"{path}: its settings")
+        if not 0 <= index < len(frames):
+            raise IndexError(f"{path} has {len(frames)} frames, not a frame {index}")
+        canvas = Image.new("RGBA", tuple(settings["size"]))
+        for item in frames[index - index % int(settings["keyframe"]):index + 1]:
+            if item is not None:
+                left, top, data = item
+                with Image.open(io.BytesIO(base64.b64decode(data))) as patch:
+                    canvas.alpha_composite(patch.convert("RGBA"), (int(left), int(top)))
+        return np.asarray(canvas.convert("RGB"))
     # measured on the chapter's layouts (base64 included); a browser parses the frames as one string,
     # and V8's longest is about 512 MiB, so a bigger page would not play
     COST = Cost(edge_bytes=4, max_bytes=500 * 10 ** 6)

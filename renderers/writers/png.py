@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import tempfile
 
 import numpy as np
@@ -36,7 +37,7 @@ from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
-from animator.untrusted import read_bounded
+from animator.untrusted import open_input, read_bounded
 
 from .budget import Cost
 from .metadata import MAX_DESCRIPTION, decode_metadata, read_png_metadata, with_png_text
@@ -49,9 +50,16 @@ FRAME_PREFIX = "frame_"
 FRAME_NAME = re.compile(r"frame_\d{5,}\.png")
 FRAME_NAME_NUMBER = re.compile(r"frame_(\d{5,})\.png")
 METADATA_NAME = "animation.json"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LATEX_NAME = "animation.tex"
 POSTER_NAME = "poster.png"
 EXTRAS = (METADATA_NAME, LATEX_NAME, POSTER_NAME)      # files a frames output may hold beside its frames
+
+
+def _read_png(path):
+    """An animator PNG's pixels as RGB, read as data (a regular file, Pillow's pixel limit)."""
+    with open_input(path) as handle, Image.open(handle) as image:
+        return np.asarray(image.convert("RGB"))
 
 
 def _owned(name):
@@ -154,6 +162,23 @@ class PngWriter(Writer):
     KIND = "png"
     EXTENSIONS = (".png",)
     STILL = True
+    SUMMARY = "one frame"
+    MIME = "image/png"
+    HTML_TAG = "img"
+    DECK = "picture"
+    SIGNATURES = (PNG_SIGNATURE,)
+
+    @classmethod
+    def declared_size(cls, head):
+        if len(head) < 24 or head[12:16] != b"IHDR":
+            return None
+        return struct.unpack(">II", head[16:24])
+
+    @classmethod
+    def read_frame(cls, path, index):
+        if index != 0:
+            raise IndexError(f"{path} is one frame, not a frame {index}")
+        return _read_png(path)
 
     @classmethod
     def frames_to_write(cls, source, *, frame=None):
@@ -236,6 +261,15 @@ class PngSequenceWriter(Writer):
     KIND = "frames"
     DIRECTORY = True
     LATEX = True
+    SUMMARY = "of PNG frames"
+
+    @classmethod
+    def read_frame(cls, path, index):
+        directory = cls._name(path)
+        names = sorted(name for name in os.listdir(directory) if FRAME_NAME.fullmatch(name))
+        if not 0 <= index < len(names):
+            raise IndexError(f"{path} has {len(names)} frames, not a frame {index}")
+        return _read_png(os.path.join(directory, names[index]))
     COST = Cost(edge_bytes=75, frame_bytes=1000)    # measured on the chapter's layouts, description included
 
     @classmethod
