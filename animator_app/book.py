@@ -121,6 +121,14 @@ def still_name(stem):
     return stem + writer_named(STILL).EXTENSIONS[0]
 
 
+def _html_tag(name):
+    """How a page shows the file ``name`` (``img``, ``video``; ``""``: a link only), as its format declares."""
+    try:
+        return writer_for(name).HTML_TAG
+    except UserError:
+        return ""
+
+
 def gallery_names(job, options):
     """The files of ``job`` the gallery shows, in order, from the job table alone (never from a record)."""
     return [animation_name(stem, options) for stem in job.animations] + list(job.stills)
@@ -591,7 +599,7 @@ def write_gallery(directory, entries, failures):
         parts.append(f"<h2>{html.escape(section)}</h2>")
         for out in outputs:
             link = html.escape(out.filename)
-            tag = writer_for(out.filename).HTML_TAG
+            tag = _html_tag(out.filename)
             media = (f'<video src="{link}" controls loop muted playsinline></video>' if tag == "video"
                      else f'<img src="{link}" alt="{html.escape(out.figure)}">' if tag == "img" else link)
             parts.append(f'<figure id="{link}"><a href="{link}">{media}</a><figcaption>'
