@@ -105,3 +105,44 @@ def test_a_byte_budget_is_met_by_every_format_that_says_it_can(writer, tmp_path)
 def test_the_book_and_pages_take_every_inline_animation():
     assert {"gif", "mp4", "webp"} <= set(animation_formats())
     assert "png" not in animation_formats() and "frames" not in animation_formats()
+
+
+# -- the rule: a format's name and extensions are written in its own module only --------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# where a format is named for a reason of its own, not as a choice among outputs
+NOT_A_CHOICE = {
+    os.path.join("animator_app", "pytest_plugin.py"): "frame snapshots are stored as PNG files, whatever was rendered",
+    os.path.join("renderers", "figures.py"): "matplotlib's savefig is told the format of Figure 14's still",
+    os.path.join("renderers", "deck.py"): "a movie is copied to a scratch .mp4 for ffmpeg to read its poster",
+    os.path.join("animator", "recording.py"): "a notebook shows a Recording's last frame as an inline PNG",
+}
+
+
+def _format_literals(path, words):
+    import io
+    import tokenize
+
+    with open(path, encoding="utf-8") as handle:
+        for token in tokenize.generate_tokens(io.StringIO(handle.read()).readline):
+            if token.type == tokenize.STRING and token.string.strip("'\"") in words:
+                yield token.start[0], token.string
+
+
+def test_no_module_but_the_formats_own_names_a_format():
+    import inspect
+
+    # "frames" also names a Recording's frame epochs and a budget's knob, so only extensions and the
+    # file formats' kinds are looked for
+    words = {kind for kind in FORMATS if not writer_named(kind).DIRECTORY}
+    words |= {extension for writer in formats() for extension in writer.EXTENSIONS}
+    members = {os.path.relpath(inspect.getsourcefile(writer), ROOT) for writer in formats()}
+    found = []
+    for package in ("animator", "animator_app", "renderers"):
+        for folder, _, files in os.walk(os.path.join(ROOT, package)):
+            for name in files:
+                path = os.path.join(folder, name)
+                relative = os.path.relpath(path, ROOT)
+                if name.endswith(".py") and relative not in members and relative not in NOT_A_CHOICE:
+                    found += [f"{relative}:{line}: {text}" for line, text in _format_literals(path, words)]
+    assert not found, "format names outside their modules:\n" + "\n".join(found)
