@@ -2,9 +2,9 @@
 
 An entry's key is the SHA-256 of its *key parts* (everything that defines the
 run: the :class:`~animator.run.RunConfig`, a race's entrants, ...) together
-with the engine's versions (:func:`animator.run.versions`: animator, numpy,
-Python) and the Recording format, so a new engine or numpy never reuses an old
-run.  An entry is ``KEY.json`` (the parts, and how many Recordings) and
+with the engine's versions (:func:`animator.versions.engine_versions`: animator,
+numpy, Python, the engine's source and the Recording format), so a new engine
+or numpy never reuses an old run.  An entry is ``KEY.json`` (the parts, and how many Recordings) and
 ``KEY.0.npz``, ``KEY.1.npz``, ...: each a Recording saved by
 :meth:`Recording.save`, so writes are atomic and loads are checked array by
 array against the spec; the manifest is written last, so an entry cut short
@@ -23,14 +23,14 @@ import json
 import logging
 import os
 import re
-from dataclasses import fields, is_dataclass
-
 import numpy as np
 
 from .errors import UserError
 from .fileio import atomic_output
-from .recording import FORMAT_VERSION, Recording
+from .plain import plain
+from .recording import Recording
 from .untrusted import load_json, read_bounded, shown
+from .versions import engine_versions, source_fingerprint  # noqa: F401  (the book keys its files by them too)
 
 MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few kilobytes: the run's settings and one hash per Recording
 MAX_RECORDINGS = 64             # a race has at most a handful of entrants
@@ -39,55 +39,9 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 log = logging.getLogger(__name__)
 
 
-def _plain(value):
-    """Key parts as JSON-able values: dataclasses as dicts, tuples as lists, mappings sorted."""
-    if hasattr(value, "as_dict"):
-        return _plain(value.as_dict())
-    if is_dataclass(value) and not isinstance(value, type):
-        return {"type": type(value).__name__, **{f.name: _plain(getattr(value, f.name)) for f in fields(value)}}
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in dict(value.items()).items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
-
-
-_SOURCES = {}
-
-
-def source_fingerprint(*packages):
-    """The SHA-256 of the ``.py`` files of ``packages`` (imported modules): a change to the code is a new engine.
-
-    A version number alone would let an edited checkout reuse runs of the code before the edit.
-    """
-    digest = hashlib.sha256()
-    for package in packages:
-        root = os.path.dirname(os.path.abspath(package.__file__))
-        if root not in _SOURCES:
-            files = hashlib.sha256()
-            for path in sorted(glob.glob(os.path.join(root, "**", "*.py"), recursive=True)):
-                files.update(os.path.relpath(path, root).encode() + b"\0")
-                with open(path, "rb") as handle:
-                    files.update(handle.read())
-            _SOURCES[root] = files.hexdigest()
-        digest.update(_SOURCES[root].encode())
-    return digest.hexdigest()
-
-
-def engine_versions():
-    """What a run's numbers depend on besides its settings: animator, numpy, Python and the engine's code."""
-    import animator
-
-    from .run import versions
-
-    return {**versions(), "engine_source": source_fingerprint(animator), "recording_format": FORMAT_VERSION}
-
-
 def digest(value):
     """The hex SHA-256 of a plain value's canonical JSON."""
-    text = json.dumps(_plain(value), sort_keys=True, separators=(",", ":"))
+    text = json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -167,7 +121,7 @@ class RunCache:
             raise Damaged(str(error)) from None
         if not isinstance(stored, dict) or set(stored) != {"key", "parts", "count", "content"}:
             raise Damaged("its manifest is not one this animator writes")
-        if stored["key"] != key or stored["parts"] != _plain(parts):
+        if stored["key"] != key or stored["parts"] != plain(parts):
             raise Damaged("the manifest is not this entry's")
         count, content = stored["count"], stored["content"]
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RECORDINGS:
@@ -201,7 +155,7 @@ class RunCache:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             for i, recording in enumerate(recordings):
                 recording.save(self._path(key, f".{i}.npz"))
-            record = {"key": key, "parts": _plain(parts), "count": len(recordings),
+            record = {"key": key, "parts": plain(parts), "count": len(recordings),
                       "content": [recording_digest(recording) for recording in recordings]}
             with atomic_output(target) as temporary:
                 with open(temporary, "w", encoding="utf-8") as handle:

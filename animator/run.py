@@ -5,7 +5,6 @@
 """
 
 import os
-import platform
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -15,9 +14,11 @@ from .errors import ArgumentError, UserError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent
 from .network import Network
 from .optimizers import DEFAULT, OPTIMIZERS, make_optimizer
+from .plain import plain
 from .recording import FORMAT, FORMAT_VERSION, Recording
 from .rng import make_rng
 from .trainer import Trainer
+from .versions import run_versions as versions  # noqa: F401  (sweeps import it from here)
 
 MAX_GRID_RESOLUTION = 2000
 RECORD = ("frames", "all")
@@ -262,20 +263,8 @@ def shared_name(path):
 
 def config_record(config):
     """``config`` as a Recording's spec stores it (JSON-able, the data file by base name)."""
-    record = _jsonable(asdict(config))
+    record = plain(asdict(config))
     record["data_file"] = shared_name(config.data_file)
     return record
 
 
-def versions():
-    from . import __version__
-
-    return {"animator": __version__, "numpy": np.__version__, "python": platform.python_version()}
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value

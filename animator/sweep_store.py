@@ -38,7 +38,9 @@ import numpy as np
 
 from .errors import UserError
 from .fileio import ZIP_TIME, atomic_output, check_writable
+from .plain import plain
 from .untrusted import Untrusted, load_json, open_input, read_bounded
+from .versions import run_versions
 
 FORMAT = 2
 META_BYTES = 64 << 10             # a run's settings and numbers: a few kilobytes
@@ -62,16 +64,14 @@ def _check_folder(path, what):
 
 def settings(task):
     """Everything that decides ``task``'s result, as a plain value: its whole config, the CSV's points, versions."""
-    from . import __version__
-
-    config = asdict(task.config)
-    config["hidden"] = list(config["hidden"])
-    described = {"format": FORMAT, "config": config, "animator": __version__, "numpy": np.__version__}
+    versions = run_versions()
+    described = {"format": FORMAT, "config": asdict(task.config),
+                 **{name: versions[name] for name in ("animator", "numpy")}}
     if task.data is not None:
         X, y = task.data
         described["data"] = hashlib.sha256(np.ascontiguousarray(X).tobytes()
                                            + np.ascontiguousarray(y).tobytes()).hexdigest()
-    return json.loads(json.dumps(described, sort_keys=True, default=float))
+    return plain(described)
 
 
 def run_key(task):

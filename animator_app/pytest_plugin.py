@@ -413,15 +413,14 @@ def diff_image(actual, expected):
 
 def versions():
     """The versions that decide a frame's pixels: numpy, matplotlib and Pillow, and the FreeType of each."""
-    import matplotlib
-    import PIL
     from matplotlib import ft2font
     from PIL import features
 
-    import animator
+    from animator.versions import library_versions, run_versions
 
-    return {"animator": animator.__version__, "numpy": np.__version__, "matplotlib": matplotlib.__version__,
-            "FreeType (matplotlib)": ft2font.__freetype_version__, "Pillow": PIL.__version__,
+    engine, drawing = run_versions(), library_versions("matplotlib", "PIL")
+    return {"animator": engine["animator"], "numpy": engine["numpy"], "matplotlib": drawing["matplotlib"],
+            "FreeType (matplotlib)": ft2font.__freetype_version__, "Pillow": drawing["PIL"],
             "FreeType (Pillow)": features.version("freetype2") or "none"}
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..fileio import write_npz
+from ..plain import plain
 from ..untrusted import is_regular_file, load_json
 from .difference import Difference, first_difference
 
@@ -359,7 +360,7 @@ def _settings_diff(actual, expected, prefix=""):
         a, e = actual.get(key, _ABSENT), expected.get(key, _ABSENT)
         if isinstance(a, dict) and isinstance(e, dict):
             changed += _settings_diff(a, e, f"{prefix}{key}.")
-        elif _plain(a) != _plain(e):
+        elif a is _ABSENT or e is _ABSENT or plain(a) != plain(e):
             changed.append((f"{prefix}{key}", a, e))
     return changed
 
@@ -370,15 +371,6 @@ class _Absent:
 
 
 _ABSENT = _Absent()
-
-
-def _plain(value):
-    """Lists and tuples alike, as JSON makes them."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _shown(value):
