@@ -105,20 +105,6 @@ def wrap(pieces, width_px, size_px, *, separator=" "):
     return lines + [line] if line else lines
 
 
-ORIGINAL_ASPECT = 1.4   # the narrowest frame there was before 4:3 and 1:1
-
-
-def is_pinned(size, theme):
-    """Whether frames of ``size`` in ``theme`` keep, to the byte, the look they had before slides.
-
-    That is frames 1.4:1 and wider in an ``original`` theme (``default``, ``book``):
-    ``tests/test_golden_bytes.py`` holds them.  Fixes that would move one of their
-    pixels (tick pads for large type, labels clear of tick labels, room for the
-    last epoch label) apply to every other shape and theme only.
-    """
-    return size[0] >= ORIGINAL_ASPECT * size[1] and theme.original
-
-
 def origin_pad(label_px, length_pt, pad_pt, dpi=100):
     """The y tick labels' pad (points) that keeps the lowest one clear of the x axis's ``0`` under the origin.
 

@@ -57,7 +57,7 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .layout import Layout, is_pinned, optimizer_text, origin_pad, wrap
+from .layout import Layout, optimizer_text, origin_pad, wrap
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .theme import ENTRANTS, hex_rgb
@@ -116,8 +116,6 @@ class RaceAnimation(Layout):
     def _layout(self):
         W, H = self.size
         n = len(self.recordings)
-        # 16:9 in default or book keeps every pixel it had, down to a crowded chart corner past 1080p
-        self.pinned = is_pinned(self.size, self.theme)
         self.margin = m = max(6, round(H * 0.022))
         self.font_px = fp = max(9, round(H * 0.028 * self.theme.type_scale))
         self.small_px = sp = max(8, round(fp * 0.86))
@@ -246,8 +244,7 @@ class RaceAnimation(Layout):
                                    zorder=10, clip_on=False, visible=False)
                     ends.append(end)
             ax.tick_params(labelsize=fp * 0.78 * pt, length=3, pad=2, colors=theme.muted, labelcolor=theme.ink)
-            if not self.pinned:
-                ax.tick_params(axis="y", pad=origin_pad(fp * 0.78, 3, 2))
+            ax.tick_params(axis="y", pad=origin_pad(fp * 0.78, 3, 2))
             ax.locator_params(axis="y", nbins=4)
             ax.locator_params(axis="x", nbins=4 if self.arrangement[2] == "below" else 5)
             ax.grid(axis="y", color=theme.grid, lw=0.8)
@@ -261,7 +258,7 @@ class RaceAnimation(Layout):
             for spine in ("left", "bottom"):
                 ax.spines[spine].set_color(theme.frame)
             x, y, w, h = rect
-            rise = round(fp * (0.45 if self.pinned else 0.6))    # clear of the top tick label, when not pinned
+            rise = round(fp * 0.6)    # clear of the top tick label
             labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - rise) / H, name, ha="left",
                                    va="baseline", fontsize=fp * pt, fontweight="bold", color=theme.ink))
             self.axes.append(ax)

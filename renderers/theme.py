@@ -49,7 +49,6 @@ class Theme:
     line_scale: float = 1.0          # multiplies line widths
     point_scale: float = 1.0         # multiplies marker and data-point sizes
     dark: bool = False
-    original: bool = False           # a theme from before slides: its 1.4:1-and-wider frames keep every pixel
 
     def class_rgb(self, k):
         """(k, 3) uint8 point colours for k classes (the list repeats if k is larger)."""
@@ -75,8 +74,8 @@ class Theme:
 OKABE_ITO_ON_DARK = ("#56B4E9", "#FF8A3D", "#2FD3A4", "#F5C342", "#E58BC0", "#9AD0F5", "#F0E442", "#FFFFFF")
 
 THEMES = {
-    "default": Theme("default", OKABE_ITO, original=True),
-    "book": Theme("book", BOOK, original=True),
+    "default": Theme("default", OKABE_ITO),
+    "book": Theme("book", BOOK),
     "projector": Theme("projector", OKABE_ITO, region_lightness=0.5, ink="#000000", muted="#3c3c3c",
                        grid="#c8c8c8", curve="#000000", frame="#5a5a5a", axis="#6e6e6e", faint="#bdbdbd",
                        type_scale=1.4, line_scale=2.0, point_scale=1.6),

@@ -68,10 +68,11 @@ from animator.errors import UserError
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
-from .layout import ORIGINAL_ASPECT, Layout, describe, is_pinned, origin_pad
+from .layout import Layout, describe, origin_pad
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
 MAX_CELL = 24                     # pixels per weight in a bar, at most
+SIDE_FROM = 1.4                   # frames this wide (16:10 and wider) put the bars over the curves
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Arrangement:
 
     ``name`` picks the geometry (:meth:`TrainingAnimation._arrange_side` and its
     siblings); ``min_font_px`` is the floor of the body text, whose smallest
-    relatives (tick labels) are 0.7 of it (``side`` keeps the floor it always had).
+    relatives (tick labels) are 0.7 of it.
     """
 
     name: str
@@ -90,7 +91,7 @@ class Arrangement:
 
 # widest first: a frame takes the first arrangement whose min_aspect it reaches
 ARRANGEMENTS = (
-    Arrangement("side", ORIGINAL_ASPECT, 9),   # 16:10, 16:9, 21:9: regions left; bars over curves right
+    Arrangement("side", SIDE_FROM, 9),   # 16:10, 16:9, 21:9: regions left; bars over curves right
     Arrangement("beneath", 1.2, 12),    # 5:4, 4:3: regions and curves side by side; bars beneath both
     Arrangement("under", 0.0, 12),      # 1:1: regions with the bars under them; curves down the right
 )
@@ -162,7 +163,6 @@ class TrainingAnimation(Layout):
         W, H = self.size
         rec = self.recording
         self.arrangement = arrangement_for(self.size)
-        self.pinned = is_pinned(self.size, self.theme)      # 16:9 in default or book: every pixel as it was
         self.margin = max(6, round(H * 0.022))
         self.font_px = fp = max(self.arrangement.min_font_px, round(H * 0.026 * self.theme.type_scale))
         self.caption_h = round(fp * 3.2)
@@ -185,13 +185,7 @@ class TrainingAnimation(Layout):
             raise self.no_room(self.size, "the decision regions")
 
     def _arrange_side(self):
-        """Regions as tall as the frame allows on the left; on the right the bars, then the curves.
-
-        This is the arrangement frames had before there were others.  Pinned (default and
-        book themes) it keeps every pixel: the curves reach the margin, so a last epoch
-        label wider than two margins (10000 at 960x540) runs a few pixels off the edge,
-        and the curves' names start over their tick labels, as they always did.
-        """
+        """Regions as tall as the frame allows on the left; on the right the bars, then the curves."""
         W, H = self.size
         m = self.margin
         S = H - self.caption_h - 2 * m
@@ -202,11 +196,7 @@ class TrainingAnimation(Layout):
         # larger type takes more of the bars' share in labels; a smaller share keeps the curves tall
         self.cell = self._bar_cell(right_w, round(S * 0.45 / self.theme.type_scale ** 0.5), columns=1)
         bars_bottom = self._place_bars(right_x, top, right_w, columns=1)
-        if self.pinned:
-            self._place_curves(right_x, right_x + self.tick_w, bars_bottom, top + S, W - m)
-        else:
-            self._place_curves(right_x + self.tick_w, right_x + self.tick_w, bars_bottom, top + S,
-                               W - m - self._overhang())
+        self._place_curves(right_x + self.tick_w, bars_bottom, top + S, W - m - self._overhang())
 
     def _arrange_beneath(self):
         """Regions and curves side by side, the bars beneath both in a column per layer (up to two)."""
@@ -221,7 +211,7 @@ class TrainingAnimation(Layout):
         self.panel = (m, top, S, S)
         self._place_bars(m, top + S + m // 2, W - 2 * m, columns=columns)
         curves_x = m + S + 2 * m
-        self._place_curves(curves_x + self.tick_w, curves_x + self.tick_w, top, top + S, W - m - self._overhang())
+        self._place_curves(curves_x + self.tick_w, top, top + S, W - m - self._overhang())
 
     def _arrange_under(self):
         """The regions with the bars under them, as large as the height allows; the curves down the right."""
@@ -239,8 +229,7 @@ class TrainingAnimation(Layout):
         self.panel = (m, top, S, S)
         self._place_bars(m, top + S + m // 2, S, columns=1)
         curves_x = m + S + 2 * m
-        self._place_curves(curves_x + self.tick_w, curves_x + self.tick_w, top, top + avail,
-                           W - m - self._overhang())
+        self._place_curves(curves_x + self.tick_w, top, top + avail, W - m - self._overhang())
 
     def _overhang(self):
         """How far the last epoch's tick label, centred on the curves' right end, reaches past the margin."""
@@ -288,14 +277,12 @@ class TrainingAnimation(Layout):
         self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]   # where each label may run
         return y
 
-    def _place_curves(self, label_x, x, top, bottom, right):
+    def _place_curves(self, x, top, bottom, right):
         """``self.curves``: three plots (x, y, w, h) stacked from ``top`` to ``bottom``, each under its label.
 
-        The labels start at ``label_x``: at the bars' edge beside the bars, at the plot's
-        own edge elsewhere, clear of the tick labels.
+        A label starts at its plot's left edge, clear of the tick labels to the left of it.
         """
         fp = self.font_px
-        self.label_x = label_x
         label_h = round(fp * 1.3)                          # the curve's name above it
         axis_label_h = round(fp * 1.9)                     # tick labels and "epoch" below the last
         each = (bottom - axis_label_h - top) // 3 - label_h
@@ -345,8 +332,7 @@ class TrainingAnimation(Layout):
             line, = ax.plot(epochs, values, color=theme.faint, lw=1.0 * theme.line_scale, solid_capstyle="butt")
             lines.append(line)
             ax.tick_params(labelsize=pt * 0.7, length=2, pad=1, colors=theme.muted)
-            if not self.pinned:
-                ax.tick_params(axis="y", pad=origin_pad(fp * 0.7, 2, 1))
+            ax.tick_params(axis="y", pad=origin_pad(fp * 0.7, 2, 1))
             ax.locator_params(axis="y", nbins=3)
             ax.locator_params(axis="x", nbins=5)
             if k < 2:
@@ -355,7 +341,7 @@ class TrainingAnimation(Layout):
                 ax.set_xlabel("epoch", fontsize=pt * 0.75, color=theme.muted, labelpad=1)
             for spine in ax.spines.values():
                 spine.set_color(theme.axis)
-            _label(fig, rect, [(label, theme.ink, "bold")], pt * 0.8, left=self.label_x)
+            _label(fig, rect, [(label, theme.ink, "bold")], pt * 0.8)
             self.curve_axes.append(ax)
 
         # one full draw with the faint whole-run curves; the bold curves are then drawn over them
@@ -486,13 +472,13 @@ class TrainingAnimation(Layout):
         return int(row), int(col)
 
 
-def _label(fig, rect, pieces, size_pt, left=None):
+def _label(fig, rect, pieces, size_pt):
     """Text just above the pixel rectangle ``rect``: a run of (text, colour, weight) pieces.
 
     Returns the artists and the pixel column where the run ends.
     """
     W, H = fig.canvas.get_width_height()
-    x, y = (rect[0] if left is None else left), rect[1] - 3
+    x, y = rect[0], rect[1] - 3
     artists = []
     for text, colour, weight in pieces:
         artist = fig.text(x / W, 1 - y / H, text, ha="left", va="baseline", fontsize=size_pt,

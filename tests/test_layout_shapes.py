@@ -140,18 +140,17 @@ def test_training_layout_at_slide_shapes(recording, monkeypatch, shape):
     assert animation.font_px >= animation.arrangement.min_font_px >= 9
     boxes = animation.text_boxes + drawn_boxes
     assert not outside(boxes, size), outside(boxes, size)
-    if not animation.pinned:   # 16:9 keeps its pixels; its "accuracy" label touches the "1.0" tick
-        assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
+    assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
 
-@pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080)])
+@pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080),
+                                  (480, 270), (960, 540), (1920, 1080)])
 def test_training_layout_at_the_extremes(recording, monkeypatch, size):
     animation, drawn_boxes = drawn(monkeypatch, renderers.training, lambda: TrainingAnimation(recording, size=size))
     assert animation.frame(0).shape == (size[1], size[0], 3)
     boxes = animation.text_boxes + drawn_boxes
     assert not outside(boxes, size)
-    if not animation.pinned:
-        assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
+    assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
 
 # -- the network race --------------------------------------------------------------------------
@@ -177,14 +176,14 @@ def test_race_layout_at_slide_shapes(result, monkeypatch, shape):
     assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
 
-@pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080)])
+@pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080),
+                                  (480, 270), (960, 540), (1920, 1080)])
 def test_race_layout_at_the_extremes(result, monkeypatch, size):
     animation, drawn_boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size))
     assert animation.frame(0).shape == (size[1], size[0], 3)
     boxes = animation.text_boxes + drawn_boxes
     assert not outside(boxes, size)
-    if not animation.pinned:    # 16:9 keeps its pixels, crowded chart corners past 1080p too
-        assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
+    assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
 
 # -- themes ----------------------------------------------------------------------------------
