@@ -257,7 +257,7 @@ def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default
 
 
 def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None,
-                    max_bytes=None, poster=None, metadata=None, latex=False):
+                    max_bytes=None, poster=None, metadata=None, latex=False, show_log=False):
     """Write any frame source (a :class:`~renderers.layout.FrameSource`) to ``path``; returns an :class:`Animation`.
 
     The writer comes from the registry, by ``kind`` or by the path's extension;
@@ -274,6 +274,7 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
       inside, as ``poster.png``, and its LaTeX line shows it).
     - ``metadata``: a JSON-able dict carried inside the file (and the poster).
     - ``latex``: a frames folder also gets ``animation.tex``.
+    - ``show_log``: an external encoder (ffmpeg) writes its own log to the terminal (``--debug``).
     """
     writer_class = writer_named(kind) if kind else writer_for(path)
     writer_class.check_options(size=source.size, fps=fps, hold=hold)
@@ -304,6 +305,8 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
             options["poster"] = poster_index
         if text is not None:
             options["metadata"] = text
+        if show_log:
+            options["show_log"] = True
         writer = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
         with writer, frames(writer.transform) as items:
             for done, item in enumerate(items, 1):

@@ -4,8 +4,8 @@ We start ffmpeg ourselves (the same command imageio-ffmpeg would run) so that
 its log is ours to show: it goes to a temporary file, and a failure (a full
 disk, a killed encoder) becomes one :class:`UserError` line naming the cause,
 instead of ffmpeg's chatter and a dump of its command line on the terminal.
-Set ``Mp4Writer.show_log = True`` (the CLI's ``--debug``) to let ffmpeg write
-to the terminal and get the command line in the error.
+``Mp4Writer(..., show_log=True)`` (the CLI's ``--debug``) lets ffmpeg write
+to the terminal and puts the command line in the error.
 """
 
 import contextlib
@@ -15,7 +15,6 @@ import re
 import subprocess
 import tempfile
 from fractions import Fraction
-from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -45,7 +44,6 @@ class Mp4Writer(Writer):
     MIME = "video/mp4"
     HTML_TAG = "video"
     DECK = "movie"
-    show_log: ClassVar[bool] = False     # let ffmpeg write to the terminal (for --debug)
 
     @classmethod
     def check_options(cls, *, size, fps, hold):
@@ -73,16 +71,17 @@ class Mp4Writer(Writer):
         raise IndexError(f"{path} has no frame {index}")
 
     @classmethod
-    def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
-        return cls(path, fps=fps, hold=hold, metadata=metadata)
+    def for_source(cls, path, source, *, fps, hold, metadata=None, show_log=False, **options):
+        return cls(path, fps=fps, hold=hold, metadata=metadata, show_log=show_log)
 
-    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast", metadata=None):
+    def __init__(self, path, *, fps, hold=0.0, crf=18, preset="veryfast", metadata=None, show_log=False):
         """``crf``: x264's constant rate factor (18 is visually lossless; +6 halves the size);
-        ``metadata``: text for the ``comment`` tag (see :mod:`.metadata`)."""
+        ``metadata``: text for the ``comment`` tag (see :mod:`.metadata`); ``show_log``: let ffmpeg
+        write to the terminal (for ``--debug``)."""
         if not fps > 0:
             raise ArgumentError("fps", f"must be positive (got {fps:g})")
         self.path, self.fps, self.hold, self.crf, self.preset = path, fps, hold, crf, preset
-        self.metadata = metadata
+        self.metadata, self.show_log = metadata, show_log
         self._process = None
         self._last = None
 
