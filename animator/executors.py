@@ -22,15 +22,14 @@ schemes, registered with :func:`scheduler`.
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
-import multiprocessing
 import os
 import queue
 import re
-import signal
 import threading
 
-from . import lifecycle
+from . import pool
 from .errors import ArgumentError, UserError
 from .untrusted import shown
 
@@ -109,59 +108,23 @@ class InProcess:
             yield task, result
 
 
-# each worker's copy of what it runs, set by _start_worker
-_FUNCTION = None
-_TASKS = None
-_COUNTERS = None
+def _work(function, task):
+    """In a worker: train one run, reporting its epochs done; a diverged run's epochs count as done."""
+    result = function(task, on_epoch=lambda epoch, *_: pool.report(epoch + 1))
+    pool.report(task.config.epochs + 1)
+    return result
 
 
-def _start_worker(parent_pid, function, tasks, counters):
-    global _FUNCTION, _TASKS, _COUNTERS
-    lifecycle.setup_worker(parent_pid)
-    # a training worker writes no file (the parent keeps what it sends back), so SIGTERM may end it at once;
-    # raising SystemExit instead could land in the interpreter's own shutdown and print a traceback there
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _leave)
-    _FUNCTION, _TASKS, _COUNTERS = function, tasks, counters
-
-
-def _leave(signum, frame):
-    os._exit(128 + signum)
-
-
-def _work(k):
-
-    def count(epoch, *_):
-        _COUNTERS[k] = epoch + 1
-
-    result = _FUNCTION(_TASKS[k], on_epoch=count)
-    _COUNTERS[k] = _TASKS[k].config.epochs + 1
-    return k, result
-
-
-def start_method():
-    """``fork`` in a process with one thread; else ``spawn``.
-
-    Forking a process that has other threads (a Dask client's event loop,
-    Jupyter's) can copy a lock one of them holds, and the child then waits
-    for it for ever; a spawned worker starts clean, at the price of importing
-    numpy and animator (about half a second).
-    """
-    methods = multiprocessing.get_all_start_methods()
-    return "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
-
-
-def _worker_pids(pool):
-    # Pool keeps its worker processes in _pool and replaces any that exits (ours never exit by themselves)
-    return {process.pid for process in getattr(pool, "_pool", ())}
+start_method = pool.start_method
 
 
 class Processes:
-    """``workers`` processes on this machine, each training one run at a time.
+    """``workers`` processes on this machine, each training one run at a time (an :class:`animator.pool.Pool`).
 
-    Workers ignore Ctrl-C (the parent handles it), exit through Python on
-    SIGTERM and die with the parent (:func:`animator.lifecycle.setup_worker`).
-    They are forked when that is safe (see :func:`start_method`).
+    Workers are forked when that is safe (see :func:`animator.pool.start_method`),
+    ignore Ctrl-C (the parent handles it) and die with the parent.  A training
+    worker writes no file (the parent keeps what it sends back), so SIGTERM
+    ends it at once.  A worker that dies is an error, not a hang.
     """
 
     def __init__(self, workers):
@@ -184,30 +147,12 @@ class Processes:
         tasks = list(tasks)
         if not tasks:
             return
-        context = multiprocessing.get_context(start_method())
         total = sum(t.config.epochs + 1 for t in tasks)
-        counters = context.Array("q", len(tasks), lock=False)    # epochs done per run, for progress
-        with context.Pool(min(self.workers, len(tasks)), initializer=_start_worker,
-                          initargs=(os.getpid(), function, tasks, counters)) as pool:
-            started = _worker_pids(pool)
-            results = pool.imap_unordered(_work, range(len(tasks)), chunksize=1)
-            for _ in range(len(tasks)):
-                while True:
-                    try:
-                        k, result = results.next(timeout=0.1)
-                        break
-                    except multiprocessing.TimeoutError:
-                        if _worker_pids(pool) != started:
-                            # the pool quietly replaces a dead worker, but its run is lost: waiting would never end
-                            raise RuntimeError("a worker process died while training (killed by the system, "
-                                               "or it could not start)") from None
-                        if on_progress is not None:
-                            on_progress(sum(counters), total)
-                if on_progress is not None:
-                    on_progress(sum(counters), total)
+        show = None if on_progress is None else (lambda epochs: on_progress(sum(epochs), total))
+        with pool.Pool(min(self.workers, len(tasks)), functools.partial(_work, function), method="auto",
+                       quit="now") as workers:
+            for k, result in workers.as_finished(tasks, on_progress=show):
                 yield tasks[k], result
-            pool.close()      # a graceful end, as races and the book do: terminate() can hang on an idle worker
-            pool.join()
 
 
 # What the client may decode from the cluster: msgpack (plain numbers, text and bytes) and error text.
