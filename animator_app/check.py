@@ -1,8 +1,8 @@
-"""``animator check FILE.py:CLASS --against SPEC``: a reader's optimizer class, checked against the book's.
+"""A reader's optimizer class, loaded from their file for ``animator check`` (:mod:`.commands.check`).
 
-Exit status 0 when it matches for every epoch, 1 at the first epoch where it
-differs (with the array, the largest difference and any known mistake it
-reproduces), 2 when the file, the class or the settings cannot be used.
+The file is imported as a module, so its top level runs; every failure to
+load it is one line (:class:`UserError`, exit status 2).  A class that loads
+but differs from the book's is exit status 1 (``EXIT_DIFFERS``).
 """
 
 import importlib.util
@@ -11,21 +11,8 @@ import sys
 import traceback
 
 from animator.errors import UserError
-from animator.testing import check_optimizer
 
 EXIT_DIFFERS = 1
-
-
-def cmd_check(args):
-    from .commands import note
-
-    cls = load_class(args.target)
-    result = check_optimizer(cls, args.against, epochs=args.epochs, rtol=args.rtol)
-    if not args.quiet:
-        print(result.summary(), flush=True)
-    elif not result.passed:
-        note(result.summary())
-    return 0 if result.passed else EXIT_DIFFERS
 
 
 def load_class(target):

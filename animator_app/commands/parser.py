@@ -1,0 +1,44 @@
+"""The ``animator`` parser, built from the command registry, and the one way a command line becomes options."""
+
+import argparse
+
+from animator import __version__
+from animator.errors import UserError
+
+from .. import presets
+from .registry import COMMANDS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``animator train: error: ...``, exit 2."""
+
+    def error(self, message):
+        raise UserError(message)
+
+
+def build_parser():
+    """``animator`` and a sub-parser per registered command, its options in the order the command declares them."""
+    parser = Parser(prog="animator", description="Train the optimizers of Neural Networks from Scratch, "
+                    "Chapter 10, exactly as the book does, and animate the runs.")
+    parser.add_argument("--version", action="version", version=f"animator {__version__}")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for command in COMMANDS.values():
+        sub = subcommands.add_parser(command.name, help=command.help, description=command.description)
+        groups = {}
+        for option in command.options:
+            if option.group is not None and option.group not in groups:
+                groups[option.group] = sub.add_argument_group(option.group)
+            option.add_to(sub if option.group is None else groups[option.group])
+    parser.commands = subcommands.choices      # command name -> its parser, for presets.resolve
+    return parser
+
+
+def parse(argv, parser=None):
+    """``(command, options)`` of a command line (presets applied, every option checked as the parser checks
+    it), or ``(None, None)`` when it names no command."""
+    parser = parser or build_parser()
+    namespace = presets.resolve(parser, parser.commands, argv)
+    if namespace.command is None:
+        return None, None
+    command = COMMANDS[namespace.command]
+    return command, command.options_from(namespace, argv)

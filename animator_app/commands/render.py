@@ -1,0 +1,36 @@
+"""``animator render``: draw a saved Recording without retraining."""
+
+from animator.errors import UserError
+from animator.recording import Recording
+
+from .. import presets
+from ..scenes import TrainingScene
+from .options import COMMON, animation_output, preset
+from .registry import Command, Option, register
+from .shared import check_budget, check_outputs, command_line, described, drawing, is_recording_path, write
+
+
+def run(options):
+    scene = TrainingScene()
+    if is_recording_path(options.output):
+        raise UserError(f"{options.output}: render writes an animation (.gif, .mp4, .png, .html or a folder/); "
+                        "a Recording is already saved")
+    kind = check_outputs(options, scene.layout)
+    recording = Recording.load(options.recording)
+    workers = check_budget(options, kind, len(recording.frame_epochs))
+    metadata = scene.metadata(recording, command_line(options, recording=options.recording))
+    write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, kind,
+          described(metadata, options, recording=options.recording), **drawing(options, workers))
+    return 0
+
+
+register(Command(
+    "render", help="render a saved Recording without retraining",
+    description="Render a Recording saved by 'animator train -o RUN.npz' as GIF, MP4, PNG or PNG frames.",
+    options=(
+        Option(("recording",), "a Recording saved by animator train", metavar="RUN.npz"),
+        *animation_output("the animation to write"),
+        *COMMON,
+        preset(presets.help_text("render")),
+    ),
+    run=run, reproducible=True))
