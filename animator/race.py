@@ -19,13 +19,11 @@ frames after it stopped repeat its last finite state, and its spec's
 
 import copy
 import logging
-import multiprocessing
-import os
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import lifecycle
+from . import pool
 from .chapter import NETWORK_RACES
 from .errors import ArgumentError, UserError
 from .frames import frame_epochs
@@ -174,7 +172,7 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
         return _in_lock_step(recording, [spec.as_dict() for spec in entrants], k)
 
     workers = min(workers or 1, len(entrants))
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if workers > 1 and pool.can_fork():
         recordings = _in_parallel(run_entrant, len(entrants), workers, total, on_progress)
     else:
         recordings = []
@@ -194,37 +192,11 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
     return RaceResult(entrants[:len(recordings)], recordings, shared, base_config)
 
 
-# set in the parent just before forking: the workers inherit them
-_ENTRANT = None
-_COUNTERS = None
-
-
-def _entrant_worker(k):
-
-    def count(epoch, *_):
-        _COUNTERS[k] = epoch + 1
-
-    return _ENTRANT(k, count)
-
-
 def _in_parallel(run_entrant, count, workers, total, on_progress):
-    global _ENTRANT, _COUNTERS
-    context = multiprocessing.get_context("fork")
-    _COUNTERS = context.Array("l", count, lock=False)    # epochs done per entrant, for progress
-    _ENTRANT = run_entrant
-    try:
-        with context.Pool(workers, initializer=lifecycle.setup_worker, initargs=(os.getpid(),)) as pool:
-            pending = pool.map_async(_entrant_worker, range(count), chunksize=1)
-            while not pending.ready():
-                pending.wait(0.1)
-                if on_progress is not None:
-                    on_progress(sum(_COUNTERS), total)
-            results = pending.get()
-            pool.close()      # a graceful end; leaving the block terminates the pool only on an error
-            pool.join()
-            return results
-    finally:
-        _ENTRANT = _COUNTERS = None
+    """Every entrant in a forked worker (which inherits ``run_entrant``); their Recordings in entrant order."""
+    show = None if on_progress is None else (lambda epochs: on_progress(sum(epochs), total))
+    with pool.Pool(workers, lambda k: run_entrant(k, lambda epoch, *_: pool.report(epoch + 1))) as entrants:
+        return list(entrants.map(range(count), on_progress=show))
 
 
 def _in_lock_step(recording, labels, position):
