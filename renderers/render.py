@@ -30,9 +30,8 @@ import os
 
 import numpy as np
 
-from animator import __version__
+from animator import __version__, pool
 from animator.fileio import check_writable
-from animator.lifecycle import setup_worker
 
 from .layout import describe
 from .training import TrainingAnimation
@@ -150,92 +149,71 @@ class Animation:
 
 # -- frames, possibly from worker processes ---------------------------------------------------
 
-def _worker(parent, rank, workers, indices, source, transform, slots, slot_bytes, per_worker, conn, free):
+def _draw(rank, connection, workers, indices, source, transform, slots, slot_bytes, per_worker, frees):
     """Compose every ``workers``-th frame, starting at ``rank``, into this worker's ring of slots.
 
-    Ctrl-C is the parent's to handle; SIGTERM (from the parent stopping us, or
-    from the kernel when the parent dies) exits quietly through ``SystemExit``.
+    Each frame's shape and type go to the parent through ``connection``; a
+    failure goes as text, and the parent raises it there.
     """
-    setup_worker(parent)
     try:
         for k, position in enumerate(range(rank, len(indices), workers)):
             frame = source.frame(indices[position])
             out = np.ascontiguousarray(transform(frame) if transform is not None else frame)
-            free.acquire()
+            frees[rank].acquire()
             slot = rank * per_worker + k % per_worker
             np.frombuffer(slots, dtype=out.dtype, count=out.size,
                           offset=slot * slot_bytes).reshape(out.shape)[...] = out
-            conn.send((out.shape, out.dtype.str))
-    except Exception as error:  # reported to the parent, which raises it there
-        conn.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        conn.close()
+            connection.send((out.shape, out.dtype.str))
+    except Exception as error:
+        connection.send(("error", f"{type(error).__name__}: {error}"))
 
 
 def iter_frames(source, indices, *, transform=None, workers=None):
     """Yield ``transform(source.frame(i))`` for ``indices`` in order, composed in parallel when it pays.
 
-    Workers are forked processes that inherit ``source``; worker ``r`` makes
-    frames ``r, r + workers, ...`` and copies each into a slot of its own ring
-    in shared memory, sending only a few bytes through a pipe.  (At 960x540,
-    pickling frames through a process pool cost as much as drawing them.)  A
-    worker waits while its ring is full, so memory stays flat however many
-    frames there are.  ``transform`` (e.g. GIF quantisation) runs in the workers.
-    Workers die with this process, even when it is killed; when the generator
-    is closed (an error, Ctrl-C, SIGTERM) they are stopped and reaped.
+    Workers are forked processes (:class:`animator.pool.Workers`) that inherit
+    ``source``; worker ``r`` makes frames ``r, r + workers, ...`` and copies
+    each into a slot of its own ring in shared memory, sending only a few
+    bytes through its pipe.  (At 960x540, pickling frames through a process
+    pool cost as much as drawing them.)  A worker waits while its ring is
+    full, so memory stays flat however many frames there are.  ``transform``
+    (e.g. GIF quantisation) runs in the workers.  Workers die with this
+    process, even when it is killed; when the generator is closed (an error,
+    Ctrl-C, SIGTERM) they are stopped and reaped.
     """
     indices = list(indices)
     if workers is None:
         workers = default_workers()
-    if workers <= 1 or len(indices) < 8 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or len(indices) < 8 or not pool.can_fork():
         for i in indices:
             frame = source.frame(i)
             yield transform(frame) if transform is not None else frame
         return
-    context = multiprocessing.get_context("fork")
     per_worker = 3
     width, height = source.size
     slot_bytes = width * height * 3
     slots = mmap.mmap(-1, workers * per_worker * slot_bytes)
-    pipes, frees, processes = [], [], []
-    parent = os.getpid()
+    frees = [multiprocessing.get_context("fork").Semaphore(per_worker) for _ in range(workers)]
     try:
-        for rank in range(workers):
-            receive, send = context.Pipe(duplex=False)
-            free = context.Semaphore(per_worker)
-            process = context.Process(target=_worker, daemon=True, args=(
-                parent, rank, workers, indices, source, transform, slots, slot_bytes, per_worker, send, free))
-            process.start()
-            send.close()
-            pipes.append(receive)
-            frees.append(free)
-            processes.append(process)
-        made = [0] * workers
-        for position in range(len(indices)):
-            rank = position % workers
-            try:
-                shape, dtype = pipes[rank].recv()
-            except EOFError:
-                raise RuntimeError(f"frame worker {rank} died while drawing frame {indices[position]}") from None
-            if shape == "error":
-                raise RuntimeError(f"frame worker failed on frame {indices[position]}: {dtype}")
-            slot = rank * per_worker + made[rank] % per_worker
-            made[rank] += 1
-            frame = np.frombuffer(slots, dtype=dtype, count=int(np.prod(shape)),
-                                  offset=slot * slot_bytes).reshape(shape).copy()
-            frees[rank].release()
-            yield frame
+        with pool.Workers(workers, _draw, args=(workers, indices, source, transform, slots, slot_bytes,
+                                                 per_worker, frees)) as crew:
+            made = [0] * workers
+            for position in range(len(indices)):
+                rank = position % workers
+                try:
+                    shape, dtype = crew.receive(rank)
+                except pool.WorkerDied as error:
+                    raise RuntimeError(f"frame worker {rank} died while drawing frame {indices[position]} "
+                                       f"({error})") from None
+                if shape == "error":
+                    raise RuntimeError(f"frame worker failed on frame {indices[position]}: {dtype}")
+                slot = rank * per_worker + made[rank] % per_worker
+                made[rank] += 1
+                frame = np.frombuffer(slots, dtype=dtype, count=int(np.prod(shape)),
+                                      offset=slot * slot_bytes).reshape(shape).copy()
+                frees[rank].release()
+                yield frame
     finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(5)
-            if process.is_alive():     # stuck in C code that ignores SIGTERM
-                process.kill()
-                process.join()
-        for pipe in pipes:
-            pipe.close()
         slots.close()
 
 
