@@ -240,3 +240,15 @@ def test_progress_bar_draws_only_on_a_terminal():
     quiet = io.StringIO()
     ProgressBar(10, "training", stream=quiet).update(10)     # StringIO is not a terminal
     assert quiet.getvalue() == ""
+
+
+def test_debug_reaches_ffmpeg_as_a_value_never_a_class_attribute(cli, tmp_path, monkeypatch):
+    from animator_app.commands import shared
+    from renderers.writers import Mp4Writer
+
+    real, seen = shared.write_animation, []
+    monkeypatch.setattr(shared, "write_animation", lambda *args, **options: seen.append(options["show_log"])
+                        or real(*args, **options))
+    for debug in ([], ["--debug"]):
+        assert cli("descent", "--steps", "5", "--size", "480x270", "-q", *debug, "-o", tmp_path / "b.gif").code == 0
+    assert seen == [False, True] and not hasattr(Mp4Writer, "show_log")

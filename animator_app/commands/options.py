@@ -157,7 +157,7 @@ def training(*, optimizer=True, resolution="--grid", book_log=True, record=True,
     (its ``--grid`` is a hyper-parameter grid), has smaller defaults and no progress lines or ``--record``."""
     return (
         Option(("--dataset",), "generated dataset (default: %(default)s, the chapter's)", default="spiral",
-               choices=tuple(sorted(GENERATORS)), group="data"),
+               choices=tuple(sorted(GENERATORS)), arguments=("dataset",), group="data"),
         Option(("--samples",), "points per class (default: %(default)s)", type=integer(1), default=100,
                metavar="N", arguments=("samples",), group="data"),
         Option(("--classes",), "number of classes (default: %(default)s; xor and moons have 2)", type=integer(2),

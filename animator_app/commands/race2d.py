@@ -29,7 +29,7 @@ register(Command(
     description="Five optimizers (SGD, SGD with momentum, AdaGrad, RMSProp, Adam) with tuned settings race "
                 "from one start down a 2-D test function, drawn on its contour map.",
     options=(
-        Option(("function",), "the test function", choices=tuple(RACES_2D)),
+        Option(("function",), "the test function", choices=tuple(RACES_2D), arguments=("function",)),
         Option(("--steps",), "updates per optimizer (default: the race's own)", type=integer(1), metavar="N",
                arguments=("steps",)),
         Option(("--start",), "common starting point (default: the function's)", type=point, metavar="X,Y",

@@ -108,7 +108,7 @@ class Command:
                    ("inputs", Optional[dict], field(default=None))]   # identities of files read; None: hash them
         title = "".join(part.title() for part in self.name.split("_")) + "Options"
         values = make_dataclass(title, fields, frozen=True)
-        values.__module__ = getattr(self.run, "__module__", __name__)     # shown as the command's own type
+        values.__module__ = self.run.__module__     # shown as the command's own type
         object.__setattr__(self, "values", values)
 
     def options_from(self, namespace, argv=()):
