@@ -18,10 +18,10 @@ import numpy as np
 
 from animator.errors import ArgumentError
 from animator.frames import frame_epochs
-from animator.optimizers import OptimizerSpec
 
 from .raster import font
 from .theme import THEMES
+from .words import describe, optimizer_text  # noqa: F401 (the layouts' and the application's import path)
 
 
 @runtime_checkable
@@ -105,6 +105,18 @@ def wrap(pieces, width_px, size_px, *, separator=" "):
     return lines + [line] if line else lines
 
 
+LOSS_HEADROOM = 1.5   # a loss scale stops at 1.5 x the starting loss, so rare spikes leave the top
+
+
+def loss_ceiling(high, start):
+    """The top of a loss scale: ``high``, but at most :data:`LOSS_HEADROOM` times the starting loss ``start``.
+
+    The chapter's rare spikes (AdaGrad and RMSProp briefly pass 10) then run off
+    the top instead of flattening every other loss against the axis.
+    """
+    return min(high, start * LOSS_HEADROOM)
+
+
 def origin_pad(label_px, length_pt, pad_pt, dpi=100):
     """The y tick labels' pad (points) that keeps the lowest one clear of the x axis's ``0`` under the origin.
 
@@ -114,27 +126,6 @@ def origin_pad(label_px, length_pt, pad_pt, dpi=100):
     """
     half_zero = font(max(1, round(label_px))).getlength("0") / 2 * 72 / dpi
     return max(pad_pt, half_zero - length_pt + 1)
-
-
-def optimizer_text(optimizer):
-    """``("SGD", ["lr=1.0", "decay=0.001", "momentum=0.9"])``: an optimizer's title and the settings a caption shows.
-
-    ``optimizer`` is an :class:`animator.optimizers.OptimizerSpec`, an optimizer,
-    or a Recording spec's ``{"name": ..., "hyperparameters": ...}``.  Shown are the
-    learning rate and every hyper-parameter not at its default.
-    """
-    spec = OptimizerSpec.of(optimizer)
-    return spec.title, [f"{name}={value!r}" for name, value in spec.shown().items()]
-
-
-def describe(optimizer):
-    """``SGD · lr=1.0 · decay=0.001 · momentum=0.9``: the one-line caption of an optimizer.
-
-    >>> describe(OptimizerSpec("adam", {"lr": 0.05, "decay": 5e-7}))
-    'Adam · lr=0.05 · decay=5e-07'
-    """
-    title, settings = optimizer_text(optimizer)
-    return " · ".join([title, *settings])
 
 
 def frame_steps(total, max_frames=None, spacing="linear"):

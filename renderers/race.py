@@ -57,16 +57,16 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 
-from .layout import Layout, optimizer_text, origin_pad, wrap
+from .layout import Layout, loss_ceiling, optimizer_text, origin_pad, wrap
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .theme import ENTRANTS, hex_rgb
+from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text
 
 MAX_ENTRANTS = len(ENTRANTS)   # every theme names this many entrant colours
 BANNER_INK = (255, 255, 255)   # the text on a warning banner, whatever the page
 MIN_TEXT_PX = 8        # no caption shrinks below this to fit its panel
 _FAINT = 0.72          # share of the page mixed into the not-yet-reached part of a curve
-_LOSS_HEADROOM = 1.5   # the loss axis stops at 1.5 x the starting loss: rare spikes leave the top
 
 
 class RaceAnimation(Layout):
@@ -226,7 +226,7 @@ class RaceAnimation(Layout):
         start = max(float(r.loss[0]) for r in recs)
         finite = np.concatenate([r.loss[np.isfinite(r.loss)] for r in recs]).astype(np.float64)
         high = float(finite.max()) if finite.size else 1.0
-        loss_top = min(high * 1.08, start * _LOSS_HEADROOM) if high > 0 else 1.0
+        loss_top = loss_ceiling(high * 1.08, start) if high > 0 else 1.0
         series = [("loss", [r.loss for r in recs], loss_top), ("accuracy", [r.accuracy for r in recs], 1.0)]
         self.axes, lines, ends, labels = [], [], [], []
         for (name, values, top), rect, x_label in zip(series, self.charts, self.x_labels):
@@ -310,17 +310,14 @@ class RaceAnimation(Layout):
         W, fp, sp, m = self.size[0], self.font_px, self.small_px, self.margin
         theme = self.theme
         ink = hex_rgb(theme.ink)
-        first = self.recordings[0].spec
-        data = first["dataset"]
-        arch = " → ".join(first["architecture"]["layers"])
-        mode = "book mode" if first["mode"] == "book" else f"seed {first['seed']}"
-        total = int(self.result.config.epochs)
-        live = (font(round(fp * 1.25), True).getlength(f"epoch {total:,}") + fp * 0.4
-                + font(sp).getlength(f"of {total:,}"))
+        total = count_text(self.result.config.epochs)
+        live = (font(round(fp * 1.25), True).getlength(f"epoch {total}") + fp * 0.4
+                + font(sp).getlength(f"of {total}"))
         room = W - 2 * m - live - 2 * fp
-        for info in (f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
-                     f"{data['name']} · {data['samples']} points · {data['classes']} classes · {mode}",
-                     f"{data['name']} · {mode}"):
+        spec = self.recordings[0].spec
+        data = spec["dataset"]
+        network = layers_text(spec["architecture"]["layers"])
+        for info in data_captions(data["name"], data["samples"], data["classes"], network, seed=spec["seed"]):
             if font(sp).getlength(info) <= room:
                 draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
                           colour=hex_rgb(theme.muted), anchor="rm")
@@ -410,20 +407,20 @@ class RaceAnimation(Layout):
         ink, muted = hex_rgb(theme.ink), hex_rgb(theme.muted)
         epoch = int(self.epochs[index])
         face = font(round(fp * 1.25), True)
-        text = f"epoch {epoch:,}"
+        text = f"epoch {count_text(epoch)}"
         draw_text(image, (m, round(self.header_h * 0.55)), text, size_px=round(fp * 1.25), colour=ink, bold=True,
                   anchor="lm")
         draw_text(image, (m + face.getlength(text) + fp * 0.4, round(self.header_h * 0.55)),
-                  f"of {int(self.result.config.epochs):,}", size_px=self.small_px, colour=muted, anchor="lm")
+                  f"of {count_text(self.result.config.epochs)}", size_px=self.small_px, colour=muted, anchor="lm")
         for k, (rec, rows) in enumerate(zip(self.recordings, self.rows)):
             px, py, side, _ = self.cells[k][1]
             row = rows[index]
             stopped = self.stopped[k][index]
-            draw_text(image, (px, py + side + self.stats_h // 2 + 1),
-                      f"acc {rec.accuracy[row]:.3f} · loss {rec.loss[row]:.3f}", size_px=self.stats_px,
+            stats = f"acc {accuracy_text(rec.accuracy[row])} · loss {loss_text(rec.loss[row])}"
+            draw_text(image, (px, py + side + self.stats_h // 2 + 1), stats, size_px=self.stats_px,
                       colour=muted if stopped else ink, anchor="lm")
             if stopped:
-                why = (f"diverged at epoch {rec.diverged_at}" if rec.diverged_at is not None
+                why = (diverged_text(rec.diverged_at) if rec.diverged_at is not None
                        else f"stopped after epoch {int(rec.epochs[row])}")
                 draw_text(image, (px + side // 2, py + self.border + round(fp * 1.2)), why, size_px=self.stats_px,
                           colour=BANNER_INK, bold=True, anchor="mm", background=theme.warning)

@@ -41,65 +41,20 @@ from matplotlib.patches import Rectangle
 
 from animator.errors import UserError
 
-from .layout import Layout, optimizer_text
+from .layout import Layout, loss_ceiling
 from .raster import add_axes_px, decision_regions, draw_text, figure_rgba, font, new_figure, points_overlay
 from .theme import hex_rgb
+from .words import (accuracy_text, best_text, count_text, data_text, headline, settings_text, short_loss_text,
+                    value_text)
 
 LOSS_CMAP = "viridis_r"        # low loss is yellow
 ACCURACY_CMAP = "viridis"      # high accuracy is yellow
 DIVERGED_FILL = "#ececec"
 FRAME_COLOUR = (190, 190, 190)
-_LOSS_HEADROOM = 1.5           # the loss scale stops at 1.5 x the starting loss
+loss_text = short_loss_text    # the application's sweep command imports it (and settings_text) from here
 
 
-# -- words and scales shared by the pictures (and the player page) -----------------------------
-
-def value_text(value):
-    """A grid value as labels show it: ``0.001``, ``1``, ``1e+30``."""
-    return f"{value:g}"
-
-
-def loss_text(value):
-    return f"{value:.3f}" if abs(value) < 10 else f"{value:.3g}"
-
-
-def settings_text(result, cell, separator=" · "):
-    """``lr=0.1 · momentum=0.9``: a cell's swept settings."""
-    return separator.join(f"{name}={value_text(value)}" for name, value in result.sweep.settings(cell).items())
-
-
-def headline(result):
-    """``SGD · decay=0.001: lr × momentum, 10,000 epochs each``."""
-    sweep = result.sweep
-    title = optimizer_text(sweep.optimizer)[0]
-    fixed = [f"{name}={value_text(value)}" for name, value in sweep.optimizer.hyperparameters.items()]
-    return (" · ".join([title, *fixed]) + f": {' × '.join(sweep.names)}, "
-            f"{sweep.config.epochs:,} epoch{'s' if sweep.config.epochs != 1 else ''} each")
-
-
-def data_text(result):
-    """``spiral · 300 points · 3 classes · 2→64→3 · book mode``."""
-    config = result.sweep.config
-    name = "csv" if config.data_file else config.dataset
-    layers = "→".join(str(n) for n in (result.X.shape[1], *config.hidden, result.classes))
-    mode = "book mode" if config.seed is None else f"seed {config.seed}"
-    return f"{name} · {len(result.X)} points · {result.classes} classes · {layers} · {mode}"
-
-
-def best_text(result):
-    """The footnote of the map: the best run and how many diverged."""
-    best = result.best()
-    diverged = len(result.diverged)
-    parts = []
-    if best is not None:
-        parts.append(f"best (framed): {settings_text(result, best.cell)}: loss {loss_text(best.final_loss)}, "
-                     f"accuracy {best.final_accuracy:.3f}")
-    else:
-        parts.append("every run diverged")
-    if diverged and best is not None:
-        parts.append(f"{diverged} of {len(result.runs)} run{'s' if len(result.runs) != 1 else ''} diverged (hatched)")
-    return ".   ".join(parts)
-
+# -- scales shared by the pictures (and the player page) -------------------------------------
 
 def loss_norm(result):
     """The loss colour scale: the lowest final loss to the highest, but at most 1.5 x the starting loss."""
@@ -109,7 +64,7 @@ def loss_norm(result):
         return Normalize(0.0, 1.0)
     low, high = float(finals.min()), float(finals.max())
     if starts:
-        high = min(high, max(starts) * _LOSS_HEADROOM)
+        high = loss_ceiling(high, max(starts))
     if not high > low:
         high = low + 1e-3
     return Normalize(low, high)
@@ -249,9 +204,9 @@ class SweepMap(Layout):
         fig.text(m / W, (self.footer_h * 0.45) / H, best_text(result), ha="left", va="center",
                  fontsize=fp * 0.85 * pt, color=theme.ink)
 
-        panels = [("final loss", _values(result, "final_loss"), LOSS_CMAP, loss_norm(result), loss_text),
+        panels = [("final loss", _values(result, "final_loss"), LOSS_CMAP, loss_norm(result), short_loss_text),
                   ("final accuracy", _values(result, "final_accuracy"), ACCURACY_CMAP, Normalize(0.0, 1.0),
-                   lambda v: f"{v:.3f}")]
+                   accuracy_text)]
         best = result.best()
         sweep = result.sweep
         for ((rect, bar), (title, values, cmap_name, norm, text)) in zip(maps, panels):
@@ -295,7 +250,7 @@ class SweepMap(Layout):
         for run in self.result.runs:
             r, c = _position(run.cell)
             if run.diverged:
-                labels[r, c] = (None, [f"diverged\nat {run.diverged_at:,}", "diverged", "div."])
+                labels[r, c] = (None, [f"diverged\nat {count_text(run.diverged_at)}", "diverged", "div."])
             else:
                 labels[r, c] = (values[r, c], [text(values[r, c])])
         size = min(self.font_px * 0.95, cell_h * 0.36,
@@ -488,7 +443,7 @@ class SweepGrid(Layout):
                           colour=colour, anchor="lm")
         total = self.result.sweep.config.epochs
         draw_text(image, (self.size[0] - self.margin, round(self.margin * 0.8 + self.font_px * 0.55)),
-                  f"epoch {int(self.epochs[index]):,} of {total:,}", size_px=round(self.font_px * 1.05),
+                  f"epoch {count_text(self.epochs[index])} of {count_text(total)}", size_px=round(self.font_px * 1.05),
                   colour=ink, bold=True, anchor="rm")
         return image
 
@@ -505,16 +460,16 @@ class SweepGrid(Layout):
     def _stats(self, run, index):
         loss, accuracy = float(run.frame_loss[index]), float(run.frame_accuracy[index])
         if self.stats_format == "both":
-            return f"loss {loss_text(loss)} · acc {accuracy:.2f}"
+            return f"loss {short_loss_text(loss)} · acc {accuracy_text(accuracy, 2)}"
         if self.stats_format == "loss":
-            return f"loss {loss_text(loss)}"
-        return loss_text(loss)
+            return f"loss {short_loss_text(loss)}"
+        return short_loss_text(loss)
 
     def _stopped_text(self, run):
         width = self.side + self.gap * 0.8
         where = run.diverged_at
-        options = ([f"diverged at {where:,}", f"div. {where:,}", "div."] if where is not None
-                   else [f"stopped at {run.last_epoch:,}", "stopped"])
+        options = ([f"diverged at {count_text(where)}", f"div. {count_text(where)}", "div."] if where is not None
+                   else [f"stopped at {count_text(run.last_epoch)}", "stopped"])
         face = font(self.text_px)
         return next((text for text in options if face.getlength(text) <= width), options[-1])
 

@@ -29,11 +29,11 @@ from animator.errors import ArgumentError
 from animator.fileio import atomic_output, check_writable
 
 from .writers.metadata import encode_metadata
-from .layout import Layout
+from .layout import Layout, loss_ceiling
 from .raster import decision_regions, points_overlay
 from .render import iter_frames
-from .sweep import (DIVERGED_FILL, _LOSS_HEADROOM, best_text, data_text, headline, loss_colours, loss_text,
-                    settings_text, value_text)
+from .sweep import DIVERGED_FILL, loss_colours
+from .words import accuracy_text, best_text, data_text, final_text, headline, settings_text, short_loss_text, value_text
 
 MAX_STRIP_PX = 30000      # a strip's height in pixels: browsers decode taller images unreliably
 
@@ -97,7 +97,7 @@ def page_data(result, *, side, theme, fps, hold, strips):
     frames = result.frame_epochs
     starts = [float(r.frame_loss[0]) for r in result.runs if len(r.frame_loss)]
     finite = [float(v) for r in result.runs for v in r.frame_loss if math.isfinite(v)]
-    top = min(max(finite), max(starts) * _LOSS_HEADROOM) if finite and starts else 1.0
+    top = loss_ceiling(max(finite), max(starts)) if finite and starts else 1.0
     best = result.best()
     runs = []
     for run, strip, colour in zip(result.runs, strips, colours):
@@ -106,12 +106,11 @@ def page_data(result, *, side, theme, fps, hold, strips):
             "label": settings_text(result, run.cell),
             "strip": _data_uri(bytes(strip)) if len(strip) else None,
             "loss": [float(f"{v:.5g}") for v in run.frame_loss],
-            "lossText": [loss_text(float(v)) for v in run.frame_loss],
-            "accuracy": [f"{v:.3f}" for v in run.frame_accuracy],
+            "lossText": [short_loss_text(float(v)) for v in run.frame_loss],
+            "accuracy": [accuracy_text(v) for v in run.frame_accuracy],
             "stop": int(stopped[0]) if len(stopped) else None,
             "diverged": run.diverged_at,
-            "final": ("diverged" if run.diverged else f"loss {loss_text(run.final_loss)}, "
-                                                      f"accuracy {run.final_accuracy:.3f}"),
+            "final": "diverged" if run.diverged else final_text(run),
             "colour": "#%02x%02x%02x" % tuple(int(c) for c in colour),
         })
     return {

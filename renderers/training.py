@@ -69,6 +69,7 @@ from animator.errors import UserError
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .layout import Layout, describe, origin_pad
+from .words import accuracy_text, count_text, diverged_text, loss_text, rate_text
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
 MAX_CELL = 24                     # pixels per weight in a bar, at most
@@ -433,8 +434,8 @@ class TrainingAnimation(Layout):
 
     def _caption_text(self, index):
         rec, row = self.recording, self.rows[index]
-        return (f"epoch {int(self.epochs[index]):,}    acc {rec.accuracy[row]:.3f}    loss {rec.loss[row]:.3f}    "
-                f"lr {rec.learning_rate[row]:.4g}")
+        return (f"epoch {count_text(self.epochs[index])}    acc {accuracy_text(rec.accuracy[row])}    "
+                f"loss {loss_text(rec.loss[row])}    lr {rate_text(rec.learning_rate[row])}")
 
     def _draw_caption(self, image, index):
         rec, fp = self.recording, self.font_px
@@ -444,7 +445,7 @@ class TrainingAnimation(Layout):
         if index == len(self) - 1:
             status = rec.status
             if status["diverged_at"] is not None:
-                self._banner(image, f"diverged at epoch {status['diverged_at']}")
+                self._banner(image, diverged_text(status["diverged_at"]))
             elif status["interrupted"]:
                 self._banner(image, f"interrupted after epoch {int(self.epochs[index])}")
 
