@@ -204,9 +204,17 @@ SCRIPT = r"""
 """
 
 
-def _json(value):
+def script_json(value):
     """JSON safe inside a ``<script>`` element: ASCII, and no ``</`` to end it early."""
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"), sort_keys=True).replace("</", "<\\/")
+
+
+def data_attribute(metadata):
+    """`` data-animator="..."``: the run's description (text) on a page's ``<html>`` tag, or "" without one.
+
+    :meth:`renderers.writers.html.HtmlWriter.read_metadata` reads it back, from a player or a sweep's page.
+    """
+    return f' data-animator="{html.escape(metadata)}"' if metadata is not None else ""
 
 
 def page_start(*, size, title, caption="", entrants=(), metadata=None, autoplay=True):
@@ -215,7 +223,7 @@ def page_start(*, size, title, caption="", entrants=(), metadata=None, autoplay=
     ``metadata`` (text) goes on ``<html data-animator>``; ``entrants`` get a checkbox each.
     """
     width, height = size
-    described = f' data-animator="{html.escape(metadata)}"' if metadata is not None else ""
+    described = data_attribute(metadata)
     boxes = "".join(
         f'<label><input type="checkbox" checked data-entrant="{html.escape(e["name"])}"> {html.escape(e["name"])}'
         f"</label>" for e in entrants)
@@ -245,7 +253,7 @@ def page_start(*, size, title, caption="", entrants=(), metadata=None, autoplay=
 
 def page_frame(item, first):
     """One frame's entry in the array: ``null``, or ``[x, y, "<base64>"]``."""
-    return ("" if first else ",\n") + _json(item)
+    return ("" if first else ",\n") + script_json(item)
 
 
 def page_end(settings, layers=()):
@@ -253,7 +261,7 @@ def page_end(settings, layers=()):
 
     ``layers``: the frames without entrants, then each entrant's layer, as streams of entries like the frames'.
     """
-    held = (f'<script type="application/json" id="animator-layers">{_json(list(layers))}</script>\n'
+    held = (f'<script type="application/json" id="animator-layers">{script_json(list(layers))}</script>\n'
             if layers else "")
-    return (f']</script>\n<script type="application/json" id="animator-settings">{_json(settings)}</script>\n'
+    return (f']</script>\n<script type="application/json" id="animator-settings">{script_json(settings)}</script>\n'
             f"{held}<script>{SCRIPT}</script>\n</body></html>\n")

@@ -13,27 +13,29 @@ data points (drawn once, a transparent layer) on top.  A small map of final
 losses (the colours of :class:`~renderers.sweep.SweepMap`) picks a run by
 click, and a loss curve follows the epoch.  Strips are drawn in worker
 processes (:func:`renderers.render.iter_frames`), so memory does not grow
-with the number of runs.
+with the number of runs.  Its rate, hold and target are checked, and its
+description carried and read back, as every player page's
+(:class:`~renderers.writers.html.HtmlWriter`, :func:`renderers.player.data_attribute`).
 """
 
 import base64
 import html
 import io
-import json
 import math
 
 import numpy as np
 from PIL import Image
 
-from animator.errors import ArgumentError
-from animator.fileio import atomic_output, check_writable
+from animator.fileio import atomic_output
 
-from .writers.metadata import encode_metadata
 from .layout import Layout, loss_ceiling
+from .player import data_attribute, script_json
 from .raster import decision_regions, points_overlay
 from .render import iter_frames
 from .sweep import DIVERGED_FILL, loss_colours
 from .words import accuracy_text, best_text, data_text, final_text, headline, settings_text, short_loss_text, value_text
+from .writers.html import HtmlWriter
+from .writers.metadata import encode_metadata
 
 MAX_STRIP_PX = 30000      # a strip's height in pixels: browsers decode taller images unreliably
 
@@ -141,13 +143,10 @@ def points_layer(result, side, theme):
 
 
 def check_player(path, *, size=(960, 540), fps=25.0, hold=2.0):
-    """Every check before any work: the frame size, the rate and the target."""
+    """Every check before any work: the frame size, then the rate, hold and target as for any player page."""
     SweepPage.check_size(size)
-    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and 0.1 <= fps <= 60):
-        raise ArgumentError("fps", f"must be between 0.1 and 60 frames per second for a page (got {fps:g})")
-    if not (math.isfinite(hold) and 0 <= hold <= 60):
-        raise ArgumentError("hold", f"must be between 0 and 60 seconds (got {hold:g})")
-    check_writable(path)
+    HtmlWriter.check_options(size=size, fps=fps, hold=hold)
+    HtmlWriter.check_target(path)
 
 
 def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, hold=2.0, workers=None,
@@ -171,7 +170,7 @@ def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, ho
             progress(done, len(source))
     data = page_data(result, side=side, theme=theme_, fps=fps, hold=hold, strips=strips)
     data["points"] = points_layer(result, side, theme_)
-    described = "" if metadata is None else f' data-animator="{html.escape(encode_metadata(metadata))}"'
+    described = data_attribute(None if metadata is None else encode_metadata(metadata))
     page = _PAGE.format(described=described, title=html.escape(headline(result)), headline=html.escape(headline(result)),
                         data_text=html.escape(data_text(result)), best=html.escape(best_text(result)),
                         side=side, ink=theme_.ink, muted=theme_.muted, background=theme_.background,
@@ -180,7 +179,7 @@ def write_player(result, path, *, size=(960, 540), theme="default", fps=25.0, ho
                             f'<input type="range" id="axis{i}" min="0" max="{len(axis) - 1}" step="1" value="0">'
                             f'<output id="value{i}"></output></label>' for i, axis in enumerate(result.sweep.axes)),
                         columns=result.sweep.shape[-1],
-                        data=json.dumps(data, sort_keys=True, separators=(",", ":")).replace("</", "<\\/"))
+                        data=script_json(data))
     with atomic_output(path) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(page)
