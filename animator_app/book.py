@@ -35,14 +35,13 @@ import hashlib
 import html
 import json
 import logging
-import multiprocessing
 import os
 import re
 import time
 import traceback
 from dataclasses import dataclass, field, replace
 
-from animator import lifecycle
+from animator import pool
 from animator.cache import Damaged, RunCache, config_check, digest, engine_versions, is_sha256, source_fingerprint
 from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACES, RACES_2D, TRAINING_FIGURES
 from animator.errors import ArgumentError, UserError
@@ -334,7 +333,6 @@ class _Stop:
 
 
 _JOBS = None
-_STOP = None        # set by the first job that meets an option no figure can meet: the others are skipped
 
 
 def render_versions():
@@ -453,8 +451,6 @@ def _run_job(args):
     """
     index, options, directory = args
     job = _JOBS[index]
-    if _STOP is not None and _STOP.is_set():
-        return index, [], None, 0.0, ["skipped"]
     start = time.perf_counter()
     seen = len(_CACHE.notes) if _CACHE is not None else 0
     hits = _CACHE.hits if _CACHE is not None else 0
@@ -473,8 +469,6 @@ def _run_job(args):
                 notes.append("runs from the cache")
         error = None
     except ArgumentError as failure:
-        if _STOP is not None:
-            _STOP.set()
         outputs, error = [], _Stop(failure.argument, failure.problem)
     except UserError as failure:
         outputs, error = [], str(failure)
@@ -506,7 +500,7 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     no figure can meet, such as a byte budget too small) ends the book: the
     jobs not yet started are skipped and it is raised, once.
     """
-    global _JOBS, _CACHE, _STOP
+    global _JOBS, _CACHE
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     _JOBS = jobs()
@@ -532,7 +526,7 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     def collect(item, done):
         index, outputs, error, seconds, notes = item
         results[index] = outputs
-        if isinstance(error, _Stop) or stopped or "skipped" in notes:
+        if isinstance(error, _Stop) or stopped:
             stopped.append(error)
             return
         if error:
@@ -540,25 +534,20 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
         if report:
             report(done, total, _JOBS[index].name, seconds, error, outputs, notes)
 
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _STOP = multiprocessing.get_context("fork").Event()       # made before the fork, so every worker sees it
-        # the workers die with this process, and exit through Python on SIGTERM (pool.terminate()
-        # sends it), so a half-written figure's temporary file is removed
-        with multiprocessing.get_context("fork").Pool(workers, initializer=lifecycle.setup_worker,
-                                                      initargs=(os.getpid(),), maxtasksperchild=4) as pool:
-            for done, item in enumerate(pool.imap_unordered(_run_job, tasks), 1):
+    if workers > 1 and pool.can_fork():
+        # forked workers inherit the job table and the cache; they exit through Python on SIGTERM, so a
+        # half-written figure's temporary file is removed; memory a job leaves behind goes with its worker
+        # (replaced every 4 jobs)
+        with pool.Pool(workers, _run_job, tasks_per_worker=4) as running:
+            for done, (_, item) in enumerate(running.as_finished(tasks), 1):
                 collect(item, done)
-            # a graceful end: terminate() (what leaving the block does) can race the pool's thread that
-            # replaces workers after maxtasksperchild, leaving a new worker blocked on a queue lock forever
-            pool.close()
-            pool.join()
+                if stopped:
+                    running.cancel()          # the jobs under way finish; no other starts
     else:
-        _STOP = None
         for done, task in enumerate(tasks, 1):
             collect(_run_job(task), done)
             if stopped:
                 break
-    _STOP = None
     fatal = [error for error in stopped if isinstance(error, _Stop)]
     if fatal:
         raise ArgumentError(fatal[0].argument, fatal[0].problem)
