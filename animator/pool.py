@@ -10,8 +10,10 @@ and :class:`Workers` starts long-lived workers that run ``main(rank, connection,
 and keep a data path of their own (the renderer's shared-memory frame slots),
 while the lifecycle stays here.  Either way:
 
-- Workers are forked where the platform can (``method="auto"``: only while this
-  process has one thread, see :func:`start_method`), spawned otherwise.
+- Workers are forked (``method="fork"``, the default: they inherit the caller's
+  objects) or, with ``method="auto"``, forked only while this process has one
+  thread and spawned otherwise (:func:`start_method`).  Callers check
+  :func:`can_fork` and work in their own process where they cannot.
 - Ctrl-C reaches the whole process group, but it is the parent's to handle:
   workers ignore it.  SIGTERM and SIGHUP end a worker through Python, so its
   ``finally`` blocks and atomic writes clean up (``quit="now"``: at once, for
@@ -230,7 +232,7 @@ class Workers:
         return False
 
     def start(self, rank):
-        """Start worker ``rank``; a worker still in that place is told to stop first (see :meth:`replace`)."""
+        """Start worker ``rank``; a worker still in that place is told to stop first, and reaped once gone."""
         if self.processes[rank] is not None:
             self._retire(rank)
         ours, theirs = self.context.Pipe()
@@ -245,8 +247,6 @@ class Workers:
         finally:
             theirs.close()
         self.processes[rank], self.connections[rank] = process, ours
-
-    replace = start
 
     def _retire(self, rank):
         process, connection = self.processes[rank], self.connections[rank]
@@ -402,7 +402,7 @@ class Pool:
                 if not waiting or self._cancelled:
                     return
                 if self.tasks_per_worker and done_by[rank] >= self.tasks_per_worker:
-                    self.workers.replace(rank)
+                    self.workers.start(rank)
                     done_by[rank] = 0
                 index = waiting.pop()
                 self.workers.send(rank, (index, tasks[index]))
