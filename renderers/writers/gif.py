@@ -126,6 +126,33 @@ class ColourIndex:
             self.table[keys[start:start + 4096]] = distance.argmin(axis=1)
 
 
+def source_palette(source):
+    """``(palette, required)`` for a frame source: its ``colours()`` exactly, then the commonest of a few frames.
+
+    The samples are every other pixel of four frames spread over the animation:
+    exact colours (no averaging) for a quarter of the work.
+    """
+    total = len(source)
+    samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
+    required = source.colours()
+    return gif_palette(samples, required), required
+
+
+def changed_patch(indices, previous, transparent):
+    """``(left, top, patch)``: the rectangle of ``indices`` that differs from ``previous``, the rest ``transparent``.
+
+    None when nothing changed.  What a GIF and a player page store for every frame after the first.
+    """
+    changed = indices != previous
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    if rows.size == 0:
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    patch = indices[top:bottom, left:right].copy()
+    patch[~changed[top:bottom, left:right]] = transparent
+    return int(left), int(top), patch
+
+
 def _lut_key(frame):
     shift = 8 - LUT_BITS
     f = frame.astype(np.uint32) >> shift
@@ -211,12 +238,8 @@ class GifWriter(Writer):
     @classmethod
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
         """A writer whose palette holds ``source.colours()`` exactly, and the commonest colours of a few frames."""
-        total = len(source)
-        # every other pixel of four frames: exact colours (no averaging), a quarter of the work
-        samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
-        required = source.colours()
-        return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required,
-                   metadata=metadata)
+        palette, required = source_palette(source)
+        return cls(path, fps=fps, hold=hold, palette=palette, required=required, metadata=metadata)
 
     def __init__(self, path, *, fps, palette, hold=0.0, required=(), metadata=None):
         """``palette``: 2, 4, ..., 256 colours, the last standing for "unchanged" (so never drawn);
@@ -298,14 +321,9 @@ class GifWriter(Writer):
         else:
             if previous.shape != indices.shape:
                 raise ValueError("all frames of a GIF must have the same size")
-            changed = indices != previous
-            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-            if rows.size == 0:
-                top, left, patch = 0, 0, np.full((1, 1), transparent_index, dtype=np.uint8)
-            else:
-                top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-                patch = indices[top:bottom, left:right].copy()
-                patch[~changed[top:bottom, left:right]] = transparent_index
+            # nothing changed: a GIF frame still needs an image, so one transparent pixel
+            left, top, patch = (changed_patch(indices, previous, transparent_index)
+                                or (0, 0, np.full((1, 1), transparent_index, dtype=np.uint8)))
             transparent = True
         delay = self._delay(frames, last)
         packed = (1 << 2) | (1 if transparent else 0)           # disposal: leave in place

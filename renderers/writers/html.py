@@ -1,7 +1,7 @@
 """A self-contained web page that plays, pauses and steps through the exact frames (see :mod:`renderers.player`).
 
 Frames are mapped to one palette for the whole animation, as in a GIF
-(:func:`.gif.gif_palette`, :class:`.gif.ColourIndex`, run in the frame workers),
+(:func:`.gif.source_palette`, :class:`.gif.ColourIndex`, run in the frame workers),
 and stored as lossless WebP images: every ``KEYFRAME``-th frame whole, every
 other frame as the rectangle that changed since the one before, unchanged
 pixels transparent.  The page asks the network for nothing.
@@ -22,7 +22,7 @@ from animator.fileio import atomic_output
 from animator.untrusted import load_json, open_input
 
 from ..player import page_end, page_frame, page_start
-from .gif import ColourIndex, gif_palette
+from .gif import ColourIndex, changed_patch, source_palette
 from .metadata import HEAD_BYTES, decode_metadata
 from .budget import Cost
 from .registry import Writer, register
@@ -60,21 +60,6 @@ def lossless_webp(indices, palette, transparent=None):
     buffer = io.BytesIO()
     image.save(buffer, format="WEBP", lossless=True, quality=WEBP_QUALITY, method=WEBP_METHOD)
     return buffer.getvalue()
-
-
-def changed_patch(indices, previous, transparent):
-    """``(left, top, patch)``: the rectangle of ``indices`` that differs from ``previous``, the rest ``transparent``.
-
-    None when nothing changed (the GIF writer's rule, without GIF's 1x1 placeholder).
-    """
-    changed = indices != previous
-    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-    if rows.size == 0:
-        return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    patch = indices[top:bottom, left:right].copy()
-    patch[~changed[top:bottom, left:right]] = transparent
-    return int(left), int(top), patch
 
 
 class Stream:
@@ -165,12 +150,10 @@ class HtmlWriter(Writer):
     @classmethod
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
         """A writer with the source's palette (as a GIF's), frame labels and entrants."""
-        total = len(source)
-        samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
-        required = source.colours()
+        palette, required = source_palette(source)
         entrants = source.entrants() if hasattr(source, "entrants") else None
         layered = bool(entrants) and all(e.get("layer") for e in entrants)
-        return cls(path, fps=fps, hold=hold, palette=gif_palette(samples, required), required=required,
+        return cls(path, fps=fps, hold=hold, palette=palette, required=required,
                    epochs=source.epochs, unit=getattr(source, "FRAME_UNIT", "epoch"), entrants=entrants,
                    metadata=metadata, layers=source if layered else None)
 
