@@ -19,7 +19,7 @@ from animator.fileio import atomic_output
 from animator.untrusted import open_input
 
 from .budget import Fitter, Stage
-from .metadata import gif_comment, read_gif_metadata
+from .metadata import GIF_IMAGE, gif_blocks, gif_comment, read_gif_metadata
 from .registry import Writer, register
 
 MAX_GIF_FPS = 50          # GIF delays are in 1/100 s and players clamp anything under 2
@@ -169,29 +169,9 @@ def _lzw_blocks(indices):
     buffer = io.BytesIO()
     image.save(buffer, format="GIF", optimize=False, interlace=False)
     data = buffer.getvalue()
-    pos = 13
-    flags = data[10]
-    if flags & 0x80:
-        pos += 3 * (2 << (flags & 7))
-    while pos < len(data):
-        introducer = data[pos]
-        if introducer == 0x21:                     # an extension: skip its sub-blocks
-            pos += 2
-            while data[pos]:
-                pos += data[pos] + 1
-            pos += 1
-        elif introducer == 0x2C:                   # the image: descriptor, then the data we want
-            local = data[pos + 9]
-            pos += 10
-            if local & 0x80:
-                pos += 3 * (2 << (local & 7))
-            start = pos
-            pos += 1
-            while data[pos]:
-                pos += data[pos] + 1
-            return data[start:pos + 1]
-        else:
-            break
+    for introducer, _, start, end in gif_blocks(data):
+        if introducer == GIF_IMAGE:
+            return data[start:end]
     raise RuntimeError("Pillow wrote a GIF without image data")
 
 

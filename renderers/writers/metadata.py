@@ -119,6 +119,50 @@ def gif_comment(text):
     return bytes(out)
 
 
+GIF_EXTENSION, GIF_IMAGE = 0x21, 0x2C     # the introducers of a GIF's blocks (0x3B, the trailer, ends them)
+
+
+def gif_blocks(data):
+    """``(introducer, label, start, end)`` of each block of a GIF's bytes, walking them without decoding any image.
+
+    An extension (``GIF_EXTENSION``) has its ``label`` (0xFE for a comment) and
+    its sub-blocks at ``data[start:end]``; an image (``GIF_IMAGE``, ``label``
+    None) has its LZW data there: the minimum code size, the sub-blocks and
+    their terminator.  The walk stops at the trailer or at anything else; an
+    ``IndexError`` if the bytes end inside a block.
+    """
+    pos = 13
+    flags = data[10]
+    if flags & 0x80:
+        pos += 3 * (2 << (flags & 7))                  # the global colour table
+    while pos < len(data):
+        introducer = data[pos]
+        if introducer == GIF_EXTENSION:
+            label, pos = data[pos + 1], pos + 2
+        elif introducer == GIF_IMAGE:
+            local = data[pos + 9]
+            label, pos = None, pos + 10
+            if local & 0x80:
+                pos += 3 * (2 << (local & 7))          # a local colour table
+            pos += 1                                   # LZW minimum code size
+        else:                                          # 0x3B, the trailer, or damage
+            return
+        start = pos - (introducer == GIF_IMAGE)
+        while data[pos]:
+            pos += data[pos] + 1
+        pos += 1
+        yield introducer, label, start, pos
+
+
+def sub_blocks(data, start, end):
+    """The bytes carried by the sub-blocks at ``data[start:end]``, joined."""
+    chunks, pos = [], start
+    while pos < end - 1:
+        chunks.append(data[pos + 1:pos + 1 + data[pos]])
+        pos += data[pos] + 1
+    return b"".join(chunks)
+
+
 def gif_comments(data, *, before_first_image=False):
     """Every comment of a GIF's bytes, in order (walking the blocks, not decoding any image).
 
@@ -127,44 +171,16 @@ def gif_comments(data, *, before_first_image=False):
     """
     if data[:6] not in (b"GIF87a", b"GIF89a"):
         return []
-    pos = 13
-    flags = data[10]
-    if flags & 0x80:
-        pos += 3 * (2 << (flags & 7))
     comments = []
     try:
-        _walk_gif(data, pos, comments, before_first_image)
+        for introducer, label, start, end in gif_blocks(data):
+            if introducer == GIF_IMAGE and before_first_image:
+                break
+            if label == 0xFE:
+                comments.append(sub_blocks(data, start, end))
     except IndexError:
         pass                                           # the bytes end inside a block: what came before stands
     return comments
-
-
-def _walk_gif(data, pos, comments, before_first_image):
-    while pos < len(data):
-        introducer = data[pos]
-        if introducer == 0x21:
-            label = data[pos + 1]
-            pos += 2
-            chunks = []
-            while data[pos]:
-                chunks.append(data[pos + 1:pos + 1 + data[pos]])
-                pos += data[pos] + 1
-            pos += 1
-            if label == 0xFE:
-                comments.append(b"".join(chunks))
-        elif introducer == 0x2C:
-            if before_first_image:
-                break
-            local = data[pos + 9]
-            pos += 10
-            if local & 0x80:
-                pos += 3 * (2 << (local & 7))
-            pos += 1                                   # LZW minimum code size
-            while data[pos]:
-                pos += data[pos] + 1
-            pos += 1
-        else:                                          # 0x3B, the trailer, or damage
-            break
 
 
 def read_gif_metadata(path):
