@@ -193,7 +193,7 @@ def config_check(*configs):
         if len(recordings) != len(configs):
             raise Damaged(f"{len(recordings)} recordings where {len(configs)} were stored")
         for recording, config in zip(recordings, configs):
-            if recording.spec.get("config") != config_record(config):
+            if config_record(recording.spec.config) != config_record(config):
                 raise Damaged("a recording of another run")
 
     return check

@@ -18,9 +18,10 @@ re-rendered without retraining.  ``arrays`` holds:
   stores it as ``grid_planes`` (frames, classes, rows, cols): one smooth image
   per class compresses to about 60% of the interleaved pixels.
 
-``spec`` is a dict: dataset, architecture, optimizer and every hyper-parameter,
-epochs, seed and mode, frame and grid settings, package versions, and
-``status`` (epochs recorded, ``diverged_at`` and its cause, ``interrupted``).
+``spec`` is a :class:`~animator.run_spec.RunSpec`: the config, dataset,
+architecture, optimizer and every hyper-parameter, package versions, and
+``status`` (epochs recorded, ``diverged_at`` and its cause, ``interrupted``);
+the file holds its JSON (:meth:`RunSpec.to_json`).
 
 Loading trusts nothing in the file: every member's ``.npy`` header is read and
 checked against the shapes and types the spec implies, and against a memory
@@ -29,25 +30,24 @@ budget, before any array is inflated.  Format 1 files (every epoch's arrays, no
 """
 
 import io
-import json
 import math
 import os
 import re
 import warnings
 import zipfile
 import zlib
+from dataclasses import replace
 
 import numpy as np
 
 from .errors import UserError
 from .fileio import write_npz
 from .optimizers import state_slot_names
-from .untrusted import load_json, open_input, Untrusted
+from .run_spec import FORMAT, FORMAT_VERSION, MAX_SPEC_BYTES, RunSpec, SpecError
+from .plain import plain
+from .untrusted import open_input
 
-FORMAT = "animator-recording"
-FORMAT_VERSION = 2
 _SPEC_KEY = "spec"
-_MAX_SPEC_BYTES = 1 << 20
 _PLANES = "grid_planes"   # how format 2 files store grid_probs
 _SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
 _LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.(weight|bias)_(\w+)$")   # an optimizer's state: dense1.weight_cache
@@ -57,7 +57,7 @@ class Recording:
     """Arrays and spec of one run; see the module docstring for the names."""
 
     def __init__(self, spec, arrays):
-        self.spec = spec
+        self.spec = spec if isinstance(spec, RunSpec) else RunSpec.from_json(plain(spec))
         self.arrays = arrays
 
     # -- convenient views ---------------------------------------------------------
@@ -102,23 +102,23 @@ class Recording:
 
     @property
     def n_layers(self):
-        return len(self.spec["architecture"]["layers"])
+        return len(self.spec.architecture.layers)
 
     @property
     def n_classes(self):
-        return int(self.spec["architecture"]["classes"])
+        return self.spec.architecture.classes
 
     @property
     def status(self):
-        return self.spec["status"]
+        return self.spec.status
 
     @property
     def diverged_at(self):
-        return self.status["diverged_at"]
+        return self.status.diverged_at
 
     @property
     def interrupted(self):
-        return self.status["interrupted"]
+        return self.status.interrupted
 
     @property
     def param_epochs(self):
@@ -153,13 +153,12 @@ class Recording:
         return sum(a.nbytes for a in self.arrays.values())
 
     def __repr__(self):
-        opt = self.spec["optimizer"]
         state = ""
         if self.diverged_at is not None:
             state = f", diverged at epoch {self.diverged_at}"
         elif self.interrupted:
             state = ", interrupted"
-        return (f"<Recording {opt['name']} on {self.spec['dataset']['name']}: "
+        return (f"<Recording {self.spec.optimizer.name} on {self.spec.dataset.name}: "
                 f"{len(self.epochs)} epochs, {len(self.frame_epochs)} frames, "
                 f"layer arrays at {len(self.param_epochs)} epochs, "
                 f"{self.nbytes / 1e6:.1f} MB{state}>")
@@ -174,19 +173,18 @@ class Recording:
         """
         import html
 
-        opt = self.spec["optimizer"]
-        settings = ", ".join(f"{key}={value}" for key, value in opt["hyperparameters"].items())
+        spec = self.spec
+        settings = ", ".join(f"{key}={value}" for key, value in spec.optimizer.hyperparameters.items())
         if self.diverged_at is not None:
-            ending = f"diverged at epoch {self.diverged_at}: {self.status['divergence_cause']}"
+            ending = f"diverged at epoch {self.diverged_at}: {self.status.divergence_cause}"
         elif self.interrupted:
             ending = f"interrupted after epoch {int(self.epochs[-1]) if len(self.epochs) else 0}"
         else:
             ending = "finished"
-        rows = [("optimizer", f"{opt['name']} ({settings})"),
-                ("data", f"{self.spec['dataset']['name']}, {len(self.y)} points, "
-                         f"{self.spec['mode']} mode" + (f", seed {self.spec['seed']}" if self.spec["seed"] is not None
-                                                       else "")),
-                ("epochs", f"{len(self.epochs):,} recorded of {self.spec['epochs'] + 1:,}, "
+        rows = [("optimizer", f"{spec.optimizer.name} ({settings})"),
+                ("data", f"{spec.dataset.name}, {len(self.y)} points, {spec.mode} mode"
+                         + (f", seed {spec.seed}" if spec.seed is not None else "")),
+                ("epochs", f"{len(self.epochs):,} recorded of {spec.epochs + 1:,}, "
                            f"{len(self.frame_epochs)} frames")]
         if len(self.epochs):
             rows.append(("last epoch", f"{int(self.epochs[-1]):,}: loss {float(self.loss[-1]):.3f}, "
@@ -203,7 +201,7 @@ class Recording:
     # -- files ----------------------------------------------------------------------
     def save(self, path):
         """Write one ``.npz`` (readable by ``np.load``), atomically and byte-for-byte reproducibly."""
-        spec = np.array(json.dumps(self.spec, sort_keys=True))
+        spec = np.array(self.spec.text())
         stored = {_PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
         stored[_PLANES] = np.ascontiguousarray(np.asarray(stored[_PLANES]).transpose(0, 3, 1, 2))
         write_npz(path, [(_SPEC_KEY, spec), *sorted(stored.items())], compresslevel=1)
@@ -290,10 +288,13 @@ def _read(archive, max_bytes):
     if _SPEC_KEY not in headers:
         raise _Damaged("not an animator recording (no run spec inside)")
     info, shape, dtype = headers[_SPEC_KEY]
-    if dtype.kind != "U" or shape != () or info.file_size > _MAX_SPEC_BYTES:
+    if dtype.kind != "U" or shape != () or info.file_size > MAX_SPEC_BYTES:
         raise _Damaged("not an animator recording (its run spec is not a short text)")
-    spec = _parse_spec(str(_inflate(archive, info)[()]))
-    version = spec["format_version"]
+    try:
+        spec = RunSpec.from_text(str(_inflate(archive, info)[()]))
+    except SpecError as error:
+        raise _Damaged(str(error)) from None
+    version = spec.format_version
 
     expected = _expected(spec, headers)
     for key in headers:
@@ -318,8 +319,8 @@ def _read(archive, max_bytes):
         arrays["grid_probs"] = np.ascontiguousarray(arrays.pop(_PLANES).transpose(0, 2, 3, 1))
     if version == 1:
         arrays["param_epochs"] = arrays["epoch"].copy()
-        arrays["param_peaks"] = _peaks(arrays, len(spec["architecture"]["hidden"]) + 1)
-        spec["format_version"] = FORMAT_VERSION   # in memory it is now a format 2 recording
+        arrays["param_peaks"] = _peaks(arrays, len(spec.architecture.hidden) + 1)
+        spec = replace(spec, format_version=FORMAT_VERSION)   # in memory it is now a format 2 recording
     return spec, arrays
 
 
@@ -355,64 +356,12 @@ def _inflate(archive, info):
         return np.lib.format.read_array(stream, allow_pickle=False)
 
 
-def _parse_spec(text):
-    try:
-        spec = load_json(text, what="run spec", max_bytes=_MAX_SPEC_BYTES)
-    except Untrusted:
-        spec = None
-    if not isinstance(spec, dict) or spec.get("format") != FORMAT:
-        raise _Damaged("not an animator recording (no run spec inside)")
-    version = spec.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise _Damaged(f"unknown recording format_version {version!r}")
-    if version > FORMAT_VERSION:
-        raise _Damaged(f"recording format {version} is newer than this animator understands "
-                       f"({FORMAT_VERSION}); upgrade animator")
-
-    def need(path, check, what):
-        value = spec
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if not check(value):
-            raise _Damaged(f"its run spec has no valid {path} ({what})")
-        return value
-
-    whole = lambda low: (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low)
-    need("architecture", lambda v: isinstance(v, dict), "a dict")
-    need("architecture.inputs", lambda v: v == 2, "2 inputs")
-    hidden = need("architecture.hidden", lambda v: isinstance(v, list) and len(v) >= 1
-                  and all(whole(1)(h) for h in v), "a list of positive sizes")
-    need("architecture.classes", whole(2), "a whole number from 2")
-    need("architecture.layers", lambda v: isinstance(v, list) and len(v) == len(hidden) + 1
-         and all(isinstance(t, str) for t in v), "one name per layer")
-    need("dataset.name", lambda v: isinstance(v, str), "a name")
-    need("dataset.samples", whole(1), "a whole number from 1")
-    need("dataset.classes", lambda v: v == spec["architecture"]["classes"], "the architecture's classes")
-    need("optimizer.name", lambda v: isinstance(v, str), "a name")
-    hyper = need("optimizer.hyperparameters", lambda v: isinstance(v, dict), "a dict")
-    from .optimizers import make_optimizer
-
-    try:
-        make_optimizer(spec["optimizer"]["name"], **hyper)
-    except (ValueError, TypeError) as error:
-        raise _Damaged(f"its run spec has an optimizer this animator cannot make ({_short(error)})") from None
-    need("mode", lambda v: v in ("book", "seeded"), "book or seeded")
-    need("epochs", whole(0), "a whole number")
-    from .run import MAX_GRID_RESOLUTION
-
-    need("grid.resolution", lambda v: whole(2)(v) and v <= MAX_GRID_RESOLUTION, f"2 to {MAX_GRID_RESOLUTION}")
-    need("status.epochs_recorded", whole(0), "a whole number")
-    need("status.diverged_at", lambda v: v is None or whole(0)(v), "an epoch or null")
-    need("status.interrupted", lambda v: isinstance(v, bool), "true or false")
-    return spec
-
-
 def _expected(spec, headers):
     """``{key: (shape, dtype)}`` of every array the spec implies; frame and kept-epoch counts come
     from the 1-D headers of ``frame_epochs`` and ``param_epochs``."""
-    arch, status = spec["architecture"], spec["status"]
-    n, classes, epochs = spec["dataset"]["samples"], arch["classes"], status["epochs_recorded"]
-    resolution = spec["grid"]["resolution"]
+    arch = spec.architecture
+    n, classes, epochs = spec.dataset.samples, arch.classes, spec.status.epochs_recorded
+    resolution = spec.config.grid_resolution
 
     def length(key):
         if key not in headers:
@@ -423,12 +372,12 @@ def _expected(spec, headers):
         return shape[0]
 
     frames = length("frame_epochs")
-    kept = epochs if spec["format_version"] == 1 else length("param_epochs")
-    sizes = [arch["inputs"], *arch["hidden"], classes]
+    kept = epochs if spec.format_version == 1 else length("param_epochs")
+    sizes = [arch.inputs, *arch.hidden, classes]
     expected = {"X": ((n, 2), np.float32), "y": ((n,), np.int64),
                 **{key: ((epochs,), dtype) for key, dtype in _SCALARS.items()},
                 "frame_epochs": ((frames,), np.int64), "grid_extent": ((4,), np.float64)}
-    if spec["format_version"] == 1:
+    if spec.format_version == 1:
         expected["grid_probs"] = ((frames, resolution, resolution, classes), np.uint8)
     else:
         expected[_PLANES] = ((frames, classes, resolution, resolution), np.uint8)
@@ -449,8 +398,8 @@ def _expected(spec, headers):
 
 def _check_values(spec, arrays):
     """What headers cannot show: epochs in order, kept and frame epochs among them, finite data and extent."""
-    epochs, status = arrays["epoch"], spec["status"]
-    if not len(epochs) and status["diverged_at"] != 0 and not status["interrupted"]:
+    epochs, status = arrays["epoch"], spec.status
+    if not len(epochs) and status.diverged_at != 0 and not status.interrupted:
         raise _Damaged("recording has no epochs, but its run neither diverged nor was interrupted")
     if not np.array_equal(epochs, np.arange(len(epochs))):
         raise _Damaged("its epochs are not 0, 1, 2, ... in order")
@@ -472,8 +421,8 @@ def _check_values(spec, arrays):
     if not np.isfinite(arrays["X"]).all():
         raise _Damaged("its data points X are not all finite")
     y = arrays["y"]
-    if len(y) and (y.min() < 0 or y.max() >= spec["architecture"]["classes"]):
-        raise _Damaged(f"its labels y are not all in 0..{spec['architecture']['classes'] - 1}")
+    if len(y) and (y.min() < 0 or y.max() >= spec.architecture.classes):
+        raise _Damaged(f"its labels y are not all in 0..{spec.architecture.classes - 1}")
     peaks = arrays.get("param_peaks")
     if peaks is not None and not (peaks >= 0).all():
         raise _Damaged("its param_peaks are not all 0 or more")

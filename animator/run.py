@@ -5,7 +5,7 @@
 """
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, replace
 
 import numpy as np
 
@@ -13,48 +13,13 @@ from .datasets import load_csv, make_dataset
 from .errors import ArgumentError, UserError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent
 from .network import Network
-from .optimizers import DEFAULT, OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, make_optimizer
 from .plain import plain
-from .recording import FORMAT, FORMAT_VERSION, Recording
+from .recording import Recording
 from .rng import make_rng
+from .run_spec import MAX_GRID_RESOLUTION, RECORD, Architecture, Dataset, RunConfig, RunSpec, Status
 from .trainer import Trainer
-from .versions import run_versions as versions  # noqa: F401  (sweeps import it from here)
-
-MAX_GRID_RESOLUTION = 2000
-RECORD = ("frames", "all")
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything that defines a run; the defaults are the chapter's.
-
-    ``seed=None`` is book mode: the book's random stream and draw order.
-    ``hyperparameters`` use the CLI names (``lr``, ``decay``, ``momentum``,
-    ``epsilon``, ``rho``, ``beta1``, ``beta2``); unset ones take the book's defaults.
-    ``record="frames"`` keeps every epoch's loss, accuracy and learning rate but
-    the layers' arrays only at the frames' epochs; ``record="all"`` keeps those
-    arrays for every epoch too (about 5.6 KB an epoch for the chapter's network).
-    """
-
-    dataset: str = "spiral"
-    samples: int = 100
-    classes: int = 3
-    data_file: str = None
-    hidden: tuple = (64,)
-    optimizer: str = DEFAULT
-    hyperparameters: dict = field(default_factory=dict)
-    epochs: int = 10000
-    seed: int = None
-    frames: int = 200
-    frame_spacing: str = "linear"
-    every: int = None
-    grid_resolution: int = 160
-    grid_padding: float = 0.1
-    record: str = "frames"
-
-    @property
-    def mode(self):
-        return "book" if self.seed is None else "seeded"
+from .versions import run_versions as versions   # a Recording's; sweeps import it from here too
 
 
 def check(config):
@@ -233,26 +198,16 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None):
     arrays.update(params)
     arrays.update(X=X, y=y, frame_epochs=frames, grid_extent=extent, grid_probs=grid,
                   param_epochs=param_epochs, param_peaks=np.asarray(result.peaks, dtype=np.float32))
-    spec = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "mode": config.mode,
-        "seed": config.seed,
-        "dataset": {"name": "csv" if config.data_file else config.dataset,
-                    "file": shared_name(config.data_file), "samples": int(len(X)), "classes": classes},
-        "architecture": {"inputs": int(X.shape[1]), "hidden": list(config.hidden), "classes": classes,
-                         "layers": [repr(d) for d in network.dense],
-                         "activation": "ReLU", "output": "Softmax + categorical cross-entropy"},
-        "optimizer": {"name": optimizer.name, "hyperparameters": optimizer.hyperparameters()},
-        "epochs": config.epochs,
-        "frames": {"count": config.frames, "spacing": config.frame_spacing, "every": config.every},
-        "grid": {"resolution": config.grid_resolution, "padding": config.grid_padding},
-        "config": config_record(config),
-        "status": {"epochs_recorded": recorded, "diverged_at": result.diverged_at,
-                   "divergence_cause": result.divergence_cause,
-                   "divergence_learning_rate": result.divergence_learning_rate, "interrupted": result.interrupted},
-        "versions": versions(),
-    }
+    spec = RunSpec(
+        config=shared_config(config),
+        dataset=Dataset("csv" if config.data_file else config.dataset, shared_name(config.data_file),
+                        int(len(X)), classes),
+        architecture=Architecture(int(X.shape[1]), tuple(config.hidden), classes,
+                                  tuple(repr(d) for d in network.dense)),
+        optimizer=optimizer.spec,
+        status=Status(recorded, result.diverged_at, result.divergence_cause, result.divergence_learning_rate,
+                      result.interrupted),
+        versions=versions())
     return Recording(spec, arrays)
 
 
@@ -261,10 +216,13 @@ def shared_name(path):
     return None if path is None else os.path.basename(os.fspath(path))
 
 
+def shared_config(config):
+    """``config`` as a Recording's spec keeps it: the data file by base name."""
+    return replace(config, data_file=shared_name(config.data_file), hidden=tuple(config.hidden))
+
+
 def config_record(config):
-    """``config`` as a Recording's spec stores it (JSON-able, the data file by base name)."""
-    record = plain(asdict(config))
-    record["data_file"] = shared_name(config.data_file)
-    return record
+    """``config`` as a Recording's spec stores it in its file (JSON-able, the data file by base name)."""
+    return plain(asdict(shared_config(config)))
 
 

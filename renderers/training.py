@@ -110,7 +110,7 @@ def arrangement_for(size):
 
 def describe_optimizer(spec):
     """The caption of a Recording's optimizer, e.g. ``SGD · lr=1.0 · decay=0.001 · momentum=0.9``."""
-    return describe(spec["optimizer"])
+    return describe(spec.optimizer)
 
 
 def layer_matrix(weights, biases):
@@ -299,11 +299,11 @@ class TrainingAnimation(Layout):
         title = fig.text(m / W, 1 - (m * 0.6) / H, describe_optimizer(rec.spec), ha="left",
                          va="top", fontsize=pt * 1.15, fontweight="bold", color=theme.ink)
         _shrink_to(title, W - 2 * m, renderer)
-        data = rec.spec["dataset"]
-        arch = " → ".join(rec.spec["architecture"]["layers"])
-        mode = "book mode" if rec.spec["mode"] == "book" else f"seed {rec.spec['seed']}"
+        data = rec.spec.dataset
+        arch = " → ".join(rec.spec.architecture.layers)
+        mode = "book mode" if rec.spec.mode == "book" else f"seed {rec.spec.seed}"
         meta = fig.text(1 - m / W, 1 - (m * 0.6) / H,
-                        f"{data['name']} · {data['samples']} points · {data['classes']} classes · {arch} · {mode}",
+                        f"{data.name} · {data.samples} points · {data.classes} classes · {arch} · {mode}",
                         ha="right", va="top", fontsize=pt * 0.8, color=theme.muted)
         if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:
             meta.remove()   # a small frame has room for the optimizer only

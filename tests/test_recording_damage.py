@@ -199,7 +199,8 @@ class _RepeatingDeflate:
 def bomb(good, path, monkeypatch, *, resolution):
     """``good`` with a (250, 3, 2000, 2000) grid of zeros: 3 GB inflated, ~3 MB on disk."""
     shape = (250, 3, 2000, 2000)
-    data = with_spec(members(good), _set("grid.resolution", resolution))
+    data = with_spec(with_spec(members(good), _set("grid.resolution", resolution)),
+                     _set("config.grid_resolution", resolution))
     data["frame_epochs"] = npy(np.full(250, 60, dtype=np.int64))
     header = io.BytesIO()
     np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": shape})

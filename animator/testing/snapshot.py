@@ -95,7 +95,7 @@ class RecordingSnapshot:
             arrays.update({f"dense{i}.{name}": layer[name][rows] for name in LAYER_ARRAYS})
         info = {"format": FORMAT, "format_version": FORMAT_VERSION, "settings": settings(recording.spec),
                 "status": status(recording.spec), "epochs": int(len(recording.epochs)),
-                "versions": dict(recording.spec.get("versions", {}))}
+                "versions": dict(recording.spec.versions)}
         return cls(info, {name: np.ascontiguousarray(array) for name, array in arrays.items()})
 
     @property
@@ -151,23 +151,21 @@ class RecordingSnapshot:
 
 
 def settings(spec):
-    """The settings of a Recording ``spec`` that decide its numbers (not its frames or grid), as a dict."""
-    dataset = spec.get("dataset", {})
-    architecture = spec.get("architecture", {})
+    """The settings of a Recording's :class:`~animator.run_spec.RunSpec` that decide its numbers (not its
+    frames or grid), as a plain dict."""
     return {
-        "mode": spec.get("mode"),
-        "seed": spec.get("seed"),
-        "dataset": {key: dataset.get(key) for key in ("name", "samples", "classes")},
-        "architecture": {key: architecture.get(key) for key in ("inputs", "hidden", "classes")},
-        "optimizer": spec.get("optimizer"),
-        "epochs": spec.get("epochs"),
+        "mode": spec.mode,
+        "seed": spec.seed,
+        "dataset": {key: getattr(spec.dataset, key) for key in ("name", "samples", "classes")},
+        "architecture": {key: plain(getattr(spec.architecture, key)) for key in ("inputs", "hidden", "classes")},
+        "optimizer": spec.optimizer.as_dict(),
+        "epochs": spec.epochs,
     }
 
 
 def status(spec):
     """How the run ended: ``epochs_recorded``, ``diverged_at`` and its cause, ``interrupted``."""
-    found = spec.get("status", {})
-    return {key: found.get(key) for key in ("epochs_recorded", "diverged_at", "divergence_cause", "interrupted")}
+    return {key: getattr(spec.status, key) for key in ("epochs_recorded", "diverged_at", "divergence_cause", "interrupted")}
 
 
 def compare(recording, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
