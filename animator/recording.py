@@ -29,7 +29,7 @@ budget, before any array is inflated.  Format 1 files (every epoch's arrays, no
 ``param_epochs``) still load.
 """
 
-import io
+import base64
 import math
 import os
 import re
@@ -48,6 +48,7 @@ from .plain import plain
 from .untrusted import open_input
 
 _SPEC_KEY = "spec"
+_DISPLAYS = []            # what draws a Recording's picture in a notebook; see register_display
 _PLANES = "grid_planes"   # how format 2 files store grid_probs
 _SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
 _LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.(weight|bias)_(\w+)$")   # an optimizer's state: dense1.weight_cache
@@ -167,9 +168,10 @@ class Recording:
         """In Jupyter: a few lines (optimizer and settings, epochs, final loss and accuracy, how it ended)
         and the last frame as an inline PNG.
 
-        The frame is drawn by :mod:`renderers`, imported here only when a notebook shows
-        the Recording, so the engine itself never loads matplotlib; without renderers
-        (or for a run with no frame) the summary stands alone.
+        The frame comes from the display a drawing package registered
+        (:func:`register_display`; importing :mod:`renderers` registers one), so the
+        engine never imports a drawing library; without one, or for a run with no
+        frame, the summary stands alone.
         """
         import html
 
@@ -193,9 +195,9 @@ class Recording:
         rows.append(("status", ending))
         table = "".join(f'<tr><th style="text-align:left;padding-right:1em">{html.escape(key)}</th>'
                         f'<td style="text-align:left">{html.escape(value)}</td></tr>' for key, value in rows)
-        still = _last_frame_png(self)
+        still = _DISPLAYS[-1](self) if _DISPLAYS and len(self.frame_epochs) else None
         picture = (f'<br><img alt="last frame" style="max-width:100%" '
-                   f'src="data:image/png;base64,{still}"/>' if still else "")
+                   f'src="data:image/png;base64,{base64.b64encode(still).decode("ascii")}"/>' if still else "")
         return f"<div><strong>Recording</strong><table>{table}</table>{picture}</div>"
 
     # -- files ----------------------------------------------------------------------
@@ -238,21 +240,14 @@ class Recording:
         return cls(spec, arrays)
 
 
-def _last_frame_png(recording, size=(640, 360)):
-    """The Recording's last frame as base64 PNG text, drawn by renderers if they are installed; else None."""
-    if not len(recording.frame_epochs):
-        return None
-    try:
-        import base64
+def register_display(still):
+    """Show ``still(recording)`` (PNG bytes, or None) under a Recording's summary in a notebook.
 
-        from PIL import Image
-        from renderers.training import TrainingAnimation
-    except ImportError:
-        return None
-    animation = TrainingAnimation(recording, size=size)
-    buffer = io.BytesIO()
-    Image.fromarray(animation.frame(len(animation) - 1)).save(buffer, format="png")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    A drawing package registers it when imported (:mod:`renderers` does); the
+    engine itself never imports one.  The last registered wins.
+    """
+    _DISPLAYS.append(still)
+    return still
 
 
 class _Damaged(Exception):

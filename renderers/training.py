@@ -65,6 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animator.errors import UserError
+from animator.recording import register_display
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
@@ -514,3 +515,17 @@ def _frame(image, x, y, w, h, colour):
     image[y:y + h, x] = colour
     image[y:y + h, x + w - 1] = colour
 
+
+def last_frame_png(recording, size=(640, 360)):
+    """A Recording's last frame as PNG bytes: what a notebook shows under its summary."""
+    import io
+
+    from PIL import Image
+
+    animation = TrainingAnimation(recording, size=size)
+    buffer = io.BytesIO()
+    Image.fromarray(animation.frame(len(animation) - 1)).save(buffer, format="png")
+    return buffer.getvalue()
+
+
+register_display(last_frame_png)
