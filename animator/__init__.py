@@ -2,14 +2,6 @@
 
 __version__ = "0.1.0"
 
-import os as _os
-
-# The chapter's matrices are tiny (hundreds of rows), so BLAS threads only add overhead, and they
-# slow to a crawl when the other cores are busy with rendering workers or ffmpeg.  This only takes
-# effect if numpy is not imported yet; a value the user set is kept.
-for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    _os.environ.setdefault(_name, "1")
-
 from .datasets import circles, gaussians, load_csv, make_dataset, moons, spiral, vertical, xor
 from .errors import UserError
 from .layers import (Activation_ReLU, Activation_Softmax, Activation_Softmax_Loss_CategoricalCrossentropy,

@@ -18,6 +18,7 @@ from .plain import plain
 from .recording import Recording
 from .rng import make_rng
 from .run_spec import MAX_GRID_RESOLUTION, RECORD, Architecture, Dataset, RunConfig, RunSpec, Status
+from .threads import one_blas_thread
 from .trainer import Trainer
 from .versions import run_versions as versions   # a Recording's; sweeps import it from here too
 
@@ -52,6 +53,7 @@ def build(config, *, data=None):
     its CSV once and ships the points to workers that may not see the file.
     """
     check(config)
+    one_blas_thread()
     try:
         optimizer = make_optimizer(config.optimizer, **config.hyperparameters)
     except ValueError as error:
