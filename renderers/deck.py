@@ -162,7 +162,7 @@ def pptx_module():
 
 # -- the deck -------------------------------------------------------------------------------------------
 
-def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None):
+def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None, show_log=False):
     """Write ``slides`` (a list of :class:`Slide`) to the deck ``output``, atomically; return ``output``.
 
     Captions, title and subtitle must be XML-fit text (:func:`text_problem`;
@@ -199,7 +199,7 @@ def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None):
                 for run in paragraph.runs:
                     run.font.size = Pt(24 if aspect == "16:9" else 22)
             if deck_extensions()[os.path.splitext(slide.path)[1].lower()].DECK == "movie":
-                video = _read_video(slide.path, os.path.join(scratch, f"video{number}"))
+                video = _read_video(slide.path, os.path.join(scratch, f"video{number}"), show_log=show_log)
                 left, top, w, h = _fit(video.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
                 shape = page.shapes.add_movie(io.BytesIO(video.data), left, top, w, h,
                                               poster_frame_image=io.BytesIO(video.poster), mime_type="video/mp4")
@@ -268,20 +268,20 @@ def _check_pixels(label, size, what):
                         f"(a decompression bomb?)")
 
 
-def _read_video(path, scratch):
+def _read_video(path, scratch, *, show_log=False):
     """The MP4 ``path``: its bytes, frame size and poster (PNG bytes), or one line saying why it cannot be shown.
 
     ffmpeg decodes the copy at ``scratch`` (so it checks exactly the bytes the
     deck embeds), only the last second, with Pillow's pixel limit and a timeout;
-    its log is kept for a short reason, never shown (``Mp4Writer.show_log``,
-    the CLI's ``--debug``, lets it through).
+    its log is kept for a short reason, never shown unless ``show_log`` (the
+    CLI's ``--debug``) lets it through.
     """
     label = shown(path)
     data = read_bounded(path, MAX_INPUT_BYTES, what=label)
     copy, last = scratch + ".mp4", scratch + ".ppm"
     with open(copy, "wb") as handle:
         handle.write(data)
-    _decode_last_frame(label, copy, last)
+    _decode_last_frame(label, copy, last, show_log=show_log)
     with Image.open(last) as frame:           # ffmpeg's own output, already held to the pixel limit
         size = frame.size
         png = io.BytesIO()
@@ -294,10 +294,8 @@ def _read_video(path, scratch):
     return _Video(data, size, poster)
 
 
-def _decode_last_frame(label, video, target):
+def _decode_last_frame(label, video, target, *, show_log=False):
     import imageio_ffmpeg
-
-    from .writers.mp4 import Mp4Writer
 
     limit = Image.MAX_IMAGE_PIXELS or 2 ** 31 - 1
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
@@ -307,7 +305,7 @@ def _decode_last_frame(label, video, target):
         try:
             # its own process group: Ctrl-C is ours to handle (run() kills ffmpeg on any exception)
             completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=None if Mp4Writer.show_log else log,
+                                       stderr=None if show_log else log,
                                        timeout=FFMPEG_TIMEOUT, process_group=0)
         except subprocess.TimeoutExpired:
             raise Untrusted(f"{label}: ffmpeg took more than {FFMPEG_TIMEOUT} s to read the video's end") from None

@@ -13,7 +13,7 @@ def run(options):
     check_deck(options.files, options.output, options.aspect, title=options.title)
     chosen = [Slide(path, slides.caption_of(path)) for path in options.files]
     make_deck(chosen, options.output, aspect=options.aspect, title=options.title,
-              subtitle=f"made with animator {__version__}" if options.title else None)
+              subtitle=f"made with animator {__version__}" if options.title else None, show_log=options.debug)
     if not options.quiet:
         note(f"wrote {options.output}: {len(chosen)} slide{'s' * (len(chosen) != 1)}"
              f"{' and a title slide' if options.title else ''}, {options.aspect}")

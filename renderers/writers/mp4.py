@@ -44,9 +44,6 @@ class Mp4Writer(Writer):
     MIME = "video/mp4"
     HTML_TAG = "video"
     DECK = "movie"
-    # Only renderers/deck.py still reads this class-wide default (for its own ffmpeg decode), and nothing
-    # sets it; a write's log is its own value: Mp4Writer(..., show_log=True) or write_animation(show_log=True).
-    show_log = False
 
     @classmethod
     def check_options(cls, *, size, fps, hold):
