@@ -60,6 +60,7 @@ from animator.errors import UserError
 from .layout import Layout, loss_ceiling, optimizer_text, origin_pad, wrap
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
+from .shapes import type_px
 from .theme import ENTRANTS, hex_rgb
 from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text
 
@@ -117,7 +118,7 @@ class RaceAnimation(Layout):
         W, H = self.size
         n = len(self.recordings)
         self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = max(9, round(H * 0.028 * self.theme.type_scale))
+        self.font_px = fp = type_px(self.size, self.theme.type_scale, 0.028, floor=9, by_height=True)
         self.small_px = sp = max(8, round(fp * 0.86))
         self.header_h = round(fp * 2.4)
         self.title_h = round(fp * 1.45)

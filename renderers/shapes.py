@@ -1,10 +1,12 @@
-"""Slide shapes and page tints for the descent, the 2-D race and Figure 14.
+"""Slide shapes, type sizes and page tints.
 
-Frames go on slides of every common shape: 16:9, 16:10, 4:3 and square.  From
-4:3 up, type and marks follow the frame's height, as they always have; a
-squarer frame sizes them as the 4:3 frame of its width would
-(:func:`type_basis`), so text never outgrows the width, and each layout
-rearranges its parts rather than squeezing them.
+Frames go on slides of every common shape: 16:9, 16:10, 4:3 and square.  Every
+layout's type comes from :func:`type_px`.  From 4:3 up, type and marks follow the
+frame's height; in the descent, the 2-D race and Figure 14 a squarer frame sizes
+them as the 4:3 frame of its width would (:func:`type_basis`), so text never
+outgrows the width, while the training animation, the network race and the
+sweep keep to the height.  Each layout rearranges its parts rather than
+squeezing them.
 
 Faint page marks the theme has no role for (the descent's chords, the contour
 ramp) are *tints*: a depth from the page toward the ink (:func:`toward_ink`),
@@ -31,13 +33,17 @@ def type_basis(size):
     return min(height, width / DESIGN_ASPECT)
 
 
-def type_px(size, scale=1.0, share=0.03):
+def type_px(size, scale=1.0, share=0.03, *, floor=LEGIBLE_PX, by_height=False):
     """The base font size in pixels: ``share`` of :func:`type_basis`, times ``scale`` (a theme's type scale).
 
     With ``scale`` 1 it is also the unit that line widths and markers follow,
-    so that a theme's type scale and line scale stay independent.
+    so that a theme's type scale and line scale stay independent.  The training
+    animation, the network race and the sweep's pictures size type from the
+    height at every shape (``by_height``: they rearrange squarer frames so the
+    text still fits) with a ``floor`` of their own.
     """
-    return max(LEGIBLE_PX, round(type_basis(size) * share * scale))
+    basis = size[1] if by_height else type_basis(size)
+    return max(floor, round(basis * share * scale))
 
 
 def text_width(text, size_px, bold=False):

@@ -43,6 +43,7 @@ from animator.errors import UserError
 
 from .layout import Layout, loss_ceiling
 from .raster import add_axes_px, decision_regions, draw_text, figure_rgba, font, new_figure, points_overlay
+from .shapes import type_px
 from .theme import hex_rgb
 from .words import (accuracy_text, best_text, count_text, data_text, headline, settings_text, short_loss_text,
                     value_text)
@@ -182,7 +183,7 @@ class SweepMap(Layout):
     def _draw(self):
         W, H = self.size
         theme, result = self.theme, self.result
-        self.font_px = fp = max(9, round(H * 0.026))
+        self.font_px = fp = type_px(self.size, share=0.026, floor=9, by_height=True)
         self.tick_px = max(8, round(fp * 0.8))
         self.margin = m = max(6, round(H * 0.022))
         self.header_h = round(fp * 3.6)
@@ -315,7 +316,7 @@ class SweepGrid(Layout):
         W, H = self.size
         sweep = self.result.sweep
         self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = max(9, round(H * 0.026))
+        self.font_px = fp = type_px(self.size, share=0.026, floor=9, by_height=True)
         self.small_px = sp = max(8, round(fp * 0.85))
         self.header_h = round(fp * 3.4)
         n = len(self.runs)

@@ -70,6 +70,7 @@ from animator.recording import register_display
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .layout import Layout, describe, origin_pad
+from .shapes import type_px
 from .words import accuracy_text, count_text, diverged_text, loss_text, rate_text
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
@@ -166,7 +167,8 @@ class TrainingAnimation(Layout):
         rec = self.recording
         self.arrangement = arrangement_for(self.size)
         self.margin = max(6, round(H * 0.022))
-        self.font_px = fp = max(self.arrangement.min_font_px, round(H * 0.026 * self.theme.type_scale))
+        self.font_px = fp = type_px(self.size, self.theme.type_scale, 0.026, floor=self.arrangement.min_font_px,
+                                    by_height=True)
         self.caption_h = round(fp * 3.2)
         self.text_h = round(fp * 1.25)          # a label line above each bar
         self.tick_w = round(fp * 2.6)           # room for a curve's y tick labels
