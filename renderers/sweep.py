@@ -83,6 +83,19 @@ def loss_colours(result):
     return out
 
 
+def _heading(fig, size, result, theme, margin, font_px, *, title, gap, data):
+    """The headline, bold, in the top-left corner and the data caption ``gap`` type sizes under it.
+
+    ``title`` and ``data`` are their type sizes, in units of ``font_px``.
+    """
+    W, H = size
+    pt = 72 / fig.dpi
+    fig.text(margin / W, 1 - margin * 0.8 / H, headline(result), ha="left", va="top",
+             fontsize=font_px * title * pt, fontweight="bold", color=theme.ink)
+    fig.text(margin / W, 1 - (margin * 0.8 + font_px * gap) / H, data_text(result), ha="left", va="top",
+             fontsize=font_px * data * pt, color=theme.muted)
+
+
 def _grid_shape(result):
     """(rows, columns) of the maps: the first grid down, the second across; one grid is a single row."""
     shape = result.sweep.shape
@@ -198,10 +211,7 @@ class SweepMap(Layout):
 
         fig = new_figure(W, H, facecolor=theme.background)
         pt = 72 / fig.dpi
-        fig.text(m / W, 1 - m * 0.8 / H, headline(result), ha="left", va="top", fontsize=fp * 1.1 * pt,
-                 fontweight="bold", color=theme.ink)
-        fig.text(m / W, 1 - (m * 0.8 + fp * 1.7) / H, data_text(result), ha="left", va="top",
-                 fontsize=fp * 0.85 * pt, color=theme.muted)
+        _heading(fig, self.size, result, theme, m, fp, title=1.1, gap=1.7, data=0.85)
         fig.text(m / W, (self.footer_h * 0.45) / H, best_text(result), ha="left", va="center",
                  fontsize=fp * 0.85 * pt, color=theme.ink)
 
@@ -375,10 +385,7 @@ class SweepGrid(Layout):
         result, sweep = self.result, self.result.sweep
         fig = new_figure(W, H, facecolor=theme.background)
         pt = 72 / fig.dpi
-        fig.text(m / W, 1 - m * 0.8 / H, headline(result), ha="left", va="top", fontsize=fp * 1.05 * pt,
-                 fontweight="bold", color=theme.ink)
-        fig.text(m / W, 1 - (m * 0.8 + fp * 1.6) / H, data_text(result), ha="left", va="top",
-                 fontsize=fp * 0.8 * pt, color=theme.muted)
+        _heading(fig, self.size, result, theme, m, fp, title=1.05, gap=1.6, data=0.8)
         rows, cols = self.grid
         if len(sweep.axes) == 2:
             side, gap = self.side, self.gap
