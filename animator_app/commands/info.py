@@ -20,7 +20,7 @@ from animator.untrusted import shown, shown_json
 from renderers.writers import read_metadata, writer_for
 
 from ..provenance import checked_description
-from .options import COMMON
+from .options import COMMON, outputs
 from .registry import Command, Option, register
 
 # descriptions this animator understands; a file may say ``"format": N`` (none do yet: 1 is implied)
@@ -45,7 +45,7 @@ def description(path):
     try:
         writer_for(name)
     except UserError:
-        raise UserError(f"{name}: not a file animator writes (.gif, .png, .mp4, .html or a frames folder/)") from None
+        raise UserError(f"{name}: not a file animator writes ({outputs(described=False)})") from None
     meta = read_metadata(name)
     if meta is None or "kind" not in meta or "animator" not in meta:
         raise UserError(f"{name}: carries no animator description (made elsewhere, or it was stripped)")
@@ -115,7 +115,7 @@ register(Command(
                 "caption, the animator version, the command line and the run's spec. Exit 2, with one line, "
                 "for a file without one or from a newer animator.",
     options=(
-        Option(("file",), "a .gif, .png, .mp4, .html, frames folder/ or Recording .npz animator wrote",
+        Option(("file",), f"a file animator wrote ({outputs(described=False)}) or a Recording .npz",
                metavar="FILE"),
         Option(("--json",), "print the description as JSON, as stored (default: readable lines)",
                action="store_true"),

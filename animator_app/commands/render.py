@@ -7,13 +7,14 @@ from .. import presets
 from ..scenes import TrainingScene
 from .options import COMMON, animation_output, preset
 from .registry import Command, Option, register
+from .options import outputs
 from .shared import check_budget, check_outputs, command_line, described, drawing, is_recording_path, write
 
 
 def run(options):
     scene = TrainingScene()
     if is_recording_path(options.output):
-        raise UserError(f"{options.output}: render writes an animation (.gif, .mp4, .png, .html or a folder/); "
+        raise UserError(f"{options.output}: render writes an animation ({outputs(described=False)}); "
                         "a Recording is already saved")
     kind = check_outputs(options, scene.layout)
     recording = Recording.load(options.recording)

@@ -25,7 +25,7 @@ from renderers.writers import check_poster_target, poster_path, writer_for
 
 from ..provenance import file_identity
 from .info import description, shown_command
-from .options import COMMON
+from .options import COMMON, outputs
 from .parser import parse
 from .registry import Command, Option, register, reproducible
 from .shared import note
@@ -192,7 +192,7 @@ register(Command(
     options=(
         Option(("file",), "a file animator wrote", metavar="FILE"),
         Option(("-o", "--output"), "where to write it again: the same kind of path as the original "
-                                   "(.gif, .png, .mp4, .html or a folder/)", metavar="NEW", required=True),
+                                   f"({outputs(described=False)})", metavar="NEW", required=True),
         Option(("--data",), "the CSV the stored run was trained on (it must hash as FILE says; default: none)",
                metavar="FILE.csv"),
         Option(("--recording",), "the Recording a stored render drew (it must hash as FILE says; default: none)",

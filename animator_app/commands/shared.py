@@ -19,7 +19,7 @@ from renderers.writers import format_bytes, pick_frame
 from renderers.writers.budget import format_seconds
 
 from ..provenance import file_identity, shareable_command
-from .options import hyperparameters
+from .options import extensions, hyperparameters
 
 DRAWN_AT_MOST = 200   # frames a descent or a 2-D race draws at most (their scenes' max_frames)
 REDUCED = {"frames": "{} -> {} frames", "colours": "{} -> {} colours", "size": "{} -> {} pixels",
@@ -60,7 +60,8 @@ def check_outputs(options, layout, *, save=None, recording=False):
     saves_recording = output is not None and recording and is_recording_path(output)
     if (output is None or saves_recording) and extras:
         raise UserError(f"{' and '.join(extras)} need{'s' if len(extras) == 1 else ''} "
-                        f"-o with an animation (.gif, .mp4, .html or a folder/)")
+                        f"-o with an animation ({', '.join(extensions(still=False) + extensions(player=True))} "
+                        f"or a folder/)")
     if output is None:
         if save:
             raise UserError("--save needs -o with an animation to render (or use -o RUN.npz)")

@@ -1,7 +1,7 @@
 """``animator slides FILE... -o lecture.pptx``: one slide per animation, captioned from the run's settings."""
 
 from animator import __version__
-from renderers.deck import Slide, check_deck, make_deck
+from renderers.deck import Slide, check_deck, deck_extensions, make_deck
 
 from .. import slides
 from .options import COMMON
@@ -28,7 +28,8 @@ register(Command(
                 "caption is the run's optimizer and settings, read from the file. Needs python-pptx "
                 "(pip install 'animator[slides]').",
     options=(
-        Option(("files",), "animations made by animator: .gif, .mp4 or .png", nargs="+", metavar="FILE"),
+        Option(("files",), f"animations made by animator: {', '.join(deck_extensions())}", nargs="+",
+               metavar="FILE"),
         Option(("-o", "--output"), "the deck to write", required=True, metavar="DECK.pptx"),
         Option(("--aspect",), "slide shape (default: %(default)s)", default="16:9", metavar="16:9|4:3"),
         Option(("--title",), "add a title slide with this title first (default: none)", metavar="TEXT",
