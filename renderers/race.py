@@ -316,9 +316,9 @@ class RaceAnimation(Layout):
                 + font(sp).getlength(f"of {total}"))
         room = W - 2 * m - live - 2 * fp
         spec = self.recordings[0].spec
-        data = spec["dataset"]
-        network = layers_text(spec["architecture"]["layers"])
-        for info in data_captions(data["name"], data["samples"], data["classes"], network, seed=spec["seed"]):
+        data = spec.dataset
+        for info in data_captions(data.name, data.samples, data.classes, layers_text(spec.architecture.layers),
+                                  seed=spec.seed):
             if font(sp).getlength(info) <= room:
                 draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
                           colour=hex_rgb(theme.muted), anchor="rm")

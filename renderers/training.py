@@ -71,7 +71,7 @@ from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figu
                      points_overlay, text_boxes)
 from .layout import Layout, describe, origin_pad
 from .shapes import type_px
-from .words import accuracy_text, count_text, diverged_text, loss_text, rate_text
+from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text, rate_text
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
 MAX_CELL = 24                     # pixels per weight in a bar, at most
@@ -303,11 +303,10 @@ class TrainingAnimation(Layout):
                          va="top", fontsize=pt * 1.15, fontweight="bold", color=theme.ink)
         _shrink_to(title, W - 2 * m, renderer)
         data = rec.spec.dataset
-        arch = " → ".join(rec.spec.architecture.layers)
-        mode = "book mode" if rec.spec.mode == "book" else f"seed {rec.spec.seed}"
-        meta = fig.text(1 - m / W, 1 - (m * 0.6) / H,
-                        f"{data.name} · {data.samples} points · {data.classes} classes · {arch} · {mode}",
-                        ha="right", va="top", fontsize=pt * 0.8, color=theme.muted)
+        caption = data_captions(data.name, data.samples, data.classes, layers_text(rec.spec.architecture.layers),
+                                seed=rec.spec.seed)[0]
+        meta = fig.text(1 - m / W, 1 - (m * 0.6) / H, caption, ha="right", va="top", fontsize=pt * 0.8,
+                        color=theme.muted)
         if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:
             meta.remove()   # a small frame has room for the optimizer only
 
