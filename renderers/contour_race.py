@@ -193,7 +193,7 @@ class ContourRace(Layout):
         each live value on its run's label line (the 16:9 look), beside with
         the value on a line of its own (narrower, for 4:3), and under the map in
         columns (for squarer frames), with the same two kinds of rows.  Each is
-        sized to its text, measured in the pinned font; of those whose legend
+        sized to its text, measured in the DejaVu Sans inside matplotlib; of those whose legend
         fits, the largest map wins, earlier ones on ties.  Where the map would
         be less than :data:`MAP_SHARE` of the frame at the theme's type scale
         (the projector's large type with five runs), the type steps down toward

@@ -85,7 +85,7 @@ class Layout:
 
 
 def wrap(pieces, width_px, size_px, *, separator=" "):
-    """``pieces`` joined by ``separator`` into lines at most ``width_px`` wide in the pinned font.
+    """``pieces`` joined by ``separator`` into lines at most ``width_px`` wide in the DejaVu Sans inside matplotlib.
 
     A piece wider than the line gets a line of its own; no piece is ever split.
     Empty input gives no lines.

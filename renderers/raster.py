@@ -64,7 +64,7 @@ def font(size_px, bold=False):
 
 
 def draw_text(image, xy, text, *, size_px, colour, bold=False, anchor="la", background=None):
-    """Draw ``text`` onto the uint8 RGB ``image`` (in place) with the pinned DejaVu font.
+    """Draw ``text`` onto the uint8 RGB ``image`` (in place) with the DejaVu Sans inside matplotlib.
 
     Only the pixels under the text's box go through PIL, so this is cheap per frame.
     Returns the box drawn, ``(left, top, right, bottom)`` in pixels, clipped to the

@@ -47,7 +47,7 @@ def type_px(size, scale=1.0, share=0.03, *, floor=LEGIBLE_PX, by_height=False):
 
 
 def text_width(text, size_px, bold=False):
-    """Width in pixels of ``text`` in the pinned DejaVu Sans (the face matplotlib draws with too)."""
+    """Width in pixels of ``text`` in the DejaVu Sans inside matplotlib (the face it draws with too)."""
     return font(max(1, round(size_px)), bold).getlength(text)
 
 
