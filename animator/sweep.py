@@ -1,15 +1,18 @@
 """Sweeps: the chapter's trial and error as a map, every combination of one or two hyper-parameters' values.
 
->>> sweep = make_sweep("sgd", ["lr=0.01..10/4", "momentum=0,0.5,0.9"], ["decay=1e-3"], RunConfig(epochs=1000))
+>>> sweep = make_sweep("sgd", [Axis("lr", log_range(0.01, 10, 4)), Axis("momentum", (0, 0.5, 0.9))],
+...                    {"decay": 1e-3}, RunConfig(epochs=1000))
 >>> sweep.shape, sweep.axes[0].values
 ((4, 3), (0.01, 0.1, 1.0, 10.0))
 >>> result = run_sweep(sweep)                  # doctest: +SKIP
 >>> result.best().settings                     # doctest: +SKIP
 {'lr': 1.0, 'momentum': 0.9}
 
-A grid is ``NAME=V1,V2,...`` or ``NAME=LOW..HIGH/N``: N values spaced evenly on a
-log scale from LOW to HIGH, the ends as given and the values between rounded
-to three significant digits.  Every cell is one solo run (:func:`animator.run.train`'s
+A grid is an :class:`Axis`: a hyper-parameter and its values, such as
+:func:`log_range`'s N values spaced evenly on a log scale from LOW to HIGH, the
+ends as given and the values between rounded to three significant digits (the
+command line writes them ``NAME=V1,V2,...`` or ``NAME=LOW..HIGH/N``, read by
+:mod:`animator_app.grammar`).  Every cell is one solo run (:func:`animator.run.train`'s
 data, initial weights and arithmetic), so where it runs, in this process, a
 worker process or a Dask worker, cannot change a bit of its result.
 
@@ -25,7 +28,6 @@ import csv
 import io
 import itertools
 import math
-import re
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -43,21 +45,14 @@ from .run import (RunConfig, build, check, estimate_bytes, make_recording, memor
 from .trainer import Trainer
 from .untrusted import Untrusted
 
-FORMS = "NAME=V1,V2,... or NAME=LOW..HIGH/N"
 MAX_AXES = 2
 MAX_VALUES = 50            # per grid: 50 x 50 = 2,500 runs is already a long afternoon on a cluster
 SIGNIFICANT = 3            # digits kept by the values inside a LOW..HIGH/N range
 log = logging.getLogger(__name__)
-_RANGE = re.compile(r"^(?P<low>[^/]*?)\.\.(?P<high>[^/]*)/(?P<count>.*)$")
-
-
-def hyperparameter_names():
-    """Every optimizer's hyper-parameter names, each once, in the optimizers' order."""
-    return list(dict.fromkeys(name for cls in OPTIMIZERS.values() for name, _ in cls.hyperparameter_names))
 
 
 def _takes(optimizer):
-    return [name for name, _ in OPTIMIZERS[optimizer].hyperparameter_names]
+    return [h.name for h in OPTIMIZERS[optimizer].HYPERPARAMETERS]
 
 
 @dataclass(frozen=True)
@@ -71,32 +66,7 @@ class Axis:
         return len(self.values)
 
 
-# -- reading grids and settings ----------------------------------------------------------------
-
-def _name(text, optimizer, argument):
-    name, equals, rest = text.partition("=")
-    name = name.strip().lower()
-    if not equals or not name:
-        expected = FORMS if argument == "grids" else "NAME=VALUE"
-        raise ArgumentError(argument, f"{text!r}: expected {expected}")
-    if name not in hyperparameter_names():
-        raise ArgumentError(argument, f"{text!r}: {name!r} is not a hyper-parameter "
-                                      f"(they are {', '.join(hyperparameter_names())})")
-    if name not in _takes(optimizer):
-        raise ArgumentError(argument, f"{text!r}: {optimizer} has no hyper-parameter {name!r} "
-                                      f"(it takes {', '.join(_takes(optimizer))})")
-    return name, rest.strip()
-
-
-def _number(text, where, argument):
-    try:
-        value = float(text)
-    except ValueError:
-        raise ArgumentError(argument, f"{where}: {text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ArgumentError(argument, f"{where}: {text.strip()!r} is not a finite number")
-    return value
-
+# -- the values of a grid ---------------------------------------------------------------------
 
 def log_range(low, high, count):
     """``count`` values from ``low`` to ``high`` spaced evenly on a log scale; the ones between rounded.
@@ -110,47 +80,21 @@ def log_range(low, high, count):
     return (float(low), *inner, float(high))
 
 
-def parse_grid(text, optimizer):
-    """``"lr=0.1,1"`` or ``"lr=0.001..10/8"`` -> :class:`Axis`; a bad grid is an :class:`ArgumentError` (``grids``)."""
-    where = repr(text)
-    name, rest = _name(text, optimizer, "grids")
-    if not rest:
-        raise ArgumentError("grids", f"{where}: no values after '{name}=' (expected {FORMS})")
-    match = _RANGE.match(rest)
-    if match:
-        low = _number(match["low"], where, "grids")
-        high = _number(match["high"], where, "grids")
-        try:
-            count = int(match["count"])
-        except ValueError:
-            raise ArgumentError("grids", f"{where}: the N of LOW..HIGH/N must be a whole number "
-                                         f"(got {match['count'].strip()!r})") from None
-        if count < 2:
-            raise ArgumentError("grids", f"{where}: a range needs at least 2 values (got {count})")
-        if count > MAX_VALUES:
-            raise ArgumentError("grids", f"{where}: at most {MAX_VALUES} values (got {count})")
-        if not 0 < low < high:
-            raise ArgumentError("grids", f"{where}: a log-spaced range needs 0 < LOW < HIGH")
-        values = log_range(low, high, count)
-    elif ".." in rest:
-        raise ArgumentError("grids", f"{where}: a range is LOW..HIGH/N, like {name}=0.001..10/8")
-    else:
-        values = tuple(_number(part, where, "grids") for part in rest.split(","))
-        if len(values) > MAX_VALUES:
-            raise ArgumentError("grids", f"{where}: at most {MAX_VALUES} values (got {len(values)})")
+def check_axis(axis, optimizer):
+    """An :class:`ArgumentError` (``grids``) unless ``axis`` is a hyper-parameter of ``optimizer`` with 1 to
+    :data:`MAX_VALUES` distinct finite values."""
+    takes = _takes(optimizer)
+    if axis.name not in takes:
+        raise ArgumentError("grids", f"{optimizer} has no hyper-parameter {axis.name!r} (it takes {', '.join(takes)})")
+    values = axis.values
+    if not 1 <= len(values) <= MAX_VALUES:
+        raise ArgumentError("grids", f"{axis.name}: 1 to {MAX_VALUES} values (got {len(values)})")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ArgumentError("grids", f"{axis.name}: {value!r} is not a finite number")
     repeated = [v for k, v in enumerate(values) if v in values[:k]]
     if repeated:
-        raise ArgumentError("grids", f"{where}: {repeated[0]:g} comes twice"
-                                     + (f" (after rounding to {SIGNIFICANT} digits)" if match else ""))
-    return Axis(name, values)
-
-
-def parse_setting(text, optimizer):
-    """``"decay=1e-3"`` -> ``("decay", 0.001)``; a bad setting is an :class:`ArgumentError` (``settings``)."""
-    name, rest = _name(text, optimizer, "settings")
-    if not rest:
-        raise ArgumentError("settings", f"{text!r}: no value after '{name}='")
-    return name, _number(rest, repr(text), "settings")
+        raise ArgumentError("grids", f"{axis.name}: {repeated[0]:g} comes twice")
 
 
 # -- the plan ----------------------------------------------------------------------------------
@@ -215,25 +159,24 @@ class Sweep:
 def make_sweep(optimizer, grids, settings=(), config=RunConfig()):
     """Check everything and return the :class:`Sweep`; nothing is trained.
 
-    ``grids`` are one or two :class:`Axis` values or texts (see :func:`parse_grid`);
-    ``settings`` fix other hyper-parameters (``{"decay": 1e-3}`` or texts like
-    ``"decay=1e-3"``).  Every cell's settings are checked by the optimizer
-    itself, so a refused value is refused here, in the optimizer's words.
+    ``grids`` are one or two :class:`Axis` values; ``settings`` fix other
+    hyper-parameters (``{"decay": 1e-3}``).  Every cell's settings are checked
+    by the optimizer itself, so a refused value is refused here, in the
+    optimizer's words.  (The command line's grid texts, ``lr=0.001..10/8``, are
+    read by :mod:`animator_app.grammar`.)
     """
     if optimizer not in OPTIMIZERS:
         raise ArgumentError("optimizer", f"{optimizer!r} is unknown (choose from {', '.join(OPTIMIZERS)})")
     grids = list(grids)
     if not 1 <= len(grids) <= MAX_AXES:
         raise ArgumentError("grids", f"must be given once or twice, one per swept hyper-parameter (got {len(grids)})")
-    axes = tuple(grid if isinstance(grid, Axis) else parse_grid(grid, optimizer) for grid in grids)
+    axes = tuple(Axis(grid.name, tuple(grid.values)) for grid in grids)
     for axis in axes:
-        if axis.name not in _takes(optimizer):
-            raise ArgumentError("grids", f"{optimizer} has no hyper-parameter {axis.name!r}")
+        check_axis(axis, optimizer)
     if len(axes) == 2 and axes[0].name == axes[1].name:
         raise ArgumentError("grids", f"{axes[0].name} is swept twice")
     fixed = {}
-    items = settings.items() if isinstance(settings, dict) else (parse_setting(t, optimizer) for t in settings)
-    for name, value in items:
+    for name, value in dict(settings).items():
         if name in fixed:
             raise ArgumentError("settings", f"{name} is set twice")
         if name in (a.name for a in axes):

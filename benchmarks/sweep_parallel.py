@@ -49,11 +49,11 @@ from animator.sweep import run_one as plain_run_one     # noqa: E402  (before on
 
 def the_sweep(runs, epochs):
     from animator.run import RunConfig
-    from animator.sweep import make_sweep
+    from animator_app.grammar import sweep_from_text
 
     momenta = "0,0.5,0.9" if runs % 3 == 0 else "0,0.9"
     rates = {2: "1", 4: "0.5,1", 6: "0.5,1", 8: "0.2,0.5,1,2", 12: "0.2,0.5,1,2"}[runs]
-    return make_sweep("sgd", [f"lr={rates}", f"momentum={momenta}"], {"decay": 1e-3},
+    return sweep_from_text("sgd", [f"lr={rates}", f"momentum={momenta}"], {"decay": 1e-3},
                       RunConfig(epochs=epochs, frames=40, grid_resolution=48))
 
 

@@ -15,13 +15,14 @@ import time
 
 import numpy as np
 import pytest
-
 from renderers.writers import read_metadata
 from PIL import Image
 
 from animator import Recording, RunConfig, UserError
+from animator.errors import ArgumentError
 from animator.executors import InProcess, executor_for
-from animator.sweep import Axis, log_range, make_sweep, parse_grid, run_sweep, table_text
+from animator.sweep import Axis, log_range, make_sweep, run_sweep, table_text
+from animator_app.grammar import parse_grid, sweep_from_text
 from animator.sweep_store import RunStore
 from renderers.render import iter_frames
 from renderers.sweep import DIVERGED_FILL, SweepGrid, SweepMap
@@ -44,7 +45,7 @@ def without_seconds(text):
 
 @pytest.fixture(scope="module")
 def result():
-    sweep = make_sweep("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-3}, CONFIG)
+    sweep = sweep_from_text("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-3}, CONFIG)
     return run_sweep(sweep)
 
 
@@ -69,7 +70,7 @@ def test_a_log_range_keeps_its_ends_and_rounds_between():
 
 
 def test_a_sweep_is_every_combination_in_row_major_order():
-    sweep = make_sweep("adam", ["lr=0.01,0.1", "beta1=0.8,0.9,0.99"], ["decay=1e-5"], CONFIG)
+    sweep = sweep_from_text("adam", ["lr=0.01,0.1", "beta1=0.8,0.9,0.99"], ["decay=1e-5"], CONFIG)
     assert sweep.shape == (2, 3) and len(sweep) == 6
     assert sweep.cells()[:4] == [(0, 0), (0, 1), (0, 2), (1, 0)]
     assert dict(sweep.spec((1, 2)).hyperparameters) == {"decay": 1e-5, "lr": 0.1, "beta1": 0.99}
@@ -274,7 +275,7 @@ def test_an_interrupted_sweep_resumes_and_trains_only_the_rest(tmp_path, result)
 def test_a_changed_setting_trains_anew(tmp_path, result):
     store = RunStore(tmp_path / "t.runs")
     run_sweep(result.sweep, store=store)
-    changed = make_sweep("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-2}, CONFIG)
+    changed = sweep_from_text("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-2}, CONFIG)
     counting = Counting()
     run_sweep(changed, executor=counting, store=store)
     assert len(counting.trained) == 6 and store.count() == 12
@@ -457,3 +458,15 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(result):
     with pytest.raises(RuntimeError, match="a worker process died"):
         list(Processes(2).map(_die, tasks(result.sweep)))
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("axis, words", [
+    (Axis("lr", (0.1, 0.1)), "comes twice"),
+    (Axis("lr", (float("nan"),)), "not a finite number"),
+    (Axis("rho", (0.9,)), "sgd has no hyper-parameter 'rho'"),
+    (Axis("lr", tuple(range(1, 60))), "1 to 50 values"),
+])
+def test_the_engine_takes_axes_as_values_and_checks_them(axis, words):
+    with pytest.raises(ArgumentError) as caught:
+        make_sweep("sgd", [axis], {}, CONFIG)
+    assert caught.value.argument == "grids" and words in str(caught.value)

@@ -22,7 +22,8 @@ import pytest
 
 from animator import Recording, RunConfig, UserError
 from animator.executors import InProcess
-from animator.sweep import make_sweep, run_sweep, table_text, tasks
+from animator.sweep import run_sweep, table_text, tasks
+from animator_app.grammar import sweep_from_text
 from animator.sweep_store import RecordingFolder, RunStore, run_key
 from animator.untrusted import Untrusted
 
@@ -38,7 +39,7 @@ def _one_line(result):
 
 
 def _sweep(epochs=30, optimizer="sgd", grid="lr=0.5,1"):
-    return make_sweep(optimizer, [grid], {}, RunConfig(epochs=epochs, frames=3, grid_resolution=8))
+    return sweep_from_text(optimizer, [grid], {}, RunConfig(epochs=epochs, frames=3, grid_resolution=8))
 
 
 class Counting(InProcess):
@@ -118,8 +119,8 @@ def _without_seconds(text):
 
 
 def test_a_run_stored_for_adam_is_not_put_under_an_sgd_header(tmp_path):
-    adam = make_sweep("adam", ["lr=0.01,0.1"], {}, CONFIG)
-    sgd = make_sweep("sgd", ["lr=0.01,0.1"], {}, CONFIG)
+    adam = sweep_from_text("adam", ["lr=0.01,0.1"], {}, CONFIG)
+    sgd = sweep_from_text("sgd", ["lr=0.01,0.1"], {}, CONFIG)
     store = RunStore(tmp_path / "t.runs")
     run_sweep(adam, store=store)
     for a, s in zip(tasks(adam), tasks(sgd)):          # adam's runs under the names of sgd's
@@ -237,7 +238,7 @@ def test_a_symlink_where_a_saved_run_goes_is_refused(tmp_path):
 def test_the_memory_check_counts_every_worker(cli, tmp_path, monkeypatch):
     from animator.run import estimate_bytes
 
-    sweep = make_sweep("sgd", ["lr=0.1,0.2,0.3,0.4"], {}, CONFIG)
+    sweep = sweep_from_text("sgd", ["lr=0.1,0.2,0.3,0.4"], {}, CONFIG)
     per_run = sum(estimate_bytes(sweep.run_config((0,))).values())
     monkeypatch.setattr("animator.run.memory_limit", lambda: int(per_run * 2.5))
     monkeypatch.setattr("animator.sweep.memory_limit", lambda: int(per_run * 2.5))

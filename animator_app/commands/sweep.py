@@ -17,13 +17,14 @@ from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OPTIMIZERS, Optimi
 from animator.fileio import check_writable
 from animator.progress import ProgressBar
 from animator.run import versions
-from animator.sweep import make_sweep, write_table
+from animator.sweep import write_table
 from animator.untrusted import shown
 from animator.sweep_store import RecordingFolder, RunStore
 from renderers.render import check_render_options, output_kind
 from renderers.sweep import loss_text, settings_text
 from renderers.sweep_player import check_player
 
+from ..grammar import sweep_from_text
 from ..scenes import SweepScene
 from .options import COMMON, HYPERPARAMETERS, extensions, integer, picture, training
 from .registry import Command, Option, register
@@ -60,7 +61,7 @@ def check_outputs(options, scene):
 
 def run(options):
     config = run_config(options, optimizer=OptimizerSpec(options.optimizer, {}))   # the grids set the rest
-    sweep = make_sweep(options.optimizer, list(options.grids), list(options.set), config)
+    sweep = sweep_from_text(options.optimizer, list(options.grids), list(options.set), config)
     scene = SweepScene(sweep)
     kind = check_outputs(options, scene)
     store = RunStore(store_folder(options.table, options.output)).prepare()
