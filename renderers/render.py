@@ -35,7 +35,7 @@ from animator.fileio import check_writable
 
 from .layout import describe
 from .training import TrainingAnimation
-from .writers.budget import check_estimate, default_workers, estimate_render
+from .writers.estimate import check_estimate, default_workers, estimate_render
 from .writers import (NullWriter, check_frame_choice, check_poster_target, encode_metadata, pick_frame, poster_path, write_png,
                       write_within, writer_for, writer_named)
 
@@ -80,9 +80,9 @@ def check_render_budget(path, *, size, frames, workers=None, kind=None):
     Memory is for the parent and every frame worker together; a player or a
     frames folder also gets its bytes (against the disk's free space and what
     the format can hold) and time (against
-    :data:`~renderers.writers.budget.MAX_SECONDS`).  ``workers`` beyond the
+    :data:`~renderers.writers.estimate.MAX_SECONDS`).  ``workers`` beyond the
     cores or the frames are lowered; None picks as many as fit.  Returns the
-    :class:`~renderers.writers.budget.Estimate` (its ``workers`` are the ones
+    :class:`~renderers.writers.estimate.Estimate` (its ``workers`` are the ones
     to draw with); refuses with an :class:`ArgumentError` (``workers``,
     ``size``) or a :class:`UserError` naming ``path``.  Nothing is drawn or
     touched, so call it before training.

@@ -12,7 +12,7 @@ from renderers import write_animation
 from renderers.writers import encode_metadata, format_bytes, read_metadata
 from renderers.writers.metadata import gif_comment
 from renderers.writers.budget import Spill
-from renderers.writers.gif import kept_frames
+from renderers.writers.budget import kept_frames
 from renderers.writers.registry import formats
 
 TRAIN = ["train", "--epochs", "300", "--frames", "24", "--size", "480x270", "--print-every", "0"]

@@ -115,7 +115,7 @@ NOT_A_CHOICE = {
     os.path.join("animator_app", "pytest_plugin.py"): "frame snapshots are stored as PNG files, whatever was rendered",
     os.path.join("renderers", "figures.py"): "matplotlib's savefig is told the format of Figure 14's still",
     os.path.join("renderers", "deck.py"): "a movie is copied to a scratch .mp4 for ffmpeg to read its poster",
-    os.path.join("animator", "recording.py"): "a notebook shows a Recording's last frame as an inline PNG",
+    os.path.join("renderers", "training.py"): "a notebook shows a Recording's last frame as an inline PNG",
 }
 
 

@@ -16,7 +16,7 @@ from animator.optimizers import OptimizerSpec
 from animator.progress import ProgressBar
 from renderers.render import check_render_budget, check_render_options, write_animation
 from renderers.writers import format_bytes, pick_frame
-from renderers.writers.budget import format_seconds
+from renderers.writers.estimate import format_seconds
 
 from ..provenance import file_identity, shareable_command
 from .options import extensions, hyperparameters

@@ -8,7 +8,6 @@ the frame workers as the writer's ``transform``; the writer then only encodes.
 
 import contextlib
 import io
-import math
 import struct
 
 import numpy as np
@@ -316,17 +315,6 @@ class GifWriter(Writer):
         self._previous = indices
 
 
-def kept_frames(count, keep):
-    """Positions of ``keep`` of ``count`` frames, evenly spread, the first and last always among them.
-
-    >>> kept_frames(10, 4)
-    [0, 3, 6, 9]
-    """
-    if keep >= count:
-        return list(range(count))
-    return sorted({int(round(i * (count - 1) / (keep - 1))) for i in range(keep)}) if keep > 1 else [count - 1]
-
-
 class GifFit(Fitter):
     """How a GIF meets a byte budget, in the order that hurts the picture least.
 
@@ -358,44 +346,25 @@ class GifFit(Fitter):
     def settings(self):
         return {"frames": len(self.spill), "colours": len(self.writer.palette), "size": self.width}
 
-    AXES = {"size": (lambda width: width * width, math.sqrt, lambda size: size)}   # size follows the area
-
     def predict(self, knob, points, target):
         if knob == "colours":
             return points[-1][0] / 2                    # the next smaller palette; no model
         return super().predict(knob, points, target)
 
-    def guess(self, knob, value, size, target):
-        if knob == "size":
-            return value * math.sqrt(target / size)
-        return super().guess(knob, value, size, target)
-
-    def shown(self, knob, value):
-        return f"{value}x{self._height(value)}" if knob == "size" else value
-
-    def frame_size(self, settings):
-        return settings["size"], self._height(settings["size"])
-
-    def _height(self, width):
-        return max(1, int(round(self.height * width / self.width)))
-
     def encode(self, settings, path):
-        count = len(self.spill)
-        keep = kept_frames(count, settings["frames"])
         palette, required, mapping = self._palette(settings["colours"])
         width = settings["size"]
         writer = GifWriter(path, fps=self.fps, hold=self.hold, palette=palette, required=required,
                            metadata=self.metadata)
         colours = self.writer.palette
         with writer:
-            for k, position in enumerate(keep):
-                frames = (keep[k + 1] if k + 1 < len(keep) else count) - position
+            for position, frames in self.kept(settings):
                 indices = self.spill[position]
                 if width == self.width:
                     writer.write_indices(mapping[indices], frames=frames)
                 else:
                     # averaging (not Lanczos): fewer new shades, which a GIF's compression would pay for
-                    image = Image.fromarray(colours[indices]).resize((width, self._height(width)),
+                    image = Image.fromarray(colours[indices]).resize((width, self.height_at(width)),
                                                                      Image.Resampling.BOX)
                     writer.write(np.asarray(image), frames=frames)
 

@@ -24,7 +24,7 @@ from animator.untrusted import load_json, open_input
 from ..player import page_end, page_frame, page_start
 from .gif import ColourIndex, changed_patch, source_palette
 from .metadata import HEAD_BYTES, decode_metadata
-from .budget import Cost
+from .estimate import Cost
 from .registry import Writer, register
 
 MAX_PAGE_BYTES = 1 << 30    # a page read back whole (for snapshot tests): far above any player animator writes

@@ -190,23 +190,16 @@ class Mp4Fit(Fitter):
             return list(range(start, floor + 1))
         return list(range(start, floor - 1, -2))          # even widths
 
-    # CRF: the size's logarithm falls about linearly; width: the size follows the area
-    AXES = {"crf": (lambda crf: crf, lambda crf: crf, math.log2),
-            "size": (lambda width: width * width, math.sqrt, lambda size: size)}
+    # CRF: the size's logarithm falls about linearly (width: as every fitter, the size follows the area)
+    AXES = {**Fitter.AXES, "crf": (lambda crf: crf, lambda crf: crf, math.log2)}
 
     def guess(self, knob, value, size, target):
         if knob == "crf":
             return value + 6 * math.log2(size / target)
-        return value * math.sqrt(target / size)
+        return super().guess(knob, value, size, target)
 
-    def shown(self, knob, value):
-        return f"{value}x{self._height(value)}" if knob == "size" else value
-
-    def frame_size(self, settings):
-        return settings["size"], self._height(settings["size"])
-
-    def _height(self, width):
-        return max(2, 2 * int(round(self.height * width / self.width / 2)))
+    def height_at(self, width):
+        return max(2, 2 * int(round(self.height * width / self.width / 2)))     # H.264 needs even sizes
 
     def encode(self, settings, path):
         width = settings["size"]
@@ -215,7 +208,7 @@ class Mp4Fit(Fitter):
             for position in range(len(self.spill)):
                 frame = self.spill[position]
                 if width != self.width:
-                    frame = np.asarray(Image.fromarray(frame).resize((width, self._height(width)),
+                    frame = np.asarray(Image.fromarray(frame).resize((width, self.height_at(width)),
                                                                      Image.Resampling.LANCZOS))
                 writer.write(frame)
 

@@ -39,7 +39,7 @@ from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
 from animator.untrusted import open_input, read_bounded
 
-from .budget import Cost
+from .estimate import Cost
 from .metadata import MAX_DESCRIPTION, decode_metadata, read_png_metadata, with_png_text
 from .registry import Writer, register
 

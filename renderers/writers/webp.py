@@ -15,7 +15,6 @@ written frame lasts, so :meth:`WebpWriter.read_frame` finds written frame
 """
 
 import html
-import math
 import os
 import queue
 import re
@@ -30,7 +29,6 @@ from animator.fileio import atomic_output
 from animator.untrusted import Untrusted, open_input
 
 from .budget import Fitter, Stage
-from .gif import kept_frames
 from .metadata import MAX_DESCRIPTION, decode_metadata
 from .registry import Writer, register
 
@@ -260,41 +258,26 @@ class WebpFit(Fitter):
     def settings(self):
         return {"quality": self.writer.quality, "frames": len(self.spill), "size": self.width}
 
-    AXES = {"size": (lambda width: width * width, math.sqrt, lambda size: size)}
-
     def predict(self, knob, points, target):
         if knob == "quality":
             return points[-1][0] - 10          # the next quality down; no model
         return super().predict(knob, points, target)
 
-    def guess(self, knob, value, size, target):
-        if knob == "size":
-            return value * math.sqrt(target / size)
-        return super().guess(knob, value, size, target)
-
     def shown(self, knob, value):
         if knob == "quality":
             return "lossless" if value >= LOSSLESS else value
-        return f"{value}x{self._height(value)}" if knob == "size" else value
-
-    def frame_size(self, settings):
-        return settings["size"], self._height(settings["size"])
-
-    def _height(self, width):
-        return max(1, int(round(self.height * width / self.width)))
+        return super().shown(knob, value)
 
     def encode(self, settings, path):
-        count = len(self.spill)
-        keep = kept_frames(count, settings["frames"])
+        kept = self.kept(settings)
         width = settings["size"]
-        lengths = [(keep[k + 1] if k + 1 < len(keep) else count) - position for k, position in enumerate(keep)]
-        writer = WebpWriter(path, fps=self.fps, hold=self.hold, lengths=lengths, quality=settings["quality"],
-                            metadata=self.metadata)
+        writer = WebpWriter(path, fps=self.fps, hold=self.hold, lengths=[frames for _, frames in kept],
+                            quality=settings["quality"], metadata=self.metadata)
         with writer:
-            for position in keep:
+            for position, _ in kept:
                 frame = self.spill[position]
                 if width != self.width:
-                    frame = np.asarray(Image.fromarray(frame).resize((width, self._height(width)),
+                    frame = np.asarray(Image.fromarray(frame).resize((width, self.height_at(width)),
                                                                      Image.Resampling.LANCZOS))
                 writer.write(frame)
 
