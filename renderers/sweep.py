@@ -52,7 +52,6 @@ LOSS_CMAP = "viridis_r"        # low loss is yellow
 ACCURACY_CMAP = "viridis"      # high accuracy is yellow
 DIVERGED_FILL = "#ececec"
 FRAME_COLOUR = (190, 190, 190)
-loss_text = short_loss_text    # the application's sweep command imports it (and settings_text) from here
 
 
 # -- scales shared by the pictures (and the player page) -------------------------------------

@@ -21,7 +21,7 @@ from animator.sweep import write_table
 from animator.untrusted import shown
 from animator.sweep_store import RecordingFolder, RunStore
 from renderers.render import check_render_options, output_kind
-from renderers.sweep import loss_text, settings_text
+from renderers.words import settings_text, short_loss_text
 from renderers.sweep_player import check_player
 
 from ..grammar import sweep_from_text
@@ -126,7 +126,7 @@ def report(result, store, executor, elapsed):
         print(f"{total} runs {trained[len(str(total)) + 1:]}")
     best = result.best()
     if best is not None:
-        print(f"best: {settings_text(result, best.cell, ', ')}: loss {loss_text(best.final_loss)}, "
+        print(f"best: {settings_text(result, best.cell, ', ')}: loss {short_loss_text(best.final_loss)}, "
               f"accuracy {best.final_accuracy:.3f} (best {best.best_accuracy:.3f} at epoch {best.best_epoch})")
     else:
         print("every run diverged")
