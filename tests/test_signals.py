@@ -1,4 +1,5 @@
-"""SIGTERM mid-render ends like Ctrl-C (status 143, nothing left behind); SIGKILL still takes the workers along.
+"""SIGTERM mid-render ends like Ctrl-C (status 143, nothing left behind); SIGKILL still takes the workers along;
+a frame worker that is killed makes the render a one-line error, not a hang.
 
 Each test runs the real command in its own process and checks outcomes, not
 timings: the exit status, the folder's contents, and that no process of the
@@ -115,3 +116,15 @@ def test_sigterm_while_training_a_race_or_the_book_stops_every_worker(tmp_path, 
     assert not [p for p in everything_under(tmp_path) if p.endswith(".part")]
     if command[0] == "compare":
         assert everything_under(tmp_path) == []
+
+
+def test_a_frame_worker_killed_mid_render_is_a_one_line_error_not_a_hang(run_file, tmp_path):
+    process = start_render(run_file, tmp_path, "x.gif")
+    workers = [pid for pid in processes_of(tmp_path, process.pid) if pid != process.pid]
+    assert len(workers) >= 2, workers
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    assert "frame worker" in err and "died" in err and "Traceback" not in err, err
+    assert everything_under(tmp_path) == ["RUN.npz"]          # no output, no .part
+    assert wait_until(lambda: not processes_of(tmp_path, process.pid), 5), processes_of(tmp_path, process.pid)
