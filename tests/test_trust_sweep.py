@@ -6,6 +6,7 @@ where ``--save-runs`` writes, stale Recordings of an earlier sweep, faked,
 foreign, damaged, deeply nested or oversized runs in ``results.runs/``.
 """
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -251,41 +252,52 @@ def test_the_memory_check_counts_every_worker(cli, tmp_path, monkeypatch):
 
 # -- the cluster boundary ------------------------------------------------------------------------------
 
+@contextlib.contextmanager
 def _silent_server(speak=None):
-    """A TCP port that accepts connections and never says a word (or ``speak``, which is not Dask)."""
+    """A TCP port that accepts connections and never says a word (or ``speak``, which is not Dask).
+
+    Its thread is stopped and joined on exit: a thread left blocked in accept() would make later tests'
+    processes look threaded (and pools spawn rather than fork).
+    """
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
-    held = []
+    server.settimeout(0.1)
+    held, stop = [], threading.Event()
 
     def accept():
-        while True:
+        while not stop.is_set():
             try:
                 connection, _ = server.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
             held.append(connection)
             if speak:
                 connection.sendall(speak)
 
-    threading.Thread(target=accept, daemon=True).start()
-    return server, held
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+        for connection in held:
+            connection.close()
 
 
 @needs_dask
 @pytest.mark.parametrize("speak", [None, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"])
 def test_a_peer_that_does_not_speak_dask_is_one_line_within_seconds(tmp_path, speak):
-    server, held = _silent_server(speak)
-    address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
-    started = time.monotonic()
-    try:
+    with _silent_server(speak) as server:
+        address = "tcp://127.0.0.1:%d" % server.getsockname()[1]
+        started = time.monotonic()
         completed = subprocess.run([sys.executable, "-m", "animator_app", "sweep", "--grid", "lr=1,2", *SMALL,
                                     "--scheduler", address, "--table", "t.csv"], cwd=tmp_path,
                                    capture_output=True, text=True, timeout=60)
-    finally:
-        server.close()
-        for connection in held:
-            connection.close()
     assert time.monotonic() - started < 10
     assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
     assert f"cannot reach a Dask scheduler at {address} within 3 s" in completed.stderr
