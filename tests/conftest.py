@@ -7,6 +7,33 @@ import pytest
 from animator_app.cli import main
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
+
+# The markers (registered in setup.cfg) and how a test is known to need each, in one place.
+# "slow" modules train, render or run whole commands in most of their tests (seconds each); what is
+# left, -m "not slow", checks the engine, optimizers, writers, specs and the command line's checks in
+# well under a minute.
+SLOW_MODULES = {
+    "test_snapshot_plugin.py", "test_trust_sweep.py", "test_book_cache.py", "test_render.py", "test_book.py",
+    "test_signals.py", "test_budget.py", "test_sweep.py", "test_metadata.py", "test_presets.py",
+    "test_shapes_descent.py", "test_webp.py", "test_trust_book.py", "test_command_registry.py", "test_player.py",
+    "test_layout_shapes.py", "test_output_safety.py", "test_pool.py", "test_notebook.py", "test_reproduce.py",
+    "test_slides.py", "test_slides_untrusted.py", "test_golden_bytes.py", "test_poster_latex.py",
+    "test_descent_render.py", "test_trust_files.py",
+}
+MARKED = {
+    "slow": lambda item: item.path.name in SLOW_MODULES,
+    "browser": lambda item: "browser" in item.fixturenames,
+    "office": lambda item: "libreoffice" in item.name,
+    "dask": lambda item: any("dask extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
+    "notebook": lambda item: item.path.name == "test_notebook.py",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for name, applies in MARKED.items():
+            if applies(item):
+                item.add_marker(name)
 DATA = os.path.join(TESTS, "data")
 REFERENCE_LOG = os.path.join(DATA, "ch10_sgd_decay1e-2.log")
 
