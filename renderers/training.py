@@ -1,57 +1,9 @@
 """The chapter's training animation (Figure 1, Figures 15-21) as a frame source.
 
-A frame is arranged for its shape (:data:`ARRANGEMENTS`), never squeezed.  From
-1.4:1 (16:10, 16:9, 21:9) the decision regions fill the left and the weight bars
-stand over the curves on the right (``side``)::
-
-    +--------------------------------------------------------------+
-    | SGD · lr=1.0 · decay=0.001 · momentum=0.9       spiral · ... |
-    | epoch 1234   acc 0.873   loss 0.345   lr 0.447               |
-    | +--------------------+  Dense 1   [weights & biases bar]     |
-    | |  decision regions  |  update    [update bar, own scale]    |
-    | |  + data points     |  Dense 2   [...]                      |
-    | |                    |  loss      [curve, cursor]            |
-    | |                    |  accuracy  [curve, cursor]            |
-    | +--------------------+  lr        [curve, cursor]            |
-    +--------------------------------------------------------------+
-
-From 1.2:1 to 1.4:1 (4:3, 5:4) the curves stand beside the regions and the bars
-run beneath both, a column per layer (``beneath``)::
-
-    +----------------------------------------------+
-    | SGD · lr=1.0 · decay=0.001 · momentum=0.9    |
-    | epoch 1234   acc 0.873   loss 0.345   lr ... |
-    | +--------------------+  loss                 |
-    | |                    |  [curve, cursor]      |
-    | |  decision regions  |  accuracy             |
-    | |  + data points     |  [curve, cursor]      |
-    | |                    |  learning rate        |
-    | +--------------------+  [curve, cursor]      |
-    | Dense 1 [weights]       Dense 2 [weights]    |
-    | update  [update]        update  [update]     |
-    +----------------------------------------------+
-
-Under 1.2:1 (a square) the bars sit under the regions, as wide as they are, and
-the curves run the whole height on the right (``under``)::
-
-    +------------------------------------+
-    | SGD · lr=1.0 · decay=0.001 · ...   |
-    | epoch 1234   acc 0.873   loss ...  |
-    | +------------------+  loss         |
-    | |                  |  [curve]      |
-    | | decision regions |               |
-    | |  + data points   |  accuracy     |
-    | +------------------+  [curve]      |
-    | Dense 1 [weights]                  |
-    | update  [update]      learning rate|
-    | Dense 2 [weights]     [curve]      |
-    | update  [update]                   |
-    +------------------------------------+
-
-Type is sized from the frame's height (times the theme's ``type_scale``), with a
-floor that keeps it legible; a label that would not fit its column falls back to
-a shorter wording, and the caption line shrinks to the frame's width.  Every
-colour comes from the theme.
+Where the regions, the weight bars and the curves go for each frame shape is
+:mod:`renderers.training_geometry`; a label that would not fit its column falls
+back to a shorter wording, and the caption line shrinks to the frame's width.
+Every colour comes from the theme.
 
 Everything that never changes (frames, labels, ticks, the data points, the
 faint whole-run curves) is drawn once with matplotlib.  A frame is then built
@@ -59,8 +11,6 @@ in numpy: the region image, the weight and update bars, the part of each curve
 up to the current epoch, the cursor dots and one line of text.  That is what
 makes rendering fast (see ``benchmarks/render_speed.py``).
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,44 +20,10 @@ from animator.recording import register_display
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .layout import Layout, describe, origin_pad
-from .shapes import type_px
+from .training_geometry import TrainingGeometry
 from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text, rate_text
 
 BANNER_INK = (255, 255, 255)      # the text on a warning banner, whatever the page
-MAX_CELL = 24                     # pixels per weight in a bar, at most
-SIDE_FROM = 1.4                   # frames this wide (16:10 and wider) put the bars over the curves
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    """Where the regions, the weight bars and the curves go, for frames at least ``min_aspect`` wide.
-
-    ``name`` picks the geometry (:meth:`TrainingAnimation._arrange_side` and its
-    siblings); ``min_font_px`` is the floor of the body text, whose smallest
-    relatives (tick labels) are 0.7 of it.
-    """
-
-    name: str
-    min_aspect: float
-    min_font_px: int
-
-
-# widest first: a frame takes the first arrangement whose min_aspect it reaches
-ARRANGEMENTS = (
-    Arrangement("side", SIDE_FROM, 9),   # 16:10, 16:9, 21:9: regions left; bars over curves right
-    Arrangement("beneath", 1.2, 12),    # 5:4, 4:3: regions and curves side by side; bars beneath both
-    Arrangement("under", 0.0, 12),      # 1:1: regions with the bars under them; curves down the right
-)
-
-
-def arrangement_for(size):
-    """The :class:`Arrangement` of a frame of ``size`` = (width, height).
-
-    >>> [arrangement_for(s).name for s in [(1280, 720), (1024, 768), (720, 720)]]
-    ['side', 'beneath', 'under']
-    """
-    width, height = size
-    return next(a for a in ARRANGEMENTS if width >= a.min_aspect * height)
 
 
 def describe_optimizer(spec):
@@ -121,7 +37,7 @@ def layer_matrix(weights, biases):
     return block if block.shape[-2] <= block.shape[-1] else np.swapaxes(block, -1, -2)
 
 
-class TrainingAnimation(Layout):
+class TrainingAnimation(TrainingGeometry, Layout):
     """Frames of a Recording's training animation.
 
     >>> anim = TrainingAnimation(recording, size=(960, 540))   # doctest: +SKIP
@@ -130,7 +46,7 @@ class TrainingAnimation(Layout):
     ``theme`` names one of :data:`renderers.theme.THEMES` (``"default"`` is
     colour-blind safe); ``shade=True`` fades the regions toward the page where
     the model is unsure.  Any frame from 480x270 to 4K and from 1:1 to 2.4:1
-    will do; :data:`ARRANGEMENTS` says how each shape is laid out.
+    will do; :data:`renderers.training_geometry.ARRANGEMENTS` says how each shape is laid out.
     """
 
     MIN_SIZE = (480, 270)
@@ -154,143 +70,17 @@ class TrainingAnimation(Layout):
         self.point_colours = self.theme.class_rgb(classes)
         self.lut = self.theme.diverging_lut()     # an odd number of levels: the middle one is zero
         self.half = len(self.lut) // 2
+        # the layers' arrays exist at param_epochs (the frames' epochs, or every epoch)
+        self.param_rows = np.array([recording.param_row(e) for e in self.epochs])
+        layers = [recording.layer(i) for i in range(1, recording.n_layers + 1)]
+        self.matrices = [layer_matrix(layer["weights"], layer["biases"]) for layer in layers]
+        self.update_matrices = [layer_matrix(layer["weight_updates"], layer["bias_updates"]) for layer in layers]
+        self.shapes = [m_.shape[1:] for m_ in self.matrices]
         self._layout()
         self._draw_static()
 
     def __len__(self):
         return len(self.epochs)
-
-    # -- layout ------------------------------------------------------------------------
-    def _layout(self):
-        """Type sizes, then the arrangement's rectangles: ``panel``, ``bars`` and ``curves``."""
-        W, H = self.size
-        rec = self.recording
-        self.arrangement = arrangement_for(self.size)
-        self.margin = max(6, round(H * 0.022))
-        self.font_px = fp = type_px(self.size, self.theme.type_scale, 0.026, floor=self.arrangement.min_font_px,
-                                    by_height=True)
-        self.caption_h = round(fp * 3.2)
-        self.text_h = round(fp * 1.25)          # a label line above each bar
-        self.tick_w = round(fp * 2.6)           # room for a curve's y tick labels
-
-        # the layers' arrays exist at param_epochs (the frames' epochs, or every epoch)
-        self.param_rows = np.array([rec.param_row(e) for e in self.epochs])
-        layers = [rec.layer(i) for i in range(1, rec.n_layers + 1)]
-        self.matrices = [layer_matrix(layer["weights"], layer["biases"]) for layer in layers]
-        self.update_matrices = [layer_matrix(layer["weight_updates"], layer["bias_updates"]) for layer in layers]
-        self.shapes = [m_.shape[1:] for m_ in self.matrices]
-
-        arrange = {"side": self._arrange_side, "beneath": self._arrange_beneath, "under": self._arrange_under}
-        arrange[self.arrangement.name]()
-        x, y, w, h = self.curves[0]
-        if h < fp * 2 or w < 60:
-            raise self.no_room(self.size, "the curves")
-        if self.panel[2] < 64:
-            raise self.no_room(self.size, "the decision regions")
-
-    def _arrange_side(self):
-        """Regions as tall as the frame allows on the left; on the right the bars, then the curves."""
-        W, H = self.size
-        m = self.margin
-        S = H - self.caption_h - 2 * m
-        top = self.caption_h + m
-        self.panel = (m, top, S, S)                                 # x, y, w, h
-        right_x = m + S + 2 * m
-        right_w = W - right_x - m
-        # larger type takes more of the bars' share in labels; a smaller share keeps the curves tall
-        self.cell = self._bar_cell(right_w, round(S * 0.45 / self.theme.type_scale ** 0.5), columns=1)
-        bars_bottom = self._place_bars(right_x, top, right_w, columns=1)
-        self._place_curves(right_x + self.tick_w, bars_bottom, top + S, W - m - self._overhang())
-
-    def _arrange_beneath(self):
-        """Regions and curves side by side, the bars beneath both in a column per layer (up to two)."""
-        W, H = self.size
-        m = self.margin
-        top = self.caption_h + m
-        avail = H - top - m
-        columns = min(len(self.shapes), 2)
-        self.cell = self._bar_cell(W - 2 * m, round(avail * 0.28), columns=columns)
-        bars_h = self._bars_height(columns)
-        S = min(avail - bars_h - m // 2, W - 3 * m - self._min_curves_w())
-        self.panel = (m, top, S, S)
-        self._place_bars(m, top + S + m // 2, W - 2 * m, columns=columns)
-        curves_x = m + S + 2 * m
-        self._place_curves(curves_x + self.tick_w, top, top + S, W - m - self._overhang())
-
-    def _arrange_under(self):
-        """The regions with the bars under them, as large as the height allows; the curves down the right."""
-        W, H = self.size
-        m = self.margin
-        top = self.caption_h + m
-        avail = H - top - m
-        widest = max(c for _, c in self.shapes)
-        S = min(avail, W - 3 * m - self._min_curves_w())
-        while S > widest + 2:   # the largest panel whose bars, spanning its width, still fit beneath it
-            self.cell = min((S - 2) // widest, MAX_CELL)
-            if S + m // 2 + self._bars_height(1) <= avail:
-                break
-            S -= 1
-        self.panel = (m, top, S, S)
-        self._place_bars(m, top + S + m // 2, S, columns=1)
-        curves_x = m + S + 2 * m
-        self._place_curves(curves_x + self.tick_w, top, top + avail, W - m - self._overhang())
-
-    def _overhang(self):
-        """How far the last epoch's tick label, centred on the curves' right end, reaches past the margin."""
-        epochs = self.recording.epochs
-        width = font(round(self.font_px * 0.7)).getlength(str(int(epochs[-1]) if len(epochs) else 1))
-        return max(0, int(np.ceil(width / 2)) + 1 - self.margin)
-
-    def _min_curves_w(self):
-        """The narrowest the curves' column may get: tick labels and a plot of 8 type heights."""
-        return self.tick_w + 8 * self.font_px
-
-    def _bar_cell(self, width, height, *, columns):
-        """Pixels per weight so the bars fit ``width`` x ``height``, layers ``columns`` abreast (1 to 24)."""
-        text_h = self.text_h
-        col_w = (width - (columns - 1) * self.margin) // columns
-        rows = [self.shapes[i:i + columns] for i in range(0, len(self.shapes), columns)]
-        total_rows = sum(2 * max(r for r, _ in row) for row in rows)
-        fixed = len(rows) * (2 * text_h + 4) + 4
-        cell = min((col_w - 2) // max(c for _, c in self.shapes), max(1, (height - fixed) // total_rows))
-        return max(1, min(cell, MAX_CELL))
-
-    def _bar_rows(self, columns):
-        """The layers in rows of ``columns``, and the height each row of bars takes at ``self.cell``."""
-        rows = [list(range(i, min(i + columns, len(self.shapes)))) for i in range(0, len(self.shapes), columns)]
-        return [(row, 2 * (self.text_h + max(self.shapes[k][0] for k in row) * self.cell + 2) + 4) for row in rows]
-
-    def _bars_height(self, columns):
-        return sum(h for _, h in self._bar_rows(columns))
-
-    def _place_bars(self, x, y, width, *, columns):
-        """``self.bars``: per layer (weights rect, update rect) as (x, y, w, h), one pixel of frame around.
-
-        Layers go ``columns`` abreast from the top-left corner (x, y); returns the bottom of the last row.
-        """
-        text_h, c = self.text_h, self.cell
-        col_w = (width - (columns - 1) * self.margin) // columns
-        self.bars = [None] * len(self.shapes)
-        for row, row_h in self._bar_rows(columns):
-            for j, k in enumerate(row):
-                r, cols = self.shapes[k]
-                bx = x + j * (col_w + self.margin)
-                w, h = cols * c + 2, r * c + 2
-                self.bars[k] = ((bx, y + text_h, w, h), (bx, y + 2 * text_h + h, w, h))
-            y += row_h
-        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]   # where each label may run
-        return y
-
-    def _place_curves(self, x, top, bottom, right):
-        """``self.curves``: three plots (x, y, w, h) stacked from ``top`` to ``bottom``, each under its label.
-
-        A label starts at its plot's left edge, clear of the tick labels to the left of it.
-        """
-        fp = self.font_px
-        label_h = round(fp * 1.3)                          # the curve's name above it
-        axis_label_h = round(fp * 1.9)                     # tick labels and "epoch" below the last
-        each = (bottom - axis_label_h - top) // 3 - label_h
-        self.curves = [(x, top + label_h + k * (each + label_h), right - x, each) for k in range(3)]
 
     # -- static layers -----------------------------------------------------------------
     def _draw_static(self):

@@ -22,7 +22,8 @@ from animator.race import race
 from renderers import raster
 from renderers.race import RaceAnimation
 from renderers.theme import THEMES, hex_rgb
-from renderers.training import TrainingAnimation, arrangement_for
+from renderers.training import TrainingAnimation
+from renderers.training_geometry import arrangement_for
 
 SHAPES = {"4:3": (1024, 768), "1:1": (720, 720), "16:9": (1280, 720)}
 SMALL = RunConfig(epochs=60, frames=6, grid_resolution=40)
