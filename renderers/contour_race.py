@@ -13,20 +13,10 @@ Layout of a frame (3:2 and wider: the legend *beside* the map)::
     | +------------------------+   [colour bar: f(x, y)]            |
     +--------------------------------------------------------------+
 
-Squarer frames keep the map as large as they can (:meth:`ContourRace._arrange`):
-at 4:3 the legend stays beside the map, each run's live value on a line of
-its own under its settings; at 1:1 the legend goes *under* the map, in
-columns, with the markers' key and the colour bar on a last row::
-
-    +--------------------------------------+
-    | Rosenbrock · ...      step 400 / 8000 |
-    |      +------------------------+      |
-    |      |  the map, as above     |      |
-    |      +------------------------+      |
-    | ● SGD       f = 3.1  ● Adam  f = 0.2 |
-    |   lr=0.0019            lr=0.02       |
-    | ★ global minimum ○ start  [colour bar]|
-    +--------------------------------------+
+Squarer frames keep the map as large as they can: at 4:3 the legend stays
+beside the map, and at 1:1 it goes *under* it, in columns (see
+:mod:`renderers.contour_geometry`).  The part of the plane in view and the
+contour levels are :mod:`renderers.contour_map`'s.
 
 Type and marks follow :func:`renderers.shapes.type_basis` and the theme's scales.
 
@@ -49,64 +39,22 @@ with an arrow pointing the way it went.
 """
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap, LogNorm, Normalize
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.colors import LinearSegmentedColormap, LogNorm
+from matplotlib.ticker import FuncFormatter
 
 from animator.errors import UserError
 
+from .contour_geometry import ContourGeometry
+from .contour_map import choose_view, contour_levels, contour_ramp
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
 from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .shapes import rgb_hex, text_width, toward_ink, type_basis, type_px
 from .theme import hex_rgb
 
-LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
-LEVELS = 16
-# the contour map's ramp, low to high: (depth from the page toward the ink, coolness), a grey
-# (renderers.shapes.toward_ink) made bluer by the coolness: white, #e4e8ec, #b9c0c7, #8e959c on the
-# default page, cool greys rising from a dark one
-CONTOUR_RAMP = ((0, 0), (23, 4), (63, 7), (106, 7))
 EDGE_HEX = "#%02x%02x%02x" % EDGE   # the balls' edge, also in the legend's swatches
 HEADINGS = 24          # directions an off-view arrow can point in
-MAP_SHARE = 0.6         # the theme's type shrinks (not below the default's) until the map is this share of the frame
 FAR = 1e6               # points farther than this many view spans are pulled in (direction kept) to stay finite
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    """Where the parts of a race frame go, in pixels (made by :meth:`ContourRace._arrange`).
-
-    ``rows`` are the (x, baseline) of each run's swatch and label, its settings
-    one line below; ``values`` the (x, baseline, anchor) of its live value:
-    right-aligned on the label's line (``"rs"``), or left-aligned on a third
-    line (``"ls"``).  ``key`` is (x, top, width) of the markers' key, ``bar``
-    (x, top, width, height) of the colour bar, its label above it.
-    """
-
-    name: str            # "beside" or "under": where the legend is
-    shift: int           # how far the whole composition sits below the top, to centre it vertically
-    header_h: int        # the bottom of the title's and the step counter's band
-    plot: tuple          # (left, top, side, side): the contour map
-    rows: tuple
-    values: tuple
-    key: tuple
-    bar: tuple
-
-    @property
-    def side(self):
-        return self.plot[2]
-
-
-def contour_ramp(theme):
-    """The contour map's colours from low to high (``#rrggbb``): cool greys from the theme's page toward its ink."""
-    stops = []
-    for depth, cool in CONTOUR_RAMP:
-        grey = np.array(hex_rgb(toward_ink(theme, depth)), dtype=np.int64)
-        stops.append(rgb_hex(np.clip(grey + [-cool, 0, cool], 0, 255)))
-    return stops
 
 
 def _title_case(name):
@@ -117,7 +65,7 @@ def _number(value):
     return f"{value:.3g}" if value != 0 else "0"
 
 
-class ContourRace(Layout):
+class ContourRace(ContourGeometry, Layout):
     """Frames of optimizers racing from one start on a 2-D function.
 
     ``trajectories`` is ``{label: Trajectory}`` (what :func:`animator.descent.run_race`
@@ -164,7 +112,7 @@ class ContourRace(Layout):
         self.epochs = frame_steps(self.total, max_frames, spacing)
         self.title = title if title is not None else self._default_title()
         self._arrange()
-        self._choose_view(view)
+        self.xlim, self.ylim = choose_view(function, runs, view)
         self._draw_static(log_levels)
         self._place_runs()
 
@@ -185,203 +133,6 @@ class ContourRace(Layout):
             return f"{name} · {who} from ({x:g}, {y:g})"
         return f"{name} · {who}"
 
-    # -- layout ------------------------------------------------------------------------
-    def _arrange(self):
-        """Sizes, and the arrangement that gives the contour map the most room.
-
-        The candidates, in order of preference: the legend beside the map with
-        each live value on its run's label line (the 16:9 look), beside with
-        the value on a line of its own (narrower, for 4:3), and under the map in
-        columns (for squarer frames), with the same two kinds of rows.  Each is
-        sized to its text, measured in the DejaVu Sans inside matplotlib; of those whose legend
-        fits, the largest map wins, earlier ones on ties.  Where the map would
-        be less than :data:`MAP_SHARE` of the frame at the theme's type scale
-        (the projector's large type with five runs), the type steps down toward
-        the default size until it is not.
-        """
-        theme = self.theme
-        basis = type_basis(self.size)
-        self.margin = max(6, round(basis * 0.022))
-        self.unit = type_px(self.size)                 # before the theme's type scale: marks follow it
-        self.ball_r = max(4.0, basis * 0.012) * theme.point_scale
-        self.line_w = max(1.5, basis * 0.0045) * theme.line_scale
-        self.arrow_len = max(8.0, basis * 0.024) * theme.point_scale
-        wanted = MAP_SHARE * min(self.size)
-        found = []                                        # (map side, type size, arrangement) per size tried
-        for fp in range(type_px(self.size, theme.type_scale), self.unit - 1, -1):
-            self._set_type(fp)
-            header_h = self._header_height()
-            candidates = [self._beside(header_h, own_line=False), self._beside(header_h, own_line=True),
-                          self._under(header_h, own_line=False), self._under(header_h, own_line=True)]
-            fitting = [c for c in candidates if c is not None]
-            if fitting:
-                best = max(fitting, key=lambda c: c.side)          # max keeps the first of equals
-                found.append((best.side, fp, best))
-                if best.side >= wanted:
-                    break
-        if not found:
-            raise self.no_room(self.size, f"the legend of {len(self.trajectories)} runs")
-        # the largest type whose map is large enough, else the type that leaves the largest map
-        side, fp, self.arrangement = found[-1] if found[-1][0] >= wanted else max(found, key=lambda f: f[0])
-        self._set_type(fp)
-        self.header_h, self.plot = self.arrangement.header_h, self.arrangement.plot
-
-    def _set_type(self, fp):
-        """Type sizes, and what is measured with them: each run's widest live value."""
-        self.font_px = fp
-        self.row_h = round(fp * 2.55)
-        self.value_w = self._widest_values()
-
-    def _header_height(self):
-        """The title and the step counter share a line where they fit; otherwise the counter goes under."""
-        W, fp, m = self.size[0], self.font_px, self.margin
-        counter = text_width(f"step {self.total:,} / {self.total:,}", fp * 1.05, bold=True)
-        title = text_width(self.title, fp * 1.1, bold=True)
-        one_line = round(fp * 2.2)
-        return one_line if title + fp + counter <= W - 2 * m else one_line + round(fp * 1.35)
-
-    def _widest_values(self):
-        """Per run, the width of the widest live value it shows in any frame."""
-        widths = []
-        for k in range(len(self.trajectories)):
-            texts = {self._value(k, int(step))[0] for step in self.epochs.tolist()}
-            widths.append(max(text_width(t, self.font_px * 0.85) for t in sorted(texts, key=len)[-300:]))
-        return widths
-
-    def _legend_widths(self, own_line):
-        """Width of one legend entry (swatch, label, settings, value) and of the key's contents."""
-        fp = self.font_px
-        widest = 0.0
-        for k, (label, run) in enumerate(zip(self.labels, self.trajectories)):
-            name = text_width(label, fp * 0.95, bold=True)
-            settings = text_width(self._settings_text(label, run), fp * 0.78)
-            value = self.value_w[k]
-            widest = max(widest, settings, max(name, value) if own_line else name + fp + value)
-        key = self._key_places()[3] + text_width("start", fp * 0.78)
-        return round(fp * 2.4 + widest * 1.03), key
-
-    def _beside(self, header_h, *, own_line):
-        """The legend in a column right of the map, colour bar at its foot (``None`` if it does not fit)."""
-        W, H = self.size
-        fp, m, n = self.font_px, self.margin, len(self.trajectories)
-        entry, key = self._legend_widths(own_line)
-        panel = max(fp * 14, entry, key)
-        left = m + round(fp * 2.6)
-        tall = H - header_h - m - round(fp * 1.9)                      # the map's side if the height rules
-        side = min(tall, W - m - round(fp * 1.8) - panel - left)
-        shift = (tall - side) // 2
-        header_h += shift
-        top = header_h + m // 2
-        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
-        if side < fp * 8 or n * row_h + round(fp * 6.5) > side + fp:
-            return None
-        x0 = left + side + round(fp * 1.8)
-        legend_y = top + round(fp * 0.4)
-        rows = [(x0, legend_y + k * row_h + round(fp * 0.95)) for k in range(n)]
-        key_y = legend_y + n * row_h + round(fp * 0.5)
-        cb_h = max(6, round(fp * 0.55))
-        bar = (x0 + round(fp * 0.4), top + side - cb_h - round(fp * 1.5), W - m - x0 - round(fp * 1.2), cb_h)
-        return Arrangement("beside", shift, header_h, (left, top, side, side), tuple(rows),
-                           self._value_places(rows, own_line, right=W - m), (x0, key_y, W - m - x0), bar)
-
-    def _under(self, header_h, *, own_line):
-        """The legend in columns under the map, then the key and the colour bar (``None`` if it does not fit).
-
-        The key and the colour bar share the last row where it is wide enough,
-        else the bar goes on a row of its own.
-        """
-        W, H = self.size
-        fp, m, n = self.font_px, self.margin, len(self.trajectories)
-        entry, key = self._legend_widths(own_line)
-        if entry > W - 2 * m:
-            return None
-        gap = round(fp * 1.5)
-        fit = max(1, min(n, (W - 2 * m + gap) // (entry + gap)))
-        lines = -(-n // fit)
-        columns = -(-n // lines)                       # as few columns as those lines need: balanced
-        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
-        block = columns * entry + (columns - 1) * gap
-        axis, ticks = round(fp * 2.6), round(fp * 1.9)
-        cb_h = max(6, round(fp * 0.55))
-        key = round(key)
-        for foot, shared in ((round(fp * 3.0), True), (round(fp * 4.6), False)):
-            tall = H - header_h - m // 2 - ticks - lines * row_h - foot - m     # the map's side if the height rules
-            side = min(W - 2 * m - axis, tall)
-            left = (W - side - axis) // 2 + axis
-            # the last row spans the wider of the legend block and the map with its axis, centred
-            span_x = min((W - block) // 2, left - axis)
-            span_w = W - 2 * span_x
-            if not shared or span_w >= key + gap + fp * 10:
-                break
-        if side < fp * 8:
-            return None
-        shift = (tall - side) // 2
-        header_h += shift
-        top = header_h + m // 2
-        x0 = (W - block) // 2
-        legend_y = top + side + ticks
-        rows = [(x0 + (k % columns) * (entry + gap), legend_y + (k // columns) * row_h + round(fp * 0.95))
-                for k in range(n)]
-        foot_y = legend_y + lines * row_h + round(fp * 0.3)
-        if shared:
-            key_place = (span_x, foot_y + round(fp * 1.0), key)
-            bar = (span_x + key + gap, foot_y + round(fp * 1.35), span_w - key - gap - round(fp * 0.4), cb_h)
-        else:
-            key_place = (span_x, foot_y, key)
-            bar = (span_x + round(fp * 0.4), foot_y + round(fp * 2.95), span_w - round(fp * 0.8), cb_h)
-        return Arrangement("under", shift, header_h, (left, top, side, side), tuple(rows),
-                           self._value_places(rows, own_line, right=[x + entry for x, _ in rows]), key_place, bar)
-
-    def _value_places(self, rows, own_line, *, right):
-        """Where each run's live value goes: right-aligned on its label's line, or on a third line."""
-        fp = self.font_px
-        if own_line:
-            return tuple((x + round(fp * 2.4), base + round(fp * 2.1), "ls") for x, base in rows)
-        rights = right if isinstance(right, list) else [right] * len(rows)
-        return tuple((r, base, "rs") for r, (_, base) in zip(rights, rows))
-
-    def _choose_view(self, view):
-        f = self.function
-        if view == "domain":
-            (x0, x1), (y0, y1) = f.domain
-        elif view is not None:
-            (x0, x1), (y0, y1) = view
-        else:
-            (dx0, dx1), (dy0, dy1) = f.domain
-            points = [np.asarray(f.minima, dtype=np.float64).reshape(-1, 2)]
-            for t in self.trajectories:
-                p = t.positions
-                inside = (p[:, 0] >= dx0) & (p[:, 0] <= dx1) & (p[:, 1] >= dy0) & (p[:, 1] <= dy1)
-                points += [p[inside], p[:1]]
-            points = np.concatenate(points)
-            low, high = points.min(axis=0), points.max(axis=0)
-            centre = (low + high) / 2
-            half = max(float((high - low).max()) / 2 * 1.12, 1e-3)
-            (x0, x1), (y0, y1) = (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
-        if not (x1 > x0 and y1 > y0):
-            raise UserError(f"view {((x0, x1), (y0, y1))} is empty")
-        self.xlim, self.ylim = (float(x0), float(x1)), (float(y0), float(y1))
-
-    # -- static layers -----------------------------------------------------------------
-    def _levels(self, z, log_levels):
-        """What to contour, its levels (round numbers), the norm, colour-bar ticks, and the offset taken off."""
-        low = min(float(z.min()), float(self.function.minimum_value))
-        high, median = float(z.max()), float(np.median(z))
-        if log_levels is None:
-            log_levels = (high - low) > LOG_RATIO * max(median - low, 1e-300)
-        if log_levels:
-            shifted = z - low
-            floor = max(float(np.percentile(shifted, 0.5)), (high - low) * 1e-6, 1e-12)
-            first, last = math.floor(math.log10(floor)), math.ceil(math.log10(max(high - low, floor * 10)))
-            decades = max(last - first, 1)
-            per = min(4, max(1, round(LEVELS / decades)))
-            levels = 10.0 ** np.linspace(first, first + decades, decades * per + 1)
-            ticks = 10.0 ** np.arange(first, first + decades + 1, 1 if decades <= 6 else 2)
-            return shifted, levels, LogNorm(levels[0], levels[-1]), ticks, low
-        levels = MaxNLocator(nbins=LEVELS).tick_values(low, high)
-        ticks = MaxNLocator(nbins=5).tick_values(levels[0], levels[-1])
-        return z, levels, Normalize(levels[0], levels[-1]), ticks, 0.0
-
     def _draw_static(self, log_levels):
         """The frame's unchanging parts, drawn once: the contour map, markers, title, legend, key, colour bar."""
         W, H = self.size
@@ -395,7 +146,7 @@ class ContourRace(Layout):
         with np.errstate(over="ignore", invalid="ignore"):
             z = np.asarray(self.function.value(np.stack([gx, gy], axis=-1)), dtype=np.float64)
         z = np.nan_to_num(z, nan=np.nanmax(z[np.isfinite(z)]), posinf=np.nanmax(z[np.isfinite(z)]))
-        shown, levels, norm, ticks, self.offset = self._levels(z, log_levels)
+        shown, levels, norm, ticks, self.offset = contour_levels(z, self.function.minimum_value, log_levels)
         self.log_levels = isinstance(norm, LogNorm)
         shown = np.clip(shown, levels[0], levels[-1])
         ramp = LinearSegmentedColormap.from_list("race", contour_ramp(theme))
@@ -473,14 +224,6 @@ class ContourRace(Layout):
                  color=theme.muted)
         self.figure = fig
         self.background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
-
-    def _key_places(self):
-        """x of the star, its words, the ring and its word in the markers' key (the markers may outgrow the type)."""
-        fp = self.font_px
-        grow = self.unit * self.theme.point_scale / fp
-        star_x, star_text = fp * 0.8 * grow, fp * 1.9 * grow
-        ring_x = fp * 10.2 + (star_text - fp * 1.9)
-        return star_x, star_text, ring_x, ring_x + fp * 0.8 * grow
 
     @staticmethod
     def _settings_text(label, run):

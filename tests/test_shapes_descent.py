@@ -28,7 +28,8 @@ from animator.descent import run_preset, run_race
 from animator.errors import ArgumentError
 from animator.functions import CURVE, FUNCTIONS_2D
 from renderers import raster
-from renderers.contour_race import ContourRace, contour_ramp
+from renderers.contour_map import contour_ramp
+from renderers.contour_race import ContourRace
 from renderers.descent import DescentAnimation, curve_colour
 from renderers.figures import LossCurves, loss_curves_png
 from renderers.shapes import type_basis

@@ -1,0 +1,86 @@
+"""What a contour race's map shows: the part of the plane in view, the contour levels and their colours.
+
+These depend on the function and the runs only, never on the frame's size, so
+they are plain functions of those; :class:`renderers.contour_race.ContourRace`
+draws with them.
+"""
+
+import math
+
+import numpy as np
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.ticker import MaxNLocator
+
+from animator.errors import UserError
+
+from .shapes import rgb_hex, toward_ink
+from .theme import hex_rgb
+
+LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
+LEVELS = 16
+# the contour map's ramp, low to high: (depth from the page toward the ink, coolness), a grey
+# (renderers.shapes.toward_ink) made bluer by the coolness: white, #e4e8ec, #b9c0c7, #8e959c on the
+# default page, cool greys rising from a dark one
+CONTOUR_RAMP = ((0, 0), (23, 4), (63, 7), (106, 7))
+
+
+def contour_ramp(theme):
+    """The contour map's colours from low to high (``#rrggbb``): cool greys from the theme's page toward its ink."""
+    stops = []
+    for depth, cool in CONTOUR_RAMP:
+        grey = np.array(hex_rgb(toward_ink(theme, depth)), dtype=np.int64)
+        stops.append(rgb_hex(np.clip(grey + [-cool, 0, cool], 0, 255)))
+    return stops
+
+
+def choose_view(function, trajectories, view):
+    """``(xlim, ylim)`` of the map: the function's domain, the given view, or (None) one that fits the runs.
+
+    Fitting takes the minima, each run's start and every position inside the
+    domain, in a square 12% larger than their span.
+    """
+    f = function
+    if view == "domain":
+        (x0, x1), (y0, y1) = f.domain
+    elif view is not None:
+        (x0, x1), (y0, y1) = view
+    else:
+        (dx0, dx1), (dy0, dy1) = f.domain
+        points = [np.asarray(f.minima, dtype=np.float64).reshape(-1, 2)]
+        for t in trajectories:
+            p = t.positions
+            inside = (p[:, 0] >= dx0) & (p[:, 0] <= dx1) & (p[:, 1] >= dy0) & (p[:, 1] <= dy1)
+            points += [p[inside], p[:1]]
+        points = np.concatenate(points)
+        low, high = points.min(axis=0), points.max(axis=0)
+        centre = (low + high) / 2
+        half = max(float((high - low).max()) / 2 * 1.12, 1e-3)
+        (x0, x1), (y0, y1) = (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
+    if not (x1 > x0 and y1 > y0):
+        raise UserError(f"view {((x0, x1), (y0, y1))} is empty")
+    return (float(x0), float(x1)), (float(y0), float(y1))
+
+
+def contour_levels(z, minimum_value, log_levels):
+    """What to contour, its levels (round numbers), the norm, colour-bar ticks, and the offset taken off.
+
+    ``z`` are the function's values over the view, ``minimum_value`` its lowest
+    value anywhere; ``log_levels`` None picks log-spaced levels when the range
+    is wide (Rosenbrock, Beale).
+    """
+    low = min(float(z.min()), float(minimum_value))
+    high, median = float(z.max()), float(np.median(z))
+    if log_levels is None:
+        log_levels = (high - low) > LOG_RATIO * max(median - low, 1e-300)
+    if log_levels:
+        shifted = z - low
+        floor = max(float(np.percentile(shifted, 0.5)), (high - low) * 1e-6, 1e-12)
+        first, last = math.floor(math.log10(floor)), math.ceil(math.log10(max(high - low, floor * 10)))
+        decades = max(last - first, 1)
+        per = min(4, max(1, round(LEVELS / decades)))
+        levels = 10.0 ** np.linspace(first, first + decades, decades * per + 1)
+        ticks = 10.0 ** np.arange(first, first + decades + 1, 1 if decades <= 6 else 2)
+        return shifted, levels, LogNorm(levels[0], levels[-1]), ticks, low
+    levels = MaxNLocator(nbins=LEVELS).tick_values(low, high)
+    ticks = MaxNLocator(nbins=5).tick_values(levels[0], levels[-1])
+    return z, levels, Normalize(levels[0], levels[-1]), ticks, 0.0
