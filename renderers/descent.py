@@ -15,8 +15,7 @@ Layout of a frame (3:2 and wider: the step key sits inside the plot, bottom righ
 Squarer frames (4:3, 1:1) have no free corner in the plot: the curve's
 global minimum and its label take the bottom, so the step key gets a row of
 its own under the plot (:data:`KEY_INSIDE_FROM`), and type and marks are sized
-for the width (:func:`renderers.shapes.type_basis`).  A status line too long
-for the frame is broken into lines at the same places in every frame.
+for the width (:mod:`renderers.descent_geometry`).
 
 As in :mod:`renderers.training`, what never changes (axes, curve, minima,
 labels) is drawn once with matplotlib; a frame is composed in numpy.  The
@@ -46,9 +45,10 @@ from matplotlib.transforms import Bbox
 
 from animator.errors import UserError
 
-from .layout import Layout, describe, frame_steps, wrap
+from .descent_geometry import STATUS_GAP, DescentGeometry
+from .layout import Layout, describe, frame_steps
 from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
-from .shapes import LEGIBLE_PX, mix, text_width, toward_ink, toward_page, type_basis, type_px
+from .shapes import LEGIBLE_PX, mix, text_width, toward_ink, toward_page
 from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
@@ -57,7 +57,6 @@ STEP_LEVELS = 64                                 # distinct step colours (they s
 CURVE_COLOUR = "#2b4c7e"                         # the chapter's navy, on a light page
 DOTS_IN_FULL = 5000                              # steps whose every dot is drawn, even where dots repeat
 KEY_INSIDE_FROM = 1.6                            # frames at least this wide (16:10) keep the step key inside the plot
-STATUS_GAP = "    "                              # between the pieces of the status line
 
 # page marks as depths toward the ink (see renderers.shapes.toward_ink); on the default page:
 CHORD_DEPTH = 70          # the thin chords between consecutive steps, #b9b9b9
@@ -105,7 +104,7 @@ def step_level(steps, total, levels=STEP_LEVELS):
 
 # -- the animation ----------------------------------------------------------------------------
 
-class DescentAnimation(Layout):
+class DescentAnimation(DescentGeometry, Layout):
     """Frames of a 1-D descent: the ball rolling on the curve, one frame per step.
 
     >>> anim = DescentAnimation(trajectory, CURVE, size=(960, 540))   # doctest: +SKIP
@@ -174,101 +173,7 @@ class DescentAnimation(Layout):
         return (any(key.overlaps(text.get_window_extent(renderer)) for text in self.plot_labels["texts"])
                 or any(near.overlaps(marker.get_window_extent(renderer)) for marker in self.plot_labels["markers"]))
 
-    def _layout(self, *, key_inside):
-        """Sizes and rectangles: the header (title, status lines), the plot, the key, the caption.
-
-        Type and marks follow :func:`~renderers.shapes.type_basis` (the height
-        from 4:3 up) and the theme's scales.
-        """
-        W, H = self.size
-        theme = self.theme
-        basis = type_basis(self.size)
-        self.margin = m = max(6, round(basis * 0.022))
-        self.font_px = fp = type_px(self.size, theme.type_scale)
-        self.unit = unit = type_px(self.size)         # the type size before the theme's scale: marks follow it
-        self.status_lines = self._status_lines(W - 2 * m)
-        self.status_step = round(fp * 1.25)
-        self.header_h = round(fp * 3.4) + (len(self.status_lines) - 1) * self.status_step
-        self.caption_lines = wrap(str(self.caption).split(), W - 2 * m, round(fp * 0.9)) if self.caption else []
-        self.key_inside = key_inside
-        key_row = 0 if self.key_inside else round(fp * 1.6)
-        footer = round(fp * 2.6) + key_row + round(len(self.caption_lines) * fp * 1.25) + m
-        left = m + round(fp * 3.6)
-        self.plot = (left, self.header_h + m, W - left - 2 * m, H - self.header_h - m - footer)
-        if self.plot[3] < 4 * fp:
-            raise self.no_room(self.size, "the curve")
-        px, py, pw, ph = self.plot
-        kw, kh = round(fp * 7), max(6, round(fp * 0.45))
-        kx = px + pw - kw - round(fp * 2.8)
-        ky = py + ph - kh - round(fp * 0.8) if self.key_inside else py + ph + round(fp * 2.6) + (key_row - kh) // 2
-        self.key = (kx, ky, kw, kh)
-        self.dot_r = max(2.5, basis * 0.0075) * theme.point_scale
-        self.ball_r = max(5.0, basis * 0.019) * theme.point_scale
-        self.arrow_len = max(9.0, basis * 0.03) * theme.point_scale
-        self.marker_px = unit * theme.point_scale     # the minima's markers
-        self.curve_w = max(1.5, unit * 0.16) * theme.line_scale
-        self.chord_w = max(1.0, unit * 0.08) * theme.line_scale
-
-    def _status_pieces(self, step):
-        """The pieces of the status line at ``step``: the step, x, f(x) and, with decay, the learning rate."""
-        x = float(self.trajectory.positions[step, 0])
-        f = float(self.trajectory.values[step])
-        pieces = [f"step {step} / {self.total}", f"x = {x:.4g}", f"f(x) = {f:.4g}"]
-        if self.hyper.get("decay") and step < len(self.trajectory.learning_rates):
-            pieces.append(f"lr now {self.trajectory.learning_rates[step]:.4g}")
-        return pieces
-
-    def _status_lines(self, width):
-        """Which status pieces share a line: as many as fit ``width`` in every frame (one line if all do)."""
-        texts = {}
-        for step in self.epochs.tolist():
-            for k, piece in enumerate(self._status_pieces(step)):
-                texts.setdefault(k, set()).add(piece)
-        # the longest few hundred texts of each piece are measured: glyphs of one line differ little in width
-        widest = {k: max(text_width(t, self.font_px) for t in sorted(pieces, key=len)[-300:])
-                  for k, pieces in texts.items()}
-        gap = text_width(STATUS_GAP, self.font_px)
-        lines, line, used = [], [], 0.0
-        for k in sorted(widest):
-            if line and used + gap + widest[k] > width:
-                lines.append(line)
-                line, used = [], 0.0
-            used += (gap if line else 0.0) + widest[k]
-            line.append(k)
-        return lines + [line]
-
     # -- static layers -----------------------------------------------------------------
-    def _view(self):
-        f = self.function
-        xmin, xmax = (float(v) for v in f.domain)
-        xs = np.linspace(xmin, xmax, 2001)
-        ys = np.asarray(f.value(xs), dtype=np.float64)
-        positions = self.trajectory.positions[:, 0]
-        inside = (positions >= xmin) & (positions <= xmax)
-        values = np.concatenate([ys, self.trajectory.values[inside]])
-        low, high = float(values.min()), float(values.max())
-        span = (high - low) or 1.0
-        # room under the curve for the minima's markers and labels: 16% of the range on the default theme,
-        # which is a share of the plot's height; a theme's larger marks add their pixels to that share
-        share = 0.16 / 1.26
-        grown = share + self._grown_px()[1] / self.plot[3]
-        extra = (grown * 1.1 / (1 - grown) - share * 1.1 / (1 - share)) * span      # 0 on the default theme
-        return xs, ys, (xmin, xmax), (low - 0.16 * span - extra, high + 0.10 * span)
-
-    def _grown_px(self):
-        """Pixels a theme's larger ball, markers and type add: to the markers' drop, to the room under the curve.
-
-        The default theme keeps the chapter figures' spacing (markers 5.5% of the
-        plot under each minimum, labels under them, 16% of the curve's range
-        below it), so both are 0 there.  A theme with larger points moves the
-        markers down by as much as the ball and markers grew, and makes room for
-        that and for its larger labels.
-        """
-        ps, ph = self.theme.point_scale, self.plot[3]
-        marker = self.marker_px * 0.65 * 100 / 72        # the global minimum's marker, points to pixels
-        drop = (ps - 1) * 0.055 * ph + (self.ball_r + marker / 2) * (1 - 1 / ps)
-        return drop, 1.7 * drop + (0.75 + 0.4) * (self.font_px - self.unit)     # the label, and a margin as it grows
-
     def _draw_static(self):
         """The frame's unchanging parts, drawn once: axes, grid, minima, key, header text, caption, the curve."""
         W, H = self.size
