@@ -31,7 +31,8 @@ from renderers.descent import DescentAnimation
 from renderers.layout import describe
 from renderers.race import RaceAnimation
 from renderers.render import run_metadata, training_metadata
-from renderers.sweep import SweepGrid, SweepMap
+from renderers.sweep import SweepMap
+from renderers.sweep_grid import SweepGrid
 from renderers.sweep_player import SweepPage, write_player
 from renderers.training import TrainingAnimation
 from renderers.writers import writer_named

@@ -4,7 +4,8 @@ from .render import (Animation, check_animation_options, check_render_options, c
                      write_animation)
 from .contour_race import ContourRace
 from .descent import DescentAnimation
-from .sweep import SweepGrid, SweepMap
+from .sweep import SweepMap
+from .sweep_grid import SweepGrid
 from .sweep_player import write_player
 from .training import TrainingAnimation
 from .writers import (GifWriter, HtmlWriter, Mp4Writer, NullWriter, PngSequenceWriter, PngWriter, Writer, gif_delays,

@@ -25,7 +25,8 @@ from animator.sweep import Axis, log_range, make_sweep, run_sweep, table_text
 from animator_app.grammar import parse_grid, sweep_from_text
 from animator.sweep_store import RunStore
 from renderers.render import iter_frames
-from renderers.sweep import DIVERGED_FILL, SweepGrid, SweepMap
+from renderers.sweep import DIVERGED_FILL, SweepMap
+from renderers.sweep_grid import SweepGrid
 from renderers.theme import hex_rgb
 from renderers.writers import NullWriter
 
