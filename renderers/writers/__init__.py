@@ -9,7 +9,8 @@ declares, and how to add a format; :mod:`.budget` for fitting a byte budget;
 from .registry import MAX_FPS, MAX_HOLD, MIN_FPS, Writer, kinds, register, writer_for, writer_named
 from .budget import Fit, format_bytes, write_within
 from .metadata import add_png_metadata, encode_metadata, read_metadata
-from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays, gif_palette
+from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays
+from .palette import gif_palette
 from .mp4 import Mp4Writer
 from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, check_poster_target, pick_frame,
                   poster_path, write_png)

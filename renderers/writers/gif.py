@@ -2,8 +2,9 @@
 
 GIF frame delays are whole hundredths of a second and players clamp anything
 under 0.02 s, so a GIF plays at most 50 fps; :func:`gif_delay` is the one rule
-for the delay of each frame.  Colour quantisation (:class:`ColourIndex`) runs in
-the frame workers as the writer's ``transform``; the writer then only encodes.
+for the delay of each frame.  Colour quantisation (:class:`.palette.ColourIndex`)
+runs in the frame workers as the writer's ``transform``; the writer then only
+encodes.  Meeting a byte budget is :mod:`.gif_fit`.
 """
 
 import contextlib
@@ -17,13 +18,12 @@ from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
 from animator.untrusted import open_input
 
-from .budget import Fitter, Stage
+from .gif_fit import GifFit
 from .metadata import GIF_IMAGE, gif_blocks, gif_comment, read_gif_metadata
+from .palette import ColourIndex, changed_patch, source_palette
 from .registry import Writer, register
 
 MAX_GIF_FPS = 50          # GIF delays are in 1/100 s and players clamp anything under 2
-TRANSPARENT = 255         # the GIF palette index meaning "unchanged since the previous frame"
-LUT_BITS = 6              # colour look-up table resolution per channel for GIF quantisation
 
 
 def gif_delay(index, fps):
@@ -55,107 +55,6 @@ def check_gif_fps(fps):
         raise ArgumentError("fps", f"{fps:g} is not possible in a GIF: frame delays are whole hundredths of a "
                                    f"second and at least 0.02 s, so at most {MAX_GIF_FPS} fps (use .mp4 for more)")
 
-
-def gif_palette(sample_frames, required=()):
-    """A 255-colour palette (+ the transparent slot) for the whole animation.
-
-    ``required`` colours come first and map to themselves exactly; the rest is
-    Pillow's median cut of ``sample_frames``.  One palette for every frame means
-    no colour flicker between frames.
-    """
-    colours = []
-    seen = set()
-    for colour in np.asarray(required, dtype=np.uint8).reshape(-1, 3):
-        key = tuple(int(c) for c in colour)
-        if key not in seen and len(colours) < TRANSPARENT:
-            seen.add(key)
-            colours.append(key)
-    if sample_frames:
-        strip = Image.fromarray(np.concatenate([np.asarray(f) for f in sample_frames], axis=0))
-        cut = strip.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        counts = sorted(cut.getcolors(256), reverse=True)
-        flat = cut.getpalette()[:768]
-        for _, index in counts:
-            key = tuple(flat[3 * index:3 * index + 3])
-            if key not in seen and len(colours) < TRANSPARENT:
-                seen.add(key)
-                colours.append(key)
-    while len(colours) < 256:
-        colours.append((0, 0, 0))
-    return np.array(colours, dtype=np.uint8)
-
-
-class ColourIndex:
-    """Maps RGB pixels to the nearest palette index through a 6-bit-per-channel table filled lazily.
-
-    Only colours that actually occur are ever searched, once each, so building
-    it costs nothing up front; colours in ``required`` map to themselves exactly.
-    The transparent slot (the palette's last) is never chosen.
-    """
-
-    UNKNOWN = 0xFFFF
-
-    def __init__(self, palette, required=()):
-        self.usable = np.asarray(palette, dtype=np.int32)[:len(palette) - 1]
-        self.table = np.full(1 << (3 * LUT_BITS), self.UNKNOWN, dtype=np.uint16)
-        required = np.asarray(required, dtype=np.uint8).reshape(-1, 3)
-        for colour in required:
-            matches = np.flatnonzero((self.usable == colour.astype(np.int32)).all(axis=1))
-            if matches.size:
-                self.table[_lut_key(colour[None, None, :])[0, 0]] = matches[0]
-
-    def __call__(self, frame):
-        keys = _lut_key(frame)
-        indices = self.table[keys]
-        unknown = indices == self.UNKNOWN
-        if unknown.any():
-            self._learn(np.unique(keys[unknown]))
-            indices = self.table[keys]
-        return indices.astype(np.uint8)
-
-    def _learn(self, keys):
-        shift = 8 - LUT_BITS
-        mask = (1 << LUT_BITS) - 1
-        half = 1 << (shift - 1)
-        cells = np.stack([(keys >> (2 * LUT_BITS)) & mask, (keys >> LUT_BITS) & mask, keys & mask], axis=1)
-        centres = (cells.astype(np.int32) << shift) + half
-        for start in range(0, len(keys), 4096):
-            chunk = centres[start:start + 4096]
-            distance = ((chunk[:, None, :] - self.usable[None, :, :]) ** 2).sum(axis=2)
-            self.table[keys[start:start + 4096]] = distance.argmin(axis=1)
-
-
-def source_palette(source):
-    """``(palette, required)`` for a frame source: its ``colours()`` exactly, then the commonest of a few frames.
-
-    The samples are every other pixel of four frames spread over the animation:
-    exact colours (no averaging) for a quarter of the work.
-    """
-    total = len(source)
-    samples = [source.frame(i)[::2, ::2] for i in sorted({0, total // 3, (2 * total) // 3, total - 1})]
-    required = source.colours()
-    return gif_palette(samples, required), required
-
-
-def changed_patch(indices, previous, transparent):
-    """``(left, top, patch)``: the rectangle of ``indices`` that differs from ``previous``, the rest ``transparent``.
-
-    None when nothing changed.  What a GIF and a player page store for every frame after the first.
-    """
-    changed = indices != previous
-    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-    if rows.size == 0:
-        return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    patch = indices[top:bottom, left:right].copy()
-    patch[~changed[top:bottom, left:right]] = transparent
-    return int(left), int(top), patch
-
-
-def _lut_key(frame):
-    shift = 8 - LUT_BITS
-    f = frame.astype(np.uint32) >> shift
-    return (f[..., 0] << (2 * LUT_BITS)) | (f[..., 1] << LUT_BITS) | f[..., 2]
 
 
 def _lzw_blocks(indices):
@@ -191,6 +90,7 @@ class GifWriter(Writer):
     HTML_TAG = "img"
     DECK = "picture"
     SIGNATURES = (b"GIF87a", b"GIF89a")
+    FIT = GifFit
 
     @classmethod
     def check_options(cls, *, size, fps, hold):
@@ -313,113 +213,3 @@ class GifWriter(Writer):
         out += _lzw_blocks(np.ascontiguousarray(patch))
         self._file.write(out)
         self._previous = indices
-
-
-class GifFit(Fitter):
-    """How a GIF meets a byte budget, in the order that hurts the picture least.
-
-    1. Drop frames evenly, down to half of them: each kept frame stays exact and
-       lasts until the next one starts, so the animation keeps its length; the
-       motion is coarser, but at 25 fps half the frames still read as motion.
-    2. A smaller palette, 128 then 64 colours: the layout's own colours (regions,
-       points, text, bars) stay exact; what goes is anti-aliasing shades, and the
-       colour table and the image data shrink.
-    3. Drop frames down to a quarter.
-    4. Scale the frames down (averaging pixels), to half the width at least:
-       the last resort, since text becomes hard to read.
-
-    Nothing is drawn again: each attempt re-encodes the palette indices the
-    first encode spilled (re-mapped to the smaller palette, or turned back into
-    colours, resized and quantised again).
-    """
-
-    STAGES = (Stage("frames", lambda start: max(2, start["frames"] // 2)),
-              Stage("colours", 64, choices=(128, 64)),
-              Stage("frames", lambda start: max(2, start["frames"] // 4)),
-              Stage("size", lambda start: max(1, start["size"] // 2)))
-
-    def __init__(self, writer, spill, *, fps, hold, metadata=None):
-        super().__init__(writer, spill, fps=fps, hold=hold, metadata=metadata)
-        self._palettes = {}
-        self._counts = None
-
-    def settings(self):
-        return {"frames": len(self.spill), "colours": len(self.writer.palette), "size": self.width}
-
-    def predict(self, knob, points, target):
-        if knob == "colours":
-            return points[-1][0] / 2                    # the next smaller palette; no model
-        return super().predict(knob, points, target)
-
-    def encode(self, settings, path):
-        palette, required, mapping = self._palette(settings["colours"])
-        width = settings["size"]
-        writer = GifWriter(path, fps=self.fps, hold=self.hold, palette=palette, required=required,
-                           metadata=self.metadata)
-        colours = self.writer.palette
-        with writer:
-            for position, frames in self.kept(settings):
-                indices = self.spill[position]
-                if width == self.width:
-                    writer.write_indices(mapping[indices], frames=frames)
-                else:
-                    # averaging (not Lanczos): fewer new shades, which a GIF's compression would pay for
-                    image = Image.fromarray(colours[indices]).resize((width, self.height_at(width)),
-                                                                     Image.Resampling.BOX)
-                    writer.write(np.asarray(image), frames=frames)
-
-    def _usage(self):
-        """How often each palette index occurs over every spilled frame."""
-        if self._counts is None:
-            counts = np.zeros(256, dtype=np.int64)
-            for position in range(len(self.spill)):
-                counts += np.bincount(self.spill[position].ravel(), minlength=256)[:256]
-            self._counts = counts
-        return self._counts
-
-    def _palette(self, entries):
-        """``(palette, required colours, old index -> new index)`` for a palette of ``entries`` colours.
-
-        The layout's required colours that occur are kept exactly (the most used
-        first, if there are too many); the other slots are a median cut of the
-        rest of the used colours, weighted by how often they occur.
-        """
-        if entries in self._palettes:
-            return self._palettes[entries]
-        old = self.writer.palette
-        if entries >= len(old):
-            result = (old, self.writer.required, np.arange(256, dtype=np.uint8))
-            self._palettes[entries] = result
-            return result
-        counts = self._usage()[:len(old) - 1]
-        used = np.flatnonzero(counts)
-        required = {tuple(int(c) for c in colour) for colour in self.writer.required}
-        exact = [i for i in used if tuple(int(c) for c in old[i]) in required]
-        exact = sorted(exact, key=lambda i: (-counts[i], i))[:entries - 1]
-        rest = [i for i in used if i not in set(exact)]
-        colours = [tuple(int(c) for c in old[i]) for i in exact]
-        room = entries - 1 - len(colours)
-        if rest and room > 0:
-            weights = counts[rest].astype(np.float64)
-            repeats = np.maximum(1, np.round(weights / weights.sum() * 65536)).astype(np.int64)
-            pixels = np.repeat(old[rest], repeats, axis=0)[None, :, :]
-            cut = Image.fromarray(np.ascontiguousarray(pixels)).quantize(
-                colors=room, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-            flat = cut.getpalette()[:3 * room]
-            for _, index in sorted(cut.getcolors(room), reverse=True):
-                colour = tuple(flat[3 * index:3 * index + 3])
-                if colour not in colours:
-                    colours.append(colour)
-        palette = np.zeros((entries, 3), dtype=np.uint8)
-        palette[:len(colours)] = colours
-        usable = palette[:len(colours)].astype(np.int32)
-        distance = ((old[:, None, :].astype(np.int32) - usable[None, :, :]) ** 2).sum(axis=2)
-        mapping = distance.argmin(axis=1).astype(np.uint8)
-        mapping = np.concatenate([mapping, np.zeros(256 - len(mapping), dtype=np.uint8)])
-        kept = np.array([colours[i] for i in range(len(exact))], dtype=np.uint8).reshape(-1, 3)
-        result = (palette, kept, mapping)
-        self._palettes[entries] = result
-        return result
-
-
-GifWriter.FIT = GifFit

@@ -22,7 +22,7 @@ from animator.fileio import atomic_output
 from animator.untrusted import load_json, open_input
 
 from ..player import page_end, page_frame, page_start
-from .gif import ColourIndex, changed_patch, source_palette
+from .palette import ColourIndex, changed_patch, source_palette
 from .metadata import HEAD_BYTES, decode_metadata
 from .estimate import Cost
 from .registry import Writer, register
