@@ -18,7 +18,7 @@ from renderers import write_animation
 from renderers.writers import estimate as estimates
 from renderers.writers.budget import Spill
 from renderers.writers.html import HtmlWriter
-from renderers.writers.png import PngSequenceWriter
+from renderers.writers.frames_folder import PngSequenceWriter
 
 from frame_sources import Stripes
 

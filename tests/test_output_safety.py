@@ -10,7 +10,7 @@ import pytest
 from animator import RunConfig, train
 from animator.errors import UserError
 from renderers import write_animation
-from renderers.writers.png import MARKER, PART_PREFIX
+from renderers.writers.frames_folder import MARKER, PART_PREFIX
 from frame_sources import Stripes
 
 SMALL = (640, 360)

@@ -11,7 +11,7 @@ from animator.errors import ArgumentError, UserError
 from animator.recording import Recording
 from renderers import TrainingAnimation, write_animation
 from renderers.writers import animategraphics
-from renderers.writers.png import MARKER
+from renderers.writers.frames_folder import MARKER
 from frame_sources import Stripes
 
 TRAIN = ["train", "--epochs", "300", "--frames", "20", "--size", "480x270", "--print-every", "0"]

@@ -12,8 +12,8 @@ from .metadata import add_png_metadata, encode_metadata, read_metadata
 from .gif import GifWriter, check_gif_fps, gif_delay, gif_delays
 from .palette import gif_palette
 from .mp4 import Mp4Writer
-from .png import (PngSequenceWriter, PngWriter, animategraphics, check_frame_choice, check_poster_target, pick_frame,
-                  poster_path, write_png)
+from .png import PngWriter, check_frame_choice, check_poster_target, pick_frame, poster_path, write_png
+from .frames_folder import PngSequenceWriter, animategraphics
 from .html import HtmlWriter
 from .webp import WebpWriter
 from .null import NullWriter
