@@ -27,6 +27,7 @@ import zlib
 from .errors import UserError
 
 MAX_DEPTH = 32                  # deeper than any description, spec or record animator writes
+READ_PIECE = 1 << 20           # bytes read at a time by read_bounded
 MAX_JSON_BYTES = 4 << 20        # a description or record; Recording specs and stored runs are far smaller
 
 
@@ -84,7 +85,15 @@ def read_bounded(path, limit, *, what=None):
     """The bytes of the regular file ``path``, refused in one line if it holds more than ``limit``."""
     label = what or os.fspath(path)
     with open_input(path, what=label) as handle:
-        data = handle.read(limit + 1)
+        # in pieces: a limit-sized read would allocate the whole limit up front, even for a few bytes
+        pieces, total = [], 0
+        while total <= limit:
+            piece = handle.read(min(READ_PIECE, limit + 1 - total))
+            if not piece:
+                break
+            pieces.append(piece)
+            total += len(piece)
+        data = b"".join(pieces)
     if len(data) > limit:
         raise Untrusted(f"{label}: larger than the {_size(limit)} animator reads for it")
     return data
