@@ -11,7 +11,6 @@ frames of the 4:3 and 1:1 arrangements: ``tests/golden_shapes.py``.
 
 import doctest
 import os
-import time
 
 import numpy as np
 import pytest
@@ -365,12 +364,11 @@ def test_the_cli_refuses_an_impossible_size_before_any_work(cli, monkeypatch, tm
     monkeypatch.setattr(scenes, "run_race", no_work)
     monkeypatch.setattr(scenes, "descend", no_work)
     target = tmp_path / "x.gif"
-    started = time.perf_counter()
     result = cli(*args, "-o", target)
     assert result.code == 2, result
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "size" in lines[0], result.err
-    assert time.perf_counter() - started < 5 and not target.exists()
+    assert not target.exists()
 
 
 # -- golden frames ---------------------------------------------------------------------------------
