@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output, write_failure
@@ -222,6 +223,12 @@ class Fitter:
     def height_at(self, width):
         """The frame height that keeps the aspect at ``width``."""
         return max(1, int(round(self.height * width / self.width)))
+
+    def at_width(self, frame, width):
+        """The RGB ``frame`` scaled to ``width`` (Lanczos, the aspect kept), or as it is at full width."""
+        if width == self.width:
+            return frame
+        return np.asarray(Image.fromarray(frame).resize((width, self.height_at(width)), Image.Resampling.LANCZOS))
 
     def kept(self, settings):
         """``[(position, frames it stands for)]``: the spilled frames ``settings["frames"]`` keeps, each lasting

@@ -17,7 +17,6 @@ import tempfile
 from fractions import Fraction
 
 import numpy as np
-from PIL import Image
 
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
@@ -206,11 +205,7 @@ class Mp4Fit(Fitter):
         writer = Mp4Writer(path, fps=self.fps, hold=self.hold, crf=settings["crf"], metadata=self.metadata)
         with writer:
             for position in range(len(self.spill)):
-                frame = self.spill[position]
-                if width != self.width:
-                    frame = np.asarray(Image.fromarray(frame).resize((width, self.height_at(width)),
-                                                                     Image.Resampling.LANCZOS))
-                writer.write(frame)
+                writer.write(self.at_width(self.spill[position], width))
 
 
 Mp4Writer.FIT = Mp4Fit

@@ -275,11 +275,7 @@ class WebpFit(Fitter):
                             quality=settings["quality"], metadata=self.metadata)
         with writer:
             for position, _ in kept:
-                frame = self.spill[position]
-                if width != self.width:
-                    frame = np.asarray(Image.fromarray(frame).resize((width, self.height_at(width)),
-                                                                     Image.Resampling.LANCZOS))
-                writer.write(frame)
+                writer.write(self.at_width(self.spill[position], width))
 
 
 WebpWriter.FIT = WebpFit
