@@ -61,7 +61,7 @@ def recording_digest(recording):
     Two Recordings with the same digest hold the same settings and the same numbers.
     """
     content = hashlib.sha256()
-    content.update(json.dumps(recording.spec, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\0")
+    content.update(json.dumps(recording.spec.to_json(), sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\0")
     for name in sorted(recording.arrays):
         array = np.ascontiguousarray(recording.arrays[name])
         content.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode("ascii"))

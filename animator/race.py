@@ -29,6 +29,7 @@ from .errors import ArgumentError, UserError
 from .frames import frame_epochs
 from .optimizers import OPTIMIZERS, OptimizerSpec
 from .run import RunConfig, build, make_recording
+from .run_spec import Race
 from .trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
         keep = None if configs[k].record == "all" else shared
         result = Trainer(entrant, optimizer, X, y).run(configs[k].epochs, on_epoch=callback, keep=keep)
         recording = make_recording(configs[k], X, y, entrant, optimizer, result, frames=shared)
-        return _in_lock_step(recording, [spec.as_dict() for spec in entrants], k)
+        return _in_lock_step(recording, tuple(entrants), k)
 
     workers = min(workers or 1, len(entrants))
     if workers > 1 and pool.can_fork():
@@ -199,7 +200,7 @@ def _in_parallel(run_entrant, count, workers, total, on_progress):
         return list(entrants.map(range(count), on_progress=show))
 
 
-def _in_lock_step(recording, labels, position):
+def _in_lock_step(recording, entrants, position):
     """Mark ``recording`` as entrant ``position``; ``make_recording`` already drew it at the race's frames."""
-    recording.spec["race"] = {"entrants": labels, "position": position}
+    recording.spec = replace(recording.spec, race=Race(entrants, position))
     return recording

@@ -4,7 +4,7 @@ A RunSpec is written by :func:`animator.run.make_recording` and saved as JSON
 inside the Recording's ``.npz``.  :meth:`RunSpec.to_json` and
 :meth:`RunSpec.from_json` are the only way between the two, and ``from_json``
 trusts nothing: types, ranges, known keys only, bounded size and depth; what
-is wrong is one line (:class:`SpecError`).
+is wrong is one line (:class:`SpecError`, from the checks in :mod:`animator.spec_checks`).
 
 The file keeps the run's epochs, frames, grid, seed and mode twice (at the top
 and in ``config``) so that older readers still find them; in memory each is
@@ -17,12 +17,12 @@ two copies disagree.
 """
 
 import json
-import math
 from dataclasses import asdict, dataclass, field, fields
 
-from .errors import UserError
-from .optimizers import DEFAULT, OptimizerSpec, make_optimizer
+from .optimizers import DEFAULT, OptimizerSpec
 from .plain import plain
+from .spec_checks import (SpecError, a_dict, a_text, bad, check_keys, is_whole, number, optimizer_of, same,
+                          sizes, whole)
 from .untrusted import Untrusted, check_depth, load_json
 
 FORMAT = "animator-recording"
@@ -30,10 +30,6 @@ FORMAT_VERSION = 2
 MAX_GRID_RESOLUTION = 2000
 MAX_SPEC_BYTES = 1 << 20
 RECORD = ("frames", "all")
-
-
-class SpecError(UserError):
-    """A run spec that does not verify, said in one line."""
 
 
 @dataclass(frozen=True)
@@ -71,51 +67,37 @@ class RunConfig:
 
 # -- the parts of a spec -------------------------------------------------------------------
 
-class _Part(dict):
-    """A frozen dataclass that is also its own JSON object (``to_json()``, fixed when it is made).
+class _Part:
+    """A frozen dataclass whose JSON object (``to_json()``) follows from its fields; equal when that JSON is.
 
-    Code and files outside the engine read a spec as JSON (``spec["optimizer"]``,
-    ``json.dumps(spec)``, ``dict(spec)``); being that dict keeps them working
-    while the engine reads attributes.  Equality is the JSON's.
+    Equality is the JSON's so that a spec read back from a file equals the one
+    saved (a tuple read back as a list, an int as an equal float).  A part is a
+    value: change one with :func:`dataclasses.replace`.
     """
 
     __hash__ = None
-
-    def __post_init__(self):
-        dict.update(self, {key: value if isinstance(value, _Part) else plain(value)
-                           for key, value in self._json().items()})
 
     def _json(self):
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def to_json(self):
         """A plain copy: dicts, lists, strings, numbers, booleans and None."""
-        return plain(dict(self))
+        return plain(self._json())
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.to_json() == other.to_json()
 
     @classmethod
     def from_json(cls, value, where=None):
         where = where or cls.__name__.lower()
-        _keys(_dict(value, where), where, cls)
+        check_keys(a_dict(value, where), where, cls)
         return cls(**value)
 
     def __reduce__(self):
         # pickled as its JSON and checked again on the way in, as a file's would be (runs cross processes)
         return type(self).from_json, (self.to_json(),)
-
-    def __setitem__(self, key, value):
-        # Kept for callers that still assign into a spec (a race marks its entrants, a test
-        # marks a run interrupted); the result is checked as a file's would be, and replaces
-        # every field, so attributes and items stay one value.
-        fresh = type(self).from_json({**self.to_json(), key: plain(value)})
-        for f in fields(self):
-            object.__setattr__(self, f.name, getattr(fresh, f.name))
-        dict.clear(self)
-        dict.update(self, fresh)
-
-    def _refuse(self, *args, **kwargs):
-        raise TypeError(f"a {type(self).__name__} is a value; make a new one with dataclasses.replace")
-
-    __delitem__ = pop = popitem = clear = update = setdefault = _refuse
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{f.name}={getattr(self, f.name)!r}' for f in fields(self))})"
@@ -132,9 +114,9 @@ class Dataset(_Part):
 
     @classmethod
     def from_json(cls, value, where="dataset"):
-        _keys(value, where, cls)
-        return cls(_text(value["name"], f"{where}.name"), _text(value["file"], f"{where}.file", none=True),
-                   _whole(value["samples"], f"{where}.samples", 1), _whole(value["classes"], f"{where}.classes", 2))
+        check_keys(value, where, cls)
+        return cls(a_text(value["name"], f"{where}.name"), a_text(value["file"], f"{where}.file", none=True),
+                   whole(value["samples"], f"{where}.samples", 1), whole(value["classes"], f"{where}.classes", 2))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -150,15 +132,15 @@ class Architecture(_Part):
 
     @classmethod
     def from_json(cls, value, where="architecture"):
-        _keys(value, where, cls)
+        check_keys(value, where, cls)
         if value["inputs"] != 2 or isinstance(value["inputs"], bool):
-            _bad(f"{where}.inputs", "2 inputs")
-        hidden = _sizes(value["hidden"], f"{where}.hidden")
+            bad(f"{where}.inputs", "2 inputs")
+        hidden = sizes(value["hidden"], f"{where}.hidden")
         layers = value["layers"]
         if not (isinstance(layers, list) and len(layers) == len(hidden) + 1 and all(isinstance(t, str) for t in layers)):
-            _bad(f"{where}.layers", "one name per layer")
-        return cls(2, hidden, _whole(value["classes"], f"{where}.classes", 2), tuple(layers),
-                   _text(value["activation"], f"{where}.activation"), _text(value["output"], f"{where}.output"))
+            bad(f"{where}.layers", "one name per layer")
+        return cls(2, hidden, whole(value["classes"], f"{where}.classes", 2), tuple(layers),
+                   a_text(value["activation"], f"{where}.activation"), a_text(value["output"], f"{where}.output"))
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -190,15 +172,15 @@ class Status(_Part):
 
     @classmethod
     def from_json(cls, value, where="status"):
-        _keys(value, where, cls)
+        check_keys(value, where, cls)
         if not isinstance(value["interrupted"], bool):
-            _bad(f"{where}.interrupted", "true or false")
+            bad(f"{where}.interrupted", "true or false")
         rate = value["divergence_learning_rate"]
-        if rate is not None and not _number(rate):
-            _bad(f"{where}.divergence_learning_rate", "a number or null")
-        return cls(_whole(value["epochs_recorded"], f"{where}.epochs_recorded", 0),
-                   _whole(value["diverged_at"], f"{where}.diverged_at", 0, none=True),
-                   _text(value["divergence_cause"], f"{where}.divergence_cause", none=True), rate,
+        if rate is not None and not number(rate):
+            bad(f"{where}.divergence_learning_rate", "a number or null")
+        return cls(whole(value["epochs_recorded"], f"{where}.epochs_recorded", 0),
+                   whole(value["diverged_at"], f"{where}.diverged_at", 0, none=True),
+                   a_text(value["divergence_cause"], f"{where}.divergence_cause", none=True), rate,
                    value["interrupted"])
 
 
@@ -214,14 +196,14 @@ class Race(_Part):
 
     @classmethod
     def from_json(cls, value, where="race"):
-        _keys(value, where, cls)
+        check_keys(value, where, cls)
         entrants = value["entrants"]
         if not isinstance(entrants, list) or not entrants:
-            _bad(f"{where}.entrants", "a list of optimizers")
-        entrants = tuple(_optimizer(entrant, f"{where}.entrants") for entrant in entrants)
-        position = _whole(value["position"], f"{where}.position", 0)
+            bad(f"{where}.entrants", "a list of optimizers")
+        entrants = tuple(optimizer_of(entrant, f"{where}.entrants") for entrant in entrants)
+        position = whole(value["position"], f"{where}.position", 0)
         if position >= len(entrants):
-            _bad(f"{where}.position", f"an entrant's position, below {len(entrants)}")
+            bad(f"{where}.position", f"an entrant's position, below {len(entrants)}")
         return cls(entrants, position)
 
 
@@ -279,7 +261,7 @@ class RunSpec(_Part):
 
     def text(self):
         """The JSON text a Recording file stores (keys sorted: the same spec gives the same bytes)."""
-        return json.dumps(self, sort_keys=True)
+        return json.dumps(self.to_json(), sort_keys=True)
 
     @classmethod
     def from_text(cls, text):
@@ -307,32 +289,32 @@ class RunSpec(_Part):
                             f"({FORMAT_VERSION}); upgrade animator")
         known = {"format", "format_version", "mode", "seed", "dataset", "architecture", "optimizer", "epochs",
                  "frames", "grid", "config", "status", "versions", "race"}
-        _keys(value, "", known=known, optional={"race"})
-        architecture = Architecture.from_json(_dict(value["architecture"], "architecture"))
-        dataset = Dataset.from_json(_dict(value["dataset"], "dataset"))
+        check_keys(value, "", known=known, optional={"race"})
+        architecture = Architecture.from_json(a_dict(value["architecture"], "architecture"))
+        dataset = Dataset.from_json(a_dict(value["dataset"], "dataset"))
         if dataset.classes != architecture.classes:
-            _bad("dataset.classes", "the architecture's classes")
-        optimizer = _optimizer(value["optimizer"], "optimizer")
+            bad("dataset.classes", "the architecture's classes")
+        optimizer = optimizer_of(value["optimizer"], "optimizer")
         if value["mode"] not in ("book", "seeded"):
-            _bad("mode", "book or seeded")
-        _whole(value["epochs"], "epochs", 0)
-        frames = _dict(value["frames"], "frames")
-        _keys(frames, "frames", Frames)
-        grid = _dict(value["grid"], "grid")
-        _keys(grid, "grid", Grid)
+            bad("mode", "book or seeded")
+        whole(value["epochs"], "epochs", 0)
+        frames = a_dict(value["frames"], "frames")
+        check_keys(frames, "frames", Frames)
+        grid = a_dict(value["grid"], "grid")
+        check_keys(grid, "grid", Grid)
         resolution = grid["resolution"]
-        if not (_is_whole(resolution) and 2 <= resolution <= MAX_GRID_RESOLUTION):
-            _bad("grid.resolution", f"2 to {MAX_GRID_RESOLUTION}")
-        status = Status.from_json(_dict(value["status"], "status"))
-        versions = _dict(value["versions"], "versions")
+        if not (is_whole(resolution) and 2 <= resolution <= MAX_GRID_RESOLUTION):
+            bad("grid.resolution", f"2 to {MAX_GRID_RESOLUTION}")
+        status = Status.from_json(a_dict(value["status"], "status"))
+        versions = a_dict(value["versions"], "versions")
         if len(versions) > 16 or not all(isinstance(v, str) and len(v) <= 200 for v in versions.values()):
-            _bad("versions", "a few package versions")
+            bad("versions", "a few package versions")
         race = value.get("race")
-        race = None if race is None else Race.from_json(_dict(race, "race"))
-        config = _config(_dict(value["config"], "config"), version)
+        race = None if race is None else Race.from_json(a_dict(race, "race"))
+        config = _config(a_dict(value["config"], "config"), version)
         spec = cls(config, dataset, architecture, optimizer, status, versions, race, version)
         for key in ("mode", "seed", "epochs", "frames", "grid"):
-            if not _same(value[key], spec[key]):
+            if not same(value[key], getattr(spec, key)):
                 raise SpecError(f"its run spec's {key} disagrees with its config")
         if list(architecture.hidden) != list(config.hidden):
             raise SpecError("its run spec's architecture.hidden disagrees with its config")
@@ -342,94 +324,25 @@ class RunSpec(_Part):
 def _config(value, version):
     """The stored :class:`RunConfig`, each field checked (a format 1 file has no ``record``)."""
     names = {f.name for f in fields(RunConfig)}
-    _keys(value, "config", known=names, optional={"record"} if version == 1 else ())
+    check_keys(value, "config", known=names, optional={"record"} if version == 1 else ())
     for name in ("dataset", "optimizer", "frame_spacing", "record"):
         if name in value:
-            _text(value[name], f"config.{name}")
-    _text(value["data_file"], "config.data_file", none=True)
+            a_text(value[name], f"config.{name}")
+    a_text(value["data_file"], "config.data_file", none=True)
     for name in ("samples", "classes"):
-        if not _is_whole(value[name]):
-            _bad(f"config.{name}", "a whole number")
-    _whole(value["epochs"], "config.epochs", 0)
-    _whole(value["frames"], "config.frames", 1)
-    _whole(value["every"], "config.every", 1, none=True)
-    _whole(value["seed"], "config.seed", 0, none=True)
+        if not is_whole(value[name]):
+            bad(f"config.{name}", "a whole number")
+    whole(value["epochs"], "config.epochs", 0)
+    whole(value["frames"], "config.frames", 1)
+    whole(value["every"], "config.every", 1, none=True)
+    whole(value["seed"], "config.seed", 0, none=True)
     resolution = value["grid_resolution"]
-    if not (_is_whole(resolution) and 2 <= resolution <= MAX_GRID_RESOLUTION):
-        _bad("config.grid_resolution", f"2 to {MAX_GRID_RESOLUTION}")
-    if not (_number(value["grid_padding"]) and 0 <= value["grid_padding"] <= 10):
-        _bad("config.grid_padding", "0 to 10")
+    if not (is_whole(resolution) and 2 <= resolution <= MAX_GRID_RESOLUTION):
+        bad("config.grid_resolution", f"2 to {MAX_GRID_RESOLUTION}")
+    if not (number(value["grid_padding"]) and 0 <= value["grid_padding"] <= 10):
+        bad("config.grid_padding", "0 to 10")
     if value.get("record", "frames") not in RECORD:
-        _bad("config.record", " or ".join(RECORD))
-    hyper = _dict(value["hyperparameters"], "config.hyperparameters")
-    _optimizer({"name": value["optimizer"], "hyperparameters": hyper}, "config.optimizer")
-    return RunConfig(**{**value, "hidden": _sizes(value["hidden"], "config.hidden"), "hyperparameters": dict(hyper)})
-
-
-# -- checks, each failing in one line ---------------------------------------------------------
-
-def _bad(where, what):
-    raise SpecError(f"its run spec has no valid {where} ({what})")
-
-
-def _keys(value, where, part=None, *, known=None, optional=()):
-    """Refuse a missing or an unexpected key of ``value`` (a part's fields, or ``known``)."""
-    if known is None:
-        known = {f.name for f in fields(part)}
-    for key in value:
-        if key not in known:
-            raise SpecError(f"its run spec has an unexpected key {str(key)[:40]!r}" + (f" in {where}" if where else ""))
-    for key in sorted(known - set(value) - set(optional)):
-        _bad(f"{where}.{key}" if where else key, "missing")
-
-
-def _dict(value, where):
-    if not isinstance(value, dict):
-        _bad(where, "a dict")
-    return value
-
-
-def _is_whole(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _whole(value, where, low, *, none=False):
-    if (value is None and none) or (_is_whole(value) and value >= low):
-        return value
-    _bad(where, f"a whole number from {low}" + (" or null" if none else ""))
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _text(value, where, *, none=False):
-    if (value is None and none) or isinstance(value, str):
-        return value
-    _bad(where, "a text" + (" or null" if none else ""))
-
-
-def _sizes(value, where):
-    if isinstance(value, list) and value and all(_is_whole(h) and h >= 1 for h in value):
-        return tuple(value)
-    _bad(where, "a list of positive sizes")
-
-
-def _optimizer(value, where):
-    """An :class:`OptimizerSpec` this animator can build, from ``{"name": ..., "hyperparameters": ...}``."""
-    value = _dict(value, where)
-    _keys(value, where, known={"name", "hyperparameters"})
-    name, hyper = _text(value["name"], f"{where}.name"), _dict(value["hyperparameters"], f"{where}.hyperparameters")
-    if not all(_number(v) for v in hyper.values()):
-        _bad(f"{where}.hyperparameters", "numbers")
-    try:
-        make_optimizer(name, **hyper)
-    except (ValueError, TypeError) as error:
-        message = str(error).strip().splitlines()
-        raise SpecError(f"its run spec has an optimizer this animator cannot make "
-                        f"({message[0] if message else type(error).__name__})") from None
-    return OptimizerSpec(name, hyper)
-
-
-def _same(stored, derived):
-    return plain(stored) == plain(derived)
+        bad("config.record", " or ".join(RECORD))
+    hyper = a_dict(value["hyperparameters"], "config.hyperparameters")
+    optimizer_of({"name": value["optimizer"], "hyperparameters": hyper}, "config.optimizer")
+    return RunConfig(**{**value, "hidden": sizes(value["hidden"], "config.hidden"), "hyperparameters": dict(hyper)})

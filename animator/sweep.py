@@ -298,10 +298,10 @@ def summarize(cell, recording, seconds):
         numbers = (math.nan, math.nan, math.nan, None)
     frames = np.asarray(recording.frame_epochs, dtype=np.int64)
     rows = np.searchsorted(epochs, frames)
-    return RunSummary(cell=tuple(int(i) for i in cell), optimizer=OptimizerSpec.of(recording.spec["optimizer"]).as_dict(),
+    return RunSummary(cell=tuple(int(i) for i in cell), optimizer=recording.spec.optimizer.as_dict(),
                       final_loss=numbers[0], final_accuracy=numbers[1], best_accuracy=numbers[2],
-                      best_epoch=numbers[3], diverged_at=status["diverged_at"],
-                      divergence_cause=status["divergence_cause"], last_epoch=int(len(epochs)) - 1,
+                      best_epoch=numbers[3], diverged_at=status.diverged_at,
+                      divergence_cause=status.divergence_cause, last_epoch=int(len(epochs)) - 1,
                       seconds=float(seconds), frame_epochs=frames,
                       frame_loss=np.asarray(loss[rows], dtype=np.float32),
                       frame_accuracy=np.asarray(accuracy[rows], dtype=np.float64),

@@ -109,8 +109,8 @@ def training_metadata(recording, command=None):
     The spec leaves out the library versions (the file's bytes would follow
     them); everything else in it is the run's.
     """
-    spec = {key: value for key, value in recording.spec.items() if key != "versions"}
-    return run_metadata("training", describe(recording.spec["optimizer"]), spec, command)
+    spec = {key: value for key, value in recording.spec.to_json().items() if key != "versions"}
+    return run_metadata("training", describe(recording.spec.optimizer), spec, command)
 
 
 class Animation:

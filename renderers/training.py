@@ -236,9 +236,9 @@ class TrainingAnimation(TrainingGeometry, Layout):
                   colour=self.theme.rgb("ink"), anchor="ls")
         if index == len(self) - 1:
             status = rec.status
-            if status["diverged_at"] is not None:
-                self._banner(image, diverged_text(status["diverged_at"]))
-            elif status["interrupted"]:
+            if status.diverged_at is not None:
+                self._banner(image, diverged_text(status.diverged_at))
+            elif status.interrupted:
                 self._banner(image, f"interrupted after epoch {int(self.epochs[index])}")
 
     def _banner(self, image, text):

@@ -162,7 +162,7 @@ def test_divergence_is_reported_and_saved(cli, tmp_path):
     assert "diverged at epoch 1: loss is nan (lr=1e+30)\n" in result.err
     recording = Recording.load(out)
     assert recording.diverged_at == 1
-    assert recording.status["divergence_cause"] == "loss is nan"
+    assert recording.status.divergence_cause == "loss is nan"
     assert len(recording.epochs) == 1 and np.isfinite(recording.loss).all()
     assert recording.frame_epochs.tolist() == [0]
 
@@ -198,7 +198,7 @@ def test_ctrl_c_and_sigterm_save_the_finished_epochs(tmp_path, signum, status):
     n = len(recording.epochs)
     assert n >= 100  # epoch 100 was printed, so epochs 0..99 had finished
     assert recording.epochs.tolist() == list(range(n))
-    assert recording.status["epochs_recorded"] == n
+    assert recording.status.epochs_recorded == n
     assert recording.param_epochs[-1] == n - 1          # the last finished epoch's state is kept
     assert len(recording.layer(1)["weight_updates"]) == len(recording.param_epochs)
     assert [p for p in os.listdir(tmp_path) if p != out.name] == []

@@ -57,14 +57,8 @@ def test_every_file_reads_back_the_run_that_made_it(outputs, output):
     assert metadata == {
         "animator": __version__, "caption": CAPTION,
         "command": ["animator", *shareable_command(written[made_by.get(output, output)])], "kind": "training",
-        "spec": {key: value for key, value in _json(recording.spec).items() if key != "versions"},
+        "spec": {key: value for key, value in recording.spec.to_json().items() if key != "versions"},
     }
-
-
-def _json(value):
-    import json
-
-    return json.loads(json.dumps(value))
 
 
 def test_each_format_keeps_it_where_other_tools_look(outputs):

@@ -107,8 +107,8 @@ def test_each_entrant_is_its_solo_run(which, request):
         solo = train(replace(result.config, optimizer=name, hyperparameters=dict(spec.hyperparameters)))
         for key in ("loss", "accuracy", "learning_rate", "dense2.weights", "frame_epochs", "grid_probs"):
             assert np.array_equal(recording[key], solo[key]), (name, key)
-        assert recording.spec["optimizer"] == solo.spec["optimizer"]
-        assert recording.spec["mode"] == ("book" if result.config.seed is None else "seeded")
+        assert recording.spec.optimizer == solo.spec.optimizer
+        assert recording.spec.mode == ("book" if result.config.seed is None else "seeded")
 
 
 def test_labels_and_progress(chapter_race, calls):

@@ -5,6 +5,7 @@ import pytest
 
 from animator import Recording, RunConfig, UserError, train
 from animator.frames import frame_epochs, grid_points
+from animator.run_spec import Dataset, Status
 
 
 @pytest.fixture(scope="module")
@@ -129,13 +130,13 @@ def test_same_run_same_bytes(tmp_path):
 
 def test_spec_records_everything_needed_to_rerun(recording):
     spec = recording.spec
-    assert spec["optimizer"]["hyperparameters"] == {"lr": 1.0, "decay": 1e-3, "momentum": 0.9}
-    assert spec["dataset"] == {"name": "spiral", "file": None, "samples": 300, "classes": 3}
-    assert spec["architecture"]["layers"] == ["Dense(2, 64)", "Dense(64, 3)"]
-    assert spec["epochs"] == 300 and spec["mode"] == "book"
-    assert set(spec["versions"]) == {"animator", "numpy", "python"}
-    assert spec["status"] == {"epochs_recorded": 301, "diverged_at": None, "divergence_cause": None,
-                              "divergence_learning_rate": None, "interrupted": False}
+    assert dict(spec.optimizer.hyperparameters) == {"lr": 1.0, "decay": 1e-3, "momentum": 0.9}
+    assert spec.dataset == Dataset("spiral", None, 300, 3)
+    assert spec.architecture.layers == ("Dense(2, 64)", "Dense(64, 3)")
+    assert spec.epochs == 300 and spec.mode == "book"
+    assert set(spec.versions) == {"animator", "numpy", "python"}
+    assert spec.status == Status(epochs_recorded=301, diverged_at=None, divergence_cause=None,
+                                 divergence_learning_rate=None, interrupted=False)
     assert "301 epochs, 7 frames, layer arrays at 7 epochs" in repr(recording)
 
 

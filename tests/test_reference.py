@@ -10,6 +10,7 @@ import pytest
 from animator.chapter import REFERENCE_CONFIGS
 
 from animator import RunConfig, Recording, spiral, vertical, train
+from animator.optimizers import OptimizerSpec
 from animator.rng import make_rng
 from conftest import REFERENCE_LOG, run_book_loop
 
@@ -38,9 +39,8 @@ def test_cli_prints_the_reference_log_line_for_line(cli, tmp_path):
     assert len(recording.epochs) == 10001
     assert len(recording.frame_epochs) == 200 and recording.grid_probs.shape[0] == 200
     assert recording.nbytes < 100e6
-    assert recording.spec["mode"] == "book" and recording.spec["seed"] is None
-    assert recording.spec["optimizer"] == {"name": "sgd", "hyperparameters":
-                                           {"lr": 1.0, "decay": 0.01, "momentum": 0.0}}
+    assert recording.spec.mode == "book" and recording.spec.seed is None
+    assert recording.spec.optimizer == OptimizerSpec("sgd", {"lr": 1.0, "decay": 0.01, "momentum": 0.0})
 
 
 CONFIGS = REFERENCE_CONFIGS     # the chapter table's runs checked against the book's own code
@@ -108,4 +108,4 @@ def test_seeded_mode_is_another_stream_and_repeatable():
     assert not np.array_equal(book.X, seeded.X)
     assert np.array_equal(seeded.X, again.X) and np.array_equal(seeded.loss, again.loss)
     assert not np.array_equal(seeded.X, other.X)
-    assert seeded.spec["mode"] == "seeded" and seeded.spec["seed"] == 0
+    assert seeded.spec.mode == "seeded" and seeded.spec.seed == 0

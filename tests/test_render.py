@@ -202,7 +202,7 @@ def test_an_interrupted_render_leaves_the_target_untouched(short, tmp_path, suff
 
 def test_rendering_memory_does_not_grow_with_the_frame_count(tmp_path):
     many = train(RunConfig(epochs=1000, frames=1000, grid_resolution=16))
-    few = Recording(dict(many.spec), dict(many.arrays))
+    few = Recording(many.spec, dict(many.arrays))
     few.arrays["frame_epochs"] = many.frame_epochs[::10]
     few.arrays["grid_probs"] = many.grid_probs[::10]
     peaks = {}

@@ -101,8 +101,7 @@ def test_a_snapshot_keeps_every_epochs_numbers_and_layer_arrays_at_a_few_epochs(
     rows = [small.param_row(e) for e in (0, 25, 50)]
     assert np.array_equal(snapshot.arrays["dense2.weight_updates"], small.layer(2)["weight_updates"][rows])
     assert not any("momentums" in n or "cache" in n or "grid" in n for n in snapshot.arrays)
-    assert snapshot.info["settings"]["optimizer"] == {"name": "sgd", "hyperparameters": small.spec["optimizer"][
-        "hyperparameters"]}
+    assert snapshot.info["settings"]["optimizer"] == small.spec.optimizer.as_dict()
     assert RecordingSnapshot.of(small, layer_epochs=None).layer_epochs.tolist() == small.param_epochs.tolist()
 
 

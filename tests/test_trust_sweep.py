@@ -199,11 +199,11 @@ def test_stale_saved_runs_of_an_earlier_sweep_are_replaced_not_passed_off(cli, t
     base = ["sweep", "--grid", "lr=0.5,1", "--frames", "3", "--resolution", "8", "-q", "--workers", "1",
             "--table", tmp_path / "t.csv", "--save-runs", runs]
     assert cli(*base, "--epochs", "20").code == 0
-    assert Recording.load(runs / "sgd_lr=1.0.npz").spec["epochs"] == 20
+    assert Recording.load(runs / "sgd_lr=1.0.npz").spec.epochs == 20
     outcome = cli(*base, "--epochs", "60")
     assert outcome.code == 0, outcome
     for name in ("sgd_lr=0.5.npz", "sgd_lr=1.0.npz"):
-        assert Recording.load(runs / name).spec["epochs"] == 60, name
+        assert Recording.load(runs / name).spec.epochs == 60, name
     # the same 60-epoch command again resumes: the saved Recordings are this sweep's and stay as they are
     before = {name: (runs / name).read_bytes() for name in os.listdir(runs)}
     assert cli(*base, "--epochs", "60").code == 0

@@ -67,8 +67,8 @@ def _recording_description(name):
     from renderers.layout import describe
 
     spec = Recording.load(name).spec            # a damaged file or a newer format is a one-line error here
-    return {"animator": spec.get("versions", {}).get("animator", "?"), "caption": describe(spec["optimizer"]),
-            "command": None, "kind": "recording", "spec": spec}
+    return {"animator": spec.versions.get("animator", "?"), "caption": describe(spec.optimizer),
+            "command": None, "kind": "recording", "spec": spec.to_json()}
 
 
 def _lines(value, prefix=""):

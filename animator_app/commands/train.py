@@ -28,17 +28,17 @@ def run(options):
     recording = scene.compute(on_epoch=on_epoch)
     bar.close()
     status = recording.status
-    if status["diverged_at"] is not None:
-        note(f"diverged at epoch {status['diverged_at']}: {status['divergence_cause']} "
-             f"(lr={status['divergence_learning_rate']})")
-    if status["interrupted"]:
-        note(f"interrupted after epoch {status['epochs_recorded'] - 1}")
+    if status.diverged_at is not None:
+        note(f"diverged at epoch {status.diverged_at}: {status.divergence_cause} "
+             f"(lr={status.divergence_learning_rate})")
+    if status.interrupted:
+        note(f"interrupted after epoch {status.epochs_recorded - 1}")
     target = options.output if kind == "recording" else options.save
     if target:
         recording.save(target)
-        if not quiet or status["interrupted"]:
-            note(f"saved {target} ({status['epochs_recorded']} epochs, {len(recording.frame_epochs)} frames)")
-    if status["interrupted"]:
+        if not quiet or status.interrupted:
+            note(f"saved {target} ({status.epochs_recorded} epochs, {len(recording.frame_epochs)} frames)")
+    if status.interrupted:
         if kind not in (None, "recording"):
             note(f"not rendering {options.output}: training was interrupted")
         return exit_status()
