@@ -116,9 +116,6 @@ class ContourRace(ContourGeometry, Layout):
         self._draw_static(log_levels)
         self._place_runs()
 
-    def __len__(self):
-        return len(self.epochs)
-
     def __repr__(self):
         return (f"<ContourRace {self.function.name}: {', '.join(self.labels)}; {len(self)} frames, "
                 f"{self.size[0]}x{self.size[1]}>")

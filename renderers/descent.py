@@ -141,9 +141,6 @@ class DescentAnimation(DescentGeometry, Layout):
         self._place_steps()
         self._make_layers()
 
-    def __len__(self):
-        return len(self.epochs)
-
     def __repr__(self):
         return (f"<DescentAnimation {self.trajectory.function}: {self.description}, {len(self)} frames, "
                 f"{self.size[0]}x{self.size[1]}>")

@@ -53,6 +53,10 @@ class Layout:
     MAX_ASPECT: ClassVar[float] = float("inf")   # width / height at most this (inf: any shape)
     WHAT: ClassVar[str] = "the layout"       # how size errors name it
 
+    def __len__(self):
+        """A frame per entry of ``epochs`` (what each frame shows); a layout of another count says so."""
+        return len(self.epochs)
+
     @classmethod
     def check_size(cls, size):
         """An :class:`ArgumentError` (argument ``size``) for a frame this layout cannot hold."""

@@ -57,9 +57,6 @@ class SweepGrid(Layout):
         self._layout()
         self._draw_static()
 
-    def __len__(self):
-        return len(self.epochs)
-
     # -- layout ------------------------------------------------------------------------
     def _layout(self):
         W, H = self.size
