@@ -79,9 +79,6 @@ class TrainingAnimation(TrainingGeometry, Layout):
         self._layout()
         self._draw_static()
 
-    def __len__(self):
-        return len(self.epochs)
-
     # -- static layers -----------------------------------------------------------------
     def _draw_static(self):
         W, H = self.size
