@@ -25,33 +25,25 @@ the file holds its JSON (:meth:`RunSpec.to_json`).
 
 Loading trusts nothing in the file: every member's ``.npy`` header is read and
 checked against the shapes and types the spec implies, and against a memory
-budget, before any array is inflated.  Format 1 files (every epoch's arrays, no
-``param_epochs``) still load.
+budget, before any array is inflated (:mod:`animator.recording_file`).  Format 1
+files (every epoch's arrays, no ``param_epochs``) still load.
 """
 
 import base64
-import math
 import os
-import re
-import warnings
 import zipfile
 import zlib
-from dataclasses import replace
 
 import numpy as np
 
 from .errors import UserError
 from .fileio import write_npz
-from .optimizers import state_slot_names
-from .run_spec import FORMAT, FORMAT_VERSION, MAX_SPEC_BYTES, RunSpec, SpecError
 from .plain import plain
+from .recording_file import PLANES, SPEC_KEY, Damaged, read_archive, short
+from .run_spec import RunSpec
 from .untrusted import open_input
 
-_SPEC_KEY = "spec"
 _DISPLAYS = []            # what draws a Recording's picture in a notebook; see register_display
-_PLANES = "grid_planes"   # how format 2 files store grid_probs
-_SCALARS = {"epoch": np.int64, "loss": np.float32, "accuracy": np.float64, "learning_rate": np.float64}
-_LAYER_ARRAY = re.compile(r"dense([1-9][0-9]*)\.(weight|bias)_(\w+)$")   # an optimizer's state: dense1.weight_cache
 
 
 class Recording:
@@ -204,9 +196,9 @@ class Recording:
     def save(self, path):
         """Write one ``.npz`` (readable by ``np.load``), atomically and byte-for-byte reproducibly."""
         spec = np.array(self.spec.text())
-        stored = {_PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
-        stored[_PLANES] = np.ascontiguousarray(np.asarray(stored[_PLANES]).transpose(0, 3, 1, 2))
-        write_npz(path, [(_SPEC_KEY, spec), *sorted(stored.items())], compresslevel=1)
+        stored = {PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
+        stored[PLANES] = np.ascontiguousarray(np.asarray(stored[PLANES]).transpose(0, 3, 1, 2))
+        write_npz(path, [(SPEC_KEY, spec), *sorted(stored.items())], compresslevel=1)
         return path
 
     @classmethod
@@ -231,12 +223,12 @@ class Recording:
             max_bytes = memory_limit()
         try:
             with zipfile.ZipFile(name) as archive:
-                spec, arrays = _read(archive, max_bytes)
-        except _Damaged as error:
+                spec, arrays = read_archive(archive, max_bytes)
+        except Damaged as error:
             raise UserError(f"{name}: {error}") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
                 RuntimeError) as error:
-            raise UserError(f"{name}: not a readable .npz recording ({_short(error)})") from None
+            raise UserError(f"{name}: not a readable .npz recording ({short(error)})") from None
         return cls(spec, arrays)
 
 
@@ -250,186 +242,8 @@ def register_display(still):
     return still
 
 
-class _Damaged(Exception):
-    """What is wrong with a recording file, said in a few words."""
-
-
 def _position(epochs, epoch, missing):
     index = int(np.searchsorted(epochs, epoch))
     if index >= len(epochs) or epochs[index] != epoch:
         raise KeyError(f"this recording {missing} {epoch}")
     return index
-
-
-def _short(error):
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
-
-
-# -- reading without trusting the file ------------------------------------------------------
-
-def _read(archive, max_bytes):
-    """``(spec, arrays)`` from an open zip, every header checked before any array is inflated."""
-    headers = {}
-    for info in archive.infolist():
-        if not info.filename.endswith(".npy"):
-            raise _Damaged(f"unexpected member {info.filename!r} (an .npz holds only .npy arrays)")
-        key = info.filename[:-4]
-        if key in headers:
-            raise _Damaged(f"the array {key!r} is in the file twice")
-        if info.flag_bits & 0x1:
-            raise _Damaged(f"the array {key!r} is encrypted")
-        headers[key] = (info, *_header(archive, info, key))
-    if _SPEC_KEY not in headers:
-        raise _Damaged("not an animator recording (no run spec inside)")
-    info, shape, dtype = headers[_SPEC_KEY]
-    if dtype.kind != "U" or shape != () or info.file_size > MAX_SPEC_BYTES:
-        raise _Damaged("not an animator recording (its run spec is not a short text)")
-    try:
-        spec = RunSpec.from_text(str(_inflate(archive, info)[()]))
-    except SpecError as error:
-        raise _Damaged(str(error)) from None
-    version = spec.format_version
-
-    expected = _expected(spec, headers)
-    for key in headers:
-        if key != _SPEC_KEY and key not in expected:
-            raise _Damaged(f"unexpected array {key!r} in the recording")
-    for key, (shape, dtype) in expected.items():
-        if key not in headers:
-            raise _Damaged(f"recording is missing the array {key!r}")
-        _, found_shape, found_dtype = headers[key]
-        if found_dtype != dtype:
-            raise _Damaged(f"the array {key!r} is {found_dtype}, expected {np.dtype(dtype)}")
-        if found_shape != shape:
-            raise _Damaged(f"the array {key!r} has shape {found_shape}, expected {shape} from the run spec")
-    total = sum(info.file_size for info, _, _ in headers.values())
-    if total > max_bytes:
-        raise _Damaged(f"its arrays would take {total / (1 << 30):.1f} GiB of memory, more than the "
-                       f"{max_bytes / (1 << 30):.1f} GiB allowed")
-
-    arrays = {key: _inflate(archive, headers[key][0]) for key in expected}
-    _check_values(spec, arrays)
-    if _PLANES in arrays:
-        arrays["grid_probs"] = np.ascontiguousarray(arrays.pop(_PLANES).transpose(0, 2, 3, 1))
-    if version == 1:
-        arrays["param_epochs"] = arrays["epoch"].copy()
-        arrays["param_peaks"] = _peaks(arrays, len(spec.architecture.hidden) + 1)
-        spec = replace(spec, format_version=FORMAT_VERSION)   # in memory it is now a format 2 recording
-    return spec, arrays
-
-
-def _header(archive, info, key):
-    """``(shape, dtype)`` from a member's ``.npy`` header, checked against its declared size."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise _Damaged(f"the array {key!r} is compressed with an unsupported method ({info.compress_type})")
-    with archive.open(info) as stream:
-        try:
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-        except (ValueError, SyntaxError, TypeError) as error:
-            raise _Damaged(f"the array {key!r} has no valid .npy header ({_short(error)})") from None
-        header_bytes = stream.tell()
-    if dtype.hasobject:
-        raise _Damaged(f"the array {key!r} holds Python objects (pickles), which a recording never does")
-    if fortran:
-        raise _Damaged(f"the array {key!r} is in Fortran order, which a recording never is")
-    size = header_bytes + math.prod(shape) * dtype.itemsize
-    if info.file_size != size:
-        raise _Damaged(f"the array {key!r} declares {info.file_size} bytes but its header "
-                       f"{shape} {dtype} makes {size}")
-    return shape, dtype
-
-
-def _inflate(archive, info):
-    with archive.open(info) as stream:
-        return np.lib.format.read_array(stream, allow_pickle=False)
-
-
-def _expected(spec, headers):
-    """``{key: (shape, dtype)}`` of every array the spec implies; frame and kept-epoch counts come
-    from the 1-D headers of ``frame_epochs`` and ``param_epochs``."""
-    arch = spec.architecture
-    n, classes, epochs = spec.dataset.samples, arch.classes, spec.status.epochs_recorded
-    resolution = spec.config.grid_resolution
-
-    def length(key):
-        if key not in headers:
-            raise _Damaged(f"recording is missing the array {key!r}")
-        shape = headers[key][1]
-        if len(shape) != 1:
-            raise _Damaged(f"the array {key!r} has shape {shape}, expected one dimension")
-        return shape[0]
-
-    frames = length("frame_epochs")
-    kept = epochs if spec.format_version == 1 else length("param_epochs")
-    sizes = [arch.inputs, *arch.hidden, classes]
-    expected = {"X": ((n, 2), np.float32), "y": ((n,), np.int64),
-                **{key: ((epochs,), dtype) for key, dtype in _SCALARS.items()},
-                "frame_epochs": ((frames,), np.int64), "grid_extent": ((4,), np.float64)}
-    if spec.format_version == 1:
-        expected["grid_probs"] = ((frames, resolution, resolution, classes), np.uint8)
-    else:
-        expected[_PLANES] = ((frames, classes, resolution, resolution), np.uint8)
-        expected["param_epochs"] = ((kept,), np.int64)
-        expected["param_peaks"] = ((len(sizes) - 1,), np.float32)
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        for name in ("weights", "biases", "weight_updates", "bias_updates"):
-            expected[f"dense{i}.{name}"] = ((kept, a if name.startswith("weight") else 1, b), np.float32)
-    for key in headers:   # the optimizer's state arrays, whichever it has
-        match = _LAYER_ARRAY.match(key)
-        if match and key not in expected and match[3] in state_slot_names():
-            i = int(match[1])
-            if i < len(sizes):
-                rows = sizes[i - 1] if match[2] == "weight" else 1
-                expected[key] = ((kept, rows, sizes[i]), np.float32)
-    return {key: (tuple(shape), np.dtype(dtype)) for key, (shape, dtype) in expected.items()}
-
-
-def _check_values(spec, arrays):
-    """What headers cannot show: epochs in order, kept and frame epochs among them, finite data and extent."""
-    epochs, status = arrays["epoch"], spec.status
-    if not len(epochs) and status.diverged_at != 0 and not status.interrupted:
-        raise _Damaged("recording has no epochs, but its run neither diverged nor was interrupted")
-    if not np.array_equal(epochs, np.arange(len(epochs))):
-        raise _Damaged("its epochs are not 0, 1, 2, ... in order")
-    last = len(epochs) - 1
-    kept = arrays.get("param_epochs")
-    if kept is not None:
-        if len(kept) if not len(epochs) else (not len(kept) or kept[-1] != last):
-            raise _Damaged("its layer arrays do not include the last recorded epoch")
-        if len(kept) and (kept[0] < 0 or (np.diff(kept) <= 0).any()):
-            raise _Damaged("its param_epochs are not increasing epochs of the run")
-    frames = arrays["frame_epochs"]
-    if len(frames) and ((np.diff(frames) < 0).any() or frames[0] < 0 or frames[-1] > last):
-        raise _Damaged("its frame_epochs are not epochs of the run in order")
-    if kept is not None and not np.isin(frames, kept).all():
-        raise _Damaged("some frame_epochs have no layer arrays")
-    extent = arrays["grid_extent"]
-    if not np.isfinite(extent).all() or not (extent[0] < extent[1] and extent[2] < extent[3]):
-        raise _Damaged(f"its grid_extent {extent.tolist()} is not a finite box")
-    if not np.isfinite(arrays["X"]).all():
-        raise _Damaged("its data points X are not all finite")
-    y = arrays["y"]
-    if len(y) and (y.min() < 0 or y.max() >= spec.architecture.classes):
-        raise _Damaged(f"its labels y are not all in 0..{spec.architecture.classes - 1}")
-    peaks = arrays.get("param_peaks")
-    if peaks is not None and not (peaks >= 0).all():
-        raise _Damaged("its param_peaks are not all 0 or more")
-
-
-def _peaks(arrays, layers):
-    """Each layer's largest ``|weight|`` or ``|bias|`` over all rows, NaN ignored (format 1 files)."""
-    out = np.zeros(layers, dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for i in range(1, layers + 1):
-            both = np.concatenate([arrays[f"dense{i}.weights"], arrays[f"dense{i}.biases"]], axis=-2)
-            if both.size:
-                out[i - 1] = np.nanmax(np.abs(both))
-    return out

@@ -33,7 +33,7 @@ def engine_versions():
     """
     import animator
 
-    from .recording import FORMAT_VERSION
+    from .run_spec import FORMAT_VERSION
 
     return {**run_versions(), "engine_source": source_fingerprint(animator), "recording_format": FORMAT_VERSION}
 
