@@ -112,7 +112,7 @@ def test_the_book_and_pages_take_every_inline_animation():
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # where a format is named for a reason of its own, not as a choice among outputs
 NOT_A_CHOICE = {
-    os.path.join("animator_app", "pytest_plugin.py"): "frame snapshots are stored as PNG files, whatever was rendered",
+    os.path.join("animator_app", "snapshots", "files.py"): "frame snapshots are stored as PNG files, whatever was rendered",
     os.path.join("renderers", "figures.py"): "matplotlib's savefig is told the format of Figure 14's still",
     os.path.join("renderers", "deck.py"): "a movie is copied to a scratch .mp4 for ffmpeg to read its poster",
     os.path.join("renderers", "training.py"): "a notebook shows a Recording's last frame as an inline PNG",
