@@ -44,7 +44,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from animator.sweep import run_one as plain_run_one     # noqa: E402  (before one() wraps it)
+from animator.sweep_runs import run_one as plain_run_one     # noqa: E402  (before one() wraps it)
 
 
 def the_sweep(runs, epochs):
@@ -67,14 +67,14 @@ def run_and_time(task, on_epoch=None):
 
 def one(way, runs, epochs, scheduler):
     """Time one sweep in this (fresh) process; print wall seconds, CPU seconds and the table's hash as JSON."""
-    import animator.sweep
+    import animator.sweep_runs
     from animator.executors import DaskCluster, InProcess, Processes
     from animator.sweep import run_sweep, table_text
 
     sweep = the_sweep(runs, epochs)
     executor = {"1 worker": InProcess, "2 workers": lambda: Processes(2),
                 "dask": lambda: DaskCluster(scheduler)}[way]()
-    animator.sweep.run_one = run_and_time            # the runs report their CPU time too
+    animator.sweep_runs.run_one = run_and_time            # the runs report their CPU time too
     start = time.perf_counter()
     result = run_sweep(sweep, executor=executor)
     wall = time.perf_counter() - start

@@ -242,7 +242,7 @@ def test_the_memory_check_counts_every_worker(cli, tmp_path, monkeypatch):
     sweep = sweep_from_text("sgd", ["lr=0.1,0.2,0.3,0.4"], {}, CONFIG)
     per_run = sum(estimate_bytes(sweep.run_config((0,))).values())
     monkeypatch.setattr("animator.run.memory_limit", lambda: int(per_run * 2.5))
-    monkeypatch.setattr("animator.sweep.memory_limit", lambda: int(per_run * 2.5))
+    monkeypatch.setattr("animator.sweep_plan.memory_limit", lambda: int(per_run * 2.5))
     outcome = cli("sweep", "--grid", "lr=0.1,0.2,0.3,0.4", *SMALL, "--workers", "4", "--table", tmp_path / "t.csv")
     assert _one_line(outcome) and "--workers 4 would train 4 runs at once" in outcome.err, outcome
     assert os.listdir(tmp_path) == []
