@@ -35,15 +35,14 @@ import os
 import signal
 import threading
 import time
-import traceback
 from multiprocessing.connection import wait as wait_for
-from multiprocessing.reduction import ForkingPickler
+
+# the worker's side has its own module; report, setup_worker and die_with_parent stay importable from here
+from .pool_worker import SIGNALS, bootstrap, die_with_parent, report, serve, setup_worker  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 GRACE = 5.0          # seconds a worker has to exit once told to, or terminated, before it is killed
-_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
-_SIGNALS = (signal.SIGINT, *_TERMINATING)
 
 
 class WorkerDied(RuntimeError):
@@ -70,109 +69,12 @@ def start_method():
     return "fork" if can_fork() and threading.active_count() == 1 else "spawn"
 
 
-# -- the worker's side -------------------------------------------------------------------------
-
-def die_with_parent(parent_pid, sig=signal.SIGTERM, *, interval=0.25):
-    """Send ``sig`` to this process as soon as its parent (``parent_pid``) is gone, even if it died by SIGKILL.
-
-    A daemon thread watches the parent id (an orphan is adopted by another
-    process).  This is used rather than Linux's ``PR_SET_PDEATHSIG``, which
-    fires when the *thread* that forked the worker ends, not the process.
-    """
-    if os.getppid() != parent_pid:      # the parent died before the watch began
-        os._exit(128 + int(sig))
-
-    def watch():
-        # signals must reach the main thread: one delivered to this thread would run no Python handler and
-        # leave the main thread asleep where it waits
-        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-        while os.getppid() == parent_pid:
-            time.sleep(interval)
-        os.kill(os.getpid(), sig)
-
-    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
-
-
-def _exit_through_python(signum, frame):
-    raise SystemExit(128 + signum)
-
-
-def _exit_now(signum, frame):
-    # for workers that write no file: SystemExit could land in the interpreter's own shutdown and print there
-    os._exit(128 + signum)
-
-
-def setup_worker(parent_pid, *, quit="exit"):
-    """The first call in a worker: Ctrl-C is ignored, SIGTERM and SIGHUP end it, it dies with its parent.
-
-    ``quit="exit"`` raises ``SystemExit`` (``finally`` blocks run); ``"now"`` ends the process at once.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in _TERMINATING:
-        signal.signal(signum, _exit_through_python if quit == "exit" else _exit_now)
-    die_with_parent(parent_pid)
-
-
-def _bootstrap(parent_pid, quit, rank, connection, main, args):
-    setup_worker(parent_pid, quit=quit)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)     # blocked by the parent while it started us
-    main(rank, connection, *args)
-
-
-_task = {}           # in a Pool worker: its connection, the task it runs, the last progress and when it was sent
-
-
-def report(value):
-    """From inside a Pool task: how far it is (epochs done, say); the parent's ``on_progress`` sees it.
-
-    Sent at most ten times a second; the last value always arrives before the
-    task's result.  Outside a Pool worker it does nothing.
-    """
-    if not _task:
-        return
-    _task["value"] = value
-    now = time.monotonic()
-    if now - _task["sent"] >= 0.1:
-        _task["connection"].send(("progress", _task["index"], value))
-        _task["sent"], _task["value"] = now, None
-
-
-def _portable(error):
-    """``error`` if it survives the trip to the parent, else a RuntimeError with its text."""
-    try:
-        ForkingPickler.loads(ForkingPickler.dumps(error))
-        return error
-    except Exception:
-        return RuntimeError(f"{type(error).__name__}: {error}")
-
-
-def _serve(rank, connection, function):
-    """A Pool worker: run ``function`` on each ``(index, task)`` received until told to stop (None)."""
-    while True:
-        try:
-            message = connection.recv()
-        except EOFError:         # the parent is gone
-            return
-        if message is None:
-            return
-        index, task = message
-        _task.update(connection=connection, index=index, sent=time.monotonic(), value=None)
-        try:
-            answer = ForkingPickler.dumps(("done", index, function(task)))
-        except Exception as error:
-            answer = ForkingPickler.dumps(("error", index, (_portable(error), traceback.format_exc())))
-        if _task["value"] is not None:
-            connection.send(("progress", index, _task["value"]))
-        _task.clear()
-        connection.send_bytes(answer)
-
-
 # -- the parent's side -------------------------------------------------------------------------
 
 @contextlib.contextmanager
 def _blocked_signals():
     """Ctrl-C, SIGTERM and SIGHUP wait in this thread while the block runs; any that arrived are taken after it."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     try:
         yield
     finally:
@@ -236,7 +138,7 @@ class Workers:
         if self.processes[rank] is not None:
             self._retire(rank)
         ours, theirs = self.context.Pipe()
-        process = self.context.Process(target=_bootstrap, name=f"animator-worker-{rank}", daemon=True,
+        process = self.context.Process(target=bootstrap, name=f"animator-worker-{rank}", daemon=True,
                                        args=(self._parent, self.quit, rank, theirs, self.main, self.args))
         try:
             with _blocked_signals():      # the worker inherits the mask, and unblocks once its handlers are set
@@ -357,7 +259,7 @@ class Pool:
     """
 
     def __init__(self, workers, function, *, method="fork", quit="exit", tasks_per_worker=None):
-        self.workers = Workers(workers, _serve, args=(function,), method=method, quit=quit)
+        self.workers = Workers(workers, serve, args=(function,), method=method, quit=quit)
         self.tasks_per_worker = tasks_per_worker
         self._cancelled = False
 
