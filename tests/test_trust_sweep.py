@@ -325,10 +325,10 @@ def _evil_task(*args, **kwargs):
 
 
 def dask_setup(worker):
-    import animator.executors
+    import animator.dask_cluster
     import distributed.protocol.core as core
 
-    animator.executors._packed = _evil_task
+    animator.dask_cluster._packed = _evil_task
     original = core.serialize_and_split
 
     def pickled(x, serializers=None, **kwargs):          # whatever the client asked for
