@@ -51,9 +51,14 @@ def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=T
     layout.check_size(size)
 
 
-def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation, max_bytes=None,
-                         poster=None, latex=False):
-    """Every check that can fail before any work is done, touching no file; returns the output kind.
+def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation,
+                         max_bytes=None, poster=None, latex=False):
+    """Every check that can fail before any work is done, touching no file; returns the writer class.
+
+    Pass what it returns to :func:`write_animation` (``writer=``) and
+    :func:`check_render_budget`: the writer is chosen once, here, and these
+    options are not checked again.  ``writer``: the writer class, when the
+    caller has already chosen it from ``path`` (by default, the registry does).
 
     The writer for ``path`` checks the options, what it can add (a byte
     budget, a poster, a LaTeX snippet) and the target (a frames folder must be
@@ -62,7 +67,7 @@ def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=Trai
     checks the frame size.  Whether a poster's epoch exists is known only
     once there are frames.
     """
-    writer = writer_for(path)
+    writer = writer or writer_for(path)
     writer.check_options(size=size, fps=fps, hold=hold)
     writer.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
     check_frame_choice(poster, "poster")
@@ -71,10 +76,10 @@ def check_render_options(path, *, size=(960, 540), fps=25, hold=0.0, layout=Trai
     if poster is not None and not writer.DIRECTORY:      # a folder's poster goes inside it
         check_writable(poster_path(path))
         check_poster_target(poster_path(path))
-    return writer.KIND
+    return writer
 
 
-def check_render_budget(path, *, size, frames, workers=None, kind=None):
+def check_render_budget(path, *, size, frames, workers=None, kind=None, writer=None):
     """Estimate what writing ``frames`` frames of ``size`` to ``path`` takes, and refuse it beyond the machine.
 
     Memory is for the parent and every frame worker together; a player or a
@@ -85,9 +90,10 @@ def check_render_budget(path, *, size, frames, workers=None, kind=None):
     :class:`~renderers.writers.estimate.Estimate` (its ``workers`` are the ones
     to draw with); refuses with an :class:`ArgumentError` (``workers``,
     ``size``) or a :class:`UserError` naming ``path``.  Nothing is drawn or
-    touched, so call it before training.
+    touched, so call it before training.  ``writer``: the class
+    :func:`check_render_options` returned (else by ``kind`` or by the path).
     """
-    writer_class = writer_named(kind) if kind else writer_for(path)
+    writer_class = writer or (writer_named(kind) if kind else writer_for(path))
     estimate = estimate_render(writer_class, path, size=size, frames=frames, workers=workers)
     return check_estimate(estimate, path, writer_class)
 
@@ -226,20 +232,22 @@ def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default
     file carries ``metadata``, by default :func:`training_metadata`; see
     :func:`write_animation` for ``max_bytes``, ``poster`` and ``latex``.
     """
-    kind = check_render_options(path, size=size, fps=fps, hold=hold, max_bytes=max_bytes, poster=poster,
-                                latex=latex)
+    writer = check_render_options(path, size=size, fps=fps, hold=hold, max_bytes=max_bytes, poster=poster,
+                                  latex=latex)
     animation = TrainingAnimation(recording, size=size, theme=theme, shade=shade)
-    return write_animation(animation, path, kind=kind, fps=fps, hold=hold, frame=frame, progress=progress,
+    return write_animation(animation, path, writer=writer, fps=fps, hold=hold, frame=frame, progress=progress,
                            workers=workers, max_bytes=max_bytes, poster=poster, latex=latex,
                            metadata=training_metadata(recording) if metadata is None else metadata)
 
 
-def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None,
+def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None,
                     max_bytes=None, poster=None, metadata=None, latex=False, show_log=False):
     """Write any frame source (a :class:`~renderers.layout.FrameSource`) to ``path``; returns an :class:`Animation`.
 
-    The writer comes from the registry, by ``kind`` or by the path's extension;
-    it says which frames it takes (a ``.png`` takes the one ``frame`` picks), is
+    The writer is ``writer``, the class :func:`check_render_options` returned
+    (which checked these options already, so they are not checked again), or
+    comes from the registry, by ``kind`` or by the path's extension, and checks
+    the options itself; it says which frames it takes (a ``.png`` takes the one ``frame`` picks), is
     made ready for the source (a GIF's palette) and may ``transform`` frames in
     the workers.  ``progress(done, total)`` is called after each frame is written.
 
@@ -254,12 +262,14 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
     - ``latex``: a frames folder also gets ``animation.tex``.
     - ``show_log``: an external encoder (ffmpeg) writes its own log to the terminal (``--debug``).
     """
-    writer_class = writer_named(kind) if kind else writer_for(path)
-    writer_class.check_options(size=source.size, fps=fps, hold=hold)
-    writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
+    writer_class = writer
+    if writer_class is None:
+        writer_class = writer_named(kind) if kind else writer_for(path)
+        writer_class.check_options(size=source.size, fps=fps, hold=hold)
+        writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
     indices = list(writer_class.frames_to_write(source, frame=frame))
     workers = check_render_budget(path, size=source.size, frames=len(indices), workers=workers,
-                                  kind=writer_class.KIND).workers
+                                  writer=writer_class).workers
     text = None if metadata is None else encode_metadata(metadata)
     still = poster_index = None
     if poster is not None:
@@ -285,10 +295,10 @@ def write_animation(source, path, *, kind=None, fps=25, hold=2.0, frame=None, pr
             options["metadata"] = text
         if show_log:
             options["show_log"] = True
-        writer = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
-        with writer, frames(writer.transform) as items:
+        sink = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
+        with sink, frames(sink.transform) as items:
             for done, item in enumerate(items, 1):
-                writer.write(item)
+                sink.write(item)
                 report(done, len(indices))
         written, size = len(indices), source.size
     if still is not None:

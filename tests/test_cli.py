@@ -252,3 +252,23 @@ def test_debug_reaches_ffmpeg_as_a_value_never_a_class_attribute(cli, tmp_path, 
     for debug in ([], ["--debug"]):
         assert cli("descent", "--steps", "5", "--size", "480x270", "-q", *debug, "-o", tmp_path / "b.gif").code == 0
     assert seen == [False, True] and not hasattr(Mp4Writer, "show_log")   # nothing process-wide to set
+
+
+def test_a_command_chooses_its_writer_once_and_checks_its_options_once(cli, tmp_path, monkeypatch):
+    import importlib
+
+    from renderers.writers import writer_named
+
+    render_module = importlib.import_module("renderers.render")     # the package's name `render` is the function
+
+    gif, lookups, checks = writer_named("gif"), [], []
+    real_lookup, real_options, real_extras = render_module.writer_for, gif.check_options, gif.check_extras
+
+    def counted(name, real):
+        return classmethod(lambda cls, **options: checks.append(name) or real(**options))
+
+    monkeypatch.setattr(render_module, "writer_for", lambda path: lookups.append(path) or real_lookup(path))
+    monkeypatch.setattr(gif, "check_options", counted("options", real_options))
+    monkeypatch.setattr(gif, "check_extras", counted("extras", real_extras))
+    assert cli("descent", "--steps", "5", "--size", "480x270", "-q", "-o", tmp_path / "b.gif").code == 0
+    assert len(lookups) == 1 and checks == ["options", "extras"]   # in check_outputs; write_animation takes the class

@@ -35,9 +35,9 @@ def entrants(options):
 def run(options):
     specs = entrants(options)
     scene = NetworkRaceScene(tuple(specs), run_config(options, optimizer=specs[0], record=options.record))
-    kind = check_outputs(options, scene.layout)
+    writer = check_outputs(options, scene.layout)
     check_poster(options, scene.config)
-    workers = check_budget(options, kind, len(planned_frames(scene.config)))
+    workers = check_budget(options, writer, len(planned_frames(scene.config)))
     bar = ProgressBar(len(specs) * (scene.config.epochs + 1), "training", enabled=False if options.quiet else None)
     result = scene.compute(workers=workers or min(os.cpu_count() or 1, 4),
                            on_progress=lambda done, total: bar.update(done))
@@ -48,7 +48,7 @@ def run(options):
     if not options.quiet:
         for spec, recording in zip(result.specs, result.recordings):
             print(f"{describe(spec)}: {scene.ending(recording)}")
-    write(scene.animation(result, size=options.size, theme=options.theme), options, kind,
+    write(scene.animation(result, size=options.size, theme=options.theme), options, writer,
           described(scene.metadata(result, command_line(options)), options, data=options.data),
           **drawing(options, workers))
     return 0

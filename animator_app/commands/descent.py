@@ -41,13 +41,13 @@ def run(options):
             print(f"{name:22s} Figure {descent.figure:2d}  {dict(descent.hyper)}  {descent.caption}")
         return 0
     scene = scene_of(options)
-    kind = check_outputs(options, scene.layout) if options.output or animation_extras(options) else None
+    writer = check_outputs(options, scene.layout) if options.output or animation_extras(options) else None
     if scene.preset:
         chosen = DESCENTS[scene.preset]
         checked(OptimizerSpec(chosen.optimizer.name, {**chosen.hyper, **scene.overrides}))
     else:
         checked(scene.optimizer)
-    workers = check_budget(options, kind, DRAWN_AT_MOST)
+    workers = check_budget(options, writer, DRAWN_AT_MOST)
     trajectory = scene.compute()
     if not options.quiet:
         if trajectory.diverged_at is not None:
@@ -58,7 +58,7 @@ def run(options):
             print(f"{trajectory.steps} steps: {result.behaviour}"
                   + (f" in minimum {result.basin}" if result.basin is not None else "") + f"; ends at {where}")
     if options.output:
-        write(scene.animation(trajectory, size=options.size, theme=options.theme), options, kind,
+        write(scene.animation(trajectory, size=options.size, theme=options.theme), options, writer,
               described(scene.metadata(trajectory, command_line(options)), options), **drawing(options, workers))
     return 0
 

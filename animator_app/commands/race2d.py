@@ -13,13 +13,13 @@ from .shared import DRAWN_AT_MOST, check_budget, check_outputs, command_line, de
 def run(options):
     scene = ContourRaceScene(options.function, steps=options.steps, start=options.start,
                              spacing=options.frame_spacing)
-    kind = check_outputs(options, scene.layout)
-    workers = check_budget(options, kind, DRAWN_AT_MOST)
+    writer = check_outputs(options, scene.layout)
+    workers = check_budget(options, writer, DRAWN_AT_MOST)
     trajectories = scene.compute()
     if not options.quiet:
         for label, trajectory in trajectories.items():
             print(f"{label}: {scene.ending(trajectory)}")
-    write(scene.animation(trajectories, size=options.size, theme=options.theme), options, kind,
+    write(scene.animation(trajectories, size=options.size, theme=options.theme), options, writer,
           described(scene.metadata(trajectories, command_line(options)), options), **drawing(options, workers))
     return 0
 

@@ -16,11 +16,11 @@ def run(options):
     if is_recording_path(options.output):
         raise UserError(f"{options.output}: render writes an animation ({outputs(described=False)}); "
                         "a Recording is already saved")
-    kind = check_outputs(options, scene.layout)
+    writer = check_outputs(options, scene.layout)
     recording = Recording.load(options.recording)
-    workers = check_budget(options, kind, len(recording.frame_epochs))
+    workers = check_budget(options, writer, len(recording.frame_epochs))
     metadata = scene.metadata(recording, command_line(options, recording=options.recording))
-    write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, kind,
+    write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, writer,
           described(metadata, options, recording=options.recording), **drawing(options, workers))
     return 0
 

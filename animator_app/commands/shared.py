@@ -55,7 +55,8 @@ def animation_extras(options):
 
 def check_outputs(options, layout, *, save=None, recording=False):
     """Validate -o (and ``save``, train's --save) against the layout that will draw it, before any work;
-    returns the output's kind, ``"recording"`` (``recording``: -o may save one) or None (no -o)."""
+    returns the output's writer class (for :func:`check_budget` and :func:`write`: chosen and checked once,
+    here), ``"recording"`` (``recording``: -o may save one) or None (no -o)."""
     output, extras = options.output, animation_extras(options)
     saves_recording = output is not None and recording and is_recording_path(output)
     if (output is None or saves_recording) and extras:
@@ -71,23 +72,23 @@ def check_outputs(options, layout, *, save=None, recording=False):
             raise UserError("-o already saves the Recording; --save is for when -o is an animation")
         check_writable(output)
         return "recording"
-    kind = check_render_options(output, size=options.size, fps=options.fps, hold=options.hold, layout=layout,
-                                max_bytes=options.max_bytes, poster=options.poster, latex=options.latex)
+    writer = check_render_options(output, size=options.size, fps=options.fps, hold=options.hold, layout=layout,
+                                  max_bytes=options.max_bytes, poster=options.poster, latex=options.latex)
     if save:
         if not is_recording_path(save):
             raise UserError(f"{save}: --save writes a Recording, which must end in .npz")
         check_writable(save)
-    return kind
+    return writer
 
 
-def check_budget(options, kind, frames):
+def check_budget(options, writer, frames):
     """The workers to draw with, after estimating the render's memory (every frame worker together), bytes and
     time before any work and refusing beyond the machine in one line.  An asked-for ``--workers`` beyond the
     cores or the frames is lowered, with a note."""
-    if kind in (None, "recording"):
+    if writer in (None, "recording"):
         return options.workers
     estimate = check_render_budget(options.output, size=options.size, frames=frames, workers=options.workers,
-                                   kind=kind)
+                                   writer=writer)
     workers = options.workers
     if workers is not None and estimate.workers < workers:
         if not options.quiet:
@@ -150,17 +151,20 @@ def drawing(options, workers):
             "latex": options.latex}
 
 
-def write(animation, options, kind, metadata, *, workers, frame="last", max_bytes=None, poster=None, latex=False):
-    """Write a frame source to ``options.output`` with a progress bar; say what a byte budget reduced."""
+def write(animation, options, writer, metadata, *, workers, frame="last", max_bytes=None, poster=None, latex=False):
+    """Write a frame source to ``options.output`` with a progress bar; say what a byte budget reduced.
+
+    ``writer`` is the class :func:`check_outputs` returned: the options it checked are not checked again.
+    """
     bar = ProgressBar(1, "rendering", enabled=False if options.quiet else None)
 
     def progress(done, total):
         bar.total = max(total, 1)
         bar.update(done)
 
-    written = write_animation(animation, options.output, kind=kind, fps=options.fps, hold=options.hold, frame=frame,
-                              progress=progress, workers=workers, max_bytes=max_bytes, poster=poster, latex=latex,
-                              metadata=metadata, show_log=options.debug)
+    written = write_animation(animation, options.output, writer=writer, fps=options.fps, hold=options.hold,
+                              frame=frame, progress=progress, workers=workers, max_bytes=max_bytes, poster=poster,
+                              latex=latex, metadata=metadata, show_log=options.debug)
     bar.close()
     if not options.quiet:
         note(f"wrote {options.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "

@@ -20,7 +20,8 @@ from animator.run import versions
 from animator.sweep import write_table
 from animator.untrusted import shown
 from animator.sweep_store import RecordingFolder, RunStore
-from renderers.render import check_render_options, output_kind
+from renderers.render import check_render_options
+from renderers.writers import writer_for
 from renderers.words import settings_text, short_loss_text
 from renderers.sweep_player import check_player
 
@@ -40,7 +41,11 @@ def store_folder(table, output):
 
 
 def check_outputs(options, scene):
-    """The table, the picture and the folders, before any run; returns the picture's kind (or None)."""
+    """The table, the picture and the folders, before any run; returns the picture's writer class (or None).
+
+    The writer is chosen once, here, from -o; a picture's options are checked once, here, and not again when
+    it is written.
+    """
     if not options.table and not options.output:
         raise UserError("say where the results go: --table FILE.csv, -o PICTURE (.png map, .gif/.mp4 small "
                         "multiples, .html page), or both")
@@ -48,22 +53,22 @@ def check_outputs(options, scene):
         if os.path.splitext(options.table)[1].lower() != ".csv":
             raise UserError(f"{options.table}: the table is written as CSV, so it must end in .csv")
         check_writable(options.table)
-    kind = None
+    writer = None
     if options.output:
-        kind = output_kind(options.output)
-        if scene.is_page(kind):
+        writer = writer_for(options.output)
+        if scene.is_page(writer.KIND):
             check_player(options.output, size=options.size, fps=options.fps, hold=options.hold)
         else:
-            check_render_options(options.output, size=options.size, fps=options.fps, hold=options.hold,
-                                 layout=scene.layout_for(kind))
-    return kind
+            check_render_options(options.output, writer=writer, size=options.size, fps=options.fps,
+                                 hold=options.hold, layout=scene.layout_for(writer.KIND))
+    return writer
 
 
 def run(options):
     config = run_config(options, optimizer=OptimizerSpec(options.optimizer, {}))   # the grids set the rest
     sweep = sweep_from_text(options.optimizer, list(options.grids), list(options.set), config)
     scene = SweepScene(sweep)
-    kind = check_outputs(options, scene)
+    writer = check_outputs(options, scene)
     store = RunStore(store_folder(options.table, options.output)).prepare()
     save_runs = RecordingFolder(options.save_runs).prepare() if options.save_runs else None
     executor = executor_for(workers=options.workers, scheduler=options.scheduler)
@@ -99,7 +104,7 @@ def run(options):
         write_table(result, options.table)
         if not quiet:
             note(f"wrote {options.table} ({len(result.runs)} rows)")
-    if kind is not None and scene.is_page(kind):
+    if writer is not None and scene.is_page(writer.KIND):
         bar = ProgressBar(len(result.runs), "drawing", enabled=False if quiet else None)
         scene.write_page(result, options.output, size=options.size, theme=options.theme, fps=options.fps,
                          hold=options.hold, workers=options.workers, progress=lambda done, total: bar.update(done),
@@ -107,8 +112,8 @@ def run(options):
         bar.close()
         if not quiet:
             note(f"wrote {options.output} ({len(result.runs)} runs, {len(result.frame_epochs)} frames each)")
-    elif kind is not None:
-        write(scene.animation(result, kind, size=options.size, theme=options.theme), options, kind,
+    elif writer is not None:
+        write(scene.animation(result, writer.KIND, size=options.size, theme=options.theme), options, writer,
               described(scene.metadata(command_line(options)), options, data=options.data), workers=options.workers)
     return 0
 

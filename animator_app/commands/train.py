@@ -13,9 +13,9 @@ from .shared import check_budget, check_outputs, check_poster, command_line, des
 
 def run(options):
     scene = TrainingScene(run_config(options, record=options.record))
-    kind = check_outputs(options, scene.layout, save=options.save, recording=True)
+    writer = check_outputs(options, scene.layout, save=options.save, recording=True)
     check_poster(options, scene.config)
-    workers = check_budget(options, kind, len(planned_frames(scene.config)))
+    workers = check_budget(options, writer, len(planned_frames(scene.config)))
     print_every, quiet = options.print_every, options.quiet
     bar = ProgressBar(scene.config.epochs + 1, "training", enabled=False if quiet else None)
 
@@ -33,17 +33,17 @@ def run(options):
              f"(lr={status.divergence_learning_rate})")
     if status.interrupted:
         note(f"interrupted after epoch {status.epochs_recorded - 1}")
-    target = options.output if kind == "recording" else options.save
+    target = options.output if writer == "recording" else options.save
     if target:
         recording.save(target)
         if not quiet or status.interrupted:
             note(f"saved {target} ({status.epochs_recorded} epochs, {len(recording.frame_epochs)} frames)")
     if status.interrupted:
-        if kind not in (None, "recording"):
+        if writer not in (None, "recording"):
             note(f"not rendering {options.output}: training was interrupted")
         return exit_status()
-    if kind not in (None, "recording"):
-        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, kind,
+    if writer not in (None, "recording"):
+        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, writer,
               described(scene.metadata(recording, command_line(options)), options, data=options.data),
               **drawing(options, workers))
     return 0
