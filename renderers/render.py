@@ -7,9 +7,9 @@
 >>> animation          # in Jupyter, shows itself inline                         # doctest: +SKIP
 
 The output type comes from the path, through the writer registry
-(:mod:`renderers.writers`): ``.gif``, ``.mp4``, ``.html``, ``.png`` (one frame),
-or a folder (every frame as PNG; only a new, empty or earlier frames folder is
-written, see :mod:`renderers.writers.png`).  This module knows no format.  Frames are composed in worker processes
+(:mod:`renderers.writers`, which lists the formats; a folder gets every frame
+as PNG, and only a new, empty or earlier frames folder is written, see
+:mod:`renderers.writers.frames_folder`).  This module knows no format.  Frames are composed in worker processes
 when that pays (fork, on Linux) and written in order, a bounded number in
 flight, so memory does not grow with the number of frames.
 

@@ -6,7 +6,7 @@ temporary *spill* file beside the target, so memory stays flat however long
 the animation).  If the file fits, that is the result.  Otherwise the format's
 :class:`Fitter` re-encodes the spilled frames with settings reduced *stage by
 stage*, never drawing a frame again; the stages are the format's order of
-harm (:class:`~.gif.GifFit`, :class:`~.mp4.Mp4Fit`).  In each stage one setting
+harm (:class:`~.gif_fit.GifFit`, :class:`~.mp4.Mp4Fit`, :class:`~.webp.WebpFit`).  In each stage one setting
 moves from where the previous stages left it toward the stage's floor:
 
 * a model of how size follows the setting (frames: proportional; width:

@@ -1,7 +1,7 @@
 """A self-contained web page that plays, pauses and steps through the exact frames (see :mod:`renderers.player`).
 
 Frames are mapped to one palette for the whole animation, as in a GIF
-(:func:`.gif.source_palette`, :class:`.gif.ColourIndex`, run in the frame workers),
+(:func:`.palette.source_palette`, :class:`.palette.ColourIndex`, run in the frame workers),
 and stored as lossless WebP images: every ``KEYFRAME``-th frame whole, every
 other frame as the rectangle that changed since the one before, unchanged
 pixels transparent.  The page asks the network for nothing.
