@@ -30,7 +30,7 @@ from .fileio import atomic_output
 from .plain import plain
 from .recording import Recording
 from .untrusted import load_json, read_bounded, shown
-from .versions import engine_versions, source_fingerprint  # noqa: F401  (the book keys its files by them too)
+from .versions import engine_versions
 
 MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few kilobytes: the run's settings and one hash per Recording
 MAX_RECORDINGS = 64             # a race has at most a handful of entrants

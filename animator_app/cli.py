@@ -14,7 +14,6 @@ from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.untrusted import shown
 
 from .commands import build_parser, flags, parse
-from .commands.options import byte_size as _byte_size  # noqa: F401  (tests parse sizes through the CLI's type)
 from .commands.shared import note
 
 EXIT_USAGE = 2

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from animator.errors import ArgumentError
-from animator_app.cli import _byte_size
+from animator_app.commands.options import byte_size as _byte_size
 from renderers import write_animation
 from renderers.writers import encode_metadata, format_bytes, read_metadata
 from renderers.writers.metadata import gif_comment

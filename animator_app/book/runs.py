@@ -7,7 +7,8 @@ The cache (a :class:`animator.cache.RunCache`, or None for none) is set by
 import os
 from dataclasses import replace
 
-from animator.cache import config_check, engine_versions, source_fingerprint
+from animator.cache import config_check
+from animator.versions import engine_versions, source_fingerprint
 from animator.race import RaceResult, entrant
 from animator.run import planned_frames
 
