@@ -66,3 +66,27 @@ def run_book_loop(config, epochs, every):
     completed = subprocess.run([sys.executable, os.path.join(TESTS, "book_loop.py"), json.dumps(config),
                                 str(epochs), str(every)], capture_output=True, text=True, check=True)
     return completed.stdout.splitlines()
+
+
+# -- inner pytest runs (pytester) -------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def inner_runs_share_imports():
+    """Import once, in this session, what every in-process inner pytest run would import again.
+
+    pytester forgets the modules an inner run imported when the run ends.  hypothesis's pytest
+    plugin imports ``hypothesis`` at the end of every session, and pytest rewrites the asserts of a
+    pytest11 plugin's whole distribution, so each inner run paid about 1 s for it.  Modules already
+    imported here are kept by the inner runs; what they check is unchanged (this session imports
+    hypothesis at its own end anyway).
+    """
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        pass
+
+
+@pytest.fixture
+def pytester(inner_runs_share_imports, pytester):
+    """pytester, after the imports its inner runs share (set up first: pytester notes sys.modules)."""
+    return pytester
