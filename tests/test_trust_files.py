@@ -201,8 +201,29 @@ def _peak_bytes(function):
         tracemalloc.stop()
 
 
+def _zlib_bomb(head, blocks):
+    """``zlib.compress(head + b" " * (blocks * 16 MiB), 9)`` to within 0.1%, made in a fraction of the time.
+
+    After a full flush a deflate stream starts afresh, so every 16 MiB of
+    spaces compresses to the same bytes: one is compressed and repeated; the
+    trailer checks the whole text.
+    """
+    compressor, block = zlib.compressobj(9), b" " * (16 << 20)
+    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    check = zlib.adler32(head)
+    for _ in range(blocks):
+        check = zlib.adler32(block, check)
+    return start + repeated * blocks + compressor.flush()[:-4] + struct.pack(">I", check)
+
+
+def test_the_bomb_is_the_text_it_claims_to_be():
+    assert zlib.decompress(_zlib_bomb(b"{", 2)) == b"{" + b" " * (32 << 20)
+
+
 def test_a_ztxt_bomb_is_refused_in_bounded_memory(cli, tmp_path):
-    bomb = zlib.compress(b"{" + b" " * (1 << 30), 9)           # about 1 MB that inflates to 1 GiB
+    bomb = _zlib_bomb(b"{", 64)                                # about 1 MB that inflates to 1 GiB
+    assert len(bomb) < 1 << 20                                 # under the chunk limit: it is the inflating that is refused
     _plain_png(tmp_path / "plain.png")
     data = (tmp_path / "plain.png").read_bytes()
     path = tmp_path / "bomb.png"
