@@ -90,3 +90,23 @@ def inner_runs_share_imports():
 def pytester(inner_runs_share_imports, pytester):
     """pytester, after the imports its inner runs share (set up first: pytester notes sys.modules)."""
     return pytester
+
+
+# -- one reduced book per session -------------------------------------------------------------------
+
+# The book's job records are keyed by the command line (--jobs included), so a test that runs the book
+# again over a copy gives exactly these arguments.
+BOOK_ARGS = ["--epochs", "30", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0", "--jobs", "2"]
+
+
+@pytest.fixture(scope="session")
+def reduced_book(tmp_path_factory):
+    """``(folder, Result)`` of ``animator book -o folder *BOOK_ARGS``, made once: read it, or copy it to change it."""
+    import contextlib
+    import io
+
+    folder = tmp_path_factory.mktemp("reduced_book") / "book"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["book", "-o", str(folder), *BOOK_ARGS])
+    return folder, Result(code, out.getvalue(), err.getvalue())

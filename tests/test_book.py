@@ -32,9 +32,8 @@ class _Links(html.parser.HTMLParser):
                 self.links.add(value)
 
 
-def test_book_makes_every_figure_and_the_gallery_links_each(cli, tmp_path):
-    out = tmp_path / "book"
-    result = cli("book", "-o", out, *REDUCED, "--jobs", "2")
+def test_book_makes_every_figure_and_the_gallery_links_each(reduced_book):
+    out, result = reduced_book                  # animator book -o OUT *BOOK_ARGS (tests/conftest.py)
     assert result.code == 0, result
     assert "wrote every figure" in result.err
     assert set(os.listdir(out)) == EXPECTED | {book_module.CACHE_FOLDER}

@@ -1,6 +1,7 @@
 """``animator book`` redoes only what changed: runs kept by their settings, figures kept by their inputs."""
 
 import os
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ from animator import RunConfig, train
 from animator.cache import RunCache, cache_key, config_check
 from animator.trainer import Trainer
 from animator_app import book as book_module
+from conftest import BOOK_ARGS
 
 REDUCED = ["--epochs", "60", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0"]
 
@@ -18,19 +20,24 @@ def _files(folder):
             if not name.startswith(".")}
 
 
-def test_a_second_book_with_nothing_changed_trains_and_draws_nothing(cli, tmp_path, monkeypatch):
+def test_a_second_book_with_nothing_changed_trains_and_draws_nothing(cli, reduced_book, tmp_path, monkeypatch):
     out = tmp_path / "book"
-    first = cli("book", "-o", out, *REDUCED, "--jobs", "1")      # in this process, so nothing escapes the count
-    assert first.code == 0, first
+    assert reduced_book[1].code == 0, reduced_book[1]
+    shutil.copytree(reduced_book[0], out)                            # the session's book, made with BOOK_ARGS
     figures = [name for name in _files(out) if name != "index.html"]      # the gallery page is always written
     made = {name: os.stat(out / name).st_mtime_ns for name in figures}
-    trained = []
-    monkeypatch.setattr(Trainer, "run", lambda *args, **kwargs: trained.append(1))
-    second = cli("book", "-o", out, *REDUCED, "--jobs", "1")
+    trained = tmp_path / "trained"
+
+    def run(*args, **kwargs):          # noted in a file: the jobs run in forked workers (--jobs 2), which inherit this
+        with open(trained, "a") as handle:
+            handle.write("trained\n")
+
+    monkeypatch.setattr(Trainer, "run", run)
+    second = cli("book", "-o", out, *BOOK_ARGS)
     assert second.code == 0, second
     jobs = [line for line in second.err.splitlines() if line.startswith("[")]
     assert len(jobs) == len(book_module.jobs()) and all("unchanged" in line for line in jobs), second.err
-    assert trained == []                                             # no run trained again
+    assert not trained.exists()                                      # no run trained again
     assert {name: os.stat(out / name).st_mtime_ns for name in figures} == made   # no figure written again
 
 
