@@ -8,15 +8,18 @@ foreign, damaged, deeply nested or oversized runs in ``results.runs/``.
 
 import contextlib
 import importlib.util
+import io
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
 import tracemalloc
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -156,17 +159,48 @@ def _peak_bytes(function):
         tracemalloc.stop()
 
 
+def _npz_bomb(path, blocks):
+    """An .npz whose grid_probs.npy is ``blocks`` x 16 MiB of zeros, deflated (about 16 kB a block), made quickly.
+
+    After a full flush a deflate stream starts afresh, so every 16 MiB of zeros
+    compresses to the same bytes: one block is compressed and repeated, and
+    the zip's headers (written here) give the member's true CRC and sizes.
+    """
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False,
+                                                  "shape": (blocks << 24,)})
+    header, zeros = header.getvalue(), bytes(1 << 24)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    start = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    data = start + block * blocks + compressor.flush()
+    crc = zlib.crc32(header)
+    for _ in range(blocks):
+        crc = zlib.crc32(zeros, crc)
+    name, size = b"grid_probs.npy", len(header) + (blocks << 24)
+    fields = (8, 0, 0x21, crc, len(data), size, len(name))       # deflated, 00:00 1 Jan 1980, CRC, sizes
+    local = struct.pack("<4s2H", b"PK\x03\x04", 20, 0) + struct.pack("<3H3LH", *fields) + b"\0\0" + name
+    central = (struct.pack("<4s3H", b"PK\x01\x02", 20, 20, 0) + struct.pack("<3H3LH", *fields)
+               + bytes(16) + name)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(data), 0)
+    with open(path, "wb") as handle:
+        handle.write(local + data + central + end)
+
+
+def test_the_npz_bomb_is_the_array_it_claims_to_be(tmp_path):
+    _npz_bomb(tmp_path / "bomb.npz", 2)
+    with zipfile.ZipFile(tmp_path / "bomb.npz") as archive:
+        assert archive.testzip() is None and archive.namelist() == ["grid_probs.npy"]
+    with np.load(tmp_path / "bomb.npz") as loaded:
+        probs = loaded["grid_probs"]
+    assert probs.shape == (2 << 24,) and probs.dtype == np.uint8 and not probs.any()
+
+
 def test_a_stored_run_bomb_is_refused_in_bounded_memory(stored):
     sweep, store, _ = stored
     task = tasks(sweep)[0]
     path = store.path(task)
-    bomb = np.zeros((1 << 30,), np.uint8)                 # 1 GiB of zeros: about 1 MB deflated
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("grid_probs.npy", "w", force_zip64=True) as member:
-            np.lib.format.write_array_header_1_0(member, {"descr": "|u1", "fortran_order": False,
-                                                          "shape": bomb.shape})
-            for _ in range(64):
-                member.write(bomb[: 1 << 24].data)
+    _npz_bomb(path, 64)                                   # 1 GiB of zeros: about 1 MB deflated
     assert os.path.getsize(path) < 2 << 20
 
     def load():
