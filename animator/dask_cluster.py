@@ -101,6 +101,8 @@ def _client_class():
                 raise
 
         def __del__(self):
+            if getattr(self, "closed_once", False):
+                return      # closed (or tried) by DaskCluster: a second close would wait out its timeout again
             with contextlib.suppress(Exception):
                 super().__del__()
 
@@ -204,11 +206,15 @@ class DaskCluster:
 
     def __exit__(self, *exc):
         if self.client is not None:
+            client, self.client = self.client, None
+            client.closed_once = True
             try:
-                self.client.close(timeout=self.timeout)
+                client.close(timeout=self.timeout)
             except Exception as error:     # a lost connection is not the sweep's failure
                 log.info("closing the Dask client: %s", error)
-            self.client = None
+            finally:
+                with contextlib.suppress(Exception):
+                    client._loop_runner.stop()
         if self._token is not None:
             _CLIENT.reset(self._token)
             self._token = None
