@@ -4,7 +4,7 @@
 into arrays it allocates once and reuses every epoch, and converts each activation to
 float64 once: the book converts a layer's input for the forward product and again,
 transposed, for the weight gradient.  The numbers are the layer classes' to the bit
-(``tests/test_network.py`` checks that); only the time spent allocating and converting
+(``tests/animator/test_network.py`` checks that); only the time spent allocating and converting
 goes away.
 """
 

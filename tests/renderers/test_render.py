@@ -305,7 +305,7 @@ def test_missing_and_corrupt_recordings(cli, tmp_path):
 
 
 def test_html_page_is_a_player_of_every_frame(short, tmp_path):
-    """The page holds each frame, not a video (tests/test_player.py plays it in Chromium)."""
+    """The page holds each frame, not a video (tests/renderers/test_player.py plays it in Chromium)."""
     import json
     import re
 

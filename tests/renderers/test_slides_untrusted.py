@@ -15,8 +15,8 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE  # noqa: E402
 
 from animator_app.cli import main  # noqa: E402
 from renderers.deck import MAX_INPUT_BYTES  # noqa: E402
+from paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def small_png(size=(32, 18)):

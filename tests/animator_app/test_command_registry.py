@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from animator_app.commands import COMMANDS, build_parser, flags, reproducible
+from paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = ["--epochs", "30", "--frames", "3", "--grid", "16", "--size", "480x270"]
 
 # a small run of every reproducible command: (commands run first, the command whose file is rebuilt,

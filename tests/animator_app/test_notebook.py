@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from animator import RunConfig, train
+from paths import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK = os.path.join(ROOT, "examples", "chapter10.ipynb")
 
 

@@ -15,6 +15,7 @@ from frame_sources import Stripes
 from renderers.render import write_animation
 from renderers.writers import read_metadata, writer_named
 from renderers.writers.registry import animation_formats, formats
+from paths import ROOT
 
 FORMATS = [writer.KIND for writer in formats()]
 DESCRIPTION = {"animator": "test", "caption": "Stripes <ü> & \"quotes\"", "kind": "training", "spec": {"n": [1, 2]}}
@@ -109,7 +110,6 @@ def test_the_book_and_pages_take_every_inline_animation():
 
 # -- the rule: a format's name and extensions are written in its own module only --------------------
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # where a format is named for a reason of its own, not as a choice among outputs
 NOT_A_CHOICE = {
     os.path.join("animator_app", "snapshots", "files.py"): "frame snapshots are stored as PNG files, whatever was rendered",

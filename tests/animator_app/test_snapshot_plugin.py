@@ -18,10 +18,10 @@ from PIL import Image
 from animator import RunConfig, train
 from animator.testing import RecordingSnapshot, SnapshotError, compare
 from animator.testing.snapshot import LAYER_EPOCHS
+from paths import ROOT
 
 pytest_plugins = ["pytester"]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = dict(epochs=50, frames=5, grid_resolution=40)
 
 # The inner test module: settings come from the environment, so a rerun can change the run

@@ -18,9 +18,9 @@ from animator.optimizers import OPTIMIZERS, OptimizerSpec, book_arguments, hyper
 from animator.recording import Recording
 from animator.run import RunConfig, train
 from animator.testing import check_optimizer
+from paths import ROOT
 
 NAMES = list(OPTIMIZERS)
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _every_setting_away_from_its_default(cls):

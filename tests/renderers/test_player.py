@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -26,9 +25,10 @@ from renderers.training import TrainingAnimation
 from renderers.writers import read_metadata
 from renderers.writers.html import HtmlWriter
 
+from browsers import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
+
 CONFIG = RunConfig(epochs=300, frames=12, grid_resolution=40)
 SIZE = (640, 360)
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -153,31 +153,6 @@ def test_jupyter_shows_the_player(page):
 
 
 # -- in Chromium --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
-    if missing:
-        pytest.skip(f"headless browser tests need Debian's chromium and chromium-driver ({', '.join(missing)} "
-                    f"missing: apt-get install chromium chromium-driver)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="the browser tests need selenium "
-                                                                 "(pip install -e '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1100,800", "--proxy-server=127.0.0.1:9", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_script_timeout(30)
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*"]})     # every request fails, if one is made
-    yield driver
-    driver.quit()
-
 
 def open_page(driver, path):
     """Load ``path``, wait for every frame to be decoded, pause; returns the URLs the page asked for."""

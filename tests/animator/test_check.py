@@ -11,8 +11,8 @@ from animator.optimizers import make_optimizer
 from animator.testing import MISTAKES, CheckResult, ReaderError, check_optimizer
 from animator.testing.mistakes import book_step
 from animator_app.cli import main
+from paths import DATA
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
 BOOK = os.path.join(DATA, "book_optimizers.py")
 REWRITTEN = os.path.join(DATA, "rewritten_optimizers.py")
 

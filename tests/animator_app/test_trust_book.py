@@ -16,7 +16,7 @@ import pytest
 from animator import RunConfig, train
 from animator.cache import RunCache, cache_key, config_check
 from animator_app import book as book_module
-from test_player import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
+from browsers import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
 
 REDUCED = ["--epochs", "60", "--frames", "4", "--size", "480x270", "--fps", "10", "--hold", "0"]
 TRAINING, DESCENT = "fig19_sgd_decay1e-3_momentum0.9", "fig03_stuck_first_minimum"
