@@ -18,6 +18,7 @@ import numpy as np
 
 from .optimizers import state_slot_names
 from .run_spec import FORMAT_VERSION, MAX_SPEC_BYTES, RunSpec, SpecError
+from .untrusted import npy_header
 
 SPEC_KEY = "spec"
 PLANES = "grid_planes"    # how format 2 files store grid_probs
@@ -91,13 +92,7 @@ def _header(archive, info, key):
         raise Damaged(f"the array {key!r} is compressed with an unsupported method ({info.compress_type})")
     with archive.open(info) as stream:
         try:
-            version = np.lib.format.read_magic(stream)
-            if version == (1, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-            elif version == (2, 0):
-                shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
+            shape, fortran, dtype = npy_header(stream)
         except (ValueError, SyntaxError, TypeError) as error:
             raise Damaged(f"the array {key!r} has no valid .npy header ({short(error)})") from None
         header_bytes = stream.tell()

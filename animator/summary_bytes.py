@@ -23,7 +23,7 @@ import numpy as np
 
 from .fileio import ZIP_TIME
 from .plain import plain
-from .untrusted import Untrusted, load_json, open_input
+from .untrusted import Untrusted, load_json, npy_header, open_input
 from .versions import run_versions
 
 FORMAT = 2
@@ -163,13 +163,7 @@ def _members(archive, expected, recording_bytes, what):
 
 def _header(stream, what, name):
     try:
-        version = np.lib.format.read_magic(stream)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
+        shape, fortran, dtype = npy_header(stream)
     except (ValueError, SyntaxError, TypeError) as error:
         raise Untrusted(f"{what}: {name} has no valid .npy header ({_first_line(error)})") from None
     if dtype.hasobject or fortran:

@@ -168,6 +168,19 @@ def check_depth(value, *, what, max_depth=MAX_DEPTH):
     return value
 
 
+def npy_header(stream):
+    """``(shape, fortran_order, dtype)`` from the ``.npy`` header at the start of ``stream``, read without loading
+    any array; a ``ValueError`` (or ``SyntaxError``/``TypeError`` from numpy's parser) if it is not one."""
+    import numpy as np
+
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(stream)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(stream)
+    raise ValueError(f"unsupported .npy version {version}")
+
+
 # Characters a terminal may act on rather than show: C0/C1 controls and DEL (category Cc), format
 # characters such as bidi overrides, isolates and zero-width joiners (Cf), line and paragraph separators.
 _HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
