@@ -6,9 +6,7 @@ in a user's hands.
 """
 
 import inspect
-import io
 import os
-import tokenize
 
 import numpy as np
 import pytest
@@ -19,6 +17,7 @@ from animator.recording import Recording
 from animator.run import RunConfig, train
 from animator.testing import check_optimizer
 from paths import ROOT
+from source_rules import spelled
 
 NAMES = list(OPTIMIZERS)
 
@@ -129,24 +128,7 @@ def test_the_command_line_takes_every_hyper_parameter():
 ALLOWED = {os.path.join("animator", "chapter.py")}     # the chapter's table names the optimizers it uses
 
 
-def _literals(path):
-    with open(path, encoding="utf-8") as handle:
-        for token in tokenize.generate_tokens(io.StringIO(handle.read()).readline):
-            if token.type == tokenize.STRING:
-                yield token.start[0], token.string.strip("'\"")
-
-
 def test_no_module_but_the_members_own_spells_a_member_name():
-    member_files = {os.path.join("animator", "optimizers", inspect.getmodule(cls).__name__.rsplit(".", 1)[1] + ".py")
-                    for cls in OPTIMIZERS.values()}
-    words = set(NAMES) | set(state_slot_names())
-    found = []
-    for package in ("animator", "animator_app", "renderers"):
-        for folder, _, files in os.walk(os.path.join(ROOT, package)):
-            for name in files:
-                path = os.path.join(folder, name)
-                relative = os.path.relpath(path, ROOT)
-                if not name.endswith(".py") or relative in member_files or relative in ALLOWED:
-                    continue
-                found += [f"{relative}:{line}: {text!r}" for line, text in _literals(path) if text in words]
+    member_files = {os.path.relpath(inspect.getsourcefile(cls), ROOT) for cls in OPTIMIZERS.values()}
+    found = spelled(set(NAMES) | set(state_slot_names()), allowed=member_files | ALLOWED)
     assert not found, "literal optimizer names outside their modules:\n" + "\n".join(found)

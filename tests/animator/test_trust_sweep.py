@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import tracemalloc
 import zipfile
 import zlib
 
@@ -28,6 +27,8 @@ from animator import Recording, RunConfig, UserError
 from animator.executors import InProcess
 from animator.sweep import run_sweep, table_text, tasks
 from animator_app.grammar import sweep_from_text
+
+from memory import peak_bytes
 from animator.sweep_store import RecordingFolder, RunStore, run_key
 from animator.untrusted import Untrusted
 
@@ -150,15 +151,6 @@ def test_a_tampered_resume_folder_is_one_note_and_a_whole_table(cli, tmp_path):
     assert _without_seconds((tmp_path / "t.csv").read_text()) == _without_seconds(first)
 
 
-def _peak_bytes(function):
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _npz_bomb(path, blocks):
     """An .npz whose grid_probs.npy is ``blocks`` x 16 MiB of zeros, deflated (about 16 kB a block), made quickly.
 
@@ -207,12 +199,12 @@ def test_a_stored_run_bomb_is_refused_in_bounded_memory(stored):
         with pytest.raises(Untrusted):
             store.load(task, 2)
 
-    assert _peak_bytes(load) < 16 << 20
+    assert peak_bytes(load) < 16 << 20
     big = tmp = path + ".big"
     with open(tmp, "wb") as handle:                        # a sparse file far larger than such a run
         handle.truncate(1 << 30)
     os.replace(big, path)
-    assert _peak_bytes(load) < 16 << 20
+    assert peak_bytes(load) < 16 << 20
 
 
 # -- --save-runs never replaces what animator did not write ------------------------------------------

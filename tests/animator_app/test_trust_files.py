@@ -9,7 +9,6 @@ import os
 import struct
 import subprocess
 import sys
-import tracemalloc
 import zlib
 
 import numpy as np
@@ -19,6 +18,8 @@ from PIL import Image
 from animator.untrusted import load_json, shown, Untrusted
 from renderers.writers import encode_metadata, read_metadata
 from renderers.writers.metadata import gif_comment, png_chunk, with_png_text
+
+from memory import peak_bytes
 
 SMALL = ["--epochs", "40", "--frames", "3", "--size", "480x270", "--grid", "40"]
 HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;ZXZpbA==\x07\r\u202eevil"
@@ -192,15 +193,6 @@ def test_a_users_poster_survives(cli, tmp_path, monkeypatch):
 
 # -- bounded reading --------------------------------------------------------------------------------
 
-def _peak_bytes(function):
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _zlib_bomb(head, blocks):
     """``zlib.compress(head + b" " * (blocks * 16 MiB), 9)`` to within 0.1%, made in a fraction of the time.
 
@@ -233,7 +225,7 @@ def test_a_ztxt_bomb_is_refused_in_bounded_memory(cli, tmp_path):
         with pytest.raises(Untrusted, match="inflates to more than"):
             read_metadata(path)
 
-    assert _peak_bytes(read) < 16 << 20
+    assert peak_bytes(read) < 16 << 20
     assert _one_line(cli("info", path))
 
 
@@ -247,7 +239,7 @@ def test_a_sparse_2gb_file_is_read_only_at_its_head(tmp_path):
     for path in (gif, png):
         with open(path, "r+b") as handle:
             handle.truncate(2 << 30)                           # sparse: no disk used
-        peak = _peak_bytes(lambda: read_metadata(path))
+        peak = peak_bytes(lambda: read_metadata(path))
         assert read_metadata(path)["kind"] == "training" and peak < 8 << 20, (path, peak)
 
 

@@ -16,6 +16,7 @@ from renderers.render import write_animation
 from renderers.writers import read_metadata, writer_named
 from renderers.writers.registry import animation_formats, formats
 from paths import ROOT
+from source_rules import spelled
 
 FORMATS = [writer.KIND for writer in formats()]
 DESCRIPTION = {"animator": "test", "caption": "Stripes <ü> & \"quotes\"", "kind": "training", "spec": {"n": [1, 2]}}
@@ -119,16 +120,6 @@ NOT_A_CHOICE = {
 }
 
 
-def _format_literals(path, words):
-    import io
-    import tokenize
-
-    with open(path, encoding="utf-8") as handle:
-        for token in tokenize.generate_tokens(io.StringIO(handle.read()).readline):
-            if token.type == tokenize.STRING and token.string.strip("'\"") in words:
-                yield token.start[0], token.string
-
-
 def test_no_module_but_the_formats_own_names_a_format():
     import inspect
 
@@ -137,12 +128,5 @@ def test_no_module_but_the_formats_own_names_a_format():
     words = {kind for kind in FORMATS if not writer_named(kind).DIRECTORY}
     words |= {extension for writer in formats() for extension in writer.EXTENSIONS}
     members = {os.path.relpath(inspect.getsourcefile(writer), ROOT) for writer in formats()}
-    found = []
-    for package in ("animator", "animator_app", "renderers"):
-        for folder, _, files in os.walk(os.path.join(ROOT, package)):
-            for name in files:
-                path = os.path.join(folder, name)
-                relative = os.path.relpath(path, ROOT)
-                if name.endswith(".py") and relative not in members and relative not in NOT_A_CHOICE:
-                    found += [f"{relative}:{line}: {text}" for line, text in _format_literals(path, words)]
+    found = spelled(words, allowed=members | set(NOT_A_CHOICE))
     assert not found, "format names outside their modules:\n" + "\n".join(found)
