@@ -86,15 +86,21 @@ def write_npz(path, members, *, compresslevel):
     Unlike ``np.savez_compressed`` the bytes depend on nothing but the arrays:
     no timestamps, fixed permissions.  Arrays are stored without pickling.
     """
+    with atomic_output(path) as temporary:
+        with open(temporary, "wb") as handle:
+            write_npz_to(handle, members, compresslevel=compresslevel)
+    return path
+
+
+def write_npz_to(handle, members, *, compresslevel):
+    """:func:`write_npz`'s bytes, written to the open binary file (or buffer) ``handle``."""
     import numpy as np    # the engine's only caller of numpy here; keeps this module light to import
 
-    with atomic_output(path) as temporary:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
-            for name, array in members:
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
-                member = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
-                member.compress_type = zipfile.ZIP_DEFLATED
-                member.external_attr = 0o644 << 16
-                archive.writestr(member, buffer.getvalue(), compresslevel=compresslevel)
-    return path
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel) as archive:
+        for name, array in members:
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o644 << 16
+            archive.writestr(member, buffer.getvalue(), compresslevel=compresslevel)

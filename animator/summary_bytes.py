@@ -21,7 +21,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from .fileio import ZIP_TIME
+from .fileio import write_npz_to
 from .plain import plain
 from .untrusted import Untrusted, load_json, npy_header, open_input
 from .versions import run_versions
@@ -74,14 +74,7 @@ def _content(arrays):
 def _npz_bytes(members):
     """``members`` (name, array) as the bytes of an .npz, deterministic, nothing pickled."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, array in members:
-            data = io.BytesIO()
-            np.lib.format.write_array(data, np.asarray(array), allow_pickle=False)
-            member = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            archive.writestr(member, data.getvalue())
+    write_npz_to(buffer, members, compresslevel=1)
     return buffer.getvalue()
 
 
