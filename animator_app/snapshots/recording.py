@@ -23,7 +23,6 @@ def recording_snapshot(request, tmp_path_factory):
     return RecordingSnapshotFixture(Place(request, tmp_path_factory))
 
 
-
 class RecordingSnapshotFixture:
     """The ``recording_snapshot`` fixture."""
 
