@@ -3,8 +3,6 @@
 import functools
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from PIL import Image, ImageDraw, ImageFont
 
 from .theme import font_path
@@ -12,6 +10,8 @@ from .theme import font_path
 
 def new_figure(width, height, dpi=100, facecolor="white"):
     """A matplotlib Figure of exactly ``width`` x ``height`` pixels on the Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg   # here: layouts are imported long before they draw
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi, facecolor=facecolor)
     FigureCanvasAgg(fig)
     return fig

@@ -11,7 +11,6 @@ from animator.run import planned_frames
 from renderers.layout import describe
 
 from .. import presets
-from ..scenes import NetworkRaceScene
 from .options import COMMON, animation_output, preset, training
 from .registry import Command, Option, register
 from .shared import check_budget, check_outputs, check_poster, command_line, described, drawing, note, run_config, write
@@ -33,6 +32,7 @@ def entrants(options):
 
 
 def run(options):
+    from ..scenes import NetworkRaceScene   # layouts import matplotlib: only when the command runs
     specs = entrants(options)
     scene = NetworkRaceScene(tuple(specs), run_config(options, optimizer=specs[0], record=options.record))
     writer = check_outputs(options, scene.layout)

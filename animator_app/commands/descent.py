@@ -7,7 +7,6 @@ from animator.functions import CURVE
 from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec
 
 from .. import presets
-from ..scenes import DescentScene
 from .options import COMMON, OPTIMIZER, finite, hyperparameters, integer, outputs, preset, render
 from .registry import Command, Option, register
 from .shared import (DRAWN_AT_MOST, animation_extras, check_budget, check_outputs, command_line, described, drawing,
@@ -24,6 +23,7 @@ def checked(spec):
 
 
 def scene_of(options):
+    from ..scenes import DescentScene   # layouts import matplotlib: only when the command runs
     hyper = hyperparameters(options)
     if not options.preset:
         return DescentScene(optimizer=OptimizerSpec(options.optimizer, hyper), steps=options.steps,

@@ -4,13 +4,13 @@ from animator.chapter import RACES_2D
 from animator.frames import SPACINGS
 
 from .. import presets
-from ..scenes import ContourRaceScene
 from .options import COMMON, animation_output, integer, point, preset
 from .registry import Command, Option, register
 from .shared import DRAWN_AT_MOST, check_budget, check_outputs, command_line, described, drawing, write
 
 
 def run(options):
+    from ..scenes import ContourRaceScene   # layouts import matplotlib: only when the command runs
     scene = ContourRaceScene(options.function, steps=options.steps, start=options.start,
                              spacing=options.frame_spacing)
     writer = check_outputs(options, scene.layout)

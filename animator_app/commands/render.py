@@ -4,7 +4,6 @@ from animator.errors import UserError
 from animator.recording import Recording
 
 from .. import presets
-from ..scenes import TrainingScene
 from .options import COMMON, animation_output, preset
 from .registry import Command, Option, register
 from .options import outputs
@@ -12,6 +11,7 @@ from .shared import check_budget, check_outputs, command_line, described, drawin
 
 
 def run(options):
+    from ..scenes import TrainingScene   # layouts import matplotlib: only when the command runs
     scene = TrainingScene()
     if is_recording_path(options.output):
         raise UserError(f"{options.output}: render writes an animation ({outputs(described=False)}); "

@@ -23,10 +23,8 @@ from animator.sweep_store import RecordingFolder, RunStore
 from renderers.render import check_render_options
 from renderers.writers import writer_for
 from renderers.words import settings_text, short_loss_text
-from renderers.sweep_player import check_player
 
 from ..grammar import sweep_from_text
-from ..scenes import SweepScene
 from .options import COMMON, HYPERPARAMETERS, extensions, integer, picture, training
 from .registry import Command, Option, register
 from .shared import command_line, described, note, run_config, write
@@ -57,6 +55,7 @@ def check_outputs(options, scene):
     if options.output:
         writer = writer_for(options.output)
         if scene.is_page(writer.KIND):
+            from renderers.sweep_player import check_player   # the page's layouts import matplotlib
             check_player(options.output, size=options.size, fps=options.fps, hold=options.hold)
         else:
             check_render_options(options.output, writer=writer, size=options.size, fps=options.fps,
@@ -65,6 +64,7 @@ def check_outputs(options, scene):
 
 
 def run(options):
+    from ..scenes import SweepScene   # layouts import matplotlib: only when the command runs
     config = run_config(options, optimizer=OptimizerSpec(options.optimizer, {}))   # the grids set the rest
     sweep = sweep_from_text(options.optimizer, list(options.grids), list(options.set), config)
     scene = SweepScene(sweep)

@@ -5,13 +5,13 @@ from animator.progress import ProgressBar
 from animator.run import planned_frames
 
 from .. import presets
-from ..scenes import TrainingScene
 from .options import COMMON, outputs, preset, render, training
 from .registry import Command, Option, register
 from .shared import check_budget, check_outputs, check_poster, command_line, described, drawing, note, run_config, write
 
 
 def run(options):
+    from ..scenes import TrainingScene   # layouts import matplotlib: only when the command runs
     scene = TrainingScene(run_config(options, record=options.record))
     writer = check_outputs(options, scene.layout, save=options.save, recording=True)
     check_poster(options, scene.config)

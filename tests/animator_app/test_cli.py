@@ -272,3 +272,16 @@ def test_a_command_chooses_its_writer_once_and_checks_its_options_once(cli, tmp_
     monkeypatch.setattr(gif, "check_extras", counted("extras", real_extras))
     assert cli("descent", "--steps", "5", "--size", "480x270", "-q", "-o", tmp_path / "b.gif").code == 0
     assert len(lookups) == 1 and checks == ["options", "extras"]   # in check_outputs; write_animation takes the class
+
+
+@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["sweep", "--help"], ["--version"]])
+def test_help_imports_no_drawing_library(args):
+    """``--help`` needs the commands' declarations only: matplotlib (half of the start-up time), the scenes,
+    ffmpeg's wrapper, Dask and python-pptx load when a command runs."""
+    code = ("import sys\nfrom animator_app.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('matplotlib', 'animator_app.scenes', 'imageio', 'dask', 'pptx') if m in sys.modules]\n"
+            "print('loaded:', heavy, file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip(), done.stderr
+    assert "loaded: []" in done.stderr
