@@ -12,10 +12,11 @@ Layouts read the scales (``type_scale``, ``line_scale``, ``point_scale``) and
 every colour from the theme; nothing else in a layout names a colour of the page.
 """
 
+import functools
+import importlib.util
 import os
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -66,6 +67,7 @@ class Theme:
 
     def diverging_lut(self, levels=33):
         """(levels, 3) uint8 colours from most negative to most positive; the middle one, zero, is near the page."""
+        import matplotlib   # here, not at the top: the command line's parser reads THEMES
         cmap = matplotlib.colormaps[self.diverging]
         return np.rint(cmap(np.linspace(0, 1, levels))[:, :3] * 255).astype(np.uint8)
 
@@ -94,4 +96,10 @@ def hex_rgb(text):
 def font_path(bold=False):
     """DejaVu Sans as shipped inside matplotlib: the same glyphs on every machine."""
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return os.path.join(matplotlib.get_data_path(), "fonts", "ttf", name)
+    return os.path.join(_matplotlib_data(), "fonts", "ttf", name)
+
+
+@functools.cache
+def _matplotlib_data():
+    """matplotlib's ``get_data_path()`` (``mpl-data`` beside its package), found without importing it."""
+    return os.path.join(importlib.util.find_spec("matplotlib").submodule_search_locations[0], "mpl-data")
