@@ -217,10 +217,10 @@ class Race2D:
 
 
 def _race(function, steps, sgd, momentum, adagrad, rmsprop, adam, **options):
-    entrants = (Entrant("SGD", _spec("sgd", **sgd)), Entrant("SGD with momentum", _spec("sgd", **momentum)),
-                Entrant("AdaGrad", _spec("adagrad", **adagrad)), Entrant("RMSProp", _spec("rmsprop", **rmsprop)),
-                Entrant("Adam", _spec("adam", **adam)))
-    return Race2D(function, steps, entrants, **options)
+    specs = (_spec("sgd", **sgd), _spec("sgd", **momentum), _spec("adagrad", **adagrad), _spec("rmsprop", **rmsprop),
+             _spec("adam", **adam))
+    # each named as its identity: "SGD with momentum" is the momentum variant's name wherever it is drawn
+    return Race2D(function, steps, tuple(Entrant(spec.identity.name, spec) for spec in specs), **options)
 
 
 # Tuned by hand; the comments give the measured step at which each entrant is

@@ -8,8 +8,8 @@ declaring what :class:`~animator.optimizers.base.Optimizer` lists, import it
 below, and give it its hand-worked tests; the contract tests run over it.
 """
 
-from .base import (OPTIMIZERS, Hyperparameter, Optimizer, State, book_arguments, hyperparameter_names,
-                   optimizer_class, register, state_slot_names, takers)
+from .base import (LINE_STYLES, MARKERS, OPTIMIZERS, Hyperparameter, Identity, Optimizer, State, book_arguments,
+                   hyperparameter_names, identities, optimizer_class, register, state_slot_names, takers)
 from .spec import OptimizerSpec, make_optimizer
 from .sgd import SGD, Optimizer_SGD
 from .adagrad import Adagrad, Optimizer_Adagrad

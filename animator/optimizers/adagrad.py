@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import DECAY, EPSILON, Optimizer, learning_rate, register
+from .base import DECAY, EPSILON, Identity, Optimizer, learning_rate, register
 from .formulas import new_cache, scaled_step
 
 
@@ -17,6 +17,7 @@ class Adagrad(Optimizer):
     title = "AdaGrad"
     HYPERPARAMETERS = (learning_rate(1.0), DECAY, EPSILON)
     state_slots = ("cache",)
+    IDENTITY = Identity("AdaGrad", "#E69F00", "#FFEE66", "^", "dashed")     # orange; yellow on a dark page
 
     def _delta(self, grad, slots, lr, t):
         (cache,) = slots

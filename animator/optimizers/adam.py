@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import DECAY, EPSILON, Hyperparameter, Optimizer, learning_rate, register, unit_interval
+from .base import DECAY, EPSILON, Hyperparameter, Identity, Optimizer, learning_rate, register, unit_interval
 from .formulas import new_cache, scaled_step
 
 
@@ -22,6 +22,7 @@ class Adam(Optimizer):
                                       "second-moment decay"))
     state_slots = ("momentums", "cache")
     counts_steps = True         # the bias correction reads the step count
+    IDENTITY = Identity("Adam", "#CC79A7", "#E58BC0", "v", "dashdotdot")     # reddish purple
 
     def _delta(self, grad, slots, lr, t):
         momentums, cache = slots

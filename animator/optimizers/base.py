@@ -12,14 +12,19 @@ declares everything any layer asks of it, and registers itself with
   (``weight_<slot>`` and ``bias_<slot>`` on a layer);
 - ``counts_steps``: whether its formula reads the step count (Adam's bias
   correction), so a reader's class must count them even without decay;
+- ``IDENTITY``: how every figure draws it (an :class:`Identity`: colours for
+  light and dark pages, a marker, a line style), and in ``VARIANTS`` the
+  identities a setting gives it (SGD with momentum), so one optimizer looks the
+  same in every figure, theme and deck;
 - ``_delta(grad, slots, lr, t)``: the formula, written once;
 - ``mistaken(grad, slots, lr, t, **switches)``: the same formula with keyword
   switches for the parts a reader may mistype (``animator check`` names
   mistakes by them; with no switch set it equals ``_delta`` to the bit).
 
 Everything that lists optimizers (command-line choices and help, the
-Recording loader's array names, the memory estimate, ``animator check``)
-asks :data:`OPTIMIZERS` and the helpers below.
+Recording loader's array names, the memory estimate, ``animator check``, the
+colours, markers and line styles of every figure) asks :data:`OPTIMIZERS` and
+the helpers below.
 """
 
 import functools
@@ -63,6 +68,11 @@ def book_arguments():
 def state_slot_names():
     """Every state slot any optimizer keeps (``momentums``, ``cache``), in registry order."""
     return tuple(dict.fromkeys(slot for cls in OPTIMIZERS.values() for slot in cls.state_slots))
+
+
+def identities():
+    """Every declared :class:`Identity`, the optimizers' own and their variants', in registry order."""
+    return tuple(identity for cls in OPTIMIZERS.values() for identity in cls.identities())
 
 
 def takers(name):
@@ -126,6 +136,42 @@ def learning_rate(default):
     return Hyperparameter(name, argument, default, checked, text)
 
 
+# -- identity ----------------------------------------------------------------------------------------
+
+MARKERS = {"o": "circle", "s": "square", "^": "triangle up", "v": "triangle down", "D": "diamond"}
+LINE_STYLES = ("solid", "dashed", "dotted", "dashdot", "dashdotdot")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How every figure draws an optimizer, declared once with it as plain values; renderers interpret them.
+
+    ``colour`` is for light pages and ``on_dark`` for dark ones (``#rrggbb``);
+    ``marker`` one of :data:`MARKERS` (matplotlib's letters), ``line`` one of
+    :data:`LINE_STYLES`; ``name`` says what it stands for.  The colours are
+    chosen colour-blind safe, apart from each other and from the decision
+    regions' class colours; markers and line styles differ too, so no
+    optimizer is told from another by colour alone
+    (``tests/renderers/test_identity.py`` measures it).
+    """
+
+    name: str
+    colour: str
+    on_dark: str
+    marker: str
+    line: str
+
+    def __post_init__(self):
+        for value in (self.colour, self.on_dark):
+            if not (isinstance(value, str) and len(value) == 7 and value[0] == "#"):
+                raise ValueError(f"an identity's colour is #rrggbb, not {value!r}")
+            int(value[1:], 16)
+        if self.marker not in MARKERS:
+            raise ValueError(f"unknown marker {self.marker!r} (choose from {', '.join(MARKERS)})")
+        if self.line not in LINE_STYLES:
+            raise ValueError(f"unknown line style {self.line!r} (choose from {', '.join(LINE_STYLES)})")
+
+
 @dataclass(frozen=True)
 class State:
     """What the pure step carries between calls: the step count and the slot arrays."""
@@ -166,6 +212,8 @@ class Optimizer:
     HYPERPARAMETERS = ()
     state_slots = ()          # every slot it may keep
     counts_steps = False
+    IDENTITY = None           # an Identity: how every figure draws it
+    VARIANTS = ()             # (hyper-parameter, Identity): the identity it has where that setting is not zero
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -250,6 +298,26 @@ class Optimizer:
         """The names of the switches :meth:`mistaken` takes (its keyword-only parameters)."""
         return frozenset(name for name, p in inspect.signature(cls.mistaken).parameters.items()
                          if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+    # -- identity --------------------------------------------------------------
+    @classmethod
+    def identity(cls, hyperparameters=None):
+        """The :class:`Identity` figures draw it with for these settings (short names; defaults where missing).
+
+        The first of ``VARIANTS`` whose setting is not zero wins, else ``IDENTITY``:
+        SGD with momentum is drawn as itself wherever it appears.
+        """
+        values = {h.name: h.default for h in cls.HYPERPARAMETERS}
+        values.update(hyperparameters or {})
+        for setting, identity in cls.VARIANTS:
+            if values.get(setting):
+                return identity
+        return cls.IDENTITY
+
+    @classmethod
+    def identities(cls):
+        """Its own identity and its variants', in declaration order."""
+        return (cls.IDENTITY, *(identity for _, identity in cls.VARIANTS))
 
     # -- description -----------------------------------------------------------
     def hyperparameters(self):

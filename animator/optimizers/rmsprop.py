@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import DECAY, EPSILON, Hyperparameter, Optimizer, learning_rate, register, unit_interval
+from .base import DECAY, EPSILON, Hyperparameter, Identity, Optimizer, learning_rate, register, unit_interval
 from .formulas import new_cache, scaled_step
 
 
@@ -18,6 +18,7 @@ class RMSprop(Optimizer):
     HYPERPARAMETERS = (learning_rate(0.001), DECAY, EPSILON,
                        Hyperparameter("rho", "rho", 0.9, unit_interval("Invalid rho value"), "cache decay rate"))
     state_slots = ("cache",)
+    IDENTITY = Identity("RMSProp", "#56B4E9", "#99DDFF", "D", "dotted")     # sky blue; paler on a dark page
 
     def _delta(self, grad, slots, lr, t):
         (cache,) = slots

@@ -1,6 +1,6 @@
 """SGD, optionally with the book's momentum: the buffer holds ``momentum * m - lr * g`` and is the update."""
 
-from .base import DECAY, Hyperparameter, Optimizer, learning_rate, register, unit_interval
+from .base import DECAY, Hyperparameter, Identity, Optimizer, learning_rate, register, unit_interval
 
 
 @register
@@ -18,6 +18,10 @@ class SGD(Optimizer):
                        Hyperparameter("momentum", "momentum", 0.0, unit_interval("Invalid momentum value"),
                                       "momentum in [0, 1); 0 is none"))
     state_slots = ("momentums",)
+    # plain SGD is the page's ink, the baseline every other line is read against; with momentum it is a
+    # variant of its own (wine, squares, dash-dots) wherever it appears, whatever its learning rate
+    IDENTITY = Identity("SGD", "#000000", "#FFFFFF", "o", "solid")
+    VARIANTS = (("momentum", Identity("SGD with momentum", "#882255", "#DD55FF", "s", "dashdot")),)
 
     @property
     def slots(self):

@@ -46,6 +46,11 @@ class OptimizerSpec:
         cls = OPTIMIZERS.get(self.name)
         return cls.title if cls else self.name
 
+    @property
+    def identity(self):
+        """How every figure draws it (an :class:`~animator.optimizers.base.Identity`): SGD with momentum has its own."""
+        return optimizer_class(self.name).identity(self.complete())
+
     def complete(self):
         """Every hyper-parameter, the optimizer's defaults filled in."""
         return self.build().hyperparameters()
