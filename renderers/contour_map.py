@@ -2,7 +2,8 @@
 
 These depend on the function and the runs only, never on the frame's size, so
 they are plain functions of those; :class:`renderers.contour_race.ContourRace`
-draws with them.
+draws with them.  :func:`end_labels` places the runs' names where their trails
+end, in the map's pixels.
 """
 
 import math
@@ -13,7 +14,8 @@ from matplotlib.ticker import MaxNLocator
 
 from animator.errors import UserError
 
-from .shapes import rgb_hex, toward_ink
+from .identity import nudge_apart
+from .shapes import rgb_hex, text_width, toward_ink
 from .theme import hex_rgb
 
 LOG_RATIO = 10.0        # log-spaced levels when max(f) - min(f) exceeds this many times median(f) - min(f)
@@ -22,6 +24,7 @@ LEVELS = 16
 # (renderers.shapes.toward_ink) made bluer by the coolness: white, #e4e8ec, #b9c0c7, #8e959c on the
 # default page, cool greys rising from a dark one
 CONTOUR_RAMP = ((0, 0), (23, 4), (63, 7), (106, 7))
+LABEL_GAP = 1.6         # end labels' baselines at least this many type sizes apart: their boxes just clear
 
 
 def contour_ramp(theme):
@@ -84,3 +87,38 @@ def contour_levels(z, minimum_value, log_levels):
     levels = MaxNLocator(nbins=LEVELS).tick_values(low, high)
     ticks = MaxNLocator(nbins=5).tick_values(levels[0], levels[-1])
     return z, levels, Normalize(levels[0], levels[-1]), ticks, 0.0
+
+
+def end_labels(ends, names, plot, ball_r, size_px):
+    """Where each run's name stands once its trail has ended: ``[((x, y), anchor), ...]``, or None if they do not fit.
+
+    ``ends`` are the (row, col) pixels where the runs end, ``plot`` the map's
+    (left, top, width, height).  A name stands right of its run's end, or left
+    where it would leave the map; names whose boxes would share columns are
+    nudged apart vertically (order kept), as close to their ends as they can be.
+    """
+    px, py, pw, ph = plot
+    pad = ball_r + size_px * 0.4
+    boxes = []
+    for (row, col), name in zip(ends, names):
+        width = text_width(name, size_px)
+        right = col + pad + width <= px + pw - 2
+        x = col + pad if right else col - pad
+        boxes.append((x, row, "lm" if right else "rm", (x, x + width) if right else (x - width, x)))
+    # runs whose names share columns, as groups (transitively)
+    group = list(range(len(boxes)))
+    for a in range(len(boxes)):
+        for b in range(a):
+            (a0, a1), (b0, b1) = boxes[a][3], boxes[b][3]
+            if a0 < b1 and b0 < a1:
+                old, new = group[a], group[b]
+                group = [new if g == old else g for g in group]
+    rows = [float(row) for _, row, _, _ in boxes]
+    for g in sorted(set(group)):
+        members = [k for k in range(len(boxes)) if group[k] == g]
+        placed = nudge_apart([rows[k] for k in members], size_px * LABEL_GAP, py + size_px, py + ph - size_px)
+        if placed is None:
+            return None
+        for k, y in zip(members, placed):
+            rows[k] = y
+    return [((round(x), round(y)), anchor) for (x, _, anchor, _), y in zip(boxes, rows)]

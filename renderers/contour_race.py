@@ -46,10 +46,11 @@ from matplotlib.ticker import FuncFormatter
 from animator.errors import UserError
 
 from .contour_geometry import ContourGeometry
-from .contour_map import choose_view, contour_levels, contour_ramp
+from .contour_map import choose_view, contour_levels, contour_ramp, end_labels
+from .identity import looks, marker_sprite
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
-from .raster import add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
+from .raster import add_axes_px, blend, draw_text, figure_rgba, new_figure
 from .theme import hex_rgb
 
 EDGE_HEX = "#%02x%02x%02x" % EDGE   # the balls' edge, also in the legend's swatches
@@ -69,9 +70,11 @@ class ContourRace(ContourGeometry, Layout):
     """Frames of optimizers racing from one start on a 2-D function.
 
     ``trajectories`` is ``{label: Trajectory}`` (what :func:`animator.descent.run_race`
-    returns) or a sequence of Trajectories; ``labels`` overrides the names.
-    Each gets its own colour: the theme's class colours in order (Okabe &
-    Ito's colour-blind-safe set by default, lightened on the dark theme).
+    returns) or a sequence of Trajectories (named by their optimizers'
+    identities); ``labels`` overrides the names.  Each is drawn with its
+    optimizer's identity (:func:`renderers.identity.looks`): its colour, its
+    marker as the ball, its line style as the trail; once a run's trail ends its
+    name stands beside its end, names of runs that end close together nudged apart.
     ``view`` is ``None`` (fit the runs, the minima and the start), ``"domain"``,
     or ``((xmin, xmax), (ymin, ymax))``; ``log_levels`` ``None`` picks log-spaced
     contour levels when the function's range is wide (Rosenbrock, Beale).
@@ -95,7 +98,7 @@ class ContourRace(ContourGeometry, Layout):
             names, runs = list(trajectories), list(trajectories.values())
         else:
             runs = list(trajectories)
-            names = [t.optimizer.title for t in runs]
+            names = [look.name for look in looks([t.optimizer for t in runs], self.theme)]
         if not runs:
             raise UserError("a race needs at least one trajectory")
         if labels is not None:
@@ -106,7 +109,8 @@ class ContourRace(ContourGeometry, Layout):
             raise UserError("ContourRace draws 2-D descents; use DescentAnimation for 1-D ones")
         self.trajectories, self.labels, self.function = runs, names, function
         self.size = (int(width), int(height))
-        self.colours_rgb = [tuple(int(c) for c in rgb) for rgb in self.theme.class_rgb(len(runs))]
+        self.looks = looks([t.optimizer for t in runs], self.theme)
+        self.colours_rgb = [look.rgb for look in self.looks]
         self.lengths = np.array([t.steps for t in runs])
         self.total = int(self.lengths.max())
         self.epochs = frame_steps(self.total, max_frames, spacing)
@@ -179,13 +183,15 @@ class ContourRace(ContourGeometry, Layout):
 
         # legend: a swatch, the label, the settings; the live value is drawn per frame
         for k, ((x0, base), label, run) in enumerate(zip(self.arrangement.rows, self.labels, self.trajectories)):
-            colour = np.array(self.colours_rgb[k]) / 255
+            look = self.looks[k]
             sw = add_axes_px(fig, x0, base - round(fp * 0.75), round(fp * 2.0), round(fp * 0.9))
             sw.set_axis_off()
             sw.set_xlim(0, 1)
             sw.set_ylim(0, 1)
-            sw.plot([0.02, 0.7], [0.5, 0.5], color=colour, lw=self.line_w * 72 / fig.dpi, solid_capstyle="butt")
-            sw.plot([0.7], [0.5], marker="o", ms=2 * self.ball_r * 72 / fig.dpi, mfc=colour, mec=EDGE_HEX,
+            sw.plot([0.02, 0.7], [0.5, 0.5], color=look.hex, lw=self.line_w * 72 / fig.dpi, solid_capstyle="butt",
+                    dash_capstyle="butt", linestyle=look.linestyle())
+            sw.plot([0.7], [0.5], marker=look.marker, ms=2 * self.ball_r * 72 / fig.dpi,
+                    mfc=theme.panel if look.hollow else look.hex, mec=look.hex if look.hollow else EDGE_HEX,
                     mew=0.9 * theme.line_scale)
             tx = x0 + round(fp * 2.4)
             fig.text(tx / W, 1 - base / H, label, ha="left", va="baseline", fontsize=pt * 0.95,
@@ -256,10 +262,11 @@ class ContourRace(ContourGeometry, Layout):
         inset = self.ball_r + self.arrow_len + 3
         self.trails, self.balls_uv, self.headings = [], [], []
         (x0, x1), (y0, y1) = self.xlim, self.ylim
-        for run, colour in zip(self.trajectories, self.colours_rgb):
+        for run, look in zip(self.trajectories, self.looks):
             uv = self._to_image(run.positions)
-            pix, starts, alpha = polyline_events(uv, width=self.line_w, shape=(H, W), box=inner)
-            self.trails.append(StepLayer.coverage(pix, starts, alpha, colour))
+            pix, starts, alpha = polyline_events(uv, width=self.line_w, shape=(H, W), box=inner,
+                                                 dashes=look.dashes_px(self.line_w))
+            self.trails.append(StepLayer.coverage(pix, starts, alpha, look.rgb))
             x, y = run.positions[:, 0], run.positions[:, 1]
             outside = (x < x0) | (x > x1) | (y < y0) | (y > y1)
             clamped = np.c_[np.clip(uv[:, 0], px + inset, px + pw - inset),
@@ -270,13 +277,17 @@ class ContourRace(ContourGeometry, Layout):
             heading = np.rint(angle / (2 * np.pi) * HEADINGS).astype(np.int64) % HEADINGS
             self.balls_uv.append(np.where(outside[:, None], clamped, uv))
             self.headings.append(np.where(outside, heading, -1))
-        self.ball_sprites = [disc(self.ball_r, c, edge=EDGE) for c in self.colours_rgb]
+        panel = self.theme.rgb("panel")
+        self.ball_sprites = [marker_sprite(look.marker, self.ball_r, look.rgb, edge=EDGE, hollow=look.hollow,
+                                           face=panel) for look in self.looks]
         self.cross_sprites = [cross_sprite(self.ball_r * 2.6, c) for c in self.colours_rgb]
         needed = np.unique(np.concatenate(self.headings))
         turn = 2 * math.pi / HEADINGS
         self.arrows = {int(h): arrow_sprite(self.arrow_len, hex_rgb(self.theme.ink),
                                             (math.cos(turn * h), math.sin(turn * h)))
                        for h in needed[needed >= 0]}
+        ends = [self.ball_pixel(k, self.lengths[k]) for k in range(len(self.trajectories))]
+        self.end_labels = end_labels(ends, self.labels, self.plot, self.ball_r, round(self.font_px * 0.8))
 
     def row_of(self, k, step):
         """The row of run ``k``'s arrays shown at ``step`` (runs that ended stay at their end)."""
@@ -303,6 +314,11 @@ class ContourRace(ContourGeometry, Layout):
         shown = range(len(self.trajectories)) if entrants is None else sorted(entrants)
         for k in shown:
             self.trails[k].apply(image, step)
+        for k in shown:             # under the balls: a name never hides where a run is
+            if step >= self.lengths[k] and self.end_labels:
+                (x, y), anchor = self.end_labels[k]
+                draw_text(image, (x, y), self.labels[k], size_px=round(self.font_px * 0.8),
+                          colour=self.theme.rgb("ink"), anchor=anchor, background=self.theme.rgb("panel"))
         for k in shown:
             self._draw_marker(image, k, step)
         self._draw_text(image, step)

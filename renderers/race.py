@@ -16,8 +16,12 @@ entrants overlaid, every entrant at the same epoch in every frame::
 
 Where the panels and charts go for each frame shape is :mod:`renderers.race_geometry`.
 
-Each entrant has one colour (from the theme's ``entrants``): its panel's frame,
-its caption's swatch, its curves and its legend entry.  Type is sized from the
+Each entrant is drawn with its optimizer's identity (:func:`renderers.identity.looks`:
+the colour, marker and line style its optimizer declares, the same in every
+figure and theme): its panel's frame, its caption's swatch, its curves (dashed
+as the identity says), the marker riding them and its legend entry; its name
+stands where its curves end, beside each chart, where there is room (names of
+lines that end close together are nudged apart).  Type is sized from the
 frame's height times the theme's ``type_scale``; an entrant's title shrinks if
 it would reach the next panel.
 
@@ -40,15 +44,16 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from animator.errors import UserError
+from animator.race import MAX_ENTRANTS
 
+from .identity import looks, marker_sprite, nudge_apart, swatch
 from .layout import Layout, loss_ceiling, optimizer_text, origin_pad
-from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
+from .raster import (add_axes_px, blend, decision_regions, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
 from .race_geometry import MIN_TEXT_PX, RaceGeometry
-from .theme import ENTRANTS, hex_rgb
+from .theme import hex_rgb
 from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text
 
-MAX_ENTRANTS = len(ENTRANTS)   # every theme names this many entrant colours
 BANNER_INK = (255, 255, 255)   # the text on a warning banner, whatever the page
 _FAINT = 0.72          # share of the page mixed into the not-yet-reached part of a curve
 
@@ -78,6 +83,8 @@ class RaceAnimation(RaceGeometry, Layout):
         self.recordings = result.recordings
         self.size = (width, height)
         self.texts = [optimizer_text(spec) for spec in result.specs]    # (title, settings) per entrant
+        self.looks = looks(result.specs, self.theme)
+        self.names = _short_names([look.name for look in self.looks], self.texts)
         self.epochs = np.asarray(result.frame_epochs, dtype=np.int64)
         # per entrant and frame: the row it shows (its last one once it has stopped)
         self.rows = [np.array([r.row(e) for e in r.frame_epochs]) for r in self.recordings]
@@ -85,8 +92,7 @@ class RaceAnimation(RaceGeometry, Layout):
         classes = self.recordings[0].grid_probs.shape[-1]
         self.region_colours = self.theme.region_rgb(classes)
         self.point_colours = self.theme.class_rgb(classes)
-        self.entrant_colours = np.array([hex_rgb(c) for c in self.theme.entrants[:len(self.recordings)]],
-                                        dtype=np.uint8)
+        self.entrant_colours = np.array([look.rgb for look in self.looks], dtype=np.uint8)
         page = np.array(self.theme.rgb("background"), dtype=float)
         self.faint_colours = np.rint(self.entrant_colours + (page - self.entrant_colours.astype(float)) * _FAINT
                                      ).astype(np.uint8)
@@ -115,7 +121,8 @@ class RaceAnimation(RaceGeometry, Layout):
             ax.set_ylim(0, top)
             for k, (rec, v) in enumerate(zip(recs, values)):
                 line, = ax.plot(rec.epochs, np.asarray(v, dtype=np.float64), color=self.faint_colours[k] / 255,
-                                lw=1.3 * theme.line_scale, solid_capstyle="butt", zorder=2 + k)
+                                lw=1.3 * theme.line_scale, solid_capstyle="butt", dash_capstyle="butt",
+                                linestyle=self.looks[k].linestyle(), zorder=2 + k)
                 lines.append((line, k))
                 if rec.diverged_at is not None and len(rec.epochs):
                     end, = ax.plot([rec.epochs[-1]], [min(float(v[-1]), top)], "x", ms=fp * 0.7 * pt,
@@ -141,6 +148,7 @@ class RaceAnimation(RaceGeometry, Layout):
             labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - rise) / H, name, ha="left",
                                    va="baseline", fontsize=fp * pt, fontweight="bold", color=theme.ink))
             self.axes.append(ax)
+            self._draw_end_labels(fig, ax, rect, values, top)
         self._draw_legend(fig, labels)
         faint = figure_rgba(fig)[..., :3]
         self.text_boxes = text_boxes(fig)
@@ -156,6 +164,27 @@ class RaceAnimation(RaceGeometry, Layout):
         self._place_cursors()
         self._draw_points()
 
+    def _draw_end_labels(self, fig, ax, rect, values, top):
+        """Each entrant's name beside the chart, level with where its curve ends, nudged apart to stay legible."""
+        if not self.end_labels:
+            return
+        W, H = self.size
+        x, y, w, h = rect
+        size = self.end_label_px
+        ends = []
+        for rec, v in zip(self.recordings, values):
+            finite = np.asarray(v, dtype=np.float64)
+            finite = finite[np.isfinite(finite)]
+            last = float(np.clip(finite[-1], 0, top)) if finite.size else 0.0
+            ends.append(H - ax.transData.transform((float(rec.epochs[-1]), last))[1])
+        places = nudge_apart(ends, size * 1.2, y + size * 0.5, y + h - size * 0.5)
+        if places is None:
+            return
+        pt = 72 / fig.dpi
+        for name, place in zip(self.names, places):
+            fig.text((x + w + round(self.font_px * 0.35)) / W, 1 - place / H, name, ha="left", va="center_baseline",
+                     fontsize=size * pt, color=self.theme.ink)
+
     def _draw_legend(self, fig, labels):
         """One legend for both charts, right-aligned above the top (or right) one, shrunk to clear its label.
 
@@ -164,20 +193,25 @@ class RaceAnimation(RaceGeometry, Layout):
         """
         W, H = self.size
         fp, pt = self.font_px, 72 / fig.dpi
-        handles = [Line2D([], [], color=c / 255, lw=2.6 * self.theme.line_scale) for c in self.entrant_colours]
+        lw = 2.0 * self.theme.line_scale
+        handles = [Line2D([], [], color=look.hex, lw=lw, linestyle=look.linestyle(), dash_capstyle="butt",
+                          marker=look.marker, ms=fp * 0.62 * pt, mec=look.hex if look.hollow else "#222222",
+                          mfc=self.theme.panel if look.hollow else look.hex, mew=0.8)
+                   for look in self.looks]
         k = 0 if self.arrangement[2] == "right" else 1
         x, y, w, h = self.charts[k]
+        w += self.end_labels
         renderer = fig.canvas.get_renderer()
         clear = labels[k].get_window_extent(renderer=renderer).x1 + fp
         for scale in (0.8, 0.72, 0.64, 0.56):
-            legend = fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=len(handles),
+            legend = fig.legend(handles, self.names, loc="lower right", ncol=len(handles),
                                 bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), frameon=False,
                                 fontsize=fp * scale * pt, handlelength=1.4, columnspacing=1.0, handletextpad=0.4,
                                 borderaxespad=0, borderpad=0, labelcolor=self.theme.legend)
             if legend.get_window_extent(renderer=renderer).x0 >= clear:
                 return
             legend.remove()
-        legend = fig.legend(handles, _short_names(self.texts), loc="lower right", ncol=2, frameon=False,
+        legend = fig.legend(handles, self.names, loc="lower right", ncol=2, frameon=False,
                             bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
                             handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0,
                             labelcolor=self.theme.legend)
@@ -201,7 +235,8 @@ class RaceAnimation(RaceGeometry, Layout):
                 draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
                           colour=hex_rgb(theme.muted), anchor="rm")
                 break
-        swatch_w, swatch_h = round(fp * 1.3), max(3, round(fp * 0.22))
+        swatch_w, swatch_h = round(fp * 1.6), max(3, round(fp * 0.22))
+        page = self.theme.rgb("background")
         room = self.cells[0][1][2] - swatch_w - round(fp * 0.4)
         title_px = fp
         while title_px > MIN_TEXT_PX and max(font(title_px, True).getlength(t) for t, _ in self.texts) > room:
@@ -209,7 +244,8 @@ class RaceAnimation(RaceGeometry, Layout):
         for k, ((x, y), (px, py, side, _)) in enumerate(self.cells):
             colour = tuple(int(c) for c in self.entrant_colours[k])
             middle = y + self.title_h // 2
-            image[middle - swatch_h // 2:middle - swatch_h // 2 + swatch_h, x:x + swatch_w] = colour
+            mark = swatch(swatch_w, self.title_h, self.looks[k], page, line_px=swatch_h)
+            blend(image, mark, middle - self.title_h // 2, x)
             title = self.texts[k][0]
             draw_text(image, (x + swatch_w + round(fp * 0.4), middle), title, size_px=title_px, colour=ink, bold=True,
                       anchor="lm")
@@ -235,7 +271,9 @@ class RaceAnimation(RaceGeometry, Layout):
             self.dots.append(per)
         # sized from the type before the theme's type_scale, so a dot grows by point_scale alone
         radius = max(2.5, self.font_px / self.theme.type_scale * 0.26) * self.theme.point_scale
-        self.sprites = [disc(radius, tuple(int(v) for v in c)) for c in self.entrant_colours]
+        panel = self.theme.rgb("panel")
+        self.sprites = [marker_sprite(look.marker, radius, look.rgb, hollow=look.hollow, face=panel)
+                        for look in self.looks]
         self.cursor_colour = np.array(hex_rgb(self.theme.muted), dtype=np.uint8)
 
     def _draw_points(self):
@@ -319,7 +357,7 @@ class RaceAnimation(RaceGeometry, Layout):
         with the page; the curves share two charts and stay.
         """
         out = []
-        for name, ((x, y), (px, py, side, _)) in zip(_short_names(self.texts), self.cells):
+        for name, ((x, y), (px, py, side, _)) in zip(self.names, self.cells):
             out.append({"name": name, "rects": [(x, y, px + side - x, py + side + self.stats_h - y)], "opacity": 1.0})
         return out
 
@@ -329,17 +367,18 @@ class RaceAnimation(RaceGeometry, Layout):
         return px + self.border, py + self.border, self.inner
 
 
-def _short_names(texts):
-    """Legend names: the optimizer's title, and for entrants sharing a title the first setting that tells them apart.
+def _short_names(titles, texts):
+    """Legend names: the identity's name, and for entrants sharing one the first setting that tells them apart.
 
-    ``texts`` are ``(title, settings)`` pairs from :func:`renderers.layout.optimizer_text`.
+    ``titles`` are the entrants' identity names (``SGD with momentum``), ``texts`` their ``(title, settings)``
+    pairs from :func:`renderers.layout.optimizer_text`.
 
-    >>> _short_names([("SGD", ["lr=0.5"]), ("SGD", ["lr=1.0", "momentum=0.9"]), ("Adam", ["lr=0.05"])])
+    >>> _short_names(["SGD", "SGD", "Adam"], [("SGD", ["lr=0.5"]), ("SGD", ["lr=1.0"]), ("Adam", ["lr=0.05"])])
     ['SGD · lr=0.5', 'SGD · lr=1.0', 'Adam']
     """
     names = []
-    for title, settings in texts:
-        twins = [own for name, own in texts if name == title]
+    for title, (_, settings) in zip(titles, texts):
+        twins = [own for name, (_, own) in zip(titles, texts) if name == title]
         shared = set.intersection(*(set(own) for own in twins))
         distinct = [x for x in settings if x not in shared]
         names.append(" · ".join([title] + distinct[:1]) if len(twins) > 1 else title)

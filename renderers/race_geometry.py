@@ -20,6 +20,8 @@ charts stacked on the right::
 
 Type is sized from the frame's height times the theme's ``type_scale``; an
 entrant's settings wrap onto up to three lines, and shrink until they fit.
+Each chart keeps a column on its right for the entrants' names where their
+curves end, if the curves keep :data:`CURVES_EM` type sizes of width beside it.
 """
 
 from .layout import wrap
@@ -27,13 +29,14 @@ from .raster import font
 from .shapes import type_px
 
 MIN_TEXT_PX = 8        # no caption shrinks below this to fit its panel
+CURVES_EM = 8          # the end labels' column is left out where it would leave the curves less width
 
 
 class RaceGeometry:
     """The rectangles of a race frame, set on the layout by :meth:`_layout`.
 
-    The layout sets ``size``, ``theme``, ``recordings`` and ``texts`` (each
-    entrant's title and settings) first; :meth:`_layout` then sets the type
+    The layout sets ``size``, ``theme``, ``recordings``, ``texts`` (each
+    entrant's title and settings) and ``names`` (what its legend entry and end label say) first; :meth:`_layout` then sets the type
     sizes, ``cells`` (per entrant, its caption's corner and its panel) and
     ``charts`` (the loss and accuracy plots), in pixels.
     """
@@ -103,6 +106,11 @@ class RaceGeometry:
             self.x_labels = [False, True]
         if min(h, self.charts[0][2]) < 3 * fp:
             raise self.no_room(self.size, "the race's curves")
+        # the entrants' names where their curves end, in a column right of each chart, where there is room
+        self.end_label_px = max(MIN_TEXT_PX, round(fp * 0.72))
+        column = round(max(font(self.end_label_px).getlength(name) for name in self.names) + fp * 0.6)
+        self.end_labels = column if self.charts[0][2] - column >= CURVES_EM * fp else 0
+        self.charts = [(x, y, w - self.end_labels, h) for x, y, w, h in self.charts]
 
     def _panel_side(self, rows, cols, place):
         """The largest square panel for this arrangement, with room for captions and curves, and its caption lines.

@@ -21,10 +21,8 @@ import numpy as np
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 BOOK = ("#1f4fd8", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f")
-# Okabe & Ito colours the first three classes do not use: a race's entrant is never a class's colour
-ENTRANTS = ("#000000", "#E69F00", "#56B4E9", "#CC79A7")
-# on a dark page: white for black, and yellow, pink and violet clear of the dark theme's blue, orange and green
-ENTRANTS_ON_DARK = ("#FFFFFF", "#F0E442", "#E58BC0", "#B5A1FF")
+# An optimizer's colours are its own (animator.optimizers: Identity), chosen clear of the first three
+# classes' colours of every theme here: a race's entrant is never a class's colour.
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,6 @@ class Theme:
     faint: str = "#d0d0d0"           # the whole-run curve ahead of the cursor
     highlight: str = "#cc3311"       # the cursor dot that rides a curve
     legend: str = "#000000"          # legend entries (matplotlib's own black before there were themes)
-    entrants: tuple = ENTRANTS       # one colour per optimizer in a race, never a class's colour
     type_scale: float = 1.0          # multiplies every font size a layout chooses for its frame size
     line_scale: float = 1.0          # multiplies line widths
     point_scale: float = 1.0         # multiplies marker and data-point sizes
@@ -84,7 +81,7 @@ THEMES = {
     "dark": Theme("dark", OKABE_ITO_ON_DARK, region_lightness=0.68, background="#16181d", ink="#f2f2f2",
                   muted="#a4a8b0", warning="#ff6b5b", diverging="berlin", grid="#353a44", panel="#16181d",
                   curve="#d0d0d0", frame="#6b7280", axis="#565c68", faint="#484e5a", highlight="#ff7a45",
-                  legend="#f2f2f2", entrants=ENTRANTS_ON_DARK, dark=True),
+                  legend="#f2f2f2", dark=True),
 }
 
 

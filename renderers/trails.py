@@ -208,7 +208,27 @@ def clip_segments(a, b, box):
     return t0, t1, ok & (t0 <= t1)
 
 
-def polyline_events(points, *, width, shape, box, min_move=0.5, chunk=6.0, batch=4096):
+def dash_cover(arc, dashes):
+    """How much of a dashed line is drawn at each arc length (pixels from its start), 0 to 1, anti-aliased.
+
+    ``dashes`` are on, off, on, ... lengths in pixels, repeating; ``()`` is a solid line.
+    """
+    if not dashes:
+        return np.ones_like(arc)
+    period = float(sum(dashes))
+    phase = np.mod(arc, period)
+    cover = np.zeros_like(arc)
+    start = 0.0
+    for k, length in enumerate(dashes):
+        if k % 2 == 0:
+            for shift in (-period, 0.0, period):        # a dash's soft ends wrap around the period
+                lo, hi = start + shift, start + length + shift
+                cover = np.maximum(cover, np.clip(np.minimum(phase - lo + 0.5, hi - phase + 0.5), 0.0, 1.0))
+        start += length
+    return cover
+
+
+def polyline_events(points, *, width, shape, box, min_move=0.5, chunk=6.0, batch=4096, dashes=()):
     """Where a polyline that grows step by step paints, anti-aliased: ``(pixels, steps, alpha)``.
 
     ``points`` (m, 2) are the positions of steps ``0..m-1`` in image
@@ -218,6 +238,8 @@ def polyline_events(points, *, width, shape, box, min_move=0.5, chunk=6.0, batch
     For each pixel the result lists the steps at which its coverage rises and
     the coverage from then on, so step ``s`` shows the line up to point ``s``
     exactly (to ``min_move`` pixels: moves shorter than that are merged).
+    ``dashes`` (on, off, ... in pixels, see :func:`dash_cover`) dash the line
+    along its length from the first point.
 
     Long segments are cut into ``chunk``-pixel pieces, each measured in a small
     window, so the cost follows the drawn length, not the bounding boxes.
@@ -238,26 +260,31 @@ def polyline_events(points, *, width, shape, box, min_move=0.5, chunk=6.0, batch
     if len(keep) < 2:
         return empty
     a, b, seg_step = points[keep[:-1]], points[keep[1:]], keep[1:]
+    lengths = np.hypot(*(b - a).T)
+    arc = np.cumsum(lengths) - lengths                   # where each segment starts along the line
     hw = width / 2
     t0, t1, ok = clip_segments(a, b, (bx - hw - 1, by - hw - 1, bx + bw + hw + 1, by + bh + hw + 1))
     a, b, seg_step, t0, t1 = a[ok], b[ok], seg_step[ok], t0[ok], t1[ok]
     if len(a) == 0:
         return empty
+    arc = arc[ok] + t0 * lengths[ok]
     d = b - a
     a, b = a + d * t0[:, None], a + d * t1[:, None]
     d = b - a
-    pieces = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / chunk)).astype(np.int64)
+    span = np.hypot(d[:, 0], d[:, 1])
+    pieces = np.maximum(1, np.ceil(span / chunk)).astype(np.int64)
     owner = np.repeat(np.arange(len(a)), pieces)
     j = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
     n = pieces[owner]
     pa = a[owner] + d[owner] * (j / n)[:, None]
     pb = a[owner] + d[owner] * ((j + 1) / n)[:, None]
+    piece_arc = arc[owner] + span[owner] * (j / n)
     steps = seg_step[owner]
     S = int(math.ceil(chunk + 2 * hw + 2)) + 1
     ramp = np.arange(S)
     pixels, starts, alphas = [], [], []
     for lo in range(0, len(pa), batch):
-        p0, p1, st = pa[lo:lo + batch], pb[lo:lo + batch], steps[lo:lo + batch]
+        p0, p1, st, s0 = pa[lo:lo + batch], pb[lo:lo + batch], steps[lo:lo + batch], piece_arc[lo:lo + batch]
         ox = np.floor(np.minimum(p0[:, 0], p1[:, 0]) - hw - 1).astype(np.int64)
         oy = np.floor(np.minimum(p0[:, 1], p1[:, 1]) - hw - 1).astype(np.int64)
         cols = ox[:, None] + ramp[None, :]                      # (b, S)
@@ -272,6 +299,8 @@ def polyline_events(points, *, width, shape, box, min_move=0.5, chunk=6.0, batch
         t = np.clip(t, 0.0, 1.0)
         dist = np.hypot(wx - t * vx, wy - t * vy)
         alpha = np.clip(hw + 0.5 - dist, 0.0, 1.0)
+        if dashes:
+            alpha = alpha * dash_cover(s0[:, None, None] + t * np.sqrt(vv)[:, None, None], dashes)
         rr = np.broadcast_to(rows[:, :, None], alpha.shape)
         cc = np.broadcast_to(cols[:, None, :], alpha.shape)
         mask = (alpha > 1 / 255) & (rr >= by) & (rr < by + bh) & (cc >= bx) & (cc < bx + bw)
