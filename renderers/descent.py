@@ -49,11 +49,10 @@ from .descent_geometry import STATUS_GAP, DescentGeometry
 from .layout import Layout, describe, frame_steps
 from .raster import Overlay, add_axes_px, blend, disc, draw_text, figure_rgba, new_figure
 from .shapes import LEGIBLE_PX, mix, text_width, toward_ink, toward_page
+from .step_scale import step_level, step_lut
 from .theme import hex_rgb
 from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
-STEP_STOPS = ("#1a9850", "#f39c12", "#d7301f")   # green -> orange -> red, as in the chapter
-STEP_LEVELS = 64                                 # distinct step colours (they seed the GIF palette)
 CURVE_COLOUR = "#2b4c7e"                         # the chapter's navy, on a light page
 DOTS_IN_FULL = 5000                              # steps whose every dot is drawn, even where dots repeat
 KEY_INSIDE_FROM = 1.6                            # frames at least this wide (16:10) keep the step key inside the plot
@@ -85,21 +84,6 @@ def _fitting(text, size_px, width, bold=False):
     while size_px > LEGIBLE_PX and text_width(text, size_px, bold) + size_px > width:
         size_px -= 1
     return size_px
-
-
-# -- step colours ------------------------------------------------------------------------------
-
-def step_lut(levels=STEP_LEVELS):
-    """(levels, 3) uint8: the step colours from the first step (green) to the last (red)."""
-    stops = np.array([hex_rgb(c) for c in STEP_STOPS], dtype=np.float64)
-    where = np.linspace(0.0, 1.0, len(stops))
-    t = np.linspace(0.0, 1.0, levels)
-    return np.rint(np.stack([np.interp(t, where, stops[:, k]) for k in range(3)], axis=1)).astype(np.uint8)
-
-
-def step_level(steps, total, levels=STEP_LEVELS):
-    """Index into :func:`step_lut` of each step: ``step / total``, so a step keeps its colour in every frame."""
-    return np.rint(np.asarray(steps, dtype=np.float64) / max(int(total), 1) * (levels - 1)).astype(np.intp)
 
 
 # -- the animation ----------------------------------------------------------------------------

@@ -75,25 +75,24 @@ def test_one_frame_per_step_and_the_ball_ends_where_the_run_ends(good):
     assert good.ball_pixel(t.steps) == where
     assert pixel(last, where) == good.step_colour(t.steps)
     r, g, b = good.step_colour(t.steps)
-    assert r > 180 and g < 90            # the last step is red
+    assert r > 150 and g < 60            # the last step is a dark red
 
 
 def test_dots_run_from_green_to_red_and_keep_their_colour():
     anim = curve_animation("far-too-large")
     total = anim.total
     r, g, _ = anim.step_colour(0)
-    assert g > r + 80
+    assert g > r + 30                    # the first a light green
     last = anim.frame(len(anim) - 1)
     clear = uncovered_steps(anim, total)
     early = [k for k in clear if k < total * 0.2]
     late = [k for k in clear if k > total * 0.8]
     assert early and late
-    for k in early:
-        r, g, _ = pixel(last, anim.step_pixel(k))
-        assert g > r, k
-    for k in late:
-        r, g, _ = pixel(last, anim.step_pixel(k))
-        assert r > g + 60, k
+    for k in early:                                  # light, greenish
+        assert sum(pixel(last, anim.step_pixel(k))) > 480, k
+    for k in late:                                   # dark, red
+        r, g, b = pixel(last, anim.step_pixel(k))
+        assert r > g + 60 and r + g + b < 400, k
     # an early step has the same colour in an early frame as in the last one
     middle = len(anim) // 2
     frame = anim.frame(middle)
@@ -227,12 +226,13 @@ def test_each_racer_shows_in_its_colour_where_it_ends_and_not_before_it_moves(ra
     for k, colour in enumerate(race.colours_rgb):
         # balls are drawn in race order, so a later ball may hide this one
         if np.all(np.hypot(*(ends[k + 1:] - ends[k]).T) > 2 * race.ball_r + 2):
-            assert pixel(last, tuple(ends[k])) == colour, race.labels[k]
+            # in its colour (a twin of an earlier entrant draws its marker hollow: the colour is its rim)
+            assert near(last, tuple(ends[k]), colour, round(race.ball_r)), race.labels[k]
             checked += 1
         painted = (first == np.array(colour)).all(axis=2)
         assert not (painted & in_plot & away_from_start).any(), race.labels[k]
     assert checked >= 4
-    assert pixel(first, start) == race.colours_rgb[-1]     # every ball is at the start, the last on top
+    assert near(first, start, race.colours_rgb[-1], round(race.ball_r))     # every ball at the start, the last on top
 
 
 def test_runs_of_different_lengths_stop_and_stay(race):
