@@ -1,15 +1,18 @@
 """Renderers: turn a Recording into frames, and frames into GIF, MP4, HTML and PNG files.
 
-The names below are imported when first used: the command line's parser asks
-the writers' registry and the themes for its choices without importing
-matplotlib or a layout.
+The names below are imported when first used (matplotlib loads when a layout
+draws), so the command line's parser asks the writers' registry and the themes
+for its choices without loading matplotlib.
 """
 
 from animator.lazy import exports
 
-__getattr__, __dir__, __all__ = exports(__name__, {
-    ".render": ("Animation", "check_animation_options", "check_render_options", "count_frames", "output_kind",
-                "render", "write_animation"),
+# at once, not lazily: importing the submodule ``renderers.render`` would otherwise leave the package's
+# ``render`` naming the module rather than the function (the command line imports it anyway)
+from .render import (Animation, check_animation_options, check_render_options, count_frames, output_kind, render,
+                     write_animation)
+
+__getattr__, __dir__, _lazy = exports(__name__, {
     ".contour_race": ("ContourRace",),
     ".descent": ("DescentAnimation",),
     ".sweep": ("SweepMap",),
@@ -19,3 +22,5 @@ __getattr__, __dir__, __all__ = exports(__name__, {
     ".writers": ("GifWriter", "HtmlWriter", "Mp4Writer", "NullWriter", "PngSequenceWriter", "PngWriter", "Writer",
                  "gif_delays", "kinds", "register", "write_png", "writer_for"),
 })
+__all__ = sorted(["Animation", "check_animation_options", "check_render_options", "count_frames", "output_kind", "render",
+                  "write_animation", *_lazy])
