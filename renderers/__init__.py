@@ -9,7 +9,7 @@ from animator.lazy import exports
 
 # at once, not lazily: importing the submodule ``renderers.render`` would otherwise leave the package's
 # ``render`` naming the module rather than the function (the command line imports it anyway)
-from .render import (Animation, check_animation_options, check_render_options, count_frames, output_kind, render,
+from .render import (Animation, check_animation_options, check_render_options, count_frames, output_kind, render,  # noqa: F401
                      write_animation)
 
 __getattr__, __dir__, _lazy = exports(__name__, {
