@@ -2,5 +2,7 @@
 
 from .difference import Difference, first_difference
 from .snapshot import Mismatch, RecordingSnapshot, SnapshotError, compare
-from .check import DEFAULT_RTOL, CheckResult, ReaderError, check_optimizer
+from .check import DEFAULT_RTOL, check_optimizer
 from .mistakes import MISTAKES, Mistake
+from .reader import ReaderError, lacks, look_alikes
+from .result import CheckResult

@@ -19,11 +19,7 @@ first differing epoch the mistakes of :mod:`animator.testing.mistakes` are
 run from the same state, and those the reader's step reproduces are named.
 """
 
-import inspect
 import math
-import os
-import traceback
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,82 +27,16 @@ from ..errors import UserError
 from ..layers import Dense
 from ..optimizers import OptimizerSpec, book_arguments, state_slot_names
 from ..run import RunConfig, build
-from .difference import Difference, first_difference
-from .mistakes import applicable, variants
+from .difference import first_difference
+from .mistakes import At, applicable, variants
+from .reader import KINDS, Reader, ReaderError  # noqa: F401  (ReaderError: raised from here, importable here)
+from .result import CheckResult
 
 DEFAULT_RTOL = 1e-5     # float32 rounding of a few operations is ~1e-7; the smallest mistakes we name are ~1e-3
 BOOK_ARGUMENTS = book_arguments()   # lr -> learning_rate, beta1 -> beta_1, ..., from every registered optimizer
 STATE = state_slot_names()   # the book's state attributes are weight_<name> and bias_<name>
-KINDS = (("weight", "weights", "dweights"), ("bias", "biases", "dbiases"))
 STATE_ATTRIBUTES = tuple(f"{kind}_{slot}" for kind in ("weight", "bias") for slot in STATE)
-NARROWING_EPOCHS = 20   # epochs run past the first difference to tell apart mistakes that look alike there
-
-
-class ReaderError(UserError):
-    """The optimizer under test cannot be built or driven: missing methods, settings it refuses, an exception."""
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What :func:`check_optimizer` found.
-
-    ``passed`` is true when every epoch matched.  Otherwise ``epoch`` is the
-    first differing epoch, ``layer`` the Dense layer (from 1), ``array`` what
-    differed (``weights``, ``biases`` or a state array such as
-    ``weight_momentums``), ``difference`` the largest disagreement there (index,
-    the reader's value, the reference value), and ``mistakes`` the names of the
-    known mistakes whose step the reader's reproduces.  ``note`` says why a
-    check stopped early (the reference run diverged).
-    """
-
-    optimizer: str
-    spec: OptimizerSpec
-    epochs: int
-    epochs_checked: int
-    rtol: float
-    epoch: int = None
-    layer: int = None
-    array: str = None
-    difference: Difference = None
-    mistakes: tuple = ()
-    note: str = None
-
-    @property
-    def passed(self):
-        return self.epoch is None
-
-    def __bool__(self):
-        return self.passed
-
-    def against(self):
-        """``adam (lr=0.05, decay=5e-07)``: the reference as the summary names it."""
-        settings = ", ".join(f"{name}={value!r}" for name, value in self.spec.shown().items())
-        return f"{self.spec.name} ({settings})"
-
-    def summary(self):
-        """The report ``animator check`` prints: one line on success, the first difference otherwise."""
-        if self.passed:
-            line = f"{self.optimizer} matches {self.against()} for {self.epochs_checked} epochs"
-            return f"{line} ({self.note})" if self.note else line
-        d = self.difference
-        lines = [f"{self.optimizer} differs from {self.against()} at epoch {self.epoch}, "
-                 f"Dense layer {self.layer}, {self.array}"]
-        if d.shapes is not None:
-            lines.append(f"  shape {d.shapes[0]} where the book's is {d.shapes[1]}")
-        else:
-            where = f"[{', '.join(map(str, d.index))}]" if d.index else ""
-            lines.append(f"  largest difference at {self.array}{where}: yours {d.actual:.9g}, "
-                         f"the book's {d.expected:.9g} (difference {d.largest:.3g}; "
-                         f"{d.count} of {d.size} values differ beyond rtol {self.rtol:g})")
-        if self.mistakes:
-            names = " or ".join(f'"{name}"' for name in self.mistakes)
-            lines.append(f"  your step is what {names} gives")
-        else:
-            lines.append("  it is none of the mistakes animator knows: compare your formula with the chapter's")
-        return "\n".join(lines)
-
-    def __str__(self):
-        return self.summary()
+NARROWING_EPOCHS = 20   # epochs past the first difference (and before it) a named mistake must reproduce too
 
 
 def check_optimizer(cls, spec, *, epochs=1000, rtol=DEFAULT_RTOL):
@@ -128,12 +58,11 @@ def check_optimizer(cls, spec, *, epochs=1000, rtol=DEFAULT_RTOL):
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise UserError(f"epochs must be a whole number, 0 or more (got {epochs!r})")
     reference = spec.build()
-    reader = _Reader(cls, spec, reference)
+    reader = Reader(cls, {BOOK_ARGUMENTS[key]: value for key, value in spec.hyperparameters.items()})
     X, y, network, _ = build(RunConfig(optimizer=spec.name, hyperparameters=dict(spec.hyperparameters),
                                        epochs=epochs))
     mine = [_blank_layer() for _ in network.dense]
-    name = getattr(cls, "__name__", type(cls).__name__)
-    done, first = 0, None
+    done, first, forms, history = 0, None, {}, []
     with np.errstate(all="ignore"):
         for epoch in range(epochs + 1):
             network.forward(X, y)
@@ -147,25 +76,32 @@ def check_optimizer(cls, spec, *, epochs=1000, rtol=DEFAULT_RTOL):
             reference.post_update_params()
             reader.step(mine)
             differing = _differences(mine, network.dense, before, rtol)
+            kept = _kept(mine)
+            book = [_arrays(dense, kept) for dense in network.dense]
             if first is None and differing:
                 index, array, difference = differing[0]
-                candidates = _recognise(applicable(spec.name), reference, epoch, mine, before, differing, rtol)
                 first = dict(epoch=epoch, layer=index, array=array, difference=difference)
-            elif first is not None and differing:
-                # later epochs can tell apart mistakes that gave the same step at the first one
-                candidates = _recognise(candidates, reference, epoch, mine, before, differing, rtol) or candidates
+                forms = {(m, step): frozenset() for m in applicable(spec.name) for step in variants(m)}
             if first is not None:
-                if epoch - first["epoch"] >= NARROWING_EPOCHS or len(candidates) <= 1:
+                seen = [_arrays(layer, kept) for layer in mine]
+                forms = _reproducing(forms, reference, epoch, before, seen, book, kept, rtol)
+                if epoch == first["epoch"]:
+                    # a mistake that would have shown before the reader's first difference is not the reader's
+                    for past, past_before, past_book in history:
+                        forms = _reproducing(forms, reference, past, past_before, past_book, past_book, kept, rtol)
+                if epoch - first["epoch"] >= NARROWING_EPOCHS or not forms:
                     break
                 continue
+            history = (history + [(epoch, before, book)])[-NARROWING_EPOCHS:]
             done += 1
             if not all(np.isfinite(d.weights).all() and np.isfinite(d.biases).all() for d in network.dense):
-                return CheckResult(name, spec, epochs, done, rtol,
+                return CheckResult(reader.name, spec, epochs, done, rtol,
                                    note=f"the book's run diverged at epoch {epoch}, so the check stops there")
     if first is not None:
-        candidates = _observed(candidates, reader.optimizer, epoch + 1)
-        return CheckResult(name, spec, epochs, done, rtol, mistakes=tuple(m.name for m in candidates), **first)
-    return CheckResult(name, spec, epochs, done, rtol)
+        named = _observed(list(dict.fromkeys(m for m, _ in forms)), reader)
+        return CheckResult(reader.name, spec, epochs, done, rtol, mistakes=tuple(m.name for m in named),
+                           hints=reader.hints, **first)
+    return CheckResult(reader.name, spec, epochs, done, rtol)
 
 
 def _spec(value):
@@ -251,125 +187,61 @@ def _differs(name, actual, expected, before, rtol):
     return first_difference(name, actual, expected, tolerance=np.nan_to_num(tolerance, nan=0.0, posinf=0.0))
 
 
-def _recognise(candidates, reference, epoch, mine, before, differing, rtol):
-    """The mistakes among ``candidates`` whose step gives what the reader's did in every array that differs."""
-    names = []
-    for mistake in candidates:
-        for step in variants(mistake):
-            if all(_matches_mistake(step, reference, epoch, mine[index - 1], before[index - 1], name, rtol)
-                   for index, name, _ in differing):
-                names.append(mistake)
+def _kept(layers):
+    """The arrays compared: parameters, and the state arrays the reader keeps under the book's names."""
+    return ("weights", "biases") + tuple(name for name in STATE_ATTRIBUTES if hasattr(layers[0], name))
+
+
+def _arrays(layer, names):
+    """Copies of ``layer``'s arrays ``names`` (those it has)."""
+    return {name: np.array(getattr(layer, name)) for name in names if getattr(layer, name, None) is not None}
+
+
+def _reproducing(forms, reference, epoch, before, seen, book, kept, rtol):
+    """The mistake forms whose step, from the states ``before``, gives what was ``seen`` in every layer.
+
+    ``forms`` maps ``(mistake, step)`` to the arrays (``weights``, ``bias_cache``)
+    where the reader was seen to follow it rather than the book: a reader may
+    make a mistake in one line of two, and where it did, it must go on making it.
+    """
+    kept_forms = {}
+    for (mistake, step), made_in in forms.items():
+        followed = set(made_in)
+        for i, (state, arrays, books) in enumerate(zip(before, seen, book)):
+            names = _follows(step, reference, At(epoch, i, len(before)), state, arrays, books, kept, rtol, made_in)
+            if names is None:
                 break
-    return names
+            followed |= names
+        else:
+            kept_forms[mistake, step] = frozenset(followed)
+    return kept_forms
 
 
-def _observed(candidates, optimizer, steps):
-    """Narrow look-alike mistakes by what the reader's optimizer object shows (see ``Mistake.seen_in``)."""
-    seen = {m.name: m.seen_in(optimizer, steps) for m in candidates}
-    confirmed = [m for m in candidates if seen[m.name]]
-    return confirmed or [m for m in candidates if seen[m.name] is not False]
-
-
-def _matches_mistake(step, reference, epoch, layer, state, name, rtol):
-    """Whether the reader's ``name`` array of ``layer`` is what the mistaken ``step`` makes of ``state``."""
-    kind = "weight" if name in ("weights", "dweights") or name.startswith("weight_") else "bias"
-    param, grad = ("weights", "dweights") if kind == "weight" else ("biases", "dbiases")
-    slots = {slot: state.get(f"{kind}_{slot}", np.zeros_like(state[param])) for slot in reference.slots}
-    update, new_slots = step(reference, state[grad], slots, epoch)
-    if name == param:
+def _follows(step, reference, at, state, seen, book, kept, rtol, made_in):
+    """The arrays where ``seen`` is what the mistaken ``step`` makes of ``state`` and not the ``book``'s; None if
+    some array is neither (or is the book's where the reader was seen to make the mistake before)."""
+    followed = set()
+    for kind, param, grad in KINDS:
+        slots = {slot: state.get(f"{kind}_{slot}", np.zeros_like(state[param])) for slot in reference.slots}
+        update, new_slots = step(reference, state[grad], slots, at)
         expected = state[param].copy()
         expected += update
-        return not _differs(param, getattr(layer, param, None), expected, state[param], rtol)
-    slot = name.split("_", 1)[1]
-    return slot in new_slots and not _differs(name, getattr(layer, name, None), new_slots[slot], None, rtol)
+        names = [param] + [name for name in kept if name.startswith(kind + "_")
+                           and name.split("_", 1)[1] in new_slots]
+        mistaken = {param: expected, **{name: new_slots[name.split("_", 1)[1]] for name in names[1:]}}
+        start = {param: state[param]}
+        for name in names:
+            like_mistake = not _differs(name, seen.get(name), mistaken[name], start.get(name), rtol)
+            like_book = name in book and not _differs(name, seen.get(name), book[name], start.get(name), rtol)
+            if like_mistake and not like_book:
+                followed.add(name)
+            elif not like_mistake and not (like_book and name not in made_in):
+                return None
+    return followed
 
 
-class _Reader:
-    """The optimizer under test, built with the book's argument names and driven through its protocol."""
-
-    def __init__(self, cls, spec, reference):
-        self.name = getattr(cls, "__name__", type(cls).__name__)
-        self.source = ""
-        self.book = callable(getattr(cls, "update_params", None))
-        self.pure = not self.book and callable(getattr(cls, "init", None)) and callable(getattr(cls, "update", None))
-        if not (self.book or self.pure):
-            raise ReaderError(f"{self.name} has no update_params(layer) method (the book's protocol), "
-                              f"nor init(param) and update(grad, state)")
-        if self.book:
-            needs_count = reference.decay or reference.counts_steps
-            for method in ("pre_update_params", "post_update_params"):
-                if needs_count and not callable(getattr(cls, method, None)):
-                    why = "decay" if reference.decay else f"{reference.title}'s step count"
-                    raise ReaderError(f"{self.name} has no {method}() method, which {why} needs")
-        kwargs = {BOOK_ARGUMENTS[key]: value for key, value in spec.hyperparameters.items()}
-        _check_signature(cls, self.name, kwargs)
-        try:
-            self.source = os.path.abspath(inspect.getsourcefile(cls) or "")
-        except (TypeError, OSError):       # OSError: a class typed in a notebook or a REPL has no source file
-            self.source = ""
-        self.optimizer = self._call(f"{self.name}(...)", cls, **kwargs)
-        self.states = {}
-
-    def step(self, layers):
-        if self.pure:
-            return self._pure_step(layers)
-        opt = self.optimizer
-        if hasattr(opt, "pre_update_params"):
-            self._call(f"{self.name}.pre_update_params()", opt.pre_update_params)
-        for layer in layers:
-            self._call(f"{self.name}.update_params(layer)", opt.update_params, layer)
-        if hasattr(opt, "post_update_params"):
-            self._call(f"{self.name}.post_update_params()", opt.post_update_params)
-
-    def _pure_step(self, layers):
-        for i, layer in enumerate(layers):
-            for kind, param, grad in KINDS:
-                key = (i, kind)
-                if key not in self.states:
-                    self.states[key] = self._call(f"{self.name}.init(param)", self.optimizer.init,
-                                                  getattr(layer, param))
-                result = self._call(f"{self.name}.update(grad, state)", self.optimizer.update,
-                                    getattr(layer, grad), self.states[key])
-                try:
-                    update, self.states[key] = result
-                except (TypeError, ValueError):
-                    raise ReaderError(f"{self.name}.update(grad, state) must return (update, new_state), "
-                                      f"got {type(result).__name__}") from None
-                value = getattr(layer, param) + np.asarray(update)
-                setattr(layer, param, value.astype(getattr(layer, param).dtype, copy=False))
-
-    def _call(self, what, function, *args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except Exception as error:
-            raise ReaderError(f"{what} raised {type(error).__name__}: {str(error).strip()}{_where(error, self.source)}") from None
-
-
-def _check_signature(cls, name, kwargs):
-    """Refuse, in one line, settings the class's ``__init__`` does not take."""
-    try:
-        signature = inspect.signature(cls)
-    except (TypeError, ValueError):
-        return
-    parameters = signature.parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return
-    taken = [p.name for p in parameters if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                                        inspect.Parameter.KEYWORD_ONLY)]
-    for argument in kwargs:
-        if argument not in taken:
-            raise ReaderError(f"{name} does not take {argument}= (its __init__ takes "
-                              f"{', '.join(taken) or 'no settings'}), so it cannot be checked against these settings")
-
-
-def _where(error, source):
-    """`` (file.py, line 12)``: the innermost line of the reader's file (``source``) in the traceback."""
-    frames = traceback.extract_tb(error.__traceback__)
-    theirs = [f for f in frames if os.path.abspath(f.filename) == source] if source else []
-    if not theirs:
-        here = os.path.dirname(os.path.abspath(__file__))
-        theirs = [f for f in frames if not os.path.abspath(f.filename).startswith(here)]
-    if not theirs:
-        return ""
-    frame = theirs[-1]
-    return f" ({os.path.basename(frame.filename)}, line {frame.lineno})"
+def _observed(candidates, reader):
+    """Narrow look-alike mistakes by what the reader's optimizer shows (see ``Mistake.seen_in``)."""
+    seen = {m.name: m.seen_in(reader) for m in candidates}
+    confirmed = [m for m in candidates if seen[m.name]]
+    return confirmed or [m for m in candidates if seen[m.name] is not False]

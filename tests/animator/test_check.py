@@ -1,14 +1,16 @@
 """`animator check`: the book's classes pass, equivalent rewrites pass, each known mistake fails where and as it should."""
 
+import json
 import os
-import textwrap
 import re
+import textwrap
 
 import numpy as np
 import pytest
 
 from animator.optimizers import make_optimizer
-from animator.testing import MISTAKES, CheckResult, ReaderError, check_optimizer
+from animator.errors import UserError
+from animator.testing import MISTAKES, CheckResult, ReaderError, check_optimizer, lacks, look_alikes
 from animator.testing.mistakes import book_step
 from animator_app.cli import main
 from paths import DATA
@@ -108,7 +110,12 @@ EPS = ("(np.sqrt(layer.weight_cache) + self.epsilon)", "np.sqrt(layer.weight_cac
 EPS_B = ("(np.sqrt(layer.bias_cache) + self.epsilon)", "np.sqrt(layer.bias_cache + self.epsilon)")
 DECAY = "(1. + self.decay * self.iterations)"
 
-# (the mistake's name, class, spec, edits as a reader makes them, first differing epoch, the array)
+POST = "    # Call once after any parameter updates\n    def post_update_params(self):\n        self.iterations += 1"
+ADAM_LAST = ("                         (np.sqrt(bias_cache_corrected) +\n                             self.epsilon)\n")
+COMPOUNDED = ("self.current_learning_rate = self.learning_rate * \\", "self.current_learning_rate = self.current_learning_rate * \\")
+PRE_DECAY = ("                (1. / (1. + self.decay * self.iterations))\n",)
+
+# (the mistake's name, class, spec, edits as a reader makes them, first differing epoch, the array[, Dense layer])
 MISTAKE_CASES = [
     ("learning rate not decayed", "Optimizer_SGD", "sgd:decay=1e-2",
      [("-self.current_learning_rate *", "-self.learning_rate *")], 1, "weights"),
@@ -167,19 +174,38 @@ MISTAKE_CASES = [
      [("weight_momentums_corrected = layer.weight_momentums / \\\n            (1 - self.beta_1 ** (self.iterations + 1))",
        "layer.weight_momentums = layer.weight_momentums / \\\n            (1 - self.beta_1 ** (self.iterations + 1))\n"
        "        weight_momentums_corrected = layer.weight_momentums")], 0, "weight_momentums"),
+    # the chapter's decay: at epoch 2 "one step early" is within float32 of it; later epochs tell them apart
+    ("decay compounded every step (the learning rate divided again each step)", "Optimizer_SGD",
+     "sgd:lr=1,decay=1e-3,momentum=0.9", [COMPOUNDED], 2, "weights"),
+    ("decay compounded every step (the learning rate divided again each step)", "Optimizer_SGD", "sgd:decay=1e-2",
+     [COMPOUNDED], 2, "weights"),
+    # no post_update_params: the count advances at the end of each update_params call, once per Dense layer
+    ("iterations counted once per layer call (in update_params), not once per step", "Optimizer_Adam",
+     "adam:lr=0.05", [(POST, ""), (ADAM_LAST, ADAM_LAST + "        self.iterations += 1\n")], 0, "weights", 2),
+    ("iterations counted once per layer call (in update_params), not once per step", "Optimizer_SGD",
+     "sgd:decay=1e-2", [(POST, ""), ("        layer.biases += bias_updates\n",
+                                    "        layer.biases += bias_updates\n        self.iterations += 1\n")],
+     1, "weights"),
+    # iterations += 1 moved into pre_update_params while update_params still adds 1
+    ("bias correction one step ahead (iterations counted in pre_update_params, before the update)",
+     "Optimizer_Adam", "adam:lr=0.05,decay=1e-3",
+     [(POST, ""), (PRE_DECAY[0], PRE_DECAY[0] + "        self.iterations += 1\n")], 0, "weights"),
 ]
+CASES = [case if len(case) == 7 else (*case, 1) for case in MISTAKE_CASES]
 
 
-@pytest.mark.parametrize("mistake, name, spec, edits, epoch, array", MISTAKE_CASES,
-                         ids=[f"{case[1]}-{case[0]}" for case in MISTAKE_CASES])
-def test_each_mistake_fails_at_its_epoch_with_its_name(tmp_path, capsys, mistake, name, spec, edits, epoch, array):
+@pytest.mark.parametrize("mistake, name, spec, edits, epoch, array, layer", CASES,
+                         ids=[f"{case[1]}-{case[0]}-{case[2]}" for case in CASES])
+def test_each_mistake_fails_at_its_epoch_with_its_name(tmp_path, capsys, mistake, name, spec, edits, epoch, array,
+                                                       layer):
     path = reader_file(tmp_path, name, *edits)
     status, out, err = run(capsys, f"{path}:{name}", "--against", spec, "--epochs", "300")
     assert status == 1 and err == ""
     first = out.splitlines()[0]
-    assert first.startswith(f"{name} differs from ") and first.endswith(f"at epoch {epoch}, Dense layer 1, {array}")
-    assert re.search(rf"largest difference at {array}\[\d+, \d+\]: yours \S+, the book's \S+", out)
-    assert f'your step is what "{mistake}" gives' in out
+    assert first.startswith(f"{name} differs from ") and first.endswith(
+        f"at epoch {epoch}, Dense layer {layer}, {array}")
+    assert re.search(rf"largest difference at {array}\[\d+(, \d+)?\]: yours \S+, the book's \S+", out)
+    assert f'your step is what "{mistake}" gives\n' in out     # that one only
 
 
 def test_every_known_mistake_is_tested():
@@ -234,8 +260,9 @@ def test_usage_errors_are_one_line(capsys, target, spec, message):
      "sgd:momentum=0.9", "O does not take momentum= (its __init__ takes learning_rate)"),
     ("class O:\n    def __init__(self, learning_rate=1.0):\n        pass\n    def step(self, layer):\n        pass",
      "sgd", "O has no update_params(layer) method"),
-    ("class O:\n    def __init__(self, learning_rate=1.0, decay=0.0):\n        pass\n"
-     "    def update_params(self, layer):\n        pass", "sgd:decay=1e-3", "O has no pre_update_params() method"),
+    ("class O:\n    def __init__(self, learning_rate=1.0):\n        pass\n    def update_parameters(self, layer):\n"
+     "        pass", "sgd", "O has no update_params(layer) method (the book's protocol), nor init(param) and "
+     "update(grad, state); its update_parameters looks like update_params: rename it"),
     ("class O:\n    def __init__(self, learning_rate=1.0):\n        self.lr = learning_rate\n"
      "    def update_params(self, layer):\n        layer.weights += -self.lr * layer.dweights.T",
      "sgd", "O.update_params(layer) raised ValueError: operands could not be broadcast"),
@@ -244,7 +271,7 @@ def test_usage_errors_are_one_line(capsys, target, spec, message):
      "sgd", "O(...) raised RuntimeError: not yet (reader.py, line 3)"),
     ("def broken(:\n    pass", "sgd", "reader.py, line 1: SyntaxError"),
     ("import numpy as np\nraise SystemExit('run me as a script')", "sgd", "raised SystemExit: run me as a script (line 2)"),
-], ids=["setting not taken", "no protocol", "no pre_update_params", "raises in update", "raises in init",
+], ids=["setting not taken", "no protocol", "misnamed protocol", "raises in update", "raises in init",
         "syntax error", "exits on import"])
 def test_a_class_that_cannot_be_used_is_one_line(tmp_path, capsys, source, spec, message):
     path = write(tmp_path, source)
@@ -279,3 +306,121 @@ def test_the_python_api_raises_reader_errors():
 
     with pytest.raises(ReaderError, match="no update_params"):
         check_optimizer(NoProtocol, "sgd", epochs=1)
+
+
+# -- classes that drive the book's loop their own way are judged by their arithmetic -------------------
+
+COUNT_IN_PRE = ("    def pre_update_params(self):\n        if self.decay:\n"
+                "            self.current_learning_rate = self.learning_rate * \\\n"
+                "                (1. / (1. + self.decay * self.iterations))\n")
+
+
+def test_a_class_counting_in_pre_without_post_passes_with_decay(tmp_path, capsys):
+    path = reader_file(tmp_path, "Optimizer_SGD", (POST, ""),
+                       (COUNT_IN_PRE, COUNT_IN_PRE + "        self.iterations += 1\n"))
+    assert "post_update_params" not in path.read_text()
+    status, out, _ = run(capsys, f"{path}:Optimizer_SGD", "--against", "sgd:lr=1,decay=1e-2,momentum=0.9",
+                         "--epochs", "200")
+    assert status == 0 and "matches sgd" in out, out
+
+
+def test_adam_counting_in_pre_and_reading_the_count_as_is_passes(tmp_path, capsys):
+    path = reader_file(tmp_path, "Optimizer_Adam", (POST, ""),
+                       (COUNT_IN_PRE, COUNT_IN_PRE + "        self.iterations += 1\n"),
+                       ("** (self.iterations + 1))", "** self.iterations)"))
+    status, out, _ = run(capsys, f"{path}:Optimizer_Adam", "--against", "adam:lr=0.05,decay=1e-3", "--epochs", "200")
+    assert status == 0, out
+
+
+def test_a_class_with_neither_pre_nor_post_counting_per_layer_on_the_layer_passes(tmp_path, capsys):
+    path = write(tmp_path, """
+        import numpy as np
+        class Adam:
+            def __init__(self, learning_rate=0.001, decay=0., epsilon=1e-7, beta_1=0.9, beta_2=0.999):
+                self.lr, self.decay, self.eps, self.b1, self.b2 = learning_rate, decay, epsilon, beta_1, beta_2
+            def update_params(self, layer):
+                t = getattr(layer, "t", 0)
+                lr = self.lr / (1. + self.decay * t)
+                for p, g, kind in (("weights", "dweights", "weight"), ("biases", "dbiases", "bias")):
+                    grad = getattr(layer, g)
+                    m = self.b1 * getattr(layer, kind + "_momentums", np.zeros_like(grad)) + (1 - self.b1) * grad
+                    v = self.b2 * getattr(layer, kind + "_cache", np.zeros_like(grad)) + (1 - self.b2) * grad ** 2
+                    setattr(layer, kind + "_momentums", m)
+                    setattr(layer, kind + "_cache", v)
+                    step = -lr * (m / (1 - self.b1 ** (t + 1))) / (np.sqrt(v / (1 - self.b2 ** (t + 1))) + self.eps)
+                    getattr(layer, p)[...] += step
+                layer.t = t + 1
+        """)
+    status, out, _ = run(capsys, f"{path}:Adam", "--against", "adam:lr=0.05,decay=1e-3", "--epochs", "200")
+    assert status == 0, out
+
+
+def test_look_alikes_name_the_method_that_looks_like_each_missing_one():
+    class Adam_Optimizer:
+        def __init__(self, learning_rate=0.001):
+            pass
+
+        def pre_update(self):
+            pass
+
+        def update_parameters(self, layer):
+            pass
+
+        def post_update_parameters(self):
+            pass
+
+    assert look_alikes(Adam_Optimizer) == {"update_params": "update_parameters", "pre_update_params": "pre_update",
+                                           "post_update_params": "post_update_parameters"}
+    for name in ("update_param", "update", "optimize"):
+        assert look_alikes(type("O", (), {name: lambda self, layer: None})) == {"update_params": name}
+    assert look_alikes(type("O", (), {"forward": lambda self, x: None})) == {}
+    assert "update_parameters looks like update_params" in lacks(Adam_Optimizer)
+
+
+def test_a_misnamed_post_update_is_hinted_beside_the_difference(tmp_path, capsys):
+    path = reader_file(tmp_path, "Optimizer_Adam", ("def post_update_params(self):", "def post_update(self):"))
+    status, out, _ = run(capsys, f"{path}:Optimizer_Adam", "--against", "adam:lr=0.05", "--epochs", "50")
+    assert status == 1
+    assert "note: Optimizer_Adam has no post_update_params(); its post_update looks like it" in out
+
+
+@pytest.mark.parametrize("raising, shown", [
+    ("raise SystemExit(0)", "exited (SystemExit 0), which is not a pass"),
+    ("raise GeneratorExit()", "raised GeneratorExit"),
+    ("raise KeyboardInterrupt()", "raised KeyboardInterrupt"),
+    ("class Stop(BaseException): pass\n                raise Stop('no')", "raised Stop: no"),
+])
+def test_any_exit_or_base_exception_from_the_readers_code_is_an_error_with_its_line(tmp_path, raising, shown):
+    path = write(tmp_path, f"""
+        class O:
+            def __init__(self, learning_rate=1.0):
+                pass
+            def update_params(self, layer):
+                {raising}
+        """)
+    namespace = {"__file__": str(path)}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    with pytest.raises(ReaderError) as error:
+        check_optimizer(namespace["O"], "sgd", epochs=3)
+    assert shown in str(error.value) and "(reader.py, line " in str(error.value)
+
+
+def test_a_result_is_json_and_reads_back():
+    for result in (check_optimizer(make_optimizer("adam").__class__, "adam:lr=0.05,decay=1e-3", epochs=5),
+                   _failing_result()):
+        data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+        assert CheckResult.from_dict(data) == result
+        assert data["message"] == result.summary() and data["passed"] is result.passed
+    data = _failing_result().to_dict()
+    assert (data["epoch"], data["layer"], data["array"], len(data["index"])) == (0, 1, "weights", 2)
+    assert set(data["values"]) >= {"yours", "book", "difference"}
+    assert data["mistakes"] == ["epsilon inside the square root"]
+    with pytest.raises(UserError, match="not a check result"):
+        CheckResult.from_dict({**data, "epoch": "soon"})
+
+
+def _failing_result():
+    namespace = {}
+    exec(compile(book_class_source("Optimizer_RMSprop").replace(*EPS).replace(*EPS_B), "reader.py", "exec"),
+         namespace)
+    return check_optimizer(namespace["Optimizer_RMSprop"], "rmsprop:lr=0.02", epochs=5)
