@@ -22,6 +22,7 @@ folder, ``latex`` (``animation.tex`` for LaTeX's ``animate`` package).
 """
 
 import base64
+import collections
 import contextlib
 import html
 import mmap
@@ -38,6 +39,8 @@ from .training import TrainingAnimation
 from .writers.estimate import check_estimate, default_workers, estimate_render
 from .writers import (NullWriter, check_frame_choice, check_poster_target, encode_metadata, pick_frame, poster_path, write_png,
                       write_within, writer_for, writer_named)
+
+CHUNK = 25      # frames a worker encodes in a row at most (see iter_encoded)
 
 
 def output_kind(path):
@@ -223,6 +226,78 @@ def iter_frames(source, indices, *, transform=None, workers=None):
         slots.close()
 
 
+def _made(source, transform, index):
+    frame = source.frame(index)
+    return transform(frame) if transform is not None else frame
+
+
+def _encode_chunks(rank, connection, workers, indices, source, transform, encode, chunk, frees):
+    """Make and encode chunks ``rank``, ``rank + workers``, ... of ``chunk`` frames each, sending each frame's bytes.
+
+    A chunk's first frame is encoded against the frame before it, which this
+    worker makes too (it is another worker's); a failure goes as text.  Once
+    done, the worker waits to be told to stop, so that ending is never taken
+    for dying.
+    """
+    try:
+        for start in range(rank * chunk, len(indices), workers * chunk):
+            previous = _made(source, transform, indices[start - 1]) if start else None
+            for position in range(start, min(start + chunk, len(indices))):
+                item = _made(source, transform, indices[position])
+                data = encode(position, item, previous)
+                previous = item
+                frees[rank].acquire()
+                connection.send(("frame", data))
+    except Exception as error:
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    with contextlib.suppress(EOFError, OSError):
+        connection.recv()
+
+
+def iter_encoded(source, indices, *, encode, transform=None, workers=None):
+    """Yield ``encode(position, item, previous)`` for ``indices`` in order, made and encoded in parallel when it pays.
+
+    ``item`` is ``transform(source.frame(indices[position]))`` and ``previous``
+    the item before it (None for the first): a format that stores what changed
+    (a GIF) encodes each frame in the workers, and the parent only writes the
+    bytes in order.  Worker ``r`` takes contiguous chunks ``r, r + workers, ...``
+    of frames and makes one frame more per chunk (the one before it); the
+    parent keeps what arrives early, each worker at most a chunk ahead of what
+    has been written, so memory does not grow with the frames.  Workers are
+    started, watched and stopped as :func:`iter_frames`' are.
+    """
+    indices = list(indices)
+    if workers is None:
+        workers = default_workers()
+    if workers <= 1 or len(indices) < 8 or not pool.can_fork():
+        previous = None
+        for position, index in enumerate(indices):
+            item = _made(source, transform, index)
+            yield encode(position, item, previous)
+            previous = item
+        return
+    # a few chunks each, for balance; each costs one frame made twice
+    chunk = max(4, min(CHUNK, -(-len(indices) // (3 * workers))))
+    frees = [multiprocessing.get_context("fork").Semaphore(chunk) for _ in range(workers)]
+    arrived = [collections.deque() for _ in range(workers)]
+    with pool.Workers(workers, _encode_chunks, args=(workers, indices, source, transform, encode, chunk,
+                                                      frees)) as crew:
+        for position in range(len(indices)):
+            rank = (position // chunk) % workers
+            while not arrived[rank]:
+                try:
+                    for sender, message in crew.wait():
+                        arrived[sender].append(message)
+                except pool.WorkerDied as error:
+                    raise RuntimeError(f"a frame worker died while frame {indices[position]} was being drawn "
+                                       f"({error})") from None
+            kind, payload = arrived[rank].popleft()
+            if kind == "error":
+                raise RuntimeError(f"frame worker failed on frame {indices[position]} or near it: {payload}")
+            frees[rank].release()
+            yield payload
+
+
 def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default", shade=False,
            frame=None, progress=None, workers=None, max_bytes=None, poster=None, metadata=None, latex=False):
     """Render ``recording``'s training animation to ``path``; returns an :class:`Animation`.
@@ -296,10 +371,18 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
         if show_log:
             options["show_log"] = True
         sink = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
-        with sink, frames(sink.transform) as items:
-            for done, item in enumerate(items, 1):
-                sink.write(item)
-                report(done, len(indices))
+        encoder = getattr(sink, "encoder", None)      # a format whose frames are encoded in the workers
+        if encoder is not None:
+            with sink, contextlib.closing(iter_encoded(source, indices, encode=encoder(len(indices)),
+                                                       transform=sink.transform, workers=workers)) as items:
+                for done, data in enumerate(items, 1):
+                    sink.write_encoded(data)
+                    report(done, len(indices))
+        else:
+            with sink, frames(sink.transform) as items:
+                for done, item in enumerate(items, 1):
+                    sink.write(item)
+                    report(done, len(indices))
         written, size = len(indices), source.size
     if still is not None:
         write_png(still[0], still[1], metadata=text)

@@ -139,6 +139,7 @@ class GifWriter(Writer):
         self._stack = None
         self._pending = None   # the last frame is held back until we know it is the last
         self._position = 0     # where the next frame starts, in frames at ``fps``
+        self._encoded = 0      # frames added by write_encoded
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
@@ -151,9 +152,10 @@ class GifWriter(Writer):
         if exc_type is not None:
             return self._stack.__exit__(exc_type, exc, tb)
         with self._stack:
-            if self._pending is None:
+            if self._pending is None and not self._encoded:
                 raise UserError(f"{self.path}: no frames to write")
-            self._emit(*self._pending, last=True)
+            if self._pending is not None:
+                self._emit(*self._pending, last=True)
             self._file.write(b"\x3b")
         return False
 
@@ -168,11 +170,14 @@ class GifWriter(Writer):
 
     def write_indices(self, indices, *, frames=1):
         """Add a frame already mapped to palette indices by ``self.quantize``."""
+        if self._encoded:
+            raise ValueError("a GIF's frames are written either encoded or as pictures, not both")
         if self._pending is not None:
             self._emit(*self._pending, last=False)
         self._pending = (indices, frames)
 
     def _header(self, height, width):
+        """The file's first bytes: the screen of ``width`` x ``height``, the palette, looping, the description."""
         out = bytearray(b"GIF89a")
         out += int(width).to_bytes(2, "little") + int(height).to_bytes(2, "little")
         bits = len(self.palette).bit_length() - 1
@@ -191,25 +196,62 @@ class GifWriter(Writer):
         return delay + (int(round(self.hold * 100)) if last else 0)
 
     def _emit(self, indices, frames, last):
-        height, width = indices.shape
-        previous = self._previous
-        transparent_index = self.transparent
-        if previous is None:
-            self._file.write(self._header(height, width))
-            top, left, patch, transparent = 0, 0, indices, False
-        else:
-            if previous.shape != indices.shape:
-                raise ValueError("all frames of a GIF must have the same size")
-            # nothing changed: a GIF frame still needs an image, so one transparent pixel
-            left, top, patch = (changed_patch(indices, previous, transparent_index)
-                                or (0, 0, np.full((1, 1), transparent_index, dtype=np.uint8)))
-            transparent = True
-        delay = self._delay(frames, last)
-        packed = (1 << 2) | (1 if transparent else 0)           # disposal: leave in place
-        out = bytearray(b"\x21\xf9\x04")
-        out += bytes([packed]) + int(delay).to_bytes(2, "little") + bytes([transparent_index, 0])
-        h, w = patch.shape
-        out += b"\x2c" + b"".join(int(v).to_bytes(2, "little") for v in (left, top, w, h)) + b"\x00"
-        out += _lzw_blocks(np.ascontiguousarray(patch))
-        self._file.write(out)
+        if self._previous is None:
+            self._file.write(self._header(*indices.shape))
+        self._file.write(frame_block(indices, self._previous, delay=self._delay(frames, last),
+                                     transparent=self.transparent))
         self._previous = indices
+
+    # -- encoding in the frame workers -------------------------------------------------------
+
+    def encoder(self, count):
+        """The function the frame workers run to encode frame ``position`` of ``count``, one frame each.
+
+        ``encode(position, indices, previous)`` returns the bytes that frame adds
+        to the file (the header too, for the first): ``previous`` is frame
+        ``position - 1``'s indices (None for the first).  It reads nothing that
+        changes while frames are written, so it runs in forked workers; the
+        parent hands each frame's bytes, in order, to :meth:`write_encoded`.  The
+        bytes are those :meth:`write_indices` writes for the same frames, one
+        frame slot each.
+        """
+        hold = int(round(self.hold * 100))
+
+        def encode(position, indices, previous):
+            delay = gif_delay(position, self.fps) + (hold if position == count - 1 else 0)
+            block = frame_block(indices, previous, delay=delay, transparent=self.transparent)
+            return self._header(*indices.shape) + block if previous is None else block
+
+        return encode
+
+    def write_encoded(self, data):
+        """Add a frame as the bytes :meth:`encoder`'s function made of it, in order."""
+        if self._pending is not None:
+            raise ValueError("a GIF's frames are written either encoded or as pictures, not both")
+        self._file.write(data)
+        self._encoded += 1
+
+
+def frame_block(indices, previous, *, delay, transparent):
+    """The bytes of one frame after the header: its control block (``delay`` centiseconds) and image.
+
+    The first frame (``previous`` None) is stored whole; every later one as the
+    rectangle of ``indices`` that differs from ``previous``, the rest of it the
+    ``transparent`` index (one transparent pixel if nothing changed: a GIF
+    frame still needs an image).
+    """
+    if previous is None:
+        top, left, patch, see_through = 0, 0, indices, False
+    else:
+        if previous.shape != indices.shape:
+            raise ValueError("all frames of a GIF must have the same size")
+        left, top, patch = (changed_patch(indices, previous, transparent)
+                            or (0, 0, np.full((1, 1), transparent, dtype=np.uint8)))
+        see_through = True
+    packed = (1 << 2) | (1 if see_through else 0)           # disposal: leave in place
+    out = bytearray(b"\x21\xf9\x04")
+    out += bytes([packed]) + int(delay).to_bytes(2, "little") + bytes([transparent, 0])
+    h, w = patch.shape
+    out += b"\x2c" + b"".join(int(v).to_bytes(2, "little") for v in (left, top, w, h)) + b"\x00"
+    out += _lzw_blocks(np.ascontiguousarray(patch))
+    return bytes(out)
