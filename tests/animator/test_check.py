@@ -242,7 +242,6 @@ def write(tmp_path, text, name="reader.py"):
 @pytest.mark.parametrize("target, spec, message", [
     ("missing.py:Optimizer_Adam", "adam", "missing.py: no such file"),
     ("BOOK:Optimizer_Adamm", "adam", "has no Optimizer_Adamm (it defines Optimizer_SGD, Optimizer_Adagrad"),
-    ("BOOK", "adam", "say which class to check"),
     ("BOOK:Optimizer_Adam", "adamw:lr=1", "unknown optimizer 'adamw'"),
     ("BOOK:Optimizer_Adam", "adam:lr=abc", "lr must be a number"),
     ("BOOK:Optimizer_Adam", "adam:lr=-1", "Invalid learning rate"),
