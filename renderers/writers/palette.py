@@ -49,14 +49,17 @@ class ColourIndex:
 
     Only colours that actually occur are ever searched, once each, so building
     it costs nothing up front; colours in ``required`` map to themselves exactly.
-    The transparent slot (the palette's last) is never chosen.
+    The transparent slot (the palette's last) is never chosen, so 255, which no
+    palette of at most 256 colours can give, marks a cell not searched yet and
+    the table stays one byte a cell (a frame's look-up then moves a quarter of
+    the bytes a wider table would).
     """
 
-    UNKNOWN = 0xFFFF
+    UNKNOWN = 255
 
     def __init__(self, palette, required=()):
         self.usable = np.asarray(palette, dtype=np.int32)[:len(palette) - 1]
-        self.table = np.full(1 << (3 * LUT_BITS), self.UNKNOWN, dtype=np.uint16)
+        self.table = np.full(1 << (3 * LUT_BITS), self.UNKNOWN, dtype=np.uint8)
         required = np.asarray(required, dtype=np.uint8).reshape(-1, 3)
         for colour in required:
             matches = np.flatnonzero((self.usable == colour.astype(np.int32)).all(axis=1))
@@ -65,12 +68,12 @@ class ColourIndex:
 
     def __call__(self, frame):
         keys = _lut_key(frame)
-        indices = self.table[keys]
+        indices = self.table.take(keys)
         unknown = indices == self.UNKNOWN
         if unknown.any():
             self._learn(np.unique(keys[unknown]))
-            indices = self.table[keys]
-        return indices.astype(np.uint8)
+            indices = self.table.take(keys)
+        return indices
 
     def _learn(self, keys):
         shift = 8 - LUT_BITS
@@ -112,6 +115,11 @@ def changed_patch(indices, previous, transparent):
 
 
 def _lut_key(frame):
-    shift = 8 - LUT_BITS
-    f = frame.astype(np.uint32) >> shift
-    return (f[..., 0] << (2 * LUT_BITS)) | (f[..., 1] << LUT_BITS) | f[..., 2]
+    """Each pixel's table cell: the top ``LUT_BITS`` of red, green and blue side by side, as uint32."""
+    top = frame >> (8 - LUT_BITS)                  # still one byte a channel: the shifts below move less
+    keys = top[..., 0].astype(np.uint32)
+    keys <<= LUT_BITS
+    keys |= top[..., 1]
+    keys <<= LUT_BITS
+    keys |= top[..., 2]
+    return keys
