@@ -11,7 +11,7 @@ import numpy as np
 
 from .datasets import load_csv, make_dataset
 from .errors import ArgumentError, UserError
-from .frames import decision_grid, frame_count, frame_epochs, grid_extent
+from .frames import GridsAhead, decision_grid, frame_count, frame_epochs, grid_extent
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .plain import plain
@@ -151,9 +151,15 @@ def _gib(count):
 def train(config=RunConfig(), *, on_epoch=None):
     """Train as ``config`` says and return the :class:`Recording` (divergence and Ctrl-C included)."""
     X, y, network, optimizer = build(config)
-    keep = None if config.record == "all" else planned_frames(config)
-    result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch, keep=keep)
-    return make_recording(config, X, y, network, optimizer, result)
+    if config.record == "all":
+        result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch)
+        return make_recording(config, X, y, network, optimizer, result)
+    # the frames' decision grids are evaluated as training reaches them, on the core training leaves idle
+    with GridsAhead(grid_extent(X, config.grid_padding), config.grid_resolution, layers=len(network.dense)) as ahead:
+        result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch, keep=planned_frames(config),
+                                                       on_keep=ahead.add)
+        grids = ahead.grids()
+    return make_recording(config, X, y, network, optimizer, result, grids=grids)
 
 
 def planned_frames(config):
@@ -161,13 +167,15 @@ def planned_frames(config):
     return frame_epochs(config.epochs, frames=config.frames, spacing=config.frame_spacing, every=config.every)
 
 
-def make_recording(config, X, y, network, optimizer, result, *, frames=None):
+def make_recording(config, X, y, network, optimizer, result, *, frames=None, grids=None):
     """The :class:`Recording` of a finished :class:`~animator.trainer.TrainingResult`.
 
     The frames are ``frames`` (a race's shared epochs; repeats allowed) or the
     config's planned frame epochs, either clamped to the last recorded epoch: a
     run that stopped early shows the planned frames it reached, then its last
-    state.  The trainer must have kept the arrays of those epochs.
+    state.  The trainer must have kept the arrays of those epochs.  ``grids``:
+    decision grids already evaluated, ``{epoch: grid}`` (:class:`~.frames.GridsAhead`'s;
+    it is emptied); the other frames' are evaluated here.
     """
     columns = result.columns
     recorded = result.epochs_recorded
@@ -192,7 +200,7 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None):
     extent = grid_extent(X, config.grid_padding)
     classes = int(y.max()) + 1
     if len(unique):
-        grid = decision_grid(weights, biases, extent, config.grid_resolution)
+        grid = _grids(weights, biases, extent, config.grid_resolution, unique, {} if grids is None else grids)
         grid = grid if len(unique) == len(frames) else grid[inverse.reshape(-1)]
     else:
         grid = np.zeros((0, config.grid_resolution, config.grid_resolution, classes), dtype=np.uint8)
@@ -211,6 +219,20 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None):
                       result.interrupted),
         versions=versions())
     return Recording(spec, arrays)
+
+
+def _grids(weights, biases, extent, resolution, epochs, ready):
+    """:func:`decision_grid` of the frames at ``epochs``, taking those in ``ready`` (``{epoch: grid}``) from there."""
+    missing = [k for k, epoch in enumerate(epochs) if int(epoch) not in ready]
+    if len(missing) == len(epochs):
+        return decision_grid(weights, biases, extent, resolution)
+    grid = np.empty((len(epochs), resolution, resolution, weights[0][-1].shape[1]), dtype=np.uint8)
+    if missing:
+        grid[missing] = decision_grid([weights[k] for k in missing], [biases[k] for k in missing], extent, resolution)
+    for k, epoch in enumerate(epochs):
+        if int(epoch) in ready:
+            grid[k] = ready.pop(int(epoch))       # each dropped once copied: memory holds the grids once
+    return grid
 
 
 def shared_name(path):

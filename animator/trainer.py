@@ -56,6 +56,11 @@ class _Columns:
     def put(self, name, row, value):
         self._columns[name].put(row, value)
 
+    def row(self, name, row):
+        """Row ``row`` of column ``name`` as stored (a view: blocks never move while the columns fill)."""
+        block, offset = divmod(row, _CHUNK)
+        return self._columns[name].blocks[block][offset]
+
     def finish(self):
         """Return ``{name: array}`` holding the first ``rows`` rows of every column."""
         out = {}
@@ -162,14 +167,18 @@ class Trainer:
         self.X = X
         self.y = y
 
-    def run(self, epochs, *, on_epoch=None, keep=None, record=True):
+    def run(self, epochs, *, on_epoch=None, keep=None, record=True, on_keep=None):
         """Train for epochs ``0..epochs`` inclusive (the book's ``range(epochs + 1)``).
 
         ``on_epoch(epoch, loss, accuracy, learning_rate)`` is called after each
         forward pass, where the book prints.  ``keep`` are the epochs whose
         per-layer arrays are stored (``None``: every epoch); the last recorded
         epoch is stored too, whatever stops the run.  ``record=False`` stores no
-        per-layer arrays at all (the benchmark's baseline).  Returns a
+        per-layer arrays at all (the benchmark's baseline).  ``on_keep(epoch,
+        arrays)`` is called as each epoch in ``keep`` is stored, with its arrays
+        as stored (``{"dense1.weights": ..., ...}``; they do not change
+        afterwards), so work on them can start while training goes on (the
+        decision grids, see :func:`animator.run.train`).  Returns a
         :class:`TrainingResult`.
         """
         net, opt, X, y = self.network, self.optimizer, self.X, self.y
@@ -226,8 +235,10 @@ class Trainer:
                         snapshot.take_updates(layers)
                     columns.rows += 1   # the epoch is complete: this line commits it
                     if record and (keep_all or epoch in keep):
-                        _append(params, epoch, snapshot.arrays)
+                        stored = _append(params, epoch, snapshot.arrays)
                         last_kept = epoch
+                        if on_keep is not None:
+                            on_keep(epoch, stored)
 
                     bad = _first_non_finite(layers)
                     if bad:
@@ -252,11 +263,12 @@ class Trainer:
 
 
 def _append(params, epoch, arrays):
-    """Add one kept row: ``epoch`` and a copy of each of ``arrays``."""
+    """Add one kept row: ``epoch`` and a copy of each of ``arrays``; returns the copies, as stored."""
     params.put("epoch", params.rows, epoch)
     for name, value in arrays.items():
         params.put(name, params.rows, value)
     params.rows += 1
+    return {name: params.row(name, params.rows - 1) for name in arrays}
 
 
 def _first_non_finite(dense_layers):
