@@ -72,7 +72,8 @@ def _show(outcome, options, several, noted):
     """Print one outcome: a line (or the difference) on stdout, or its --json object; notes and errors on stderr."""
     text = "\n".join(shown(line) for line in outcome.text().split("\n"))     # a class's name is the file's text
     if outcome.error is not None:
-        note(f"animator: error: {text}")
+        named = several and not outcome.message.startswith(outcome.file)
+        note(f"animator: error: {shown(outcome.file) + ': ' if named else ''}{text}")
         if options.debug and outcome.traceback:
             note(shown(outcome.traceback))
     if options.json:
