@@ -371,10 +371,11 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
         if show_log:
             options["show_log"] = True
         sink = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
-        encoder = getattr(sink, "encoder", None)      # a format whose frames are encoded in the workers
-        if encoder is not None:
-            with sink, contextlib.closing(iter_encoded(source, indices, encode=encoder(len(indices)),
-                                                       transform=sink.transform, workers=workers)) as items:
+        # a format whose frames are encoded in the workers offers the function that does it
+        encode = sink.encoder(len(indices)) if hasattr(sink, "encoder") else None
+        if encode is not None:
+            with sink, contextlib.closing(iter_encoded(source, indices, encode=encode, transform=sink.transform,
+                                                       workers=workers)) as items:
                 for done, data in enumerate(items, 1):
                     sink.write_encoded(data)
                     report(done, len(indices))

@@ -77,23 +77,31 @@ class Stream:
 
     def add(self, indices):
         """The entry for the next frame (palette ``indices``)."""
-        if self.count % self.keyframe == 0:
-            data = lossless_webp(indices, self.palette, self.transparent if self.replace else None)
-            item = [0, 0, data]
-        elif self.replace:
-            patch = changed_patch(indices, self.previous, self.transparent)
-            item = None if patch is None else [patch[0], patch[1], lossless_webp(
-                indices[patch[1]:patch[1] + patch[2].shape[0], patch[0]:patch[0] + patch[2].shape[1]],
-                self.palette, self.transparent)]
-        else:
-            patch = changed_patch(indices, self.previous, self.transparent)
-            item = None if patch is None else [patch[0], patch[1],
-                                               lossless_webp(patch[2], self.palette, self.transparent)]
-        if item is not None:
-            item[2] = base64.b64encode(item[2]).decode("ascii")
+        item = stream_entry(self.count, indices, self.previous, palette=self.palette, keyframe=self.keyframe,
+                            replace=self.replace)
         self.count += 1
         self.previous = indices
         return item
+
+
+def stream_entry(position, indices, previous, *, palette, keyframe, replace=False):
+    """A :class:`Stream`'s entry for frame ``position`` (palette ``indices``; ``previous``: the frame before it).
+
+    Depends on nothing else, so frame workers can make the entries of the frames they draw.
+    """
+    transparent = len(palette) - 1
+    if position % keyframe == 0:
+        item = [0, 0, lossless_webp(indices, palette, transparent if replace else None)]
+    else:
+        patch = changed_patch(indices, previous, transparent)
+        if patch is None:
+            return None
+        left, top, rectangle = patch
+        if replace:
+            rectangle = indices[top:top + rectangle.shape[0], left:left + rectangle.shape[1]]
+        item = [left, top, lossless_webp(rectangle, palette, transparent)]
+    item[2] = base64.b64encode(item[2]).decode("ascii")
+    return item
 
 
 @register
@@ -207,6 +215,33 @@ class HtmlWriter(Writer):
         self._file.write(page_frame(item, first=self._count == 0))
         self._count += 1
         self._previous = indices
+
+    def encoder(self, count):
+        """The function frame workers run to make each frame's part of the page (see :meth:`GifWriter.encoder
+        <renderers.writers.gif.GifWriter.encoder>`), or None for a page with layers (those are drawn here)."""
+        if self._source is not None:
+            return None
+        palette, keyframe = self.palette, self.keyframe
+
+        def encode(position, indices, previous):
+            if previous is not None and previous.shape != indices.shape:
+                raise ValueError("all frames of a page must have the same size")
+            entry = stream_entry(position, indices, previous, palette=palette, keyframe=keyframe)
+            first = (indices.shape, [int(c) for c in palette[indices[0, 0]]]) if position == 0 else None
+            return page_frame(entry, first=position == 0), first
+
+        return encode
+
+    def write_encoded(self, encoded):
+        """Add a frame as :meth:`encoder`'s function made it, in order."""
+        text, first = encoded
+        if first is not None:
+            shape, self._page = first
+            self._size = (shape[1], shape[0])
+            self._file.write(page_start(size=self._size, title=self.title, caption=self.caption,
+                                        entrants=self.entrants, metadata=self.metadata))
+        self._file.write(text)
+        self._count += 1
 
     def _add_layers(self, index):
         """The frame without any entrant (the base), and each entrant alone on it, as layers."""

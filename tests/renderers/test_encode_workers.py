@@ -9,6 +9,7 @@ from animator import RunConfig, train
 from renderers.render import iter_encoded, write_animation
 from renderers.training import TrainingAnimation
 from renderers.writers.gif import GifWriter
+from renderers.writers.html import HtmlWriter
 
 
 class Counting:
@@ -75,6 +76,20 @@ def test_a_gif_encoded_in_workers_is_the_gif_encoded_in_order(animation, tmp_pat
             writer.write(animation.frame(index))
     digests.add(hashlib.sha256(serial.read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+def test_a_player_page_made_in_workers_is_the_page_made_in_order(animation, tmp_path):
+    pages = set()
+    for workers in (1, 2, 3):
+        out = tmp_path / f"w{workers}.html"
+        write_animation(animation, out, fps=25, hold=0.5, workers=workers)
+        pages.add(out.read_bytes())
+    serial = tmp_path / "serial.html"
+    with HtmlWriter.for_source(serial, animation, fps=25, hold=0.5) as writer:
+        for index in range(len(animation)):
+            writer.write(animation.frame(index))
+    pages.add(serial.read_bytes())
+    assert len(pages) == 1
 
 
 def test_a_gif_takes_its_frames_encoded_or_as_pictures_not_both(animation, tmp_path):
