@@ -11,7 +11,9 @@ The output type comes from the path, through the writer registry
 as PNG, and only a new, empty or earlier frames folder is written, see
 :mod:`renderers.writers.frames_folder`).  This module knows no format.  Frames are composed in worker processes
 when that pays (fork, on Linux) and written in order, a bounded number in
-flight, so memory does not grow with the number of frames.
+flight, so memory does not grow with the number of frames; a format that can
+(GIF, a player page) has them encoded there too, and the parent only
+concatenates their bytes.
 
 Options every animation takes: ``max_bytes`` (GIF and MP4 are fitted into the
 budget, see :mod:`renderers.writers.budget`), ``poster`` (a still,
@@ -232,12 +234,10 @@ def _made(source, transform, index):
 
 
 def _encode_chunks(rank, connection, workers, indices, source, transform, encode, chunk, frees):
-    """Make and encode chunks ``rank``, ``rank + workers``, ... of ``chunk`` frames each, sending each frame's bytes.
+    """Make and encode chunks ``rank``, ``rank + workers``, ... of ``chunk`` frames, sending each frame's bytes.
 
-    A chunk's first frame is encoded against the frame before it, which this
-    worker makes too (it is another worker's); a failure goes as text.  Once
-    done, the worker waits to be told to stop, so that ending is never taken
-    for dying.
+    A chunk's first frame is diffed against the one before it, made here once more; a failure goes as text.
+    Once done, the worker waits to be told to stop, so that ending is never taken for dying.
     """
     try:
         for start in range(rank * chunk, len(indices), workers * chunk):

@@ -3,8 +3,10 @@
 GIF frame delays are whole hundredths of a second and players clamp anything
 under 0.02 s, so a GIF plays at most 50 fps; :func:`gif_delay` is the one rule
 for the delay of each frame.  Colour quantisation (:class:`.palette.ColourIndex`)
-runs in the frame workers as the writer's ``transform``; the writer then only
-encodes.  Meeting a byte budget is :mod:`.gif_fit`.
+runs in the frame workers as the writer's ``transform``, and so does encoding
+(:meth:`GifWriter.encoder`: each frame's changed rectangle, LZW-coded, as the
+bytes it adds to the file); the parent only writes those bytes in order.
+Meeting a byte budget is :mod:`.gif_fit`.
 """
 
 import contextlib

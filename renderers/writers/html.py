@@ -4,7 +4,8 @@ Frames are mapped to one palette for the whole animation, as in a GIF
 (:func:`.palette.source_palette`, :class:`.palette.ColourIndex`, run in the frame workers),
 and stored as lossless WebP images: every ``KEYFRAME``-th frame whole, every
 other frame as the rectangle that changed since the one before, unchanged
-pixels transparent.  The page asks the network for nothing.
+pixels transparent (:func:`stream_entry`, encoded in the frame workers too,
+except for a race's entrant layers).  The page asks the network for nothing.
 """
 
 import base64
