@@ -13,16 +13,26 @@ manifest that does not match its key, a Recording whose config is not the one
 asked for) is never trusted: :meth:`RunCache.get` says why, and the caller
 computes again.
 
->>> cache = RunCache("outputs/.animator-cache")           # doctest: +SKIP
+Several programs may share one cache (``animator book`` keeps its runs in
+the user's cache folder, :func:`user_cache_folder`, so a second book with
+another look trains nothing): entries are written atomically, read as
+untrusted data, and the folder is kept under ``max_bytes`` by removing the
+entries used longest ago (a hit marks its entry as used).
+
+>>> cache = RunCache(os.path.join(user_cache_folder(), "runs"))   # doctest: +SKIP
 >>> recordings = cache.fetch(("training", config), lambda: [train(config)])  # doctest: +SKIP
 """
 
+import contextlib
 import glob
 import hashlib
 import json
 import logging
 import os
 import re
+import sys
+import time
+
 import numpy as np
 
 from .errors import UserError
@@ -34,6 +44,8 @@ from .versions import engine_versions
 
 MAX_MANIFEST_BYTES = 1 << 20    # a manifest is a few kilobytes: the run's settings and one hash per Recording
 MAX_RECORDINGS = 64             # a race has at most a handful of entrants
+MAX_CACHE_BYTES = 2 << 30       # a shared cache keeps at most this much: the chapter's book needs about 90 MB
+ORPHAN_SECONDS = 600            # Recordings without a manifest this old are a write cut short, not one under way
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 log = logging.getLogger(__name__)
@@ -69,21 +81,38 @@ def recording_digest(recording):
     return content.hexdigest()
 
 
+def user_cache_folder():
+    """Where animator keeps what it may recompute, per user: ``$XDG_CACHE_HOME/animator`` (``~/.cache/animator``),
+    ``~/Library/Caches/animator`` on macOS, ``%LOCALAPPDATA%\\animator\\Cache`` on Windows."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
+        return os.path.join(base, "animator", "Cache")
+    if sys.platform == "darwin":
+        return os.path.join(os.path.expanduser("~"), "Library", "Caches", "animator")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):           # the XDG rule: a relative path is to be ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "animator")
+
+
 class Damaged(Exception):
     """Why a cache entry cannot be used."""
 
 
 class RunCache:
-    """Recordings by key in ``directory`` (made when first written).
+    """Recordings by key in ``directory`` (made when first written, readable by its user only).
 
     ``force=True`` never reads (every run is computed again) but still writes,
     so the next run finds the fresh entries.  ``notes`` collects one line per
-    damaged entry met, for the caller to show.
+    damaged entry met, for the caller to show.  After each write the folder is
+    brought under ``max_bytes`` (None: no limit) by removing the entries used
+    longest ago, never the one just written.
     """
 
-    def __init__(self, directory, *, force=False):
+    def __init__(self, directory, *, force=False, max_bytes=None):
         self.directory = os.fspath(directory)
         self.force = force
+        self.max_bytes = max_bytes
         self.notes = []
         self.hits = 0
         self.misses = 0
@@ -111,6 +140,8 @@ class RunCache:
             log.info("%s", self.notes[-1])      # the caller shows the notes; a warning here would print it twice
             return None
         self.hits += 1
+        with contextlib.suppress(OSError):
+            os.utime(manifest)               # used now: the last entry a size limit would remove
         return recordings
 
     def _verified(self, key, parts, manifest):
@@ -152,7 +183,8 @@ class RunCache:
         key = cache_key(parts)
         target = self._path(key, ".json")
         try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
             for i, recording in enumerate(recordings):
                 recording.save(self._path(key, f".{i}.npz"))
             record = {"key": key, "parts": plain(parts), "count": len(recordings),
@@ -163,6 +195,47 @@ class RunCache:
         except (OSError, UserError) as error:
             self.notes.append(f"cache entry {key[:12]} could not be kept: {shown(_reason(error))}")
             log.info("%s", self.notes[-1])
+            return
+        if self.max_bytes is not None:
+            self.trim(self.max_bytes, keep=key)
+
+    def trim(self, max_bytes, *, keep=None):
+        """Remove the entries used longest ago (and writes cut short) until the folder holds at most ``max_bytes``.
+
+        An entry goes manifest first, so a reader never finds a manifest whose
+        Recordings are gone; ``keep`` (a key) is never removed.  Returns the keys removed.
+        """
+        entries = {}                                       # key -> [last use, bytes, paths, has a manifest]
+        now = time.time()
+        for path in glob.glob(os.path.join(self.directory, "[0-9a-f][0-9a-f]", "*")):
+            name = os.path.basename(path)
+            key = name.split(".", 1)[0]
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            entry = entries.setdefault(key, [0.0, 0, [], False])
+            entry[1] += info.st_size
+            entry[2].append(path)
+            if name == f"{key}.json":
+                entry[0], entry[3] = info.st_mtime, True
+            elif not entry[3]:
+                entry[0] = max(entry[0], info.st_mtime)
+        total = sum(entry[1] for entry in entries.values())
+        removed = []
+        # writes cut short first (no manifest, and too old to be one under way), then the least recently used
+        order = sorted(entries.items(), key=lambda item: (item[1][3], item[1][0]))
+        for key, (used, size, paths, complete) in order:
+            orphan = not complete and now - used > ORPHAN_SECONDS
+            if key == keep or (total <= max_bytes and not orphan) or (not complete and not orphan):
+                continue
+            paths.sort(key=lambda path: not path.endswith(".json"))     # the manifest first
+            for path in paths:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            total -= size
+            removed.append(key)
+        return removed
 
     def fetch(self, parts, compute, check=None):
         """The Recordings under ``parts``, computed by ``compute()`` (a list) and stored when absent or damaged."""

@@ -1,6 +1,8 @@
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -27,6 +29,21 @@ MARKED = {
     "dask": lambda item: any("dask extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
     "notebook": lambda item: item.path.name == "test_notebook.py",
 }
+
+
+# The book keeps its runs in the user's cache folder: the tests never touch the real one. A folder for the
+# session (its fixtures), and a fresh one for each test, so no test finds another's runs.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="animator-tests-cache-")
+os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
+
+
+def pytest_sessionfinish(session):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_folder(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 def pytest_collection_modifyitems(items):

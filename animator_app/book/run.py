@@ -11,7 +11,7 @@ import traceback
 from dataclasses import dataclass
 
 from animator import pool
-from animator.cache import RunCache
+from animator.cache import MAX_CACHE_BYTES, RunCache, user_cache_folder
 from animator.errors import ArgumentError, UserError
 from animator.untrusted import is_regular_file
 
@@ -22,7 +22,7 @@ from .records import job_record, remember, unchanged
 from .runs import render_versions
 from .table import written_names
 
-CACHE_FOLDER = ".animator-cache"     # inside the output folder, unless another is given
+CACHE_FOLDER = ".animator-cache"     # the job records, inside the output folder, unless another cache is given
 
 
 def _table():
@@ -106,9 +106,11 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
 
     ``report(done, total, job_name, seconds, error, outputs, notes)`` is called as
     each job ends; ``notes`` are short words on what was reused (``unchanged``,
-    ``runs from the cache``) or found damaged.  ``cache`` is the cache folder
-    (default ``directory/.animator-cache``; False: none); ``force=True``
-    computes everything again.  An :class:`ArgumentError` from a job (an option
+    ``runs from the cache``) or found damaged.  ``cache`` is a folder for both
+    the runs and the job records; by default the runs are kept in the user's
+    cache folder (shared by every book on the machine, so another look or size
+    trains nothing) and the job records in ``directory/.animator-cache``
+    (False: no cache at all).  ``force=True`` computes everything again.  An :class:`ArgumentError` from a job (an option
     no figure can meet, such as a byte budget too small) ends the book: the
     jobs not yet started are skipped and it is raised, once.
     """
@@ -125,7 +127,8 @@ def make_book(directory, options=BookOptions(), *, workers=None, report=None, ca
     runs.use(None)
     if cache is not False:
         root = os.path.join(directory, CACHE_FOLDER) if cache is None else os.fspath(cache)
-        cache = runs.use(RunCache(os.path.join(root, "runs"), force=force))
+        shared = os.path.join(user_cache_folder(), "runs") if cache is None else os.path.join(root, "runs")
+        cache = runs.use(RunCache(shared, force=force, max_bytes=MAX_CACHE_BYTES))
         # taken once, here, before the pool forks: every job sees the same code, even if a file is edited meanwhile
         cache.jobs, cache.versions = os.path.join(root, "jobs"), render_versions()
     total = len(_JOBS)

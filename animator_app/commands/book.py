@@ -76,8 +76,9 @@ register(Command(
                arguments=("jobs",)),
         Option(("--cache",), "keep every training run's Recording here, keyed by its full settings and the engine's "
                              "version and code, and a record of each figure's files, so a second book trains only "
-                             "runs it has not seen and redraws only figures whose options changed (a theme or size "
-                             "change trains nothing) (default: OUTPUT/.animator-cache)", metavar="DIR"),
+                             "runs it has not seen and redraws only figures whose options changed (default: the "
+                             "runs in your cache folder, ~/.cache/animator/runs, shared by every book, so another "
+                             "theme or size trains nothing; the records in OUTPUT/.animator-cache)", metavar="DIR"),
         Option(("--force",), "compute and draw everything again, ignoring (and then refreshing) the cache "
                              "(default: off)", action="store_true"),
         *delivery(),

@@ -1,13 +1,14 @@
 """``animator book`` redoes only what changed: runs kept by their settings, figures kept by their inputs."""
 
 import os
+import pathlib
 import shutil
 from dataclasses import replace
 
 import pytest
 
 from animator import RunConfig, train
-from animator.cache import RunCache, cache_key, config_check
+from animator.cache import RunCache, cache_key, config_check, user_cache_folder
 from animator.trainer import Trainer
 from animator_app import book as book_module
 from conftest import BOOK_ARGS
@@ -96,7 +97,7 @@ def test_a_damaged_entry_is_computed_again_never_trusted(cli, tmp_path, few_jobs
     out = tmp_path / "book"
     assert cli("book", "-o", out, *REDUCED, "--jobs", "1").code == 0
     made = _files(out)
-    runs = out / book_module.CACHE_FOLDER / "runs"
+    runs = pathlib.Path(user_cache_folder()) / "runs"
     recordings = sorted(runs.rglob("*.npz"))
     manifests = sorted(runs.rglob("*.json"))
     assert len(recordings) == 9 and len(manifests) == 6
@@ -148,3 +149,46 @@ def test_the_key_follows_every_setting_and_an_interrupted_run_is_not_kept(tmp_pa
     assert cache.get(("training", config), config_check(config))[0].spec == recording.spec
     other = RunConfig(epochs=5, frames=2, grid_resolution=4, hidden=(8,))
     assert cache.get(("training", config), config_check(other)) is None and "another run" in cache.notes[-1]
+
+
+def test_a_book_in_another_folder_with_another_look_trains_nothing(cli, tmp_path, few_jobs, trainings):
+    assert cli("book", "-o", tmp_path / "lecture", *REDUCED, "--jobs", "1").code == 0
+    assert trainings[0] == 9
+    trainings[0] = 0
+    slides = cli("book", "-o", tmp_path / "slides", *REDUCED, "--jobs", "1", "--theme", "projector")
+    assert slides.code == 0, slides
+    assert trainings[0] == 0 and slides.err.count("runs from the cache") == 3
+    runs = pathlib.Path(user_cache_folder()) / "runs"
+    assert list(runs.rglob("*.json")) and not (tmp_path / "slides" / book_module.CACHE_FOLDER / "runs").exists()
+    assert os.stat(runs).st_mode & 0o077 == 0                         # the user's own: nobody else writes runs there
+
+
+def test_the_users_cache_folder_follows_xdg_and_ignores_a_relative_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert user_cache_folder() == str(tmp_path / "animator")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_cache_folder() == str(tmp_path / "home" / ".cache" / "animator")
+
+
+def test_a_full_cache_drops_the_runs_used_longest_ago_manifest_first(tmp_path):
+    configs = [RunConfig(epochs=3, frames=2, grid_resolution=4, hidden=(h,)) for h in (4, 5, 6)]
+    recordings = [train(config) for config in configs]
+    cache = RunCache(tmp_path)
+    for age, (config, recording) in enumerate(zip(configs, recordings)):
+        cache.put(("training", config), [recording])
+        manifest = tmp_path / cache_key(("training", config))[:2] / f"{cache_key(('training', config))}.json"
+        os.utime(manifest, (1000 + age, 1000 + age))                 # made in this order, long ago
+    assert cache.get(("training", configs[0])) is not None           # a hit: the first is now the latest used
+    orphan = tmp_path / "ab" / ("ab" + "0" * 62 + ".0.npz")          # a write cut short long ago
+    orphan.parent.mkdir(exist_ok=True)
+    orphan.write_bytes(b"x" * 10)
+    os.utime(orphan, (1000, 1000))
+    entry = sum(f.stat().st_size for f in tmp_path.rglob(f"{cache_key(('training', configs[1]))}*"))
+    total = sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file())
+    removed = cache.trim(total - entry)                              # room for all but one entry
+    assert removed == ["ab" + "0" * 62, cache_key(("training", configs[1]))]
+    assert cache.get(("training", configs[1])) is None and not orphan.exists()
+    assert cache.get(("training", configs[0])) is not None and cache.get(("training", configs[2])) is not None
+    assert cache.trim(0, keep=cache_key(("training", configs[2]))) == [cache_key(("training", configs[0]))]
+    assert cache.entries() == [cache_key(("training", configs[2]))]

@@ -9,12 +9,13 @@ from the cache crashes the book or runs script in a browser.
 import json
 import logging
 import os
+import pathlib
 import re
 
 import pytest
 
 from animator import RunConfig, train
-from animator.cache import RunCache, cache_key, config_check
+from animator.cache import RunCache, cache_key, config_check, user_cache_folder
 from animator_app import book as book_module
 from browsers import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
 
@@ -38,7 +39,7 @@ def _records(out):
 
 
 def _manifests(out):
-    return sorted((out / book_module.CACHE_FOLDER / "runs").rglob("*.json"))
+    return sorted((pathlib.Path(user_cache_folder()) / "runs").rglob("*.json"))
 
 
 def _job_lines(err):
