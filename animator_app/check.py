@@ -77,10 +77,19 @@ class Loaded:
         if usable:
             raise UserError(f"{path}: say which class to check, as {path}:CLASS "
                             f"(optimizer classes found: {', '.join(usable)})")
-        near = [f"{key} has {lacks(value)}" for key, value in classes.items()
-                if look_alikes(value) or any(_names(key, o) for o in OPTIMIZERS) or "optim" in key.lower()]
-        found = "; ".join(near) if near else f"it defines {', '.join(classes) or 'no classes'}"
-        raise UserError(f"{path}: no optimizer class found, with update_params(layer) or init and update ({found})")
+        near = {key: value for key, value in classes.items()
+                if look_alikes(value) or any(_names(key, o) for o in OPTIMIZERS) or "optim" in key.lower()}
+        named = [key for key in near if optimizer is not None and _names(key, optimizer)]
+        if len(named) == 1 or len(near) == 1:
+            key = named[0] if len(named) == 1 else next(iter(near))
+            raise UserError(f"{path}: {key} has {lacks(near[key])}")
+        if not near:
+            raise UserError(f"{path}: no optimizer class found, with update_params(layer) or init(param) and "
+                            f"update(grad, state) (it defines {', '.join(classes) or 'no classes'})")
+        listed = ", ".join(f"{key} (its {look_alikes(value)['update_params']} looks like update_params)"
+                           if "update_params" in look_alikes(value) else key for key, value in near.items())
+        raise UserError(f"{path}: no optimizer class found: none has update_params(layer), nor init(param) and "
+                        f"update(grad, state): {listed}")
 
 
 def load_class(target, *, optimizer=None):

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import re
 import textwrap
 import time
 
@@ -284,8 +285,15 @@ def test_without_class_a_misnamed_protocol_is_hinted(tmp_path, capsys):
                  .replace("def update_params", "def update_parameters"))
     status, _, err = run(capsys, path, "--against", "sgd")
     assert status == 2 and err.count("\n") == 1
-    assert ("no optimizer class found, with update_params(layer) or init and update (Adam_Optimizer has no "
-            "update_params(layer) method") in err and "its update_parameters looks like update_params" in err
+    assert (f"{path}: Adam_Optimizer has no update_params(layer) method (the book's protocol), nor init(param) "
+            "and update(grad, state); its update_parameters looks like update_params: rename it") in err
+    path = write(tmp_path / "more.py", path.read_text() + SGD.replace("Optimizer_SGD", "SGD_Optimizer")
+                 .replace("def update_params", "def optimize"))
+    status, _, err = run(capsys, path, "--against", "adagrad")
+    assert status == 2 and err.count("\n") == 1 and (
+        "no optimizer class found: none has update_params(layer), nor init(param) and update(grad, state): "
+        "Adam_Optimizer (its update_parameters looks like update_params), SGD_Optimizer (its optimize looks like "
+        "update_params)") in err
 
 
 def test_without_class_two_candidates_are_listed(tmp_path, capsys):
@@ -411,3 +419,63 @@ def test_a_closed_stdout_ends_quietly(tmp_path):
     err = grader.stderr.read()
     grader.wait(timeout=60)
     assert err == b"" and grader.returncode not in (0, 1, 2)      # 141, as a pipe's writer killed by SIGPIPE
+
+
+# -- the examples: a pytest grader and Gradescope's run_autograder ----------------------------------------
+
+
+@pytest.mark.slow
+def test_the_pytest_grader_example_passes_the_right_and_fails_the_wrong(tmp_path):
+    book = open(BOOK).read()
+    right = write(tmp_path / "submissions" / "alice" / "optimizers.py", book)
+    wrong = write(tmp_path / "submissions" / "bob" / "optimizers.py",
+                  book.replace("(np.sqrt(layer.weight_cache) + self.epsilon)",
+                               "np.sqrt(layer.weight_cache + self.epsilon)"))
+    assert right.exists() and wrong.exists()
+    env = {**os.environ, "SUBMISSIONS": str(tmp_path / "submissions" / "*" / "optimizers.py"), "EPOCHS": "30",
+           "PYTHONPATH": ROOT}
+    grader = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                             os.path.join(ROOT, "examples", "grading", "test_grade.py")],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    out = grader.stdout
+    # each setting checks the class named for it; bob's epsilon is inside the root in AdaGrad and RMSProp
+    assert grader.returncode == 1 and "2 failed, 8 passed" in out, out
+    failed = sorted(line.split("[", 1)[1].rstrip("]") for line in out.splitlines() if line.startswith("FAILED"))
+    assert failed == ["bob-adagrad:decay=1e-4", "bob-rmsprop:lr=0.02,decay=1e-5,rho=0.999"]
+    assert 'your step is what "epsilon inside the square root" gives' in out
+
+
+def test_the_gradescope_run_autograder_example_names_the_command_as_it_is():
+    text = open(os.path.join(ROOT, "examples", "grading", "run_autograder")).read()
+    from animator_app.commands import COMMANDS
+
+    flags = {flag for option in COMMANDS["check"].options for flag in option.flags}
+    used = set(re.findall(r"\s(--?[a-z][a-z-]*)", text.split("animator check", 1)[1].split("status=")[0]))
+    assert used and used <= flags, used - flags
+    assert '--report gradescope -o "$root/results/results.json"' in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hand_in, score", [("optimizers.py", 10.0), ("lecture.ipynb", 6.0), (None, 0)])
+def test_the_gradescope_run_autograder_writes_results_json(tmp_path, hand_in, score):
+    (tmp_path / "results").mkdir()
+    book = open(BOOK).read()
+    if hand_in == "optimizers.py":
+        write(tmp_path / "submission" / hand_in, book)
+    elif hand_in:
+        # Adam's decay compounded: both Adam settings fail, the other three pass (2 points each)
+        (tmp_path / "submission").mkdir()
+        head, adam = book.split("# Adam optimizer")
+        adam = adam.replace("self.current_learning_rate = self.learning_rate * ",
+                            "self.current_learning_rate = self.current_learning_rate * ")
+        notebook(tmp_path / "submission" / hand_in, ("code", ["%matplotlib inline\n", "import numpy as np"]),
+                 ("code", head), ("code", adam))
+    else:
+        (tmp_path / "submission").mkdir()
+    script = os.path.join(ROOT, "examples", "grading", "run_autograder")
+    done = subprocess.run(["bash", script], env={**os.environ, "AUTOGRADER": str(tmp_path)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert_gradescope(data)
+    assert data["score"] == score and len(data["tests"]) == (5 if hand_in else 0)
