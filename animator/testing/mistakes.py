@@ -145,7 +145,7 @@ MISTAKES = (
     _mistake("learning rate not decayed", _learning_rate(lambda opt, t: opt.learning_rate)),
     _mistake("decay applied one step early", _learning_rate(lambda opt, t: opt.learning_rate_at(t + 1))),
     _mistake("decay applied one step late", _learning_rate(lambda opt, t: opt.learning_rate_at(max(t - 1, 0)))),
-    _mistake("decay compounded every step (the learning rate divided again each step)",
+    _mistake("decay compounded every step",
              _learning_rate(_compounded), _learning_rate(lambda opt, t: opt.learning_rate / (1. + opt.decay) ** t)),
     _mistake("iterations never counted (post_update_params)", _frozen_count, observed=_count_frozen),
     # a count advanced in update_params: once per Dense layer, before or after the formula reads it, with the

@@ -175,9 +175,9 @@ MISTAKE_CASES = [
        "layer.weight_momentums = layer.weight_momentums / \\\n            (1 - self.beta_1 ** (self.iterations + 1))\n"
        "        weight_momentums_corrected = layer.weight_momentums")], 0, "weight_momentums"),
     # the chapter's decay: at epoch 2 "one step early" is within float32 of it; later epochs tell them apart
-    ("decay compounded every step (the learning rate divided again each step)", "Optimizer_SGD",
+    ("decay compounded every step", "Optimizer_SGD",
      "sgd:lr=1,decay=1e-3,momentum=0.9", [COMPOUNDED], 2, "weights"),
-    ("decay compounded every step (the learning rate divided again each step)", "Optimizer_SGD", "sgd:decay=1e-2",
+    ("decay compounded every step", "Optimizer_SGD", "sgd:decay=1e-2",
      [COMPOUNDED], 2, "weights"),
     # no post_update_params: the count advances at the end of each update_params call, once per Dense layer
     ("iterations counted once per layer call (in update_params), not once per step", "Optimizer_Adam",
