@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from .optimizers import state_slot_names
-from .run_spec import FORMAT_VERSION, MAX_SPEC_BYTES, RunSpec, SpecError
+from .run_spec import MAX_SPEC_BYTES, TRAINED_FORMAT_VERSION, RunSpec, SpecError
 from .untrusted import npy_header
 
 SPEC_KEY = "spec"
@@ -82,7 +82,7 @@ def read_archive(archive, max_bytes):
     if version == 1:
         arrays["param_epochs"] = arrays["epoch"].copy()
         arrays["param_peaks"] = _peaks(arrays, len(spec.architecture.hidden) + 1)
-        spec = replace(spec, format_version=FORMAT_VERSION)   # in memory it is now a format 2 recording
+        spec = replace(spec, format_version=TRAINED_FORMAT_VERSION)   # in memory it is now a format 2 recording
     return spec, arrays
 
 

@@ -21,12 +21,14 @@ from dataclasses import asdict, dataclass, field, fields
 
 from .optimizers import DEFAULT, OptimizerSpec
 from .plain import plain
+from .source import Source
 from .spec_checks import (SpecError, a_dict, a_text, bad, check_keys, is_whole, number, optimizer_of, same,
                           sizes, whole)
 from .untrusted import Untrusted, check_depth, load_json
 
 FORMAT = "animator-recording"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3          # the newest this animator reads: 3 adds a recorded run's ``source``
+TRAINED_FORMAT_VERSION = 2  # what a run animator trained is written as (its files' bytes are unchanged)
 MAX_GRID_RESOLUTION = 2000
 MAX_SPEC_BYTES = 1 << 20
 RECORD = ("frames", "all")
@@ -200,7 +202,7 @@ class Race(_Part):
         entrants = value["entrants"]
         if not isinstance(entrants, list) or not entrants:
             bad(f"{where}.entrants", "a list of optimizers")
-        entrants = tuple(optimizer_of(entrant, f"{where}.entrants") for entrant in entrants)
+        entrants = tuple(optimizer_of(entrant, f"{where}.entrants", custom=True) for entrant in entrants)
         position = whole(value["position"], f"{where}.position", 0)
         if position >= len(entrants):
             bad(f"{where}.position", f"an entrant's position, below {len(entrants)}")
@@ -219,6 +221,12 @@ class RunSpec(_Part):
     ``status`` how it ended; ``versions`` what made it; ``race`` an entrant's
     place, for a race's Recordings.  ``epochs``, ``frames``, ``grid``, ``seed``
     and ``mode`` are read from ``config``.
+
+    ``source`` (a :class:`~animator.source.Source`) is set for a run animator
+    did not train but recorded (:mod:`animator.recorder`): its ``config`` then
+    holds only the epochs, frames, grid and network it was recorded with, its
+    ``mode`` is ``recorded``, and its optimizer may be a
+    :class:`~animator.source.CustomOptimizer`.  Such a spec is format 3.
     """
 
     config: RunConfig
@@ -228,7 +236,17 @@ class RunSpec(_Part):
     status: Status
     versions: dict = field(default_factory=dict)
     race: Race = None
-    format_version: int = FORMAT_VERSION
+    format_version: int = TRAINED_FORMAT_VERSION
+    source: Source = None
+
+    def __post_init__(self):
+        if self.source is not None and self.format_version < 3:
+            object.__setattr__(self, "format_version", 3)
+
+    @property
+    def recorded(self):
+        """Whether animator recorded this run rather than trained it (see :attr:`source`)."""
+        return self.source is not None
 
     @property
     def epochs(self):
@@ -240,7 +258,7 @@ class RunSpec(_Part):
 
     @property
     def mode(self):
-        return self.config.mode
+        return "recorded" if self.source is not None else self.config.mode
 
     @property
     def frames(self):
@@ -257,6 +275,8 @@ class RunSpec(_Part):
                 "config": plain(asdict(self.config)), "status": self.status, "versions": dict(self.versions)}
         if self.race is not None:
             spec["race"] = self.race
+        if self.source is not None:
+            spec["source"] = self.source.to_json()
         return spec
 
     def text(self):
@@ -288,15 +308,19 @@ class RunSpec(_Part):
             raise SpecError(f"recording format {version} is newer than this animator understands "
                             f"({FORMAT_VERSION}); upgrade animator")
         known = {"format", "format_version", "mode", "seed", "dataset", "architecture", "optimizer", "epochs",
-                 "frames", "grid", "config", "status", "versions", "race"}
-        check_keys(value, "", known=known, optional={"race"})
+                 "frames", "grid", "config", "status", "versions", "race", "source"}
+        check_keys(value, "", known=known, optional={"race", "source"})
+        source = value.get("source")
+        if source is not None and version < 3:
+            bad("source", f"only in a format 3 recording, not {version}")
+        source = None if source is None else Source.from_json(source)
         architecture = Architecture.from_json(a_dict(value["architecture"], "architecture"))
         dataset = Dataset.from_json(a_dict(value["dataset"], "dataset"))
         if dataset.classes != architecture.classes:
             bad("dataset.classes", "the architecture's classes")
-        optimizer = optimizer_of(value["optimizer"], "optimizer")
-        if value["mode"] not in ("book", "seeded"):
-            bad("mode", "book or seeded")
+        optimizer = optimizer_of(value["optimizer"], "optimizer", custom=source is not None)
+        if value["mode"] not in (("recorded",) if source is not None else ("book", "seeded")):
+            bad("mode", "recorded" if source is not None else "book or seeded")
         whole(value["epochs"], "epochs", 0)
         frames = a_dict(value["frames"], "frames")
         check_keys(frames, "frames", Frames)
@@ -311,8 +335,8 @@ class RunSpec(_Part):
             bad("versions", "a few package versions")
         race = value.get("race")
         race = None if race is None else Race.from_json(a_dict(race, "race"))
-        config = _config(a_dict(value["config"], "config"), version)
-        spec = cls(config, dataset, architecture, optimizer, status, versions, race, version)
+        config = _config(a_dict(value["config"], "config"), version, custom=source is not None)
+        spec = cls(config, dataset, architecture, optimizer, status, versions, race, version, source)
         for key in ("mode", "seed", "epochs", "frames", "grid"):
             if not same(value[key], getattr(spec, key)):
                 raise SpecError(f"its run spec's {key} disagrees with its config")
@@ -321,7 +345,7 @@ class RunSpec(_Part):
         return spec
 
 
-def _config(value, version):
+def _config(value, version, *, custom=False):
     """The stored :class:`RunConfig`, each field checked (a format 1 file has no ``record``)."""
     names = {f.name for f in fields(RunConfig)}
     check_keys(value, "config", known=names, optional={"record"} if version == 1 else ())
@@ -344,5 +368,8 @@ def _config(value, version):
     if value.get("record", "frames") not in RECORD:
         bad("config.record", " or ".join(RECORD))
     hyper = a_dict(value["hyperparameters"], "config.hyperparameters")
-    optimizer_of({"name": value["optimizer"], "hyperparameters": hyper}, "config.optimizer")
+    from .source import CUSTOM
+
+    if not (custom and value["optimizer"] == CUSTOM):    # a recorded run's custom optimizer is the spec's, checked there
+        optimizer_of({"name": value["optimizer"], "hyperparameters": hyper}, "config.optimizer")
     return RunConfig(**{**value, "hidden": sizes(value["hidden"], "config.hidden"), "hyperparameters": dict(hyper)})

@@ -65,13 +65,25 @@ def sizes(value, where):
     bad(where, "a list of positive sizes")
 
 
-def optimizer_of(value, where):
-    """An :class:`OptimizerSpec` this animator can build, from ``{"name": ..., "hyperparameters": ...}``."""
+def optimizer_of(value, where, *, custom=False):
+    """An :class:`OptimizerSpec` this animator can build, from ``{"name": ..., "hyperparameters": ...}``.
+
+    ``custom``: a recorded run's optimizer may also be a :class:`~animator.source.CustomOptimizer`
+    (``{"name": "custom", "hyperparameters": ..., "label": ...}``).
+    """
+    from .source import CUSTOM, MAX_LABEL, custom_optimizer
+
     value = a_dict(value, where)
-    check_keys(value, where, known={"name", "hyperparameters"})
+    is_custom = custom and value.get("name") == CUSTOM
+    check_keys(value, where, known={"name", "hyperparameters", *(("label",) if is_custom else ())})
     name, hyper = a_text(value["name"], f"{where}.name"), a_dict(value["hyperparameters"], f"{where}.hyperparameters")
     if not all(number(v) for v in hyper.values()):
         bad(f"{where}.hyperparameters", "numbers")
+    if is_custom:
+        label = a_text(value["label"], f"{where}.label")
+        if not 0 < len(label) <= MAX_LABEL or len(hyper) > 16 or any(len(str(k)) > 40 for k in hyper):
+            bad(where, f"a name of at most {MAX_LABEL} characters and a few settings")
+        return custom_optimizer(label, hyper)
     try:
         make_optimizer(name, **hyper)
     except (ValueError, TypeError) as error:

@@ -230,7 +230,7 @@ class RaceAnimation(RaceGeometry, Layout):
         spec = self.recordings[0].spec
         data = spec.dataset
         for info in data_captions(data.name, data.samples, data.classes, layers_text(spec.architecture.layers),
-                                  seed=spec.seed):
+                                  seed=spec.seed, source=spec.source):
             if font(sp).getlength(info) <= room:
                 draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
                           colour=hex_rgb(theme.muted), anchor="rm")

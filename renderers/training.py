@@ -91,7 +91,7 @@ class TrainingAnimation(TrainingGeometry, Layout):
         _shrink_to(title, W - 2 * m, renderer)
         data = rec.spec.dataset
         caption = data_captions(data.name, data.samples, data.classes, layers_text(rec.spec.architecture.layers),
-                                seed=rec.spec.seed)[0]
+                                seed=rec.spec.seed, source=rec.spec.source)[0]
         meta = fig.text(1 - m / W, 1 - (m * 0.6) / H, caption, ha="right", va="top", fontsize=pt * 0.8,
                         color=theme.muted)
         if meta.get_window_extent(renderer).x0 < title.get_window_extent(renderer).x1 + fp:

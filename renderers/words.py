@@ -76,8 +76,11 @@ def describe(optimizer):
 
 # -- the run -------------------------------------------------------------------------------------
 
-def mode_text(seed):
-    """How a run drew its data and weights: ``book mode`` (no seed: the book's stream) or ``seed 7``."""
+def mode_text(seed, source=None):
+    """How a run drew its data and weights: ``book mode`` (no seed: the book's stream) or ``seed 7``;
+    for a run animator recorded rather than trained (``source``), where it came from: ``recorded from mine.py``."""
+    if source is not None:
+        return source.text()
     return "book mode" if seed is None else f"seed {seed}"
 
 
@@ -96,12 +99,13 @@ def sizes_text(sizes):
     return "→".join(str(n) for n in sizes)
 
 
-def data_captions(name, samples, classes, network, *, seed):
+def data_captions(name, samples, classes, network, *, seed, source=None):
     """The data caption line, longest wording first, for a layout to take the first that fits.
 
-    ``network`` is :func:`layers_text` or :func:`sizes_text`.
+    ``network`` is :func:`layers_text` or :func:`sizes_text`; ``source`` a recorded run's
+    :class:`~animator.source.Source` (see :func:`mode_text`).
     """
-    mode = mode_text(seed)
+    mode = mode_text(seed, source)
     return (f"{name} · {samples} points · {classes} classes · {network} · {mode}",
             f"{name} · {samples} points · {classes} classes · {mode}",
             f"{name} · {mode}")

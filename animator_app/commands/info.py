@@ -71,6 +71,28 @@ def _recording_description(name):
             "command": None, "kind": "recording", "spec": spec.to_json()}
 
 
+def recorded_source(meta):
+    """The :class:`~animator.source.Source` of a recorded run's description (checked), or None for a trained run."""
+    from animator.source import Source
+    from animator.spec_checks import SpecError
+
+    source = (meta.get("spec") or {}).get("source")
+    if source is None:
+        return None
+    try:
+        return Source.from_json(source)
+    except SpecError as error:
+        raise UserError(f"{shown(meta.get('kind', 'file'))}: {error}") from None
+
+
+def source_line(source):
+    """``recorded from chapter10.py (sha256 0123456789abcdef...) by the book adapter``: a recorded run's origin."""
+    digest = f" (sha256 {source.sha256[:16]}...)" if source.sha256 else ""
+    model = f", model {shown(source.model)}" if source.model else ""
+    optimizer = f", optimizer class {shown(source.optimizer_class)}" if source.optimizer_class else ""
+    return f"{source.text()}{digest}, {source.adapter} adapter{model}{optimizer}"
+
+
 def _lines(value, prefix=""):
     """A nested spec as ``key.sub: value`` lines, lists of settings as ``key[0].sub``."""
     if isinstance(value, dict):
@@ -100,6 +122,9 @@ def run(options):
                                                      else f" (this is {__version__})"))
     print("command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
                            else shown_command(meta.get("command"))))
+    source = recorded_source(meta)
+    if source is not None:
+        print(f"source:   {source_line(source)}; rebuilt by running the script again")
     for role, identity in sorted((meta.get("inputs") or {}).items()):
         print(f"{role + ':':9s} {shown(identity['name'])} (sha256 {identity['sha256'][:16]}...)")
     print("spec:")

@@ -24,7 +24,7 @@ from animator.untrusted import shown
 from renderers.writers import check_poster_target, poster_path, writer_for
 
 from ..provenance import file_identity
-from .info import description, shown_command
+from .info import description, recorded_source, shown_command
 from .options import COMMON, outputs
 from .parser import parse
 from .registry import Command, Option, register, reproducible
@@ -48,6 +48,12 @@ def _values(options):
 def stored_command(meta, name):
     """The stored command line's arguments after ``animator``; refused where it cannot be run again."""
     command = meta.get("command")
+    source = recorded_source(meta)
+    if source is not None and (meta["kind"] == "recording" or not command or len(command) < 2
+                               or command[1] not in reproducible()):
+        again = (f"running the script again (animator record {shown(source.script)} -o NEW)" if source.script
+                 else "running the loop that recorded it again")
+        raise UserError(f"{name}: a recorded run ({source.text()}), not one animator trained: it is rebuilt by {again}")
     if meta["kind"] == "recording":
         raise UserError(f"{name}: a Recording carries its run's settings, not a command; animator info shows them")
     if not command:

@@ -93,7 +93,7 @@ DAMAGE = [
     ("no spec", _drop("spec"), "not an animator recording"),
     ("spec not json", _replace("spec", np.array("{not json")), "not an animator recording"),
     ("spec not text", _replace("spec", np.arange(3)), "run spec is not a short text"),
-    ("format 3", _spec(_set("format_version", 3)), "recording format 3 is newer than this animator"),
+    ("format 4", _spec(_set("format_version", 4)), "recording format 4 is newer than this animator"),
     ("format garbage", _spec(_set("format_version", "two")), "unknown recording format_version 'two'"),
     ("format zero", _spec(_set("format_version", 0)), "unknown recording format_version 0"),
     ("no architecture", _spec(_set("architecture", _DELETE)), "no valid architecture"),

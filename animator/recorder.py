@@ -1,0 +1,289 @@
+"""Record a training loop animator did not write, as a :class:`~animator.recording.Recording`.
+
+Any loop, numpy, PyTorch or Keras, hands a :class:`Recorder` each epoch's loss,
+accuracy, learning rate and its layers' weights and biases; :meth:`Recorder.finish`
+returns a Recording that renders, saves, loads, races and snapshots like one
+``animator train`` made.  Its spec says where it came from (a
+:class:`~animator.source.Source`) instead of a training config.
+
+>>> recorder = Recorder(X, y, epochs=1000)                                # doctest: +SKIP
+>>> for epoch in range(1001):
+...     loss, accuracy = train_one_epoch()                                # your loop
+...     recorder.epoch(loss, accuracy, lr, [(w1, b1), (w2, b2)])          # the arrays of this forward pass
+>>> recording = recorder.finish()
+>>> recording.save("mine.npz")             # then: animator render mine.npz -o mine.gif
+
+Book-style layers (objects with ``.weights`` and ``.biases``) can be handed over
+as they are, and a book-style optimizer gives the learning rate:
+``recorder.book_epoch(loss, accuracy, optimizer, dense1, dense2)``.
+
+Frames: with ``epochs`` (the last epoch, as :class:`~animator.run_spec.RunConfig`
+counts) the frame epochs are exactly ``animator train``'s; without it the
+recorder keeps every ``stride``-th epoch, doubling ``stride`` whenever it holds
+more than twice ``frames``, so memory stays bounded and frames evenly spaced.
+The decision regions are evaluated only at those epochs, when they happen:
+``predict(points)`` (points (m, 2) float32 -> class probabilities (m, classes))
+asks the live model; without ``predict`` the layers are taken for the book's
+chain (Dense, ReLU, ..., Dense, softmax) and evaluated from the arrays.
+
+Updates: pass ``updates`` (each layer's ``(weight_update, bias_update)``) if the
+loop knows them; otherwise an epoch's update is the next epoch's parameters
+minus its own (the last epoch's is zero unless :meth:`finish` gets ``layers``
+after the last update).  A non-finite loss or parameter ends the recording
+there as a divergence (:attr:`Recorder.diverged`): it is shown, not raised.
+"""
+
+import math
+
+import numpy as np
+
+from .errors import ArgumentError
+from .frames import decision_grid, frame_count, frame_epochs, grid_extent, grid_points
+from .run_spec import MAX_GRID_RESOLUTION, Architecture, Dataset, RunConfig, RunSpec, Status
+from .source import ADAPTERS, Source
+from .recorder_parts import describe_optimizer, layer_arrays, read_data
+from .versions import run_versions
+
+
+class Recorder:
+    """Collects a loop's epochs and makes the Recording; see the module docstring.
+
+    ``X`` (n, 2) and ``y`` (n,) class labels (or one-hot rows) are the data the
+    loop trains on; ``optimizer`` describes it (an
+    :class:`~animator.optimizers.OptimizerSpec`, a registered name, or the
+    loop's optimizer object: a book-style one maps to the registered optimizer
+    with its settings, anything else is shown as a custom optimizer);
+    ``source`` says what recorded the run (default: this API).
+    """
+
+    def __init__(self, X, y, predict=None, *, epochs=None, frames=200, frame_spacing="linear", every=None,
+                 grid_resolution=160, grid_padding=0.1, optimizer=None, source=None, dataset="your data"):
+        self.X, self.y = read_data(X, y)
+        if predict is not None and not callable(predict):
+            raise ArgumentError("predict", f"must be a function of the grid points (got {type(predict).__name__})")
+        if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer))
+                                   or epochs < 0):
+            raise ArgumentError("epochs", f"must be a whole number, 0 or more, or None (got {epochs!r})")
+        if not (isinstance(grid_resolution, (int, np.integer)) and 2 <= grid_resolution <= MAX_GRID_RESOLUTION):
+            raise ArgumentError("grid_resolution", f"must be between 2 and {MAX_GRID_RESOLUTION} (got {grid_resolution})")
+        if not 0 <= grid_padding <= 10:
+            raise ArgumentError("grid_padding", f"must be between 0 and 10 (got {grid_padding})")
+        frame_count(0 if epochs is None else int(epochs), frames=frames, spacing=frame_spacing, every=every)
+        if epochs is None and (every is not None or frame_spacing != "linear"):
+            raise ArgumentError("epochs", "must be given for every= or log frame spacing (the frames depend on it)")
+        source = source if source is not None else Source("record", "api")
+        if not isinstance(source, Source) or source.adapter not in ADAPTERS:
+            raise ArgumentError("source", "must be an animator.source.Source")
+        self.predict = predict
+        self.planned = None if epochs is None else int(epochs)
+        self.frames, self.frame_spacing, self.every = int(frames), frame_spacing, every
+        self.grid_resolution, self.grid_padding = int(grid_resolution), float(grid_padding)
+        self.optimizer = describe_optimizer(optimizer)
+        self._optimizer_given = optimizer is not None
+        self.source, self.dataset = source, str(dataset)[:120]
+        self.extent = grid_extent(self.X, self.grid_padding)
+        self._points = grid_points(self.extent, self.grid_resolution)
+        self._wanted = None if epochs is None else {int(e) for e in frame_epochs(
+            int(epochs), frames=frames, spacing=frame_spacing, every=every)}
+        self._stride = 1
+        self._losses, self._accuracies, self._rates = [], [], []
+        self._kept = {}             # epoch -> {"weights": [...], "biases": [...], "updates": [...] or None}
+        self._grids = {}            # epoch -> (rows, cols, classes) uint8, evaluated when the epoch happened
+        self._last = None           # the latest epoch's parameters (copies): the last frame, and derived updates
+        self._shapes = None
+        self._peaks = None
+        self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
+        self._finished = False
+
+    # -- the loop's side ----------------------------------------------------------------
+    @property
+    def epochs_recorded(self):
+        return len(self._losses)
+
+    @property
+    def diverged(self):
+        """Whether a non-finite loss or parameter ended the recording (later epochs are ignored)."""
+        return self.diverged_at is not None
+
+    def keeps(self, epoch):
+        """Whether ``epoch``'s arrays and decision regions will be kept (a loop may skip work for others)."""
+        if self._wanted is not None:
+            return epoch in self._wanted
+        return epoch % self._stride == 0
+
+    def epoch(self, loss, accuracy, learning_rate, layers, *, updates=None):
+        """Record the next epoch (0, 1, 2, ...): its loss, accuracy, learning rate and the layers' parameters.
+
+        ``layers`` are ``(weights, biases)`` pairs (or objects with ``.weights`` and
+        ``.biases``), as they were in this epoch's forward pass; they are copied.
+        ``updates``, optional, are ``(weight_update, bias_update)`` pairs the
+        optimizer applied after it.
+        """
+        if self._finished:
+            raise ArgumentError("epoch", "cannot be recorded after finish()")
+        if self.diverged:
+            return
+        epoch = len(self._losses)
+        loss, accuracy, learning_rate = _scalar(loss, "loss"), _scalar(accuracy, "accuracy"), \
+            _scalar(learning_rate, "learning_rate")
+        params = layer_arrays(layers, "layers")
+        self._check_shapes(params)
+        if not math.isfinite(loss):
+            return self._diverge(epoch, f"loss is {loss}", learning_rate)
+        if not 0 <= accuracy <= 1:
+            raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
+        highs = []
+        for i, (weights, biases) in enumerate(params, start=1):
+            for kind, array in (("weights", weights), ("biases", biases)):
+                high, low = array.max(), array.min()
+                if not (math.isfinite(high) and math.isfinite(low)):
+                    what = "nan" if np.isnan(array).any() else "inf"
+                    return self._diverge(epoch, f"Dense {i} {kind} are {what}", learning_rate)
+                highs.append(max(high, -low))
+        if updates is not None:
+            updates = layer_arrays(updates, "updates")
+            if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
+                raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
+        self._derive_update(params)
+        peaks = np.maximum.reduceat(np.asarray(highs, dtype=np.float64), np.arange(0, len(highs), 2))
+        self._peaks = peaks if self._peaks is None else np.maximum(self._peaks, peaks)
+        self._losses.append(loss)
+        self._accuracies.append(accuracy)
+        self._rates.append(learning_rate)
+        copies = [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64).reshape(1, -1)) for w, b in params]
+        self._last = (epoch, copies, updates)
+        if self.keeps(epoch):
+            self._keep(epoch, copies, updates)
+
+    def book_epoch(self, loss, accuracy, optimizer, *layers, updates=None):
+        """:meth:`epoch` with book-style objects: the learning rate is ``optimizer.current_learning_rate``."""
+        rate = getattr(optimizer, "current_learning_rate", None)
+        if rate is None:
+            raise ArgumentError("optimizer", "has no current_learning_rate (the book's optimizers have one)")
+        if not self._optimizer_given:
+            self.optimizer, self._optimizer_given = describe_optimizer(optimizer), True
+        self.epoch(loss, accuracy, rate, layers, updates=updates)
+
+    def finish(self, *, layers=None, interrupted=False):
+        """The :class:`~animator.recording.Recording` of the epochs recorded so far.
+
+        ``layers``: the parameters after the last epoch's update (its update is then
+        derived, not zero); ``interrupted``: the loop was stopped (Ctrl-C) before its end.
+        """
+        from .recorder_parts import assemble
+
+        if self._finished:
+            raise ArgumentError("finish", "was already called")
+        if layers is not None and self._last is not None and not self.diverged:
+            params = layer_arrays(layers, "layers")
+            self._check_shapes(params)
+            self._derive_update(params)
+        self._finished = True
+        return assemble(self, bool(interrupted))
+
+    # -- inside ----------------------------------------------------------------------------
+    def _check_shapes(self, params):
+        shapes = [tuple(a.shape) for pair in params for a in pair]
+        if self._shapes is None:
+            _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
+            self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
+        elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
+            raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "
+                                          f"({_shapes_text(self._shapes)} before)")
+
+    def _diverge(self, epoch, cause, learning_rate):
+        self.diverged_at, self.divergence_cause, self.divergence_learning_rate = epoch, cause, learning_rate
+
+    def _derive_update(self, params):
+        """Fill the previous kept epoch's missing updates from this epoch's parameters."""
+        if self._last is None:
+            return
+        epoch, before, given = self._last
+        if given is None and epoch in self._kept:
+            self._kept[epoch]["updates"] = [(np.asarray(w, np.float64) - bw, np.reshape(b, (1, -1)) - bb)
+                                            for (w, b), (bw, bb) in zip(params, before)]
+
+    def _keep(self, epoch, copies, updates, *, thin=True):
+        self._kept[epoch] = {"params": copies, "updates": None if updates is None else
+                             [(np.array(u, np.float64), np.reshape(np.array(v, np.float64), (1, -1)))
+                              for u, v in updates]}
+        if self.predict is not None or getattr(self, "_replay", None) is not None:
+            self._grids[epoch] = self._grid(copies)
+        if thin and self._wanted is None and len(self._kept) > 2 * self.frames:
+            self._stride *= 2
+            for old in [e for e in self._kept if e % self._stride]:
+                del self._kept[old]
+                self._grids.pop(old, None)
+
+    def _grid(self, params):
+        """The decision grid of one epoch: ``predict`` (or the tracer's replay) on the grid points, as uint8."""
+        replay = getattr(self, "_replay", None)
+        probs = replay(self._points, params) if replay is not None else self.predict(self._points)
+        return grid_of(probs, self.grid_resolution, self._classes())
+
+    def _book_grids(self, epochs):
+        params = [self._kept[e]["params"] for e in epochs]
+        return decision_grid([[w for w, _ in p] for p in params], [[b for _, b in p] for p in params],
+                             self.extent, self.grid_resolution)
+
+    def _classes(self):
+        return self._shapes[-1][1] if self._shapes else int(self.y.max()) + 1
+
+    def spec(self, *, last_epoch, frames, interrupted):
+        """The :class:`~animator.run_spec.RunSpec` of what was recorded (see :func:`.recorder_parts.assemble`)."""
+        sizes = [self._shapes[0][0], *[s[1] for s in self._shapes[::2]]]
+        hidden, classes = tuple(sizes[1:-1]), sizes[-1]
+        optimizer = self.optimizer
+        config = RunConfig(dataset=self.dataset, samples=len(self.X), classes=classes, hidden=hidden,
+                           optimizer=optimizer.name, hyperparameters=dict(optimizer.hyperparameters),
+                           epochs=last_epoch if self.planned is None else self.planned, seed=None, frames=frames,
+                           frame_spacing=self.frame_spacing, every=self.every,
+                           grid_resolution=self.grid_resolution, grid_padding=self.grid_padding)
+        return RunSpec(config=config, dataset=Dataset(self.dataset, None, len(self.X), classes),
+                       architecture=Architecture(2, hidden, classes,
+                                                 tuple(f"Dense({a}, {b})" for a, b in zip(sizes[:-1], sizes[1:]))),
+                       optimizer=optimizer,
+                       status=Status(len(self._losses), self.diverged_at, self.divergence_cause,
+                                     self.divergence_learning_rate, interrupted),
+                       versions=run_versions(), source=self.source)
+
+
+def grid_of(probs, resolution, classes):
+    """Class probabilities on the grid's points as a Recording stores them: (rows, cols, classes) uint8."""
+    probs = np.asarray(probs)
+    if probs.shape != (resolution * resolution, classes) or probs.dtype.kind not in "fiu":
+        raise ArgumentError("predict", f"must return ({resolution * resolution}, {classes}) class probabilities "
+                                       f"for the grid points (got {probs.shape} {probs.dtype})")
+    with np.errstate(invalid="ignore", over="ignore"):
+        probs = np.nan_to_num(probs.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        return np.rint(np.clip(probs, 0, 1) * 255).astype(np.uint8).reshape(resolution, resolution, classes)
+
+
+def _scalar(value, name):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(name, f"must be a number (got {type(value).__name__})") from None
+    return number
+
+
+def _check_chain(params, inputs, labels):
+    if len(params) < 2:
+        raise ArgumentError("layers", f"must hold every Dense layer's (weights, biases), at least two "
+                                      f"(got {len(params)})")
+    width = inputs
+    for i, (weights, biases) in enumerate(params, start=1):
+        if weights.ndim != 2 or weights.shape[0] != width or weights.shape[1] < 1:
+            raise ArgumentError("layers", f"Dense {i} weights have shape {weights.shape}, expected ({width}, n)")
+        if biases.size != weights.shape[1] or biases.ndim > 2:
+            raise ArgumentError("layers", f"Dense {i} biases have shape {biases.shape}, "
+                                          f"expected (1, {weights.shape[1]})")
+        width = weights.shape[1]
+    if width < labels:
+        raise ArgumentError("layers", f"the last layer has {width} outputs but y has {labels} classes")
+    if width < 2:
+        raise ArgumentError("layers", "the last layer must have at least 2 outputs (one per class)")
+
+
+def _shapes_text(shapes):
+    return ", ".join("x".join(map(str, s)) for s in shapes)

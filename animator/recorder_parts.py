@@ -1,0 +1,182 @@
+"""What the :class:`~animator.recorder.Recorder` checks of what a loop hands it, and how it builds the Recording.
+
+Everything a user's loop gives is checked here in one line each
+(:class:`~animator.errors.ArgumentError`): the data, the layers' arrays, the
+optimizer's description.  :func:`assemble` turns the epochs kept into the
+arrays :mod:`animator.recording` documents.
+"""
+
+import math
+
+import numpy as np
+
+from .errors import ArgumentError
+from .frames import frame_epochs
+from .optimizers import OPTIMIZERS, Optimizer, OptimizerSpec, book_arguments, make_optimizer
+from .recording import Recording
+from .source import custom_optimizer
+
+
+def read_data(X, y):
+    """``(X float32 (n, 2), y int64 (n,))`` from the loop's data; one-hot ``y`` rows become labels."""
+    X = _numbers(X, "X")
+    if X.ndim != 2 or X.shape[1] != 2 or not len(X):
+        raise ArgumentError("X", f"must be (n, 2) points, n from 1 (got shape {X.shape})")
+    if not np.isfinite(X).all():
+        raise ArgumentError("X", "must be finite numbers (it holds nan or inf)")
+    y = _numbers(y, "y")
+    if y.ndim == 2 and y.shape[0] == len(X) and y.shape[1] >= 2:
+        y = y.argmax(axis=1)                      # one-hot rows, as the book's loss also takes them
+    if y.shape != (len(X),):
+        raise ArgumentError("y", f"must be one class label per point, shape ({len(X)},) (got {y.shape})")
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise ArgumentError("y", "must be whole class labels 0, 1, 2, ...")
+    if y.min() < 0 or y.max() > 1000:
+        raise ArgumentError("y", f"must be class labels from 0 to 1000 (got {y.min()} to {y.max()})")
+    return np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(y, dtype=np.int64)
+
+
+def layer_arrays(layers, name):
+    """``[(weights, biases), ...]`` as numpy arrays (not copied) from pairs or objects with ``.weights``/``.biases``."""
+    try:
+        items = list(layers)
+    except TypeError:
+        raise ArgumentError(name, f"must be a list of (weights, biases) pairs (got {type(layers).__name__})") from None
+    out = []
+    for i, item in enumerate(items, start=1):
+        if hasattr(item, "weights") and hasattr(item, "biases"):
+            pair = (item.weights, item.biases)
+        else:
+            try:
+                pair = tuple(item)
+            except TypeError:
+                pair = ()
+            if len(pair) != 2:
+                raise ArgumentError(name, f"item {i} is neither a (weights, biases) pair nor a layer with "
+                                          f".weights and .biases")
+        out.append(tuple(_numbers(value, f"{name}[{i - 1}]") for value in pair))
+    return out
+
+
+def _numbers(value, name):
+    if hasattr(value, "detach"):          # a tensor: its values, on the CPU
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as error:
+        raise ArgumentError(name, f"must be an array of numbers ({error})") from None
+    if array.dtype.kind not in "fiub":
+        raise ArgumentError(name, f"must be an array of real numbers (got dtype {array.dtype})")
+    return array
+
+
+def describe_optimizer(optimizer):
+    """The :class:`OptimizerSpec` of a loop's optimizer, or a :class:`~animator.source.CustomOptimizer`.
+
+    A spec or a registered name is taken as it is; an animator optimizer gives its
+    spec; an object with exactly one registered optimizer's book attributes
+    (``learning_rate``, ``decay``, ``momentum``, ``epsilon``, ``rho``, ``beta_1``,
+    ``beta_2``) is that optimizer with those settings; anything else is a custom
+    optimizer named by its class, with its ``learning_rate`` if it has one.
+    """
+    if optimizer is None:
+        return custom_optimizer("your optimizer")
+    if isinstance(optimizer, OptimizerSpec):
+        return optimizer
+    if isinstance(optimizer, Optimizer):
+        return optimizer.spec
+    if isinstance(optimizer, str):
+        return OptimizerSpec(optimizer) if optimizer in OPTIMIZERS else custom_optimizer(optimizer)
+    present = {}
+    for short, argument in book_arguments().items():
+        value = _attribute(optimizer, argument)
+        if value is not None:
+            present[short] = value
+    for cls in OPTIMIZERS.values():
+        if set(present) == {h.name for h in cls.HYPERPARAMETERS}:
+            try:
+                make_optimizer(cls.name, **present)
+            except (ValueError, TypeError):
+                break
+            return OptimizerSpec(cls.name, present)
+    rate = present.get("lr", _attribute(optimizer, "lr"))
+    return custom_optimizer(type(optimizer).__name__, {} if rate is None else {"lr": rate})
+
+
+def _attribute(value, name):
+    """A finite number attribute, or None (an attribute that raises on reading is absent)."""
+    try:
+        found = getattr(value, name, None)
+    except Exception:             # a user's property may raise anything; it is simply not a setting we read
+        return None
+    if isinstance(found, bool) or not isinstance(found, (int, float, np.integer, np.floating)):
+        return None
+    found = float(found)
+    return found if math.isfinite(found) else None
+
+
+def assemble(recorder, interrupted):
+    """The Recording of what ``recorder`` kept: the frame epochs chosen, the last epoch's arrays added."""
+    last = recorder.epochs_recorded - 1
+    if recorder._shapes is None or (last < 0 and not recorder.diverged and not interrupted):
+        raise ArgumentError("epoch", "was never recorded: there is nothing to make a Recording of")
+    kept = recorder._kept
+    if last < 0:
+        frames = np.zeros(0, dtype=np.int64)
+    else:
+        if last not in kept:
+            epoch, copies, updates = recorder._last
+            recorder._keep(epoch, copies, updates, thin=False)
+        frames = _frames(recorder, last)
+    unique = sorted(set(frames.tolist()))
+    classes = recorder._classes()
+    book = [e for e in unique if e not in recorder._grids]
+    grids = dict(zip(book, recorder._book_grids(book))) if book else {}
+    grids.update({e: recorder._grids[e] for e in unique if e in recorder._grids})
+    resolution = recorder.grid_resolution
+    arrays = {
+        "X": recorder.X, "y": recorder.y,
+        "epoch": np.arange(last + 1, dtype=np.int64),
+        "loss": np.asarray(recorder._losses, dtype=np.float32),
+        "accuracy": np.asarray(recorder._accuracies, dtype=np.float64),
+        "learning_rate": np.asarray(recorder._rates, dtype=np.float64),
+        "frame_epochs": frames, "grid_extent": recorder.extent,
+        "grid_probs": (np.stack([grids[int(e)] for e in frames]) if len(frames)
+                       else np.zeros((0, resolution, resolution, classes), dtype=np.uint8)),
+        "param_epochs": np.asarray(unique, dtype=np.int64),
+        "param_peaks": (np.zeros(len(recorder._shapes) // 2, dtype=np.float32) if recorder._peaks is None
+                        else recorder._peaks.astype(np.float32)),
+    }
+    for i in range(len(recorder._shapes) // 2):
+        rows = [kept[e] for e in unique]
+        weights = [row["params"][i][0] for row in rows]
+        biases = [row["params"][i][1] for row in rows]
+        updates = [row["updates"][i] if row["updates"] is not None else (np.zeros_like(w), np.zeros_like(b))
+                   for row, w, b in zip(rows, weights, biases)]
+        shape_w, shape_b = recorder._shapes[2 * i], recorder._shapes[2 * i + 1]
+        arrays[f"dense{i + 1}.weights"] = _stack(weights, shape_w)
+        arrays[f"dense{i + 1}.biases"] = _stack(biases, shape_b)
+        arrays[f"dense{i + 1}.weight_updates"] = _stack([u for u, _ in updates], shape_w)
+        arrays[f"dense{i + 1}.bias_updates"] = _stack([v for _, v in updates], shape_b)
+    spec = recorder.spec(last_epoch=max(last, 0), frames=recorder.frames, interrupted=interrupted)
+    return Recording(spec, arrays)
+
+
+def _stack(rows, shape):
+    if not rows:
+        return np.zeros((0, *shape), dtype=np.float32)
+    return np.stack([np.asarray(r, dtype=np.float32).reshape(shape) for r in rows])
+
+
+def _frames(recorder, last):
+    """The frame epochs: ``animator train``'s when the epochs were planned, else evenly among those kept."""
+    if recorder.planned is not None:
+        planned = frame_epochs(recorder.planned, frames=recorder.frames, spacing=recorder.frame_spacing,
+                               every=recorder.every)
+        return np.append(planned[planned < last], last).astype(np.int64)
+    candidates = np.asarray(sorted(e for e in recorder._kept if e != last), dtype=np.int64)
+    room = recorder.frames - 1
+    if len(candidates) > room:
+        candidates = candidates[np.unique(np.round(np.linspace(0, len(candidates) - 1, room)).astype(int))] \
+            if room else candidates[:0]
+    return np.append(candidates, last).astype(np.int64)
