@@ -43,12 +43,17 @@ plugin pytest loads (entry point ``pytest11``: ``animator = animator_app.pytest_
 PYTEST_DONT_REWRITE: the plugin words its own failures, so pytest need not rewrite its asserts.
 """
 
-from .snapshots.files import pytest_configure
 from .snapshots.frame import FrameSnapshotFixture, frame_snapshot
 from .snapshots.frames import diff_image, frame_of, pinned, versions
 from .snapshots.options import pytest_addoption
 from .snapshots.recording import RecordingSnapshotFixture, recording_snapshot
 from .snapshots.report import pytest_terminal_summary
+from .snapshots.session import (_animator_pins_matplotlib, pytest_collection_finish, pytest_collection_modifyitems,
+                                pytest_configure, pytest_deselected, pytest_runtest_makereport, pytest_sessionfinish,
+                                pytest_testnodedown, pytest_testnodeready)
 
-__all__ = ["FrameSnapshotFixture", "RecordingSnapshotFixture", "diff_image", "frame_of", "frame_snapshot", "pinned",
-           "pytest_addoption", "pytest_configure", "pytest_terminal_summary", "recording_snapshot", "versions"]
+__all__ = ["FrameSnapshotFixture", "RecordingSnapshotFixture", "_animator_pins_matplotlib", "diff_image", "frame_of",
+           "frame_snapshot", "pinned", "pytest_addoption", "pytest_collection_finish", "pytest_collection_modifyitems",
+           "pytest_configure", "pytest_deselected", "pytest_runtest_makereport", "pytest_sessionfinish",
+           "pytest_terminal_summary", "pytest_testnodedown", "pytest_testnodeready", "recording_snapshot",
+           "versions"]

@@ -36,6 +36,7 @@ from ..untrusted import is_regular_file, load_json
 from .difference import Difference, first_difference
 
 FORMAT = "animator-recording-snapshot"
+RUN = "recording"      # info["kind"] of a run's snapshot; races and descents are kinds of their own
 FORMAT_VERSION = 1
 RTOL = 1e-5            # numpy.isclose's defaults, as pytest-regressions uses them
 ATOL = 1e-8
@@ -140,7 +141,8 @@ class RecordingSnapshot:
         if info.get("format_version") != FORMAT_VERSION:
             raise SnapshotError(path, f"snapshot format {info.get('format_version')!r}; this animator "
                                       f"reads {FORMAT_VERSION}")
-        missing = [name for name in ("X", "y", "layer_epochs", *SCALARS) if name not in arrays]
+        needed = ("X", "y", "layer_epochs", *SCALARS) if info.get("kind", RUN) == RUN else ()
+        missing = [name for name in needed if name not in arrays]
         if missing:
             raise SnapshotError(path, f"the snapshot has no {', '.join(missing)}")
         return cls(info, arrays)
@@ -152,20 +154,38 @@ class RecordingSnapshot:
 
 def settings(spec):
     """The settings of a Recording's :class:`~animator.run_spec.RunSpec` that decide its numbers (not its
-    frames or grid), as a plain dict."""
-    return {
-        "mode": spec.mode,
-        "seed": spec.seed,
-        "dataset": {key: getattr(spec.dataset, key) for key in ("name", "samples", "classes")},
-        "architecture": {key: plain(getattr(spec.architecture, key)) for key in ("inputs", "hidden", "classes")},
-        "optimizer": spec.optimizer.as_dict(),
-        "epochs": spec.epochs,
-    }
+    frames or grid), as a plain dict.
+
+    Read defensively: a run recorded from a user's own loop has no RunConfig
+    (its spec says where it came from instead), so whatever the spec lacks is
+    left out, and its source (``source``, ``script``) is kept when it has one.
+    """
+    found = {"mode": _read(spec, "mode"), "seed": _read(spec, "seed"), "epochs": _read(spec, "epochs"),
+             "dataset": _fields(_read(spec, "dataset"), ("name", "samples", "classes")),
+             "architecture": _fields(_read(spec, "architecture"), ("inputs", "hidden", "classes")),
+             "optimizer": getattr(_read(spec, "optimizer"), "as_dict", lambda: None)()}
+    for key in ("source", "script"):
+        value = _read(spec, key)
+        if value is not None:
+            found[key] = plain(value.to_json() if hasattr(value, "to_json") else value)
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def status(spec):
     """How the run ended: ``epochs_recorded``, ``diverged_at`` and its cause, ``interrupted``."""
-    return {key: getattr(spec.status, key) for key in ("epochs_recorded", "diverged_at", "divergence_cause", "interrupted")}
+    return _fields(_read(spec, "status"), ("epochs_recorded", "diverged_at", "divergence_cause", "interrupted")) or {}
+
+
+def _read(value, name):
+    """``value.name``, or None where the value lacks it or computes it from a part it does not have."""
+    try:
+        return getattr(value, name, None)
+    except (AttributeError, TypeError):
+        return None
+
+
+def _fields(value, names):
+    return None if value is None else {name: plain(_read(value, name)) for name in names}
 
 
 def compare(recording, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
@@ -184,21 +204,23 @@ def compare(recording, expected, *, rtol=RTOL, atol=ATOL, tolerances=None):
 class Found:
     """The first disagreement of one array: at ``epoch`` (None for the data), as a :class:`Difference`.
 
-    ``epochs`` and ``of`` count, for the per-epoch numbers, the epochs that differ and those compared.
+    ``epochs`` and ``of`` count, for the per-epoch numbers, the epochs that differ and those compared;
+    ``unit`` is what a row counts (a descent's rows are steps).
     """
 
     epoch: int
     difference: Difference
     epochs: int = None
     of: int = None
+    unit: str = "epoch"
 
     def describe(self):
         d = self.difference
-        where = "data" if self.epoch is None else f"epoch {self.epoch}"
+        where = "data" if self.epoch is None else f"{self.unit} {self.epoch}"
         if self.epochs is None:
             return f"{where}: {d.describe()}"
         return (f"{where}: {d.name} {d.actual:.9g} where {d.expected:.9g} was expected (difference "
-                f"{d.largest:.3g}; it differs at {self.epochs} of {self.of} epochs)")
+                f"{d.largest:.3g}; it differs at {self.epochs} of {self.of} {self.unit}s)")
 
 
 @dataclass(frozen=True)
@@ -209,8 +231,7 @@ class Mismatch:
     ``epochs``: ``(actual, expected)`` epoch counts; ``status``: the two runs'
     :func:`status`; ``found``: the first :class:`Found` of every differing
     array, earliest first (within an epoch in the book's order: weights,
-    forward numbers, learning rate, updates); ``missing``: snapshot epochs
-    whose layer arrays the run did not keep; ``versions``: the two runs'
+    forward numbers, learning rate, updates); ``versions``: the two runs'
     package versions; ``tolerances``: the default ``(rtol, atol)``.
     """
 
@@ -218,7 +239,6 @@ class Mismatch:
     epochs: tuple
     status: tuple
     found: tuple
-    missing: tuple
     versions: tuple
     tolerances: tuple
 
@@ -239,10 +259,6 @@ class Mismatch:
                                                                             self.status) if _ending(found)]
             lines.append(f"the run has {self.epochs[0]} epochs where the snapshot has {self.epochs[1]}"
                          + (f" ({'; '.join(endings)})" if endings else ""))
-        if self.missing:
-            shown = ", ".join(str(e) for e in self.missing[:5]) + (", ..." if len(self.missing) > 5 else "")
-            lines.append(f"the run kept no layer arrays at epochs {shown} (of the snapshot's); "
-                         f"record it with the snapshot's frame settings")
         if not self.found and self.epochs[0] != self.epochs[1]:
             lines.append(f"the first {min(self.epochs)} epochs agree")
         for found in self.found[1:1 + _MORE]:
@@ -282,8 +298,9 @@ def _compare(actual, expected, *, rtol, atol, tolerances):
                           Found(row, first_difference(name, a[row], e[row], **pick(name)), whole.count, count)))
     last = len(actual.arrays["loss"]) - 1
     wanted = expected.layer_epochs[expected.layer_epochs <= last]
+    # the layer arrays are compared where both runs kept them: which epochs a run keeps (its frames)
+    # is how it was recorded, not what it computed
     common, in_actual, in_expected = np.intersect1d(actual.layer_epochs, wanted, return_indices=True)
-    missing = tuple(int(e) for e in np.setdiff1d(wanted, common))
     for name in names:
         if not name.startswith("dense"):
             continue
@@ -300,12 +317,12 @@ def _compare(actual, expected, *, rtol, atol, tolerances):
     if layers_actual != layers_expected:
         changed.append(("layers", sorted(layers_actual), sorted(layers_expected)))
     epochs = (len(actual.arrays["loss"]), len(expected.arrays["loss"]))
-    if not (found or changed or missing or epochs[0] != epochs[1]):
+    if not (found or changed or epochs[0] != epochs[1]):
         return None
     found.sort(key=lambda item: item[0])
     return Mismatch(settings=tuple(changed), epochs=epochs,
                     status=(actual.info.get("status", {}), expected.info.get("status", {})),
-                    found=tuple(f for _, f in found), missing=missing,
+                    found=tuple(f for _, f in found),
                     versions=(actual.info.get("versions", {}), expected.info.get("versions", {})),
                     tolerances=(rtol, atol))
 

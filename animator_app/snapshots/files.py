@@ -1,14 +1,18 @@
-"""The snapshot files: where a test's snapshots and failure files go, their names and types, and PNG frames.
+"""The snapshot files: where a test's snapshots and failure files go, their names, and PNG frames.
 
-Snapshots live beside the test module, as syrupy keeps single-file snapshots:
-``__snapshots__/<module>/<test>.npz`` and ``.png``; a second call in the same
-test adds ``.1``, ``.2``, ... to the name, and ``name="..."`` gives
-``<test>[...]``.  A PNG snapshot carries the versions that drew it in a text chunk.
+Snapshots live beside the test module in a folder of their own,
+``__animator_snapshots__/<module>/<test>.npz`` and ``.png``, named as syrupy
+names single-file snapshots; a second call in the same test adds ``.1``,
+``.2``, ... to the name, and ``name="..."`` gives ``<test>[...]``.  The folder
+is not syrupy's ``__snapshots__`` (syrupy deletes files it does not know there,
+and telling it to skip ours would hide the user's own ``.png`` snapshots from
+its unused check); a snapshot still in ``__snapshots__/<module>/``, where
+animator kept them before, is read from there and moved by ``--snapshot-update``.
+A PNG snapshot carries the versions that drew it in a text chunk.
 """
 
 import io
 import json
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +21,9 @@ from animator.fileio import atomic_output
 from animator.untrusted import load_json
 
 from .options import RESULTS, updating
-from .report import new_report
+from .session import claim, clean, folder_of, tally, test_stem  # noqa: F401 (clean: the old import path)
 
-SNAPSHOTS = "__snapshots__"
-SUFFIXES = ("npz", "png")   # a recording snapshot's file type, a frame snapshot's
+LEGACY = "__snapshots__"    # where animator kept snapshots before they had a folder of their own
 RECORDING = ".npz"          # a recording snapshot's suffix
 FRAME = ".png"              # a frame snapshot's: frames are stored as PNG files, whatever was rendered
 _PNG_KEY = "animator-snapshot"
@@ -31,16 +34,17 @@ class Place:
 
     def __init__(self, request, tmp_path_factory):
         self.config = request.config
+        self.nodeid = request.node.nodeid
         module = Path(request.node.path)
-        self.directory = module.parent / SNAPSHOTS / module.stem
-        qualified = (f"{request.cls.__name__}." if request.cls is not None else "") + request.node.name
-        self.test = clean(qualified)
+        self.directory = folder_of(module)
+        self._legacy = module.parent / LEGACY / module.stem
+        self.test = test_stem(request.node)
         self.used = set()
         self.calls = {}
         self.update = updating(request.config)
         self._factory = tmp_path_factory
         self._module = module
-        self.report = new_report(request.config)
+        self.report = tally(request.config).report
 
     def path(self, suffix, name):
         """The snapshot file of this call: ``<test>``, then ``<test>.1``, ...; ``<test>[name]`` when named."""
@@ -53,19 +57,36 @@ class Place:
         if (stem, suffix) in self.used:
             raise ValueError(f"the snapshot name {stem!r} is used twice in this test; give each call its own name=")
         self.used.add((stem, suffix))
+        claim(self.config, self.nodeid, self.directory, f"{stem}{suffix}")
         return self.directory / f"{stem}{suffix}"
 
+    def stored(self, path, ours):
+        """The file that holds ``path``'s snapshot: ``path``, else an old one of ours (``ours(file)``) in
+        ``__snapshots__/<module>/``, else ``path`` (missing)."""
+        old = self._legacy / path.name
+        if not path.exists() and old.is_file() and ours(old):
+            tally(self.config).used.add(str(old))
+            return old
+        return path
+
     def results(self, snapshot, suffix):
-        """Where ``snapshot``'s failure file ending in ``suffix`` goes (``<results>/<module>/<name><suffix>``)."""
+        """Where ``snapshot``'s failure file ending in ``suffix`` goes (``<results>/<module>/<name><suffix>``).
+
+        One folder for the session: under pytest-xdist a worker's temporary folder
+        is one level inside the session's, so every worker writes to the same one.
+        """
         option = self.config.getoption("animator_snapshot_results", None)
-        root = Path(option) if option else self._factory.getbasetemp() / RESULTS
+        base = self._factory.getbasetemp()
+        if hasattr(self.config, "workerinput"):
+            base = base.parent
+        root = Path(option) if option else base / RESULTS
         try:
             inside = self._module.parent.relative_to(self.config.rootpath) / self._module.stem
         except ValueError:
             inside = Path(self._module.stem)
         folder = (root / inside).resolve()
         folder.mkdir(parents=True, exist_ok=True)
-        self.report["results"] = str(root.resolve())
+        tally(self.config).results = str(root.resolve())
         return folder / f"{snapshot.stem}{suffix}"
 
     def shown(self, path):
@@ -75,8 +96,13 @@ class Place:
         except ValueError:
             return str(path)
 
-    def wrote(self, path, existed):
-        self.report["updated" if existed else "written"].append(self.shown(path))
+    def wrote(self, path, existed, stored=None):
+        """Record a written snapshot; one read from the old folder (``stored``) is removed from there."""
+        if stored is not None and stored != path:
+            stored.unlink(missing_ok=True)
+            self.report["moved"].append(self.shown(path))
+        else:
+            self.report["updated" if existed else "written"].append(self.shown(path))
 
 
 def write_png(path, image, made_with=None):
@@ -91,6 +117,17 @@ def write_png(path, image, made_with=None):
     Image.fromarray(np.ascontiguousarray(image)).save(buffer, format="PNG", optimize=True, pnginfo=info)
     with atomic_output(path) as temporary:
         Path(temporary).write_bytes(buffer.getvalue())
+
+
+def is_png_snapshot(path):
+    """Whether ``path`` is a PNG that animator wrote as a snapshot (it carries the versions that drew it)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as png:
+            return _PNG_KEY in getattr(png, "text", {})
+    except (OSError, ValueError):
+        return False
 
 
 def read_png(path):
@@ -108,17 +145,3 @@ def read_png(path):
     if not isinstance(made_with, dict):
         made_with = {}
     return image, made_with
-
-
-def clean(name):
-    """A file name from a test name, as syrupy makes it: no ``\\ / ? * : | " < >`` or control characters."""
-    kept = "".join(c for c in name if c not in '\\/?*:|"<>' and not unicodedata.category(c).startswith("C"))
-    return kept[:200]
-
-
-def pytest_configure(config):
-    # syrupy owns __snapshots__/: on --snapshot-update it deletes every file there it does not know.
-    # Keep it away from ours (it then leaves its own unused .png snapshots alone too).
-    if config.pluginmanager.has_plugin("syrupy") and hasattr(config.option, "ignore_file_extensions"):
-        ignored = list(config.option.ignore_file_extensions or [])
-        config.option.ignore_file_extensions = ignored + [e for e in SUFFIXES if e not in ignored]

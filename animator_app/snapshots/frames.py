@@ -1,14 +1,17 @@
 """Frames for snapshots: drawn the same way on every machine, or read back from a rendered file; compared.
 
-A Recording's frame is drawn at 640x360 on Agg with matplotlib's default
-settings (whatever a matplotlibrc or style says) and the DejaVu Sans bundled
-with matplotlib.  What still changes pixels is the rasteriser: matplotlib's
-and Pillow's versions (and the FreeType each was built with), and numpy's,
-through the trained numbers; :func:`versions` names them.
+A Recording's, a race's or a descent's frame is drawn at 640x360 on Agg with
+matplotlib's default settings (whatever a matplotlibrc or style says) and the
+DejaVu Sans bundled with matplotlib; a file's is read back by its format's
+writer (the registry's ``read_frame``); an image or a Figure is taken as it is.
+What still changes pixels is the rasteriser: matplotlib's and Pillow's versions
+(and the FreeType each was built with), numpy's, through the trained numbers,
+and ffmpeg's for a video read back; :func:`versions` names them.
 """
 
 import contextlib
 import os
+import sys
 
 import numpy as np
 
@@ -19,7 +22,12 @@ FRAME_SIZE = (640, 360)
 
 @contextlib.contextmanager
 def pinned():
-    """matplotlib's default settings, whatever a matplotlibrc or style says: the bundled DejaVu Sans, Agg."""
+    """matplotlib's default settings, whatever a matplotlibrc or style says: the bundled DejaVu Sans, Agg.
+
+    Our layouts read matplotlib's settings while they build their static layers
+    and again while they draw, so the fixture holds this for the whole test
+    (see :mod:`.session`) as well as around what it draws itself.
+    """
     import matplotlib.style
 
     with matplotlib.style.context("default"):
@@ -27,24 +35,104 @@ def pinned():
 
 
 def frame_of(source, frame="last", *, index=None, size=FRAME_SIZE, theme="default"):
-    """``(image, label)``: the (H, W, 3) uint8 frame of ``source`` that ``frame`` or ``index`` picks, and its name."""
+    """``(image, label)``: the (H, W, 3) uint8 frame of ``source`` that ``frame`` or ``index`` picks, and its name.
+
+    ``source`` is a Recording, a race (``RaceResult``), a descent (``Trajectory``),
+    several 2-D descents (``{label: Trajectory}``), a layout, an ``Animation``
+    that ``renderers.render`` wrote or the path of any file animator writes, an
+    image (a numpy array) or a matplotlib Figure.
+    """
+    image, label, _ = picture(source, frame, index=index, size=size, theme=theme)
+    return image, label
+
+
+def picture(source, frame="last", *, index=None, size=FRAME_SIZE, theme="default"):
+    """:func:`frame_of`, and the versions of any decoder that read the frame back (ffmpeg for a video)."""
     from renderers.layout import FrameSource
     from renderers.render import Animation
-    from renderers.training import TrainingAnimation
     from renderers.writers import pick_frame
 
     if isinstance(source, Animation):
-        return _file_frame(source, frame, index)
+        return _file_frame(source.path, source.kind, frame, index, count=source.frames)
+    if isinstance(source, (str, os.PathLike)):
+        return _file_frame(source, None, frame, index)
+    if isinstance(source, np.ndarray):
+        return _image(source), "the image", {}
+    if _is_figure(source):
+        return _figure_image(source), "the Figure", {}
     with pinned():
-        if isinstance(source, Recording):
-            source = TrainingAnimation(source, size=tuple(size), theme=theme)
-        elif not isinstance(source, FrameSource):
-            raise TypeError(f"frame_snapshot.assert_match takes a Recording, a layout or an Animation, "
-                            f"not {type(source).__name__}")
+        source = _layout(source, size, theme)
+        if not isinstance(source, FrameSource):
+            raise TypeError(f"frame_snapshot.assert_match takes a Recording, a RaceResult, a Trajectory, a layout, "
+                            f"an Animation or a file animator wrote, an image or a Figure, not {type(source).__name__}")
         position = _position(len(source), index) if index is not None else pick_frame(source, frame)
         image = np.asarray(source.frame(position))
-    shows = "epoch" if isinstance(source, TrainingAnimation) else "epoch or step"
-    return image, f"frame {position} ({shows} {int(source.epochs[position])})"
+    unit = getattr(source, "FRAME_UNIT", "epoch")
+    return image, f"frame {position} ({unit} {int(source.epochs[position])})", {}
+
+
+def _layout(source, size, theme):
+    """The layout that draws ``source`` at ``size`` in ``theme``; a layout itself is taken as it is."""
+    from animator.descent import Trajectory
+    from animator.functions import get_function
+    from animator.race import RaceResult
+
+    size = tuple(size)
+    if isinstance(source, Recording):
+        from renderers.training import TrainingAnimation
+        return TrainingAnimation(source, size=size, theme=theme)
+    if isinstance(source, RaceResult):
+        from renderers.race import RaceAnimation
+        return RaceAnimation(source, size=size, theme=theme)
+    if isinstance(source, dict) and source and all(isinstance(t, Trajectory) for t in source.values()):
+        source = list(source.values()), list(source)
+    elif isinstance(source, Trajectory):
+        source = [source], None
+    else:
+        return source
+    runs, labels = source
+    if runs[0].dim == 1 and len(runs) == 1:
+        from renderers.descent import DescentAnimation
+        return DescentAnimation(runs[0], get_function(runs[0].function, 1), size=size, theme=theme)
+    from renderers.contour_race import ContourRace
+    return ContourRace(runs, get_function(runs[0].function, 2), size=size, labels=labels, theme=theme)
+
+
+def _is_figure(value):
+    figure = sys.modules.get("matplotlib.figure")
+    return figure is not None and isinstance(value, figure.Figure)
+
+
+def _figure_image(figure):
+    """A Figure's pixels as Agg draws them at its own size and dpi, whatever canvas it is on."""
+    import io
+
+    buffer = io.BytesIO()
+    with pinned():
+        figure.savefig(buffer, format="rgba", dpi=figure.dpi)
+    width, height = (int(round(v)) for v in figure.get_size_inches() * figure.dpi)
+    rgba = np.frombuffer(buffer.getvalue(), dtype=np.uint8).reshape(height, width, 4)
+    return _image(rgba)
+
+
+def _image(array):
+    """An image as (H, W, 3) uint8: grey or RGB(A), whole numbers 0-255 or floats 0-1 (alpha over white)."""
+    image = np.asarray(array)
+    if image.ndim == 2:
+        image = image[..., None].repeat(3, axis=2)
+    if image.ndim != 3 or image.shape[2] not in (3, 4) or 0 in image.shape:
+        raise ValueError(f"an image is (H, W), (H, W, 3) or (H, W, 4), not {image.shape}")
+    if image.dtype.kind == "f":
+        if not np.all(np.isfinite(image)) or image.min() < 0 or image.max() > 1:
+            raise ValueError("a float image holds values from 0 to 1")
+        image = image * 255.0
+    elif image.dtype != np.uint8 and (image.dtype.kind not in "ui" or image.min() < 0 or image.max() > 255):
+        raise ValueError(f"an image of {image.dtype} holds 0 to 255")
+    image = image.astype(np.float64)
+    if image.shape[2] == 4:
+        alpha = image[..., 3:] / 255.0
+        image = image[..., :3] * alpha + 255.0 * (1 - alpha)
+    return np.ascontiguousarray(np.rint(image).astype(np.uint8))
 
 
 def _position(count, index):
@@ -53,18 +141,53 @@ def _position(count, index):
     return index % count
 
 
-def _file_frame(animation, frame, index):
-    """A frame read back from the file an :class:`~renderers.render.Animation` names, by its format's writer."""
-    from renderers.writers import writer_named
+def _file_frame(path, kind, frame, index, count=None):
+    """A frame read back from a file animator wrote, by its format's writer (``read_frame``)."""
+    from renderers.writers import writer_for, writer_named
 
+    writer = writer_named(kind) if kind else writer_for(path)
     if index is None:
         if frame not in ("first", "last", None):
-            raise ValueError(f"frame={frame!r}: an Animation file does not know its frames' epochs; "
+            raise ValueError(f"frame={frame!r}: a file does not know its frames' epochs; "
                              f"pass index= or frame='first' / 'last'")
         index = 0 if frame == "first" else -1
-    position = _position(animation.frames, index)
-    image = writer_named(animation.kind).read_frame(animation.path, position)
-    return image, f"frame {position} of {os.path.basename(os.path.normpath(animation.path))}"
+    if index < 0:
+        count = count if count is not None else _count(writer, path)
+        index = _position(count, index)
+    try:
+        image = writer.read_frame(path, index)
+    except IndexError:
+        raise IndexError(f"index {index} is out of range: {os.fspath(path)} has {_count(writer, path)} frames") \
+            from None
+    return image, f"frame {index} of {os.path.basename(os.path.normpath(path))}", decoders(writer)
+
+
+def _count(writer, path):
+    """How many frames ``path`` holds, found by reading (the registry's ``read_frame`` says when there is none)."""
+    def has(i):
+        try:
+            writer.read_frame(path, i)
+            return True
+        except IndexError:
+            return False
+
+    high = 1
+    while has(high):
+        high *= 2
+    low = high // 2             # has(low) or low == 0; not has(high)
+    while low + 1 < high:
+        middle = (low + high) // 2
+        low, high = (middle, high) if has(middle) else (low, middle)
+    return low + 1 if has(low) else 0
+
+
+def decoders(writer):
+    """The versions of what decodes ``writer``'s files besides Pillow: ffmpeg for video (``MIME`` video/...)."""
+    if not writer.MIME.startswith("video/"):
+        return {}
+    import imageio_ffmpeg
+
+    return {"ffmpeg": imageio_ffmpeg.get_ffmpeg_version()}
 
 
 def frame_verdict(actual, expected, tolerance):

@@ -7,6 +7,7 @@ updates both kinds of snapshots.
 
 import argparse
 import importlib.metadata
+import math
 import os
 
 import pytest
@@ -23,14 +24,22 @@ _INI = {  # name: (help, default)
 }
 
 
+_SETTINGS = pytest.StashKey[dict]()
+# flags syrupy defines too, with the same dest: ours only where syrupy's will not be there
+_SHARED_FLAGS = {
+    "--snapshot-update": ("update_snapshots", "write missing snapshots, rewrite those that differ and delete unused ones"),
+    "--snapshot-warn-unused": ("warn_unused_snapshots", "report unused snapshots without failing the session"),
+}
+
+
 def pytest_addoption(parser, pluginmanager):
     group = parser.getgroup("animator", "animator snapshots (recording_snapshot, frame_snapshot)")
     if not _syrupy_defines_update(pluginmanager):
-        try:
-            group.addoption("--snapshot-update", action="store_true", default=False, dest="update_snapshots",
-                            help="write missing snapshots and rewrite those that differ")
-        except (ValueError, argparse.ArgumentError):
-            pass    # another plugin defines it; it is read by its dest below
+        for flag, (dest, text) in _SHARED_FLAGS.items():
+            try:
+                group.addoption(flag, action="store_true", default=False, dest=dest, help=text)
+            except (ValueError, argparse.ArgumentError):
+                pass    # another plugin defines it; it is read by its dest below
     group.addoption("--snapshot-results", metavar="DIR", default=None, dest="animator_snapshot_results",
                     help=f"where failing frame and recording snapshots write expected, actual and diff files "
                          f"(default: {RESULTS}/ in pytest's temporary folder)")
@@ -72,10 +81,32 @@ def updating(config):
     return bool(getattr(config.option, "update_snapshots", False) or getattr(config.option, "snapshot_update", False))
 
 
+def warn_unused(config):
+    return bool(getattr(config.option, "warn_unused_snapshots", False))
+
+
+def check_settings(config):
+    """Read and check the ini options once, at start-up: every bad value in one :class:`pytest.UsageError`."""
+    values, problems = {}, []
+    for name in _INI:
+        text = config.getini(name)
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            problems.append(f"{name} = {text!r} is not a number")
+            continue
+        whole = name == "animator_snapshot_layer_epochs"
+        if not math.isfinite(value) or value < (1 if whole else 0) or (whole and not value.is_integer()):
+            problems.append(f"{name} = {text!r} must be {'a whole number, 1 or more' if whole else '0 or more'}")
+        values[name] = int(value) if whole else value
+    if problems:
+        raise pytest.UsageError("animator snapshots: " + "; ".join(problems) + " (in the pytest configuration)")
+    config.stash[_SETTINGS] = values
+
+
 def ini_float(config, name):
-    value = config.getini(name)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise pytest.UsageError(f"{name} = {value!r} in the pytest configuration is not a number") from None
+    """An ini option's value, as checked at start-up by :func:`check_settings`."""
+    if _SETTINGS not in config.stash:
+        check_settings(config)
+    return config.stash[_SETTINGS][name]
 

@@ -1,31 +1,40 @@
-"""What the snapshot fixtures did in a session, kept in pytest's stash and summed up at the end."""
+"""The session's summary of what the snapshot fixtures did (under pytest-xdist, the workers' sum)."""
 
-import pytest
-
-from .options import updating
+from .options import updating, warn_unused
+from .session import tally
 
 UPDATE_HINT = "run pytest --snapshot-update"
-_REPORT = pytest.StashKey[dict]()
+_LISTED = ("written", "updated", "moved", "deleted", "stale")   # the files named one by one
 
 
 def new_report(config):
-    """The session's report (created on first use): snapshot paths by what happened to them."""
-    return config.stash.setdefault(_REPORT, {"written": [], "updated": [], "unchanged": [], "missing": [], "failed": []})
+    """The session's report: snapshot paths by what happened to them (see :data:`.session.KINDS`)."""
+    return tally(config).report
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    report = config.stash.get(_REPORT, None)
-    if not report or not (report["written"] or report["updated"] or report["missing"] or report["failed"]
-                          or (updating(config) and report["unchanged"])):
+    record = tally(config)
+    report = record.report
+    if not (any(report[key] for key in report if key != "unchanged") or (updating(config) and report["unchanged"])):
         return
+    shown = terminalreporter.write_line
     terminalreporter.write_sep("-", "animator snapshots")
-    for verb in ("written", "updated"):
+    for verb in _LISTED:
         for path in report[verb]:
-            terminalreporter.write_line(f"{verb} {path}")
-    counts = ", ".join(f"{len(report[key])} {key}" for key in ("written", "updated", "unchanged", "missing", "failed")
-                       if report[key])
-    terminalreporter.write_line(counts)
-    if report.get("results"):
-        terminalreporter.write_line(f"what the failing tests made (actual, expected, diff) is in {report['results']}")
+            shown(f"{verb} {_relative(config, path)}")
+    shown(", ".join(f"{len(paths)} {key}" for key, paths in report.items() if paths))
+    if record.results and report["failed"]:
+        shown(f"what the failing tests made (actual, expected, diff) is in {record.results}")
     if report["missing"] or report["failed"]:
-        terminalreporter.write_line(f"{UPDATE_HINT} to accept the new runs and frames")
+        shown(f"{UPDATE_HINT} to accept the new runs and frames")
+    if report["stale"]:
+        shown(f"no test uses the stale snapshots; {UPDATE_HINT} to delete them"
+              + ("" if warn_unused(config) else " (or --snapshot-warn-unused not to fail on them)"))
+
+
+def _relative(config, path):
+    try:
+        from pathlib import Path
+        return str(Path(path).relative_to(config.rootpath))
+    except ValueError:
+        return str(path)
