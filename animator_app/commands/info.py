@@ -40,6 +40,11 @@ def description(path):
     name = os.fspath(path)
     if not os.path.exists(name):
         raise UserError(f"{name}: no such file or folder")
+    from ..snapshots.describe import describe_snapshot     # a test's snapshot file, run or frame
+
+    snapshot = describe_snapshot(name)
+    if snapshot is not None:
+        return snapshot
     if name.lower().endswith(".npz") and not os.path.isdir(name):
         return _recording_description(name)
     try:
@@ -121,6 +126,7 @@ def run(options):
     print(f"animator: {shown(meta['animator'])}" + ("" if meta["animator"] == __version__
                                                      else f" (this is {__version__})"))
     print("command:  " + ("(a Recording: the spec below is its run)" if meta["kind"] == "recording"
+                           else "(a snapshot test's file)" if meta["kind"].endswith("snapshot")
                            else shown_command(meta.get("command"))))
     source = recorded_source(meta)
     if source is not None:
