@@ -215,7 +215,15 @@ def _inside(module, folder):
 
 
 def _names(class_name, optimizer):
-    """Whether ``class_name`` names the optimizer ``optimizer`` (``Optimizer_Adam``, ``AdamOptimizer`` for adam)."""
-    words = {optimizer.lower(), OPTIMIZERS[optimizer].title.lower()} if optimizer in OPTIMIZERS else {optimizer}
+    """Whether ``class_name`` names the optimizer ``optimizer`` (``Optimizer_Adam``, ``AdamOptimizer`` for adam),
+    and no other whose name holds that one's (as ``rmsprop`` holds ``rms``)."""
     plain = class_name.lower()
-    return any(word in plain for word in words) and not (optimizer == "adam" and "adagrad" in plain)
+
+    def words(name):
+        return {name.lower(), OPTIMIZERS[name].title.lower()} if name in OPTIMIZERS else {name.lower()}
+
+    if not any(word in plain for word in words(optimizer)):
+        return False
+    return not any(other != optimizer and any(word in plain for word in words(other))
+                   and any(mine in word and mine != word for mine in words(optimizer) for word in words(other))
+                   for other in OPTIMIZERS)
