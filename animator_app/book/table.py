@@ -6,6 +6,7 @@ the figure (its runs through :mod:`.runs`) and returns the gallery's entries.
 """
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACES, RACES_2D, TRAINING_FIGURES
@@ -42,6 +43,18 @@ class Job:
     stem: str = None              # its files' name before the extension
     animations: tuple = ()        # the stems it writes as the book's animations (NAME.gif, NAME.mp4, ...)
     stills: tuple = ()            # the still files it writes, after its animations in the gallery
+    place: tuple = ()             # where it stands in the chapter: (0, figure number), or (1, n) after it
+
+
+def chapter_order(jobs):
+    """``jobs`` as the chapter shows them: Figures 1-21 and Adam, then the races (the table runs slowest first)."""
+    return [job for _, job in sorted(enumerate(jobs), key=lambda item: (item[1].place, item[0]))]
+
+
+def _figure_number(figure):
+    """21 from ``"Figure 21, tuned"``; the Adam section, which follows Figure 21, has none and stands after it."""
+    found = re.match(r"Figure (\d+)", figure)
+    return int(found.group(1)) if found else 22
 
 
 def gallery_names(job, options):
@@ -77,7 +90,8 @@ def _training_job(figure):
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
                        describe(figure.optimizer), fit)]
 
-    return Job(figure.name, "Training the chapter's model", run, figure, figure.name, animations=(figure.name,))
+    return Job(figure.name, "Training the chapter's model", run, figure, figure.name, animations=(figure.name,),
+               place=(0, _figure_number(figure.figure)))
 
 
 def _descent_job(scene):
@@ -97,7 +111,8 @@ def _descent_job(scene):
 
     return Job(scene.file_stem, "The ball on a curve", run,
                (scene, DESCENTS[scene.preset] if scene.preset is not None else None), scene.file_stem,
-               animations=() if scene.curve_only else (scene.file_stem,), stills=(still_name(scene.file_stem),))
+               animations=() if scene.curve_only else (scene.file_stem,), stills=(still_name(scene.file_stem),),
+               place=(0, _figure_number(scene.title)))
 
 
 def _learning_rates_job():
@@ -123,7 +138,7 @@ def _learning_rates_job():
         return [Output("fig14_learning_rates.png", LEARNING_RATES.figure, caption, settings)]
 
     return Job("fig14 learning rates", "Learning rates", run, LEARNING_RATES, "fig14_learning_rates",
-               stills=("fig14_learning_rates.png",))
+               stills=("fig14_learning_rates.png",), place=(0, _figure_number(LEARNING_RATES.figure)))
 
 
 def _race_job():
@@ -137,7 +152,7 @@ def _race_job():
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
     return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter",
-               animations=("race_chapter",))
+               animations=("race_chapter",), place=(1, 0))
 
 
 def _contour_job(name):
@@ -154,7 +169,7 @@ def _contour_job(name):
         return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
     return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}",
-               animations=(f"race2d_{name}",))
+               animations=(f"race2d_{name}",), place=(1, 1 + BOOK_RACES_2D.index(name)))
 
 
 def jobs():

@@ -4,6 +4,7 @@ import os
 import time
 
 from renderers.theme import THEMES
+from renderers.writers import format_bytes
 from renderers.writers.registry import animation_formats
 
 from .. import presets
@@ -29,13 +30,17 @@ def run(options):
     chosen = book_options(options)
     check_book_options(options.output, chosen)
     started = time.monotonic()
+    fitted = []                                   # every animation a byte budget measured: one summary at the end
 
     def report(done, total, name, seconds, error, outputs=(), notes=()):
         if error:
             note(f"[{done}/{total}] {name}: FAILED: {error}")
         damaged = [text for text in notes if "damaged" in text]
+        fitted.extend(output.fit for output in outputs if output.fit is not None)
         if not options.quiet and not error:
-            fits = [f"{output.filename}: {fit_note(output.fit)}" for output in outputs if output.fit is not None]
+            # a figure's own line says what its budget reduced; a figure that fit as it was says nothing of it
+            fits = [f"{output.filename}: {fit_note(output.fit)}" for output in outputs
+                    if output.fit is not None and output.fit.reductions]
             reused = "".join(f", {text}" for text in notes if "damaged" not in text)
             note(f"[{done}/{total}] {name} ({seconds:.1f}s{reused})"
                  + "".join(f"\n  {line}" for line in fits + damaged))
@@ -50,8 +55,17 @@ def run(options):
              f"(index.html lists them), {elapsed:.0f}s")
         return 1
     if not options.quiet:
+        if fitted:
+            note(budget_summary(fitted))
         note(f"wrote every figure and {os.path.join(options.output, 'index.html')} in {elapsed:.0f}s")
     return 0
+
+
+def budget_summary(fits):
+    """``--max-bytes 10 MB: 24 animations fit, 2 of them reduced; the largest is 9.61 MB``."""
+    reduced = sum(1 for fit in fits if fit.reductions)
+    return (f"--max-bytes {format_bytes(fits[0].budget)}: {len(fits)} animation{'s' if len(fits) != 1 else ''} fit, "
+            f"{reduced} of them reduced; the largest is {format_bytes(max(fit.bytes for fit in fits))}")
 
 
 register(Command(

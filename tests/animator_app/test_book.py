@@ -2,6 +2,7 @@
 
 import html.parser
 import os
+import re
 
 import pytest
 
@@ -28,7 +29,7 @@ class _Links(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
-            if name in ("href", "src"):
+            if name in ("href", "src") and not value.startswith("#"):     # the contents' links within the page
                 self.links.add(value)
 
 
@@ -150,3 +151,33 @@ def test_ctrl_c_stops_the_book_without_leaving_partial_files(tmp_path):
     assert [name for name in os.listdir(out) if name.startswith(".") and name != book_module.CACHE_FOLDER] == []
     cached = [name for _, _, names in os.walk(out / book_module.CACHE_FOLDER) for name in names]
     assert not any(name.endswith(".part") or name.startswith(".") for name in cached), cached
+
+
+def test_a_budget_is_one_summary_line_and_a_figure_line_only_says_what_was_reduced(cli, tmp_path, monkeypatch):
+    from animator_app.scenes import DescentScene
+
+    monkeypatch.setattr(book_module, "jobs", lambda: [book_module._descent_job(DescentScene(preset=name))
+                                                      for name in ("momentum-fast", "good")])
+    roomy = cli("book", "-o", tmp_path / "roomy", "--size", "480x270", "--jobs", "1", "--max-bytes", "10MB")
+    assert roomy.code == 0, roomy
+    assert "nothing reduced" not in roomy.err and "fit " not in roomy.err
+    summary = [line for line in roomy.err.splitlines() if line.startswith("--max-bytes")]
+    assert len(summary) == 1 and summary[0].startswith("--max-bytes 10 MB: 2 animations fit, 0 of them reduced")
+    tight = cli("book", "-o", tmp_path / "tight", "--size", "480x270", "--jobs", "1", "--max-bytes", "40kB")
+    assert tight.code == 0, tight
+    assert tight.err.count(".gif: fit ") == 2 and "2 animations fit, 2 of them reduced" in tight.err
+
+
+def test_the_gallery_follows_the_chapter_with_contents_and_one_entry_per_figure(reduced_book):
+    page = (reduced_book[0] / "index.html").read_text()
+    shown = re.findall(r'<figure id="([^"]+)"', page)
+    order = [job.place for job in book_module.jobs()]
+    assert order and len(shown) == len(book_module.jobs())                # one entry per figure, not per file
+    stems = [name.rsplit(".", 1)[0] for name in shown]
+    places = {job.stem: job.place for job in book_module.jobs()}
+    assert [places[stem] for stem in stems] == sorted(places[stem] for stem in stems)
+    assert stems[:3] == ["fig01_sgd_lr1", "fig02_curve", "fig03_stuck_first_minimum"]
+    contents = page[page.index("<nav"):page.index("</nav>")]
+    assert re.findall(r'href="#([^"]+)"', contents) == shown
+    assert 'loading="lazy"' in page and page.count("<img") == page.count('loading="lazy"')
+    assert 'alt="Figure 8: ' in page                                       # descriptive, not the file name

@@ -53,8 +53,12 @@ def _poison(record, **fields):
 
 
 def _links(page):
-    """Every src and href of the gallery, as written (read without a browser)."""
-    return re.findall(r'\b(?:src|href)="([^"]*)"', page)
+    """Every src and href of the gallery, as written (read without a browser); the contents' links within
+    the page must each name a figure of the page."""
+    links = re.findall(r'\b(?:src|href|poster)="([^"]*)"', page)
+    ids = set(re.findall(r'<figure id="([^"]*)"', page))
+    assert all(link[1:] in ids for link in links if link.startswith("#"))
+    return [link for link in links if not link.startswith("#")]
 
 
 def _assert_only_own_files(out, links):
@@ -165,6 +169,9 @@ def test_a_poisoned_gallery_in_chromium_loads_only_the_books_own_files(cli, tmp_
         "return Array.from(document.querySelectorAll('[src],[href]')).flatMap(function (element) {"
         "  return ['src', 'href'].filter(function (name) { return element.hasAttribute(name); })"
         "                        .map(function (name) { return element.getAttribute(name); }); });")
+    ids = browser.execute_script("return Array.from(document.querySelectorAll('figure[id]')).map(f => f.id);")
+    assert all(link[1:] in ids for link in attributes if link.startswith("#"))     # the contents: within the page
+    attributes = [link for link in attributes if not link.startswith("#")]
     _assert_only_own_files(out, attributes)
     assert set(attributes) >= {f"{TRAINING}.gif", f"{DESCENT}.gif", f"{DESCENT}.png"}
     requested = []              # what the page asked for (the fixture blocks every request, so none leaves)
