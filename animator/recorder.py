@@ -94,6 +94,7 @@ class Recorder:
         self._peaks = None
         self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
         self._finished = False
+        self._grid_later = None     # the tracer's: params -> a future of the grid (see animator.tracer)
 
     # -- the loop's side ----------------------------------------------------------------
     @property
@@ -207,19 +208,21 @@ class Recorder:
         self._kept[epoch] = {"params": copies, "updates": None if updates is None else
                              [(np.array(u, np.float64), np.reshape(np.array(v, np.float64), (1, -1)))
                               for u, v in updates]}
-        if self.predict is not None or getattr(self, "_replay", None) is not None:
+        if self._grid_later is not None:
+            self._grids[epoch] = self._grid_later(copies)     # a future: the tracer evaluates it beside the loop
+        elif self.predict is not None:
             self._grids[epoch] = self._grid(copies)
         if thin and self._wanted is None and len(self._kept) > 2 * self.frames:
             self._stride *= 2
             for old in [e for e in self._kept if e % self._stride]:
                 del self._kept[old]
-                self._grids.pop(old, None)
+                grid = self._grids.pop(old, None)
+                if hasattr(grid, "cancel"):
+                    grid.cancel()
 
     def _grid(self, params):
-        """The decision grid of one epoch: ``predict`` (or the tracer's replay) on the grid points, as uint8."""
-        replay = getattr(self, "_replay", None)
-        probs = replay(self._points, params) if replay is not None else self.predict(self._points)
-        return grid_of(probs, self.grid_resolution, self._classes())
+        """The decision grid of one epoch: ``predict`` on the grid points, as uint8."""
+        return grid_of(self.predict(self._points), self.grid_resolution, self._classes())
 
     def _book_grids(self, epochs):
         params = [self._kept[e]["params"] for e in epochs]

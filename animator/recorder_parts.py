@@ -132,7 +132,10 @@ def assemble(recorder, interrupted):
     classes = recorder._classes()
     book = [e for e in unique if e not in recorder._grids]
     grids = dict(zip(book, recorder._book_grids(book))) if book else {}
-    grids.update({e: recorder._grids[e] for e in unique if e in recorder._grids})
+    for e in unique:
+        if e in recorder._grids:
+            grid = recorder._grids[e]
+            grids[e] = grid.result() if hasattr(grid, "result") else grid
     resolution = recorder.grid_resolution
     arrays = {
         "X": recorder.X, "y": recorder.y,
