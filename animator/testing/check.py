@@ -14,9 +14,11 @@ mistake shows at the first epoch where it makes a difference, and rounding
 never piles up: an equivalent formula written another way passes.
 
 Differences are judged against the size of each update, not of the weight: an
-update of 1e-6 on a weight of 1.0 must itself be right to ``rtol``.  At the
+update of 1e-6 on a weight of 1.0 must itself be right to ``rtol``.  From the
 first differing epoch the mistakes of :mod:`animator.testing.mistakes` are
-run from the same state, and those the reader's step reproduces are named.
+run from the same states, and a mistake is named only if the reader's step is
+what it gives at every epoch checked: the 20 before that epoch (where it must
+give the book's step, as the reader's did), that epoch and the 20 after.
 """
 
 import math
@@ -27,9 +29,9 @@ from ..errors import UserError
 from ..layers import Dense
 from ..optimizers import OptimizerSpec, book_arguments, state_slot_names
 from ..run import RunConfig, build
-from .difference import first_difference
+from .difference import Difference, first_difference
 from .mistakes import At, applicable, variants
-from .reader import KINDS, Reader, ReaderError  # noqa: F401  (ReaderError: raised from here, importable here)
+from .reader import KINDS, Reader
 from .result import CheckResult
 
 DEFAULT_RTOL = 1e-5     # float32 rounding of a few operations is ~1e-7; the smallest mistakes we name are ~1e-3

@@ -423,3 +423,16 @@ def _failing_result():
     exec(compile(book_class_source("Optimizer_RMSprop").replace(*EPS).replace(*EPS_B), "reader.py", "exec"),
          namespace)
     return check_optimizer(namespace["Optimizer_RMSprop"], "rmsprop:lr=0.02", epochs=5)
+
+
+def test_an_array_the_reader_removes_is_reported_missing(tmp_path, capsys):
+    path = write(tmp_path, """
+        class O:
+            def __init__(self, learning_rate=1.0):
+                self.lr = learning_rate
+            def update_params(self, layer):
+                layer.weights += -self.lr * layer.dweights
+                del layer.biases
+        """)
+    status, out, _ = run(capsys, f"{path}:O", "--against", "sgd", "--epochs", "3")
+    assert status == 1 and "at epoch 0, Dense layer 1, biases\n  shape missing where the book's is (1, 64)" in out
