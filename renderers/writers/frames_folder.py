@@ -221,7 +221,8 @@ class PngSequenceWriter(Writer):
         first, last = (FRAME_NAME_NUMBER.fullmatch(frames[i]).group(1) for i in (0, -1))
         return ("% the frames of this folder as one animation in a LaTeX (e.g. Beamer) document;\n"
                 "% in the preamble: \\usepackage{animate}\n"
-                + animategraphics(prefix, fps=self.fps, first=first, last=last, poster=self.poster) + "\n")
+                + animategraphics(prefix, fps=self.fps, first=first, last=last,     # no poster chosen: the last frame
+                                  poster="last" if self.poster is None else self.poster) + "\n")
 
     def _discard(self):
         if self._part is not None:
