@@ -4,7 +4,7 @@ import os
 
 from animator.testing.snapshot import RecordingSnapshot, SnapshotError
 
-from .files import is_png_snapshot, read_png
+from .files import FRAME, RECORDING, is_png_snapshot, read_png
 from .runs import RUN
 
 
@@ -13,7 +13,7 @@ def describe_snapshot(path):
     name = os.fspath(path)
     if os.path.isdir(name):
         return None
-    if name.lower().endswith(".npz"):
+    if name.lower().endswith(RECORDING):
         try:
             snapshot = RecordingSnapshot.load(name)
         except SnapshotError:
@@ -23,7 +23,7 @@ def describe_snapshot(path):
         spec = {key: value for key, value in info.items() if key not in ("format", "versions")}
         spec["arrays"] = {key: list(array.shape) for key, array in sorted(snapshot.arrays.items())}
         return _described(f"{kind} snapshot", f"{kind} snapshot of {_epochs(snapshot)}", info.get("versions"), spec)
-    if name.lower().endswith(".png") and is_png_snapshot(name):
+    if name.lower().endswith(FRAME) and is_png_snapshot(name):
         image, versions = read_png(name)
         return _described("frame snapshot", f"frame snapshot, {image.shape[1]}x{image.shape[0]}", versions,
                           {"size": [image.shape[1], image.shape[0]], "versions": versions})

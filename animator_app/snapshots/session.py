@@ -32,7 +32,6 @@ import pytest
 from .options import check_settings, updating, warn_unused
 
 SNAPSHOTS = "__animator_snapshots__"
-SUFFIXES = (".npz", ".png")      # a recording snapshot's file type, a frame snapshot's
 KINDS = ("written", "updated", "moved", "unchanged", "missing", "failed", "stale", "deleted")
 FIXTURES = ("recording_snapshot", "frame_snapshot")
 _TALLY = pytest.StashKey["Tally"]()
@@ -101,7 +100,7 @@ def test_stem(item):
 def claim(config, nodeid, folder, name):
     """Claim the snapshot file ``folder/name`` for test ``nodeid``; a ValueError if another test has it."""
     record = tally(config)
-    stem = name[:-len(Path(name).suffix)] if Path(name).suffix in SUFFIXES else name
+    stem = name[:-len(Path(name).suffix)] if Path(name).suffix in _suffixes() else name
     others = [n for n in record.owners.get((str(folder), stem.casefold()), ()) if n != nodeid]
     key = (str(folder), name.casefold())
     holder = record.claims.setdefault(key, nodeid)
@@ -213,7 +212,7 @@ def _stale(record):
     for folder in folders:
         tests = by_folder.get(folder, [])
         for path in Path(folder).glob("*"):
-            if path.suffix not in SUFFIXES or not path.is_file() or str(path) in record.used:
+            if path.suffix not in _suffixes() or not path.is_file() or str(path) in record.used:
                 continue
             owners = [outcome for stem, outcome in tests if _belongs(path.stem, stem)]
             if record.narrowed or record.named:
@@ -221,6 +220,12 @@ def _stale(record):
                     yield str(path)
             elif not any(outcome in ("skipped", "failed") for outcome in owners):
                 yield str(path)
+
+
+def _suffixes():
+    from .files import FRAME, RECORDING     # the snapshot files' own module names their types
+
+    return RECORDING, FRAME
 
 
 def _belongs(file_stem, test):
