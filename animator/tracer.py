@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .errors import UserError
+from .frames import decision_grid, grid_points
 
 LAYER_ATTRIBUTES = ("weights", "biases", "dweights", "dbiases", "forward")
 
@@ -239,7 +240,7 @@ class BookTracer:
         self._replica = copy.deepcopy((chain, getattr(owner, "activation", None)))
         self._replica_layers = [self._replica[0][k] for k in positions]
         self._random = self._draws_random()
-        self.recorder._grid_later = self._grid_later
+        self.recorder._grid_later = self._book_grid_later if self._is_book_chain() else self._grid_later
         self._loss_name = _name_of(loss, self._loop_frame)
         self._first = (loss, self._lr)
         self._params_now = self._before
@@ -297,6 +298,27 @@ class BookTracer:
                 values = activation.output
         return values
 
+    def _is_book_chain(self):
+        """Whether the replayed chain computes what the book's Dense, ReLU, ..., softmax chain does.
+
+        Checked once on a few points with large made-up weights (so every unit matters);
+        if so, the decision regions are evaluated as ``animator train`` evaluates
+        them, in float32 over the cores at the end, a replay of the reader's own
+        classes costing some 100 ms a frame at the default grid.
+        """
+        if self._random:
+            return False
+        rng = np.random.default_rng(0)          # animator's own generator: the reader's np.random is untouched
+        params = [(rng.normal(0, 3, w.shape), rng.normal(0, 1, b.shape)) for w, b in self._before]
+        points = grid_points(self.recorder.extent, 8)
+        try:
+            theirs = np.asarray(self._replay(points, params), dtype=np.float64)
+        except Exception:                       # a chain that cannot take other points is not the book's
+            return False
+        ours = decision_grid([[w for w, _ in params]], [[b for _, b in params]], self.recorder.extent, 8)[0]
+        return theirs.shape == (64, ours.shape[-1]) and bool(
+            np.abs(np.rint(theirs * 255) - ours.reshape(64, -1)).max() <= 2)
+
     def _draws_random(self):
         state = np.random.get_state()
         points = self.recorder._points[:4]
@@ -304,6 +326,14 @@ class BookTracer:
         after = np.random.get_state()
         np.random.set_state(state)
         return not (after[1] == state[1]).all() or after[2] != state[2]
+
+    def _book_grid_later(self, params):
+        """The grid of the book's chain, as ``animator train`` evaluates it, in the background thread."""
+        recorder = self.recorder
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
+        return self._pool.submit(lambda: decision_grid([[w for w, _ in params]], [[b for _, b in params]],
+                                                       recorder.extent, recorder.grid_resolution)[0])
 
     def _grid_later(self, params):
         from .recorder import grid_of

@@ -1,0 +1,113 @@
+"""animator record: the book-typed chapter script (and the same code in a notebook) recorded, unchanged."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from animator.recording import Recording
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "tests", "data", "book_chapter10.py")
+EPOCHS = "200"
+
+
+def _run(*args, cwd):
+    # a fresh process each: the chapter's nnfs.init() patches numpy for the whole process
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": ROOT})
+
+
+def _record(tmp_path, script, output, *extra):
+    return _run("-m", "animator_app", "record", "-o", str(tmp_path / output), "--frames", "5", "--grid", "24",
+                *extra, str(script), "--", EPOCHS, cwd=tmp_path)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    done = _run(SCRIPT, EPOCHS, cwd=tmp_path_factory.mktemp("plain"))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _check_numbers(recording, printed):
+    lines = re.findall(r"epoch: (\d+), acc: ([0-9.]+), loss: ([0-9.]+), lr: (\S+)", printed)
+    assert len(lines) == 3
+    for epoch, accuracy, loss, rate in lines:
+        row = recording.row(int(epoch))
+        assert f"{recording.loss[row]:.3f}" == loss and f"{recording.accuracy[row]:.3f}" == accuracy
+        assert repr(float(recording.learning_rate[row])) == rate
+
+
+def test_the_script_prints_the_same_bytes_and_the_recording_holds_its_numbers(tmp_path, plain):
+    done = _record(tmp_path, SCRIPT, "run.npz", "--epochs", EPOCHS)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain                        # the printed lines and the final weights' sums
+    recording = Recording.load(tmp_path / "run.npz")
+    _check_numbers(recording, plain)
+    assert recording.frame_epochs.tolist() == [0, 50, 100, 150, 200]
+    spec = recording.spec
+    assert spec.source.script == "book_chapter10.py" and spec.source.adapter == "book"
+    assert spec.optimizer.name == "adam" and spec.optimizer.complete()["decay"] == 5e-7
+    weights, updates = recording["dense1.weights"], recording["dense1.weight_updates"]
+    assert np.abs(updates).max() > 0 and not np.array_equal(weights[0], weights[-1])
+
+
+def test_a_gif_shows_the_regions_changing_and_info_and_reproduce_know_it_was_recorded(tmp_path, plain):
+    done = _record(tmp_path, SCRIPT, "run.gif", "--size", "480x270")
+    assert done.returncode == 0, done.stderr and done.stdout == plain
+    from PIL import Image
+
+    with Image.open(tmp_path / "run.gif") as gif:
+        frames = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            frames.append(np.asarray(gif.convert("RGB")))
+    assert len(frames) >= 5 and not np.array_equal(frames[0], frames[-1])
+    info = _run("-m", "animator_app", "info", "run.gif", cwd=tmp_path)
+    assert info.returncode == 0 and "source:   recorded from book_chapter10.py" in info.stdout
+    again = _run("-m", "animator_app", "reproduce", "run.gif", "-o", "again.gif", cwd=tmp_path)
+    assert again.returncode == 2 and "running the script again" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1 and not (tmp_path / "again.gif").exists()
+
+
+def test_the_same_code_in_a_notebook(tmp_path, plain):
+    with open(SCRIPT) as handle:
+        code = handle.read()
+    head, loop = code.split("X, y = spiral_data", 1)
+    cells = ["%matplotlib inline\n" + head, "X, y = spiral_data" + loop]
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"language_info": {"name": "python"}},
+                "cells": [{"cell_type": "code", "source": cell, "metadata": {}, "outputs": [],
+                           "execution_count": None} for cell in cells]}
+    (tmp_path / "chapter.ipynb").write_text(json.dumps(notebook))
+    done = _record(tmp_path, tmp_path / "chapter.ipynb", "run.npz")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain
+    _check_numbers(Recording.load(tmp_path / "run.npz"), plain)
+
+
+NOT_A_MODEL = {
+    "nothing.py": ("print('hello')\n", "no optimizer call found"),
+    "no_dense.py": ("class Opt:\n    def update_params(self, layer):\n        pass\n"
+                    "Opt().update_params(object())\n", "not a Dense layer"),
+    "two.py": (None, "more than one model"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_A_MODEL))
+def test_an_unrecognisable_script_is_one_line_exit_2_no_file(tmp_path, name):
+    text, message = NOT_A_MODEL[name]
+    if text is None:   # the chapter trained twice, by two optimizers
+        with open(SCRIPT) as handle:
+            code = handle.read()
+        start = code.index("X, y = spiral_data")
+        text = code[:start] + code[start:].replace("optimizer = Optimizer_Adam(", "optimizer = Optimizer_Adam(") * 2
+    (tmp_path / name).write_text(text)
+    done = _run("-m", "animator_app", "record", "-q", "-o", "run.gif", name, "--", "20", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run.gif").exists()
