@@ -1,19 +1,20 @@
-"""A slide deck from finished animations: one slide each, the caption above, the animation below.
+"""A slide deck from finished animations: a titled slide each, with a caption, the animation, notes and alt text.
 
->>> make_deck([Slide("sgd.gif", "SGD · lr=1.0 · decay=0.001")], "lecture.pptx", aspect="4:3")   # doctest: +SKIP
+>>> make_deck([Slide("sgd.gif", "SGD · lr=1.0 · decay=0.001", title="Figure 17")], "lecture.pptx")  # doctest: +SKIP
 
-GIFs go in as pictures (PowerPoint and LibreOffice play them in the slide show),
-MP4s as videos showing a poster frame until they play, PNGs as pictures.  The
-poster is what a printed handout or a PDF export of the deck shows, so a video
-always gets one: ``NAME.poster.png`` beside it (``--poster`` writes it) or else
-its last frame.
+GIFs go in as pictures (PowerPoint and LibreOffice play them in the slide
+show) under a still of their poster that vanishes as the slide starts, MP4s as
+videos showing their poster until they play (at the slide's start, or on a
+click), PNGs as pictures.  The poster is what a printed handout or a PDF
+export of the deck shows: the animation's last frame unless another is chosen,
+or the ``NAME.poster.png`` beside it (:mod:`.deck_media`).  How slides are
+built, on python-pptx's own presentation or a template's layouts and fonts, is
+:mod:`.deck_pptx`.
 
-The animations are data from anywhere (a downloaded GIF, a shared folder), so
-each is read once, bounded, as a regular file (:mod:`animator.untrusted`); a
-picture's declared size is checked before Pillow opens it, a video is decoded
-by ffmpeg with a pixel limit and a timeout, and what the deck embeds is exactly
-the bytes that were checked.  Text bound for the deck's XML is checked
-(:func:`text_problem`) or cleaned (:func:`deck_text`) first.
+The animations and a template are data from anywhere, read bounded and checked
+before use (:mod:`.deck_media`, :func:`.deck_pptx.read_template`).  Text bound
+for the deck's XML is checked (:func:`text_problem`) or cleaned
+(:func:`deck_text`) first.
 
 Decks are deterministic: python-pptx stamps the save time into the document
 properties and the zip entries, so both are fixed here and the same inputs
@@ -23,40 +24,38 @@ give the same bytes.  python-pptx is the optional extra ``slides``.
 import datetime
 import io
 import os
-import re
-import struct
-import subprocess
 import tempfile
 import unicodedata
-import warnings
 import zipfile
 from dataclasses import dataclass
 
-from PIL import Image
-
 from animator.errors import ArgumentError, UserError
 from animator.fileio import atomic_output
-from animator.untrusted import Untrusted, open_input, read_bounded, shown
+from animator.untrusted import shown
 
-from .writers.registry import formats
+from . import deck_pptx as build
+from .deck_media import MAX_INPUT_BYTES, check_poster, deck_extensions, input_size, mib, read_media
+from .deck_pptx import ASPECTS, EMU_PER_INCH
 
-ASPECTS = {"16:9": (13.333, 7.5), "4:3": (10.0, 7.5)}   # slide size in inches, as PowerPoint's own
-EMU_PER_INCH = 914400
+__all__ = ["ASPECTS", "MAX_INPUT_BYTES", "Slide", "check_deck", "deck_extensions", "deck_text", "make_deck",
+           "text_problem"]
+
 FIXED_TIME = datetime.datetime(2000, 1, 1)   # document properties: no save time, same bytes every time
-# The deck holds every animation whole, in memory while it is made: far above any animator writes,
-# far below what would exhaust a laptop.
-MAX_INPUT_BYTES = 256 << 20
 MAX_DECK_BYTES = 512 << 20
 MAX_CAPTION_CHARS = 300
-FFMPEG_TIMEOUT = 60            # seconds to decode a video's last second; a sane file needs well under one
+STARTS = ("auto", "click")                   # when a video plays: as its slide starts, or on a click
 
 
 @dataclass(frozen=True)
 class Slide:
-    """One animation and the caption shown above it."""
+    """One animation or still and its words: the caption under the title, the title (the caption when None),
+    the speaker notes and the alt text (what the picture shows, for a screen reader)."""
 
     path: str
     caption: str
+    title: str = None
+    notes: str = ""
+    alt: str = ""
 
 
 # -- text bound for the deck's XML ------------------------------------------------------------------
@@ -101,18 +100,24 @@ def deck_text(text, *, limit=MAX_CAPTION_CHARS):
 
 # -- checks that need no work -------------------------------------------------------------------------
 
-def check_deck(paths, output, aspect, *, title=None):
-    """Every check that needs no decoding: python-pptx present, the title, the target .pptx, and
-    the inputs: regular files named .gif/.mp4/.png, none and not all together too large for a deck."""
+def check_deck(paths, output, aspect, *, title=None, template=None):
+    """Every check that needs no decoding: python-pptx present, the title, the target .pptx, the template's name,
+    and the inputs: regular files named .gif/.mp4/.png, none and not all together too large for a deck."""
     pptx_module()
-    if aspect not in ASPECTS:
+    if aspect is not None and aspect not in ASPECTS:
         raise UserError(f"unknown aspect {aspect!r} (choose from {', '.join(ASPECTS)})")
+    if aspect is not None and template is not None:
+        raise ArgumentError("aspect", "does not apply with a template: its slides have their own size")
     if title is not None:
         problem = text_problem(title)
         if problem:
             raise ArgumentError("title", problem)
     if not output.lower().endswith(".pptx"):
         raise UserError(f"{output}: a deck is written as .pptx")
+    if template is not None:
+        if not os.fspath(template).lower().endswith(".pptx"):
+            raise ArgumentError("template", f"{shown(template)}: a template is a .pptx presentation")
+        input_size(template)
     taken = deck_extensions()
     if not paths:
         raise UserError(f"give at least one animation ({_listed(taken)})")
@@ -121,35 +126,14 @@ def check_deck(paths, output, aspect, *, title=None):
         extension = os.path.splitext(path)[1].lower()
         if extension not in taken:
             raise UserError(f"{shown(path)}: not an animation a deck can hold (expected {_listed(taken)})")
-        total += _input_size(path)
+        total += input_size(path)
     if total > MAX_DECK_BYTES:
-        raise UserError(f"the animations add up to {_mib(total)}, more than the {_mib(MAX_DECK_BYTES)} a deck holds")
-
-
-def deck_extensions():
-    """Extension -> the writer of each format a deck takes (its ``DECK``: a picture or a movie)."""
-    return {extension: writer for writer in formats() if writer.DECK for extension in writer.EXTENSIONS}
+        raise UserError(f"the animations add up to {mib(total)}, more than the {mib(MAX_DECK_BYTES)} a deck holds")
 
 
 def _listed(extensions):
     names = list(extensions)
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
-
-
-def _input_size(path):
-    """The size of the regular file ``path``, refused in one line if it is empty or larger than a slide takes."""
-    label = shown(path)
-    with open_input(path, what=label) as handle:
-        size = os.fstat(handle.fileno()).st_size
-    if size == 0:
-        raise Untrusted(f"{label}: is empty")
-    if size > MAX_INPUT_BYTES:
-        raise Untrusted(f"{label}: {_mib(size)}, more than the {_mib(MAX_INPUT_BYTES)} a slide takes")
-    return size
-
-
-def _mib(count):
-    return f"{count / (1 << 20):.4g} MiB"
 
 
 def pptx_module():
@@ -162,56 +146,53 @@ def pptx_module():
 
 # -- the deck -------------------------------------------------------------------------------------------
 
-def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None, show_log=False):
+def make_deck(slides, output, *, aspect=None, title=None, subtitle=None, template=None, poster=None, start="auto",
+              loop=False, show_log=False):
     """Write ``slides`` (a list of :class:`Slide`) to the deck ``output``, atomically; return ``output``.
 
-    Captions, title and subtitle must be XML-fit text (:func:`text_problem`;
-    clean text from files with :func:`deck_text`), else an :class:`ArgumentError`.
-    A damaged, bogus or oversized animation is a one-line :class:`UserError`
-    naming it, before anything is written.
+    ``aspect`` is ``16:9`` (the default) or ``4:3``, or ``template`` (a .pptx
+    path) gives the slide size, layouts and fonts; ``poster`` chooses what a
+    printout shows (``first``, ``last`` or a frame's index; None: the
+    ``NAME.poster.png`` beside an animation, else its last frame); ``start``
+    is when a video plays (``auto``: as its slide starts; ``click``) and
+    ``loop`` plays it until the slide ends.  Every text must be XML-fit
+    (:func:`text_problem`; clean text from files with :func:`deck_text`), else
+    an :class:`ArgumentError`.  A damaged, bogus or oversized input is a
+    one-line :class:`UserError` naming it, before anything is written.
     """
-    pptx = pptx_module()
-    from pptx.util import Emu, Pt
-
-    check_deck([s.path for s in slides], output, aspect, title=title)
-    for name, text in [("subtitle", subtitle)] + [("caption", s.caption) for s in slides]:
-        problem = text_problem(text) if text is not None else None
-        if problem:
-            raise ArgumentError(name, problem)
-    width_in, height_in = ASPECTS[aspect]
-    deck = pptx.Presentation()
-    deck.slide_width, deck.slide_height = Emu(round(width_in * EMU_PER_INCH)), Emu(round(height_in * EMU_PER_INCH))
+    pptx_module()
+    check_deck([s.path for s in slides], output, aspect, title=title, template=template)
+    poster = check_poster(poster)
+    if start not in STARTS:
+        raise ArgumentError("start", f"must be {' or '.join(STARTS)} (got {start!r})")
+    for number, slide in enumerate(slides, start=1):
+        for name, text in (("caption", slide.caption), ("title", slide.title), ("notes", slide.notes),
+                           ("alt text", slide.alt)):
+            problem = text_problem(text) if text is not None else None
+            if problem:           # the library's words: no option of the command line gives a slide's text
+                raise ArgumentError(name, f"{problem} (slide {number})")
+    problem = text_problem(subtitle) if subtitle is not None else None
+    if problem:
+        raise UserError(f"the subtitle {problem}")
+    template_bytes = build.read_template(template) if template is not None else None
+    deck = build.new_presentation(aspect or "16:9", template_bytes, shown(template) if template else None)
+    cover_layout, layout = build.layouts(deck)
     if title:
-        cover = deck.slides.add_slide(deck.slide_layouts[0])
+        cover = deck.slides.add_slide(cover_layout)
         cover.shapes.title.text = title
-        cover.placeholders[1].text = subtitle or ""
-    blank = deck.slide_layouts[6]
-    margin = round(0.35 * EMU_PER_INCH)
-    caption_h = round(0.8 * EMU_PER_INCH)
+        subtitles = [ph for ph in cover.placeholders if ph.placeholder_format.idx != 0]
+        if subtitles:
+            subtitles[0].text = subtitle or ""
     with tempfile.TemporaryDirectory(prefix=".animator-deck-") as scratch:
         for number, slide in enumerate(slides, start=1):
-            page = deck.slides.add_slide(blank)
-            box = page.shapes.add_textbox(margin, margin, deck.slide_width - 2 * margin, caption_h)
-            frame = box.text_frame
-            frame.word_wrap = True
-            frame.text = slide.caption
-            for paragraph in frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(24 if aspect == "16:9" else 22)
-            if deck_extensions()[os.path.splitext(slide.path)[1].lower()].DECK == "movie":
-                video = _read_video(slide.path, os.path.join(scratch, f"video{number}"), show_log=show_log)
-                left, top, w, h = _fit(video.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
-                shape = page.shapes.add_movie(io.BytesIO(video.data), left, top, w, h,
-                                              poster_frame_image=io.BytesIO(video.poster), mime_type="video/mp4")
-            else:
-                picture = _read_picture(slide.path)
-                left, top, w, h = _fit(picture.size, deck.slide_width, deck.slide_height, margin, margin + caption_h)
-                shape = page.shapes.add_picture(io.BytesIO(picture.data), left, top, w, h)
-            shape.name = deck_text(os.path.basename(slide.path)) or f"animation {number}"
+            media = read_media(slide.path, os.path.join(scratch, f"input{number}"), poster=poster,
+                               show_log=show_log)
+            _add_slide(deck, layout, slide, media, number, start=start, loop=loop)
         core = deck.core_properties
         core.title = title or ""
         core.created = core.modified = FIXED_TIME
         core.last_modified_by = "animator"
+        core.revision = 1
         buffer = io.BytesIO()
         deck.save(buffer)
     with atomic_output(output) as temporary:
@@ -219,122 +200,53 @@ def make_deck(slides, output, *, aspect="16:9", title=None, subtitle=None, show_
     return output
 
 
-@dataclass(frozen=True)
-class _Picture:
-    data: bytes
-    size: tuple
-
-
-@dataclass(frozen=True)
-class _Video:
-    data: bytes
-    size: tuple
-    poster: bytes
-
-
-def _read_picture(path, *, what=None):
-    """The bytes and pixel size of the GIF or PNG ``path``, its declared size checked before Pillow opens it."""
-    label = what or shown(path)
-    data = read_bounded(path, MAX_INPUT_BYTES, what=label)
-    extension = os.path.splitext(path)[1].lower()
-    writer = deck_extensions()[extension]
-    if not data.startswith(writer.SIGNATURES):
-        raise Untrusted(f"{label}: not a {extension[1:].upper()} file")
-    declared = writer.declared_size(data)
-    if declared is None:
-        raise Untrusted(f"{label}: a damaged {extension[1:].upper()} (no image header)")
-    _check_pixels(label, declared, "picture")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                size = image.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Untrusted(f"{label}: larger than the {Image.MAX_IMAGE_PIXELS} pixels animator opens "
-                        f"(a decompression bomb?)") from None
-    except (OSError, SyntaxError, ValueError, struct.error, IndexError) as error:
-        raise Untrusted(f"{label}: a damaged {extension[1:].upper()} ({shown(_first_line(error))[:120]})") from None
-    _check_pixels(label, size, "picture")
-    return _Picture(data, size)
-
-
-def _check_pixels(label, size, what):
-    width, height = size
-    if width == 0 or height == 0:
-        raise Untrusted(f"{label}: a {width}x{height} {what} has no pixels to show")
-    limit = Image.MAX_IMAGE_PIXELS
-    if limit is not None and width * height > limit:
-        raise Untrusted(f"{label}: a {width}x{height} {what}, more than the {limit} pixels animator opens "
-                        f"(a decompression bomb?)")
-
-
-def _read_video(path, scratch, *, show_log=False):
-    """The MP4 ``path``: its bytes, frame size and poster (PNG bytes), or one line saying why it cannot be shown.
-
-    ffmpeg decodes the copy at ``scratch`` (so it checks exactly the bytes the
-    deck embeds), only the last second, with Pillow's pixel limit and a timeout;
-    its log is kept for a short reason, never shown unless ``show_log`` (the
-    CLI's ``--debug``) lets it through.
-    """
-    label = shown(path)
-    data = read_bounded(path, MAX_INPUT_BYTES, what=label)
-    copy, last = scratch + ".mp4", scratch + ".ppm"
-    with open(copy, "wb") as handle:
-        handle.write(data)
-    _decode_last_frame(label, copy, last, show_log=show_log)
-    with Image.open(last) as frame:           # ffmpeg's own output, already held to the pixel limit
-        size = frame.size
-        png = io.BytesIO()
-        frame.convert("RGB").save(png, format="PNG")
-    beside = os.path.splitext(path)[0] + ".poster.png"
-    if os.path.lexists(beside):               # a poster that is there but not a sound PNG is an error, not skipped
-        poster = _read_picture(beside).data
+def _add_slide(deck, layout, slide, media, number, *, start, loop):
+    """One slide: the title across the top, the caption under it, the animation filling the rest, centred."""
+    page = deck.slides.add_slide(layout)
+    width, height = deck.slide_width, deck.slide_height
+    margin = round(0.3 * EMU_PER_INCH)
+    for placeholder in list(page.placeholders):          # a layout's body or picture box: not used here
+        if placeholder.placeholder_format.idx != 0:
+            placeholder._element.getparent().remove(placeholder._element)
+    heading = page.shapes.title
+    heading_text = slide.title or slide.caption
+    size, lines = build.fit(heading_text, heading.width, build.TITLE_SIZES)
+    left, across = heading.left, heading.width
+    heading.left, heading.width, heading.top = left, across, margin
+    heading.height = build.box_height(size, lines)
+    build.set_text(heading.text_frame, heading_text, size)
+    top = heading.top + heading.height
+    if slide.title and slide.caption and slide.caption != slide.title:
+        size, lines = build.fit(slide.caption, width - 2 * margin, build.CAPTION_SIZES)
+        box = page.shapes.add_textbox(margin, top, width - 2 * margin, build.box_height(size, lines))
+        box.name = "Caption"
+        build.set_text(box.text_frame, slide.caption, size)
+        top += box.height
+    left, top, w, h = _fit(media.size, width, height, margin, top + margin // 2)
+    alt = slide.alt or slide.title or slide.caption
+    if media.kind == "movie":
+        shape = page.shapes.add_movie(io.BytesIO(media.data), left, top, w, h,
+                                      poster_frame_image=io.BytesIO(media.poster), mime_type="video/mp4")
+        build.describe_shape(shape, alt, f"Animation {number}")
+        build.set_timing(page, video=shape.shape_id, autoplay=start == "auto", seconds=media.seconds, loop=loop)
     else:
-        poster = png.getvalue()
-    return _Video(data, size, poster)
-
-
-def _decode_last_frame(label, video, target, *, show_log=False):
-    import imageio_ffmpeg
-
-    limit = Image.MAX_IMAGE_PIXELS or 2 ** 31 - 1
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
-               "-max_pixels", str(limit), "-sseof", "-1", "-i", video,
-               "-map", "0:v:0", "-an", "-update", "1", "-c:v", "ppm", "-f", "image2", "-y", target]
-    with tempfile.TemporaryFile() as log:
-        try:
-            # its own process group: Ctrl-C is ours to handle (run() kills ffmpeg on any exception)
-            completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=None if show_log else log,
-                                       timeout=FFMPEG_TIMEOUT, process_group=0)
-        except subprocess.TimeoutExpired:
-            raise Untrusted(f"{label}: ffmpeg took more than {FFMPEG_TIMEOUT} s to read the video's end") from None
-        log.seek(0)
-        lines = [re.sub(r"^(\[[^\]]*\]\s*)+", "", line).strip()
-                 for line in log.read(1 << 16).decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line]
-    oversized = next((line for line in lines if "exceeds specified max pixel count" in line), None)
-    if oversized:
-        found = re.search(r"(\d+)x(\d+)", oversized)
-        frames = f"{found[1]}x{found[2]} frames" if found else "frames"
-        raise Untrusted(f"{label}: {frames}, more than the {limit} pixels animator opens (a decompression bomb?)")
-    if completed.returncode != 0 or not os.path.isfile(target):
-        reason = lines[-1] if lines else (f"exit status {completed.returncode}" if completed.returncode
-                                          else "no frames at its end")
-        raise Untrusted(f"{label}: not a video animator can show (ffmpeg: {shown(reason)[:120]})")
+        shape = page.shapes.add_picture(io.BytesIO(media.data), left, top, w, h)
+        build.describe_shape(shape, alt, f"{'Figure' if media.still else 'Animation'} {number}")
+        if not media.still:
+            cover = page.shapes.add_picture(io.BytesIO(media.poster), left, top, w, h)
+            build.describe_shape(cover, alt, f"Poster {number}")
+            build.set_timing(page, hide=cover.shape_id)
+    if slide.notes:
+        page.notes_slide.notes_text_frame.text = slide.notes
 
 
 def _fit(size, slide_w, slide_h, margin, top):
-    """The largest box of the image's aspect inside the slide below the caption, centred."""
+    """The largest box of the image's aspect inside the slide below ``top``, centred."""
     room_w, room_h = slide_w - 2 * margin, slide_h - top - margin
     width, height = size
     scale = min(room_w / width, room_h / height)
     w, h = max(1, round(width * scale)), max(1, round(height * scale))
     return (slide_w - w) // 2, top + (room_h - h) // 2, w, h
-
-
-def _first_line(error):
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _deterministic_zip(data, target):
