@@ -105,12 +105,15 @@ def changed_patch(indices, previous, transparent):
     None when nothing changed.  What a GIF and a player page store for every frame after the first.
     """
     changed = indices != previous
-    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    rows = np.flatnonzero(changed.any(axis=1))
     if rows.size == 0:
         return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    top, bottom = rows[0], rows[-1] + 1
+    band = changed[top:bottom]             # the columns are looked for only in the rows that changed
+    cols = np.flatnonzero(np.logical_or.reduce(band, axis=0))
+    left, right = cols[0], cols[-1] + 1
     patch = indices[top:bottom, left:right].copy()
-    patch[~changed[top:bottom, left:right]] = transparent
+    np.copyto(patch, np.uint8(transparent), where=~band[:, left:right])
     return int(left), int(top), patch
 
 
