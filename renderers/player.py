@@ -34,15 +34,23 @@ import html
 import json
 
 STYLE = """
+html,body{height:100%}
 body{margin:0;background:#fff;color:#222;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif}
-#animator-player{display:inline-block;max-width:100%;padding:6px}
-#animator-player canvas{display:block;max-width:100%;height:auto;outline:none}
+#animator-player{box-sizing:border-box;display:flex;flex-direction:column;height:100%;padding:6px;position:relative}
+#animator-player .stage{flex:1 1 auto;min-height:0;display:flex;align-items:center;justify-content:center;overflow:hidden}
+#animator-player canvas{display:block;flex:none;max-width:100%;max-height:100%;outline:none}
 #animator-player .bar{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:6px}
 #animator-player button{min-width:2.4em;font:inherit;padding:2px 6px}
 #animator-player input[type=range]{flex:1 1 12em}
 #animator-player .readout{font-variant-numeric:tabular-nums;min-width:13em}
 #animator-player .caption{margin-top:4px;color:#555}
 #animator-player .entrants label{margin-right:.8em}
+#animator-player.fullscreen{padding:0;background:var(--page,#fff)}
+#animator-player.fullscreen .controls{position:absolute;left:0;right:0;bottom:0;padding:0 12px 8px;
+background:rgba(255,255,255,.9);transition:opacity .4s}
+#animator-player.fullscreen.idle .controls{opacity:0;pointer-events:none}
+#animator-player.fullscreen.idle{cursor:none}
+.blackout{position:fixed;inset:0;z-index:10;background:#000}
 """
 
 SCRIPT = r"""
@@ -51,13 +59,15 @@ SCRIPT = r"""
   var data = JSON.parse(document.getElementById("animator-settings").textContent);
   data.frames = JSON.parse(document.getElementById("animator-frames").textContent);
   var root = document.getElementById("animator-player");
-  var canvas = root.querySelector("canvas"), view = canvas.getContext("2d");
+  var canvas = root.querySelector("canvas"), view = canvas.getContext("2d"), stage = root.querySelector(".stage");
   var q = function (name) { return root.querySelector("[data-role=" + name + "]"); };
   var scrub = q("scrubber"), readout = q("readout"), playButton = q("play"), speed = q("speed"), loop = q("loop");
   var n = data.frames.length, K = data.keyframe;
   scrub.max = n - 1;
   var current = -1, playing = false, timer = null, hidden = {};
   var bg = "rgb(" + data.background.join(",") + ")";
+  var embedded = window.parent !== window;
+  root.style.setProperty("--page", bg);
 
   function bytes(text) {
     var raw = atob(text), out = new Uint8Array(raw.length);
@@ -101,7 +111,28 @@ SCRIPT = r"""
       return new Stream(entries, k > 0);
     });
   }
-  var ready = Promise.all([main.ready].concat(layers.map(function (s) { return s.ready; })));
+  var decoding = Promise.all([main.ready].concat(layers.map(function (s) { return s.ready; })));
+
+  // -- the picture fills the space the controls leave, keeping its aspect --------------------------
+  // Its size is a whole number of device pixels.  A whole number of device pixels per frame pixel (2x on
+  // a 1920x1080 screen for 960x540 frames) is drawn pixel for pixel (image-rendering: pixelated, exact);
+  // any other scale is smoothed, since nearest-neighbour would make some lines of a chart thicker than
+  // others.  A scale within 3% below a whole number is rounded down to it, to stay exact.
+  function fit() {
+    var box = stage.getBoundingClientRect(), ratio = window.devicePixelRatio || 1;
+    var w = canvas.width, h = canvas.height;
+    var scale = Math.min(box.width * ratio / w, box.height * ratio / h);   // device pixels per frame pixel
+    if (!(scale > 0)) return;
+    var whole = Math.floor(scale + 1e-9);
+    if (whole >= 1 && scale - whole <= 0.03 * scale) scale = whole;
+    canvas.style.width = Math.floor(w * scale + 1e-6) / ratio + "px";
+    canvas.style.height = Math.floor(h * scale + 1e-6) / ratio + "px";
+    canvas.style.imageRendering = scale === whole ? "pixelated" : "auto";
+    canvas.setAttribute("data-scale", String(Math.round(scale * 1000) / 1000));
+  }
+  window.addEventListener("resize", fit);
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(stage);
+  fit();
 
   function present() {
     var anyHidden = (data.entrants || []).some(function (e) { return hidden[e.name]; });
@@ -122,16 +153,33 @@ SCRIPT = r"""
     readout.textContent = data.unit + " " + data.epochs[current].toLocaleString("en-US") + " · frame " +
       (current + 1) + " / " + n;
   }
+  function frameNumber(i) { return i === "last" ? n - 1 : Math.max(0, Math.min(n - 1, Math.round(Number(i)) || 0)); }
   function show(i) {
-    current = Math.max(0, Math.min(n - 1, Math.round(Number(i)) || 0));
+    current = frameNumber(i);
     present();
     return current;
   }
+  // resolves with the frame on screen once the page has been painted after the canvas was drawn: after
+  // the next animation frame (a page that is not shown paints nothing, and an off-screen frame may not be
+  // rendered at all: then the canvas holding the frame is all there is)
+  function painted() {
+    return new Promise(function (resolve) {
+      var done = false;
+      function finish() { if (!done) { done = true; resolve(current); } }
+      if (document.visibilityState === "hidden") { finish(); return; }
+      requestAnimationFrame(function () { setTimeout(finish, 0); });
+      setTimeout(finish, 1000);
+    });
+  }
+
+  // before every frame is decoded, play(), pause() and seek() say what happens once they are
+  var decoded = false, wantPlay = root.hasAttribute("data-autoplay"), wantFrame = 0;
   var started = 0, startFrame = 0;
   function seek(i) {
+    if (!decoded) { wantFrame = frameNumber(i); return ready.then(painted); }
     i = show(i);
     if (playing) { clearTimeout(timer); started = performance.now(); startFrame = i; tick(); }
-    return i;
+    return painted();
   }
   function rate() { return data.fps * Number(speed.value); }
   function tick() {
@@ -150,12 +198,14 @@ SCRIPT = r"""
     timer = setTimeout(tick, Math.max(4, 1000 / rate() / 2));
   }
   function play() {
+    if (!decoded) { wantPlay = true; return; }
     if (playing) return;
     if (current >= n - 1) show(0);
     playing = true; playButton.textContent = "\u275a\u275a"; playButton.title = "pause (space)";
     started = performance.now(); startFrame = current; tick();
   }
   function pause() {
+    wantPlay = false;
     playing = false; clearTimeout(timer); timer = null;
     playButton.textContent = "\u25b6"; playButton.title = "play (space)";
   }
@@ -164,7 +214,42 @@ SCRIPT = r"""
     hidden[name] = value;
     var box = root.querySelector('input[data-entrant="' + CSS.escape(name) + '"]');
     if (box) box.checked = !value;
-    present();
+    if (decoded) present();
+  }
+
+  // -- fullscreen: the picture alone, the controls over it while the pointer moves ----------------------
+  function fullscreenElement() { return document.fullscreenElement || document.webkitFullscreenElement || null; }
+  function toggleFullscreen() {
+    if (fullscreenElement()) {
+      return (document.exitFullscreen || document.webkitExitFullscreen).call(document);
+    }
+    var request = root.requestFullscreen || root.webkitRequestFullscreen;
+    return request ? Promise.resolve(request.call(root)) : Promise.reject(new Error("no fullscreen here"));
+  }
+  var idleTimer = null;
+  function wake() {
+    root.classList.remove("idle");
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(function () { root.classList.add("idle"); }, 2500);
+  }
+  function fullscreenChanged() {
+    var on = fullscreenElement() === root;
+    root.classList.toggle("fullscreen", on);
+    q("fullscreen").title = on ? "leave fullscreen (f or Esc)" : "fullscreen (f)";
+    if (on) wake(); else { clearTimeout(idleTimer); root.classList.remove("idle"); }
+    fit();
+  }
+  document.addEventListener("fullscreenchange", fullscreenChanged);
+  document.addEventListener("webkitfullscreenchange", fullscreenChanged);
+  root.addEventListener("pointermove", function () { if (root.classList.contains("fullscreen")) wake(); });
+
+  // -- blackout (. or b, as presentation remotes send): a black page until pressed again -----------
+  var blackout = document.createElement("div");
+  blackout.className = "blackout"; blackout.hidden = true;
+  document.body.appendChild(blackout);
+  function black(on) {
+    blackout.hidden = !on;
+    if (on) pause();
   }
 
   playButton.addEventListener("click", function () { playing ? pause() : play(); });
@@ -172,33 +257,88 @@ SCRIPT = r"""
   q("forward").addEventListener("click", function () { step(1); });
   q("first").addEventListener("click", function () { pause(); show(0); });
   q("last").addEventListener("click", function () { pause(); show(n - 1); });
+  q("fullscreen").addEventListener("click", function () { toggleFullscreen().catch(function () {}); });
+  // a click leaves the keyboard with the page, so space never presses the last button clicked as well
+  root.querySelectorAll("button").forEach(function (b) {
+    b.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  });
   scrub.addEventListener("input", function () { pause(); show(scrub.value); });
   speed.addEventListener("change", function () { if (playing) { started = performance.now(); startFrame = current; } });
   root.querySelectorAll("input[data-entrant]").forEach(function (box) {
     box.addEventListener("change", function () { setHidden(box.getAttribute("data-entrant"), !box.checked); });
   });
+
+  // to the page around an embedded player: keys it passes on (see the README), and its state
+  function tell(message, target) {
+    message.animator = message.animator || "state";
+    (target || window.parent).postMessage(message, "*");
+  }
+  function state() {
+    return {animator: "state", frame: current, frameCount: n, playing: playing, ready: decoded, loop: loop.checked};
+  }
+  var NEXT = {PageDown: 1, ArrowRight: 1}, PREVIOUS = {PageUp: 1, ArrowLeft: 1};
   document.addEventListener("keydown", function (event) {
-    if (event.target && event.target.tagName === "SELECT") return;
-    var key = event.key;
+    var key = event.key, target = event.target, tag = target && target.tagName;
+    if (event.ctrlKey || event.altKey || event.metaKey || event.defaultPrevented) return;
+    if (tag === "SELECT") return;
+    var pressable = tag === "BUTTON" || (tag === "INPUT" && target.type === "checkbox");
+    if (pressable && (key === " " || key === "Enter")) return;        // the control's own
+    if (!blackout.hidden) {
+      if (key === "." || key === "b" || key === "B" || key === "Escape") { black(false); event.preventDefault(); }
+      return;
+    }
+    if (key === "Escape" && fullscreenElement()) {     // where the browser leaves it to the page
+      toggleFullscreen().catch(function () {});
+      event.preventDefault();
+      return;
+    }
+    if (embedded && ((NEXT[key] && current >= n - 1) || (PREVIOUS[key] && current <= 0) ||
+                     key === "Escape" || key === "." || key === "b" || key === "B")) {
+      tell({animator: "key", key: key});      // past the ends, and Esc: the deck's
+      event.preventDefault();
+      return;
+    }
     if (key === " " || key === "Spacebar") { playing ? pause() : play(); }
-    else if (key === "ArrowRight") step(1);
-    else if (key === "ArrowLeft") step(-1);
+    else if (NEXT[key]) step(1);
+    else if (PREVIOUS[key]) step(-1);
     else if (key === "Home") { pause(); show(0); }
     else if (key === "End") { pause(); show(n - 1); }
+    else if (key === "f" || key === "F") toggleFullscreen().catch(function () {});
+    else if (key === "." || key === "b" || key === "B") black(true);
     else return;
     event.preventDefault();
   });
+  // commands from the page around it (a slide deck): {animator: "play" | "pause" | "seek" | "loop" | "state"}
+  window.addEventListener("message", function (event) {
+    var m = event.data, reply = event.source || window.parent;
+    if (!m || typeof m !== "object" || typeof m.animator !== "string") return;
+    if (m.animator === "play") play();
+    else if (m.animator === "pause") pause();
+    else if (m.animator === "loop") loop.checked = Boolean(m.loop);
+    else if (m.animator === "seek") { seek(m.frame).then(function () { tell(state(), reply); }); return; }
+    else if (m.animator !== "state") return;
+    tell(state(), reply);
+  });
 
+  var ready = decoding.then(function () {
+    decoded = true;
+    show(wantFrame);
+    if (wantPlay) play();
+    if (embedded) tell({animator: "ready", frameCount: n});
+    return n;
+  });
   window.player = {
     frameCount: n,
     get frame() { return current; },
     get epoch() { return current < 0 ? null : data.epochs[current]; },
     get playing() { return playing; },
+    get loop() { return loop.checked; },
+    set loop(value) { loop.checked = Boolean(value); },
     canvas: canvas,
-    seek: seek, play: play, pause: pause,
+    seek: seek, play: play, pause: pause, fullscreen: toggleFullscreen,
     hide: function (name) { setHidden(name, true); },
     show: function (name) { setHidden(name, false); },
-    ready: ready.then(function () { show(0); if (root.hasAttribute("data-autoplay")) play(); return n; })
+    ready: ready
   };
 })();
 """
@@ -235,19 +375,20 @@ def page_start(*, size, title, caption="", entrants=(), metadata=None, autoplay=
         f'<link rel="icon" href="data:,"><meta name="viewport" content="width=device-width,initial-scale=1">\n'
         f"<style>{STYLE}</style></head>\n<body>\n"
         f'<div id="animator-player"{" data-autoplay" if autoplay else ""}>\n'
-        f'<canvas width="{width}" height="{height}" tabindex="0" aria-label="{html.escape(caption or title)}">'
-        f"</canvas>\n"
+        f'<div class="stage"><canvas width="{width}" height="{height}" tabindex="0" '
+        f'aria-label="{html.escape(caption or title)}"></canvas></div>\n<div class="controls">\n'
         f'<div class="bar"><button data-role="first" title="first frame (Home)">&#x21E4;</button>'
-        f'<button data-role="back" title="back one frame (&#x2190;)">&#x25C0;&#x2758;</button>'
+        f'<button data-role="back" title="back one frame (&#x2190; or PageUp)">&#x25C0;&#x2758;</button>'
         f'<button data-role="play" title="play (space)">&#x25B6;</button>'
-        f'<button data-role="forward" title="forward one frame (&#x2192;)">&#x2758;&#x25B6;</button>'
+        f'<button data-role="forward" title="forward one frame (&#x2192; or PageDown)">&#x2758;&#x25B6;</button>'
         f'<button data-role="last" title="last frame (End)">&#x21E5;</button>'
         f'<input type="range" data-role="scrubber" min="0" max="0" step="1" value="0" aria-label="frame">'
         f'<label>speed <select data-role="speed">{speeds}</select></label>'
-        f'<label><input type="checkbox" data-role="loop" checked> loop</label></div>\n'
+        f'<label><input type="checkbox" data-role="loop" checked> loop</label>'
+        f'<button data-role="fullscreen" title="fullscreen (f)" aria-label="fullscreen">&#x2922;</button></div>\n'
         f'<div class="bar"><span class="readout" data-role="readout" aria-live="polite"></span>'
         f'<span class="entrants">{boxes}</span></div>\n'
-        f'<div class="caption">{html.escape(caption)}</div>\n</div>\n'
+        f'<div class="caption">{html.escape(caption)}</div>\n</div>\n</div>\n'
         f'<script type="application/json" id="animator-frames">[')
 
 
