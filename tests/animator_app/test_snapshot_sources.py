@@ -204,3 +204,43 @@ def test_a_run_without_a_run_config_is_snapshotted_from_what_its_spec_has():
     snapshot = RecordingSnapshot.of(recording)
     assert set(snapshot.info["settings"]) == {"dataset", "architecture", "optimizer"}
     assert snapshot.compare(snapshot) is None
+
+
+RECORDED = """
+import os
+
+import numpy as np
+
+from animator.recorder import Recorder
+
+STEP = float(os.environ.get("SNAP_STEP", "0.01"))
+
+
+def recorded():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0)
+    w1, b1 = rng.normal(size=(2, 8)).astype(np.float32), np.zeros((1, 8), np.float32)
+    w2, b2 = rng.normal(size=(8, 3)).astype(np.float32), np.zeros((1, 3), np.float32)
+    recorder = Recorder(X, y, epochs=20)
+    for epoch in range(21):                       # a loop animator did not write
+        recorder.epoch(1.0 / (epoch + 1), epoch / 20, STEP, [(w1, b1), (w2, b2)])
+        w1, w2 = w1 * np.float32(1 - STEP), w2 + np.float32(STEP)
+    return recorder.finish()
+
+
+def test_recorded(recording_snapshot, frame_snapshot):
+    run = recorded()
+    recording_snapshot.assert_match(run)
+    frame_snapshot.assert_match(run)
+"""
+
+
+def test_a_run_recorded_from_a_users_own_loop(pytester, monkeypatch):
+    pytester.makepyfile(test_recorded=RECORDED)
+    run_inner(pytester, "--snapshot-update").assert_outcomes(passed=1)
+    run_inner(pytester).assert_outcomes(passed=1)
+    monkeypatch.setenv("SNAP_STEP", "0.02")
+    result = run_inner(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E *   epoch 0: learning_rate 0.02 where 0.01 was expected*"])
