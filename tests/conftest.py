@@ -26,6 +26,7 @@ MARKED = {
     "slow": lambda item: item.path.name in SLOW_MODULES,
     "browser": lambda item: "browser" in item.fixturenames,
     "office": lambda item: "libreoffice" in item.name,
+    "latex": lambda item: "pdflatex" in item.name,
     "dask": lambda item: any("dask extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
     "notebook": lambda item: item.path.name == "test_notebook.py",
 }
