@@ -39,7 +39,7 @@ from typing import Optional
 import numpy as np
 
 from .errors import ArgumentError
-from .landscape_loss import flatten, layer_shapes, losses
+from .landscape_loss import default_workers, flatten, layer_shapes, losses
 from .race import race
 from .run import RunConfig
 
@@ -186,7 +186,7 @@ def landscape(specs, config=RunConfig(), *, slice="plane", directions="pca", cen
         raise ArgumentError("path_points", f"must be at least 2 (got {path_points})")
     dense = replace(config, frames=max(int(path_points), config.frames or 0), every=None, grid_resolution=2,
                     record="frames")
-    result = race(list(specs), dense, workers=workers or 1, on_progress=on_progress)
+    result = race(list(specs), dense, workers=workers or default_workers(), on_progress=on_progress)
     if result.interrupted:
         raise KeyboardInterrupt
     return landscape_of(result.recordings, frames=config.frames, slice=slice, directions=directions, centre=centre,

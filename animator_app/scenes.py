@@ -6,7 +6,8 @@ A scene is used by both the command line and ``animator book``:
 * :class:`NetworkRaceScene`: optimizers racing on the chapter's model (``compare``);
 * :class:`DescentScene`: the ball on the chapter's curve (Figures 2-13);
 * :class:`ContourRaceScene`: five optimizers down a 2-D test function (``race2d``);
-* :class:`SweepScene`: a grid of runs of one optimizer, as a map, small multiples or a page (``sweep``).
+* :class:`SweepScene`: a grid of runs of one optimizer, as a map, small multiples or a page (``sweep``);
+* :class:`LandscapeScene`: a race's paths on the network's own loss landscape, a plane or a line (``landscape``).
 
 Each has ``layout`` (the layout class, so the frame size is checked before
 any work), ``compute(...)`` (the engine's part) and ``animation(result, ...)``
@@ -22,12 +23,14 @@ from typing import Optional
 from animator.chapter import CURVE_FIGURE, DESCENTS, NETWORK_RACES, RACES_2D
 from animator.descent import descend, run_preset, run_race
 from animator.functions import CURVE, FUNCTIONS_2D
+from animator.landscape import PATH_POINTS, RESOLUTION as LANDSCAPE_RESOLUTION, landscape
 from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec
 from animator.race import race
 from animator.run import RunConfig, train
 from animator.sweep import run_sweep
 from renderers.contour_race import ContourRace
 from renderers.descent import DescentAnimation
+from renderers.landscape import LandscapePlane, landscape_animation
 from renderers.layout import describe
 from renderers.race import RaceAnimation
 from renderers.render import run_metadata, training_metadata
@@ -253,3 +256,58 @@ class SweepScene:
     @staticmethod
     def write_page(result, path, **options):
         return write_player(result, path, **options)
+
+
+@dataclass(frozen=True)
+class LandscapeScene:
+    """Optimizers raced from the same weights, their paths drawn on the network's own loss landscape.
+
+    ``slice`` is ``plane`` (``directions`` ``pca`` through ``centre``, or
+    ``random`` filter-normalized ones drawn with ``seed``) or ``line`` (from the
+    initial weights through each run's final weights); see :mod:`animator.landscape`.
+    """
+
+    specs: tuple
+    config: RunConfig = RunConfig()
+    slice: str = "plane"
+    directions: str = "pca"
+    centre: Optional[str] = None
+    seed: int = 0
+    resolution: int = LANDSCAPE_RESOLUTION
+    path_points: int = PATH_POINTS
+    layout = LandscapePlane            # the plane's and the line's layouts take the same frame sizes
+
+    @classmethod
+    def preset(cls, name, config=RunConfig(), **options):
+        return cls(tuple(NETWORK_RACES[name]), config, **options)
+
+    def compute(self, *, workers=None, on_progress=None, on_grid=None):
+        return landscape(list(self.specs), self.config, slice=self.slice, directions=self.directions,
+                         centre=self.centre, seed=self.seed, resolution=self.resolution,
+                         path_points=self.path_points, workers=workers,
+                         on_progress=on_progress, on_grid=on_grid)
+
+    def animation(self, result, *, size, theme="default"):
+        return landscape_animation(result, size=size, theme=theme)
+
+    def metadata(self, result, command=None):
+        """Kind ``landscape``; the slice and each entrant as the caption; the settings, the view and its honesty."""
+        config = {key: value for key, value in asdict(self.config).items()
+                  if key not in ("optimizer", "hyperparameters")}
+        entrants = [{"name": spec.name, "hyperparameters": dict(spec.hyperparameters)} for spec in result.specs]
+        view = {"slice": self.slice, "resolution": self.resolution, "path_points": self.path_points}
+        if result.plane is not None:
+            view.update(directions=result.plane.kind, centre=result.plane.centre,
+                        seed=result.plane.seed, explained=result.plane.explained)
+        what = ("line from the initial weights" if result.line is not None
+                else f"{result.plane.kind.upper() if result.plane.kind == 'pca' else 'random'} plane")
+        return run_metadata("landscape", f"Loss landscape ({what}) · " + " | ".join(describe(s) for s in result.specs),
+                            {"config": config, "entrants": entrants, "view": view}, command)
+
+    @staticmethod
+    def ending(result, k):
+        """How entrant ``k`` ended and how far its last point is from the plane or line, for a line of output."""
+        recording = result.recordings[k]
+        end = (f"diverged at epoch {recording.diverged_at}" if recording.diverged_at is not None
+               else f"acc {recording.accuracy[-1]:.3f}, loss {recording.loss[-1]:.3f}")
+        return f"{end}; {float(result.offsets[k][-1]):.3g} off the {result.slice}"

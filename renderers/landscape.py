@@ -215,7 +215,8 @@ class LandscapePlane(_LandscapeLayout):
     def _titles(self):
         plane = self.result.plane
         how = "PCA plane" if plane.kind == "pca" else "random directions"
-        return (f"Loss landscape · {how} through {plane.centre}", f"{how} through {plane.centre}", how)
+        return (f"Loss landscape · {how} through {plane.centre}", f"{how[0].upper()}{how[1:]} through {plane.centre}",
+                how[0].upper() + how[1:])
 
     def _note(self):
         plane = self.result.plane

@@ -8,4 +8,4 @@ below, in the order ``animator --help`` lists the commands.
 
 from .registry import COMMANDS, Command, Option, flags, register, reproducible
 from .parser import Parser, build_parser, parse
-from . import train, record, render, compare, descent, race2d, sweep, book, check, info, reproduce, slides  # noqa: F401
+from . import train, record, render, compare, descent, race2d, landscape, sweep, book, check, info, reproduce, slides  # noqa: F401
