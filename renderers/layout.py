@@ -12,6 +12,8 @@ Adding a layout is one new module: subclass :class:`Layout`, set ``MIN_SIZE``,
 and ``colours``.
 """
 
+import contextlib
+import functools
 from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
@@ -22,6 +24,29 @@ from animator.frames import frame_epochs
 from .raster import font
 from .theme import THEMES
 from .words import describe, optimizer_text  # noqa: F401 (the layouts' and the application's import path)
+
+
+@contextlib.contextmanager
+def pinned():
+    """matplotlib's default settings, whatever a matplotlibrc or style of the user's says (fonts, sizes, lines).
+
+    A layout reads matplotlib's settings while it builds its static layers, so
+    every subclass's ``__init__`` runs inside this (see :class:`Layout`): the same
+    frames on every machine, from the command line, a notebook or a test.
+    """
+    import matplotlib.style
+
+    with matplotlib.style.context("default"):
+        yield
+
+
+def _pinning(init):
+    @functools.wraps(init)
+    def pinned_init(self, *args, **kwargs):
+        with pinned():
+            return init(self, *args, **kwargs)
+
+    return pinned_init
 
 
 @runtime_checkable
@@ -52,6 +77,11 @@ class Layout:
     MIN_ASPECT: ClassVar[float] = 0.0        # width / height at least this (0: any shape)
     MAX_ASPECT: ClassVar[float] = float("inf")   # width / height at most this (inf: any shape)
     WHAT: ClassVar[str] = "the layout"       # how size errors name it
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:          # where a layout draws what never changes: pinned, see pinned()
+            cls.__init__ = _pinning(cls.__init__)
 
     def __len__(self):
         """A frame per entry of ``epochs`` (what each frame shows); a layout of another count says so."""

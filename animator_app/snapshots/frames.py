@@ -9,7 +9,6 @@ What still changes pixels is the rasteriser: matplotlib's and Pillow's versions
 and ffmpeg's for a video read back; :func:`versions` names them.
 """
 
-import contextlib
 import os
 import sys
 
@@ -20,18 +19,12 @@ from animator.recording import Recording
 FRAME_SIZE = (640, 360)
 
 
-@contextlib.contextmanager
 def pinned():
-    """matplotlib's default settings, whatever a matplotlibrc or style says: the bundled DejaVu Sans, Agg.
+    """matplotlib's default settings (:func:`renderers.layout.pinned`): our layouts pin their own drawing; the
+    fixture holds this for the whole test too (see :mod:`.session`), for Figures a test draws itself."""
+    from renderers.layout import pinned as layout_pinned
 
-    Our layouts read matplotlib's settings while they build their static layers
-    and again while they draw, so the fixture holds this for the whole test
-    (see :mod:`.session`) as well as around what it draws itself.
-    """
-    import matplotlib.style
-
-    with matplotlib.style.context("default"):
-        yield
+    return layout_pinned()
 
 
 def frame_of(source, frame="last", *, index=None, size=FRAME_SIZE, theme="default"):
