@@ -71,7 +71,7 @@ def slide_of(path):
     kind = _described(path).get("kind")
     shows = SHOWS.get(kind) if isinstance(kind, str) else None
     if shows is None:
-        shows = "A picture" if os.path.splitext(path)[1].lower() == ".png" else "An animation"
+        shows = "A picture" if deck_extensions()[os.path.splitext(path)[1].lower()].STILL else "An animation"
     return Slide(path, caption, notes=f"{shows}.\nSettings: {caption}", alt=f"{shows}: {caption}.")
 
 

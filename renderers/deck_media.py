@@ -190,7 +190,7 @@ def _read_video(path, scratch, *, poster=None, show_log=False):
     """
     label = shown(path)
     data = read_bounded(path, MAX_INPUT_BYTES, what=label)
-    copy, frame = scratch + ".mp4", scratch + ".ppm"
+    copy, frame = scratch + os.path.splitext(path)[1].lower(), scratch + ".ppm"   # ffmpeg reads the kind by name
     with open(copy, "wb") as handle:
         handle.write(data)
     if poster in (None, "last"):
@@ -263,7 +263,7 @@ def frames_of(path, scratch, *, show_log=False):
     if kind_of(path) == "movie":
         data = read_bounded(path, MAX_INPUT_BYTES, what=label)
         os.makedirs(scratch)
-        copy = os.path.join(scratch, "video.mp4")
+        copy = os.path.join(scratch, "video" + os.path.splitext(path)[1].lower())
         with open(copy, "wb") as handle:
             handle.write(data)
         run_ffmpeg(label, ["-i", copy, "-map", "0:v:0", "-an", "-frames:v", str(MAX_FRAMES), "-c:v", "ppm",
