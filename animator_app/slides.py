@@ -93,6 +93,7 @@ def lecture(paths):
 def book_lecture(folder):
     """The figures of the book in ``folder``, in the chapter's order, with the chapter's words."""
     from .book import jobs
+    from .book.table import chapter_order
 
     slides, missing = [], []
     for job in chapter_order(jobs()):
@@ -102,8 +103,10 @@ def book_lecture(folder):
             path = _found(folder, stem)
             if path is None:
                 missing.append(stem)
-                continue
-            slides.append(Slide(path, words.settings, title=words.title, notes=words.notes, alt=words.alt))
+            elif words is None:             # a kind of figure this module has no words for: the file's own
+                slides.append(slide_of(path))
+            else:
+                slides.append(Slide(path, words.settings, title=words.title, notes=words.notes, alt=words.alt))
     return Lecture(tuple(slides), tuple(missing))
 
 
@@ -116,27 +119,6 @@ def _found(folder, stem):
     return None
 
 
-def figure_number(label):
-    """12 for ``Figure 12`` or ``Figure 21, tuned``; None for a label without a number (``Adam``)."""
-    found = re.match(r"Figure (\d+)", label or "")
-    return int(found[1]) if found else None
-
-
-def chapter_order(table):
-    """The book's jobs as the chapter shows them: numbered figures by number (Figure 1, 2, ... 21), then the
-    chapter's later runs (the Adam section), then the races it does not draw, each group in the table's order."""
-    from animator.chapter import TrainingFigure
-
-    def key(item):
-        index, job = item
-        number = figure_number(figure_words(job.definition).figure)
-        if number is not None:
-            return (0, number, index)
-        return (1 if isinstance(job.definition, TrainingFigure) else 2, 0, index)
-
-    return [job for _, job in sorted(enumerate(table), key=key)]
-
-
 @dataclass(frozen=True)
 class Words:
     figure: str          # "Figure 8", or "" for a figure the chapter does not number
@@ -147,8 +129,10 @@ class Words:
 
 
 def figure_words(definition):
-    """The words of the figure the job table declares as ``definition`` (a value of the chapter's table)."""
+    """The words of the figure the job table declares as ``definition`` (a value of the chapter's table), or None
+    for a kind of figure not known here."""
     from animator.chapter import Race2D, LearningRateFigure, TrainingFigure
+    from animator.optimizers import OptimizerSpec
     from renderers.layout import describe
 
     from .scenes import DescentScene
@@ -183,8 +167,10 @@ def figure_words(definition):
         return _words("", explanation, settings, definition.title,
                       f"{SHOWS['race2d']}: the {definition.function} function, "
                       + ", ".join(e.label for e in definition.entrants))
-    specs = definition if isinstance(definition, tuple) else ()
-    settings = " | ".join(describe(spec) for spec in specs)
+    if not (isinstance(definition, tuple) and definition
+            and all(isinstance(spec, OptimizerSpec) for spec in definition)):
+        return None
+    settings = " | ".join(describe(spec) for spec in definition)
     explanation = ("All four optimizers with the chapter's tuned settings, from the same initial weights on the "
                    "same data, in lock-step.")
     return _words("", explanation, settings, "the optimizers race", f"{SHOWS['race']}: {settings}")
