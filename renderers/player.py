@@ -172,11 +172,12 @@ SCRIPT = r"""
     });
   }
 
-  // before every frame is decoded, play(), pause() and seek() say what happens once they are
+  // before every frame is decoded, play(), pause() and seek() say what happens once they are: a page that
+  // is told where to be or to pause does not start by itself
   var decoded = false, wantPlay = root.hasAttribute("data-autoplay"), wantFrame = 0;
   var started = 0, startFrame = 0;
   function seek(i) {
-    if (!decoded) { wantFrame = frameNumber(i); return ready.then(painted); }
+    if (!decoded) { wantFrame = frameNumber(i); wantPlay = false; return ready.then(painted); }
     i = show(i);
     if (playing) { clearTimeout(timer); started = performance.now(); startFrame = i; tick(); }
     return painted();
