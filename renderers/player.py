@@ -17,10 +17,20 @@ with ``createImageBitmap``, never through a URL, so the page asks the network
 for nothing (the favicon is ``data:,``).
 
 ``window.player`` is the scripting API: ``frameCount``, ``frame``, ``epoch``,
-``seek(i)``, ``play()``, ``pause()`` (and ``playing``, ``ready`` — a Promise
-resolved once every frame is decoded —, ``hide(name)``, ``show(name)``,
-``canvas``).  Keyboard: space plays or pauses, the arrows step one frame,
-Home and End go to the first and last.  Hiding an entrant paints the page
+``seek(i)`` (a Promise of the frame on screen, resolved once it is painted),
+``play()``, ``pause()`` (and ``playing``, ``loop``, ``ready`` — a Promise
+resolved once every frame is decoded —, ``fullscreen()``, ``hide(name)``,
+``show(name)``, ``canvas``, which stays at the frame's size and pixels).
+Before ``ready``, ``pause()`` and ``seek()`` say where the page waits and
+``play()`` that it plays.  Keyboard: space plays or pauses, the arrows and
+PageDown/PageUp (a presentation remote's) step one frame, Home and End go to
+the first and last, ``f`` toggles fullscreen, ``.`` and ``b`` black the page
+out.  The picture fills the window at a whole number of device pixels,
+pixelated at a whole scale and smoothed otherwise.  In an iframe, the page
+around it sends ``{"animator": "play" | "pause" | "seek" | "loop" | "state"}``
+messages and hears ``ready``, ``state`` and ``key`` ones (the keys a slide
+deck takes back: Esc, ``.``, ``b``, a step past either end); see
+``examples/revealjs``.  Hiding an entrant paints the page
 colour over its rectangles at its ``opacity`` (what the rectangles hold is
 the layout's to say, in its ``entrants()``).  Where entrants share one picture
 (the 2-D race's map), the page also holds layers
