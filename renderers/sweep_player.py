@@ -334,6 +334,22 @@ svg{{border-left:1px solid #999;border-bottom:1px solid #999;display:block;margi
       this.setAttribute("aria-label", "pause");
     }}
   }});
+  // the epoch from the keyboard (a presentation remote's PageDown/PageUp too), unless a control has it
+  var play = document.getElementById("play");
+  document.addEventListener("keydown", function (event) {{
+    var tag = event.target && event.target.tagName, key = event.key, f = Number(frame.value);
+    if (event.ctrlKey || event.altKey || event.metaKey || tag === "INPUT" || tag === "SELECT" || tag === "BUTTON") return;
+    if (key === " ") {{ play.click(); event.preventDefault(); return; }}
+    if (key === "PageDown" || key === "ArrowRight") f += 1;
+    else if (key === "PageUp" || key === "ArrowLeft") f -= 1;
+    else if (key === "Home") f = 0;
+    else if (key === "End") f = F - 1;
+    else return;
+    event.preventDefault();
+    if (timer) play.click();
+    frame.value = Math.max(0, Math.min(F - 1, f));
+    draw();
+  }});
   sliders.concat([frame]).forEach(function (s) {{ s.addEventListener("input", draw); }});
   points.onload = draw;
   points.src = D.points;

@@ -124,13 +124,35 @@ def test_a_player_is_titled_by_its_caption(cli, tmp_path, kind):
     assert caption and "lecture" not in title and title == caption.replace("&", "&amp;").replace("<", "&lt;")
 
 
-def test_a_sweeps_page_is_titled_by_its_headline(cli, tmp_path):
-    path = tmp_path / "lecture-7-sweep.html"
-    assert cli("sweep", "--grid", "lr=0.5,1", "--epochs", "60", "--frames", "3", "--resolution", "16", "-q",
-               "--workers", "1", "-o", path).code == 0
-    text = path.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def sweep_page(tmp_path_factory):
+    from animator_app.cli import main
+
+    path = tmp_path_factory.mktemp("sweep") / "lecture-7-sweep.html"
+    assert main(["sweep", "--grid", "lr=0.5,1", "--epochs", "60", "--frames", "4", "--resolution", "16", "-q",
+                 "--workers", "1", "-o", str(path)]) == 0
+    return path
+
+
+def test_a_sweeps_page_is_titled_by_its_headline(sweep_page):
+    text = sweep_page.read_text(encoding="utf-8")
     title = re.search(r"<title>(.*?)</title>", text).group(1)
     assert title == re.search(r"<h1>(.*?)</h1>", text).group(1) and "lecture" not in title and "SGD" in title
+
+
+def test_a_remote_steps_a_sweeps_epochs(browser, sweep_page):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(sweep_page.as_uri())
+    epoch = lambda: browser.execute_script("return Number(document.getElementById('frame').value)")   # noqa: E731
+    assert epoch() == 3                              # the page opens at the last epoch
+    press(browser, Keys.PAGE_UP, Keys.PAGE_UP, Keys.ARROW_LEFT)
+    assert epoch() == 0
+    press(browser, Keys.PAGE_DOWN, Keys.ARROW_RIGHT)
+    assert epoch() == 2 and browser.execute_script("return document.getElementById('epoch').textContent") \
+        .startswith("epoch 40 ")
+    assert browser.execute_script("return document.title") == re.search(
+        r"<title>(.*?)</title>", sweep_page.read_text(encoding="utf-8")).group(1).replace("&amp;", "&")
 
 
 def test_the_title_is_escaped():
