@@ -182,15 +182,20 @@ def landscape(specs, config=RunConfig(), *, slice="plane", directions="pca", cen
     ``on_grid(done, total)`` the loss evaluations.  See :func:`landscape_of`.
     """
     check(slice=slice, directions=directions, resolution=resolution)
-    if path_points < 2:
-        raise ArgumentError("path_points", f"must be at least 2 (got {path_points})")
-    dense = replace(config, frames=max(int(path_points), config.frames or 0), every=None, grid_resolution=2,
-                    record="frames")
-    result = race(list(specs), dense, workers=workers or default_workers(), on_progress=on_progress)
+    result = race(list(specs), path_config(config, path_points), workers=workers or default_workers(),
+                  on_progress=on_progress)
     if result.interrupted:
         raise KeyboardInterrupt
     return landscape_of(result.recordings, frames=config.frames, slice=slice, directions=directions, centre=centre,
                         seed=seed, resolution=resolution, workers=workers, on_progress=on_grid, config=config)
+
+
+def path_config(config, path_points=PATH_POINTS):
+    """The race a landscape trains: ``config`` keeping the weights of ``path_points`` epochs, with no regions."""
+    if path_points < 2:
+        raise ArgumentError("path_points", f"must be at least 2 (got {path_points})")
+    return replace(config, frames=max(int(path_points), config.frames or 0), every=None, grid_resolution=2,
+                   record="frames")
 
 
 def check(*, slice="plane", directions="pca", resolution=RESOLUTION):

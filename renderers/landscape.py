@@ -127,9 +127,9 @@ class _LandscapeLayout(LandscapeGeometry, Layout):
                         for look in self.looks]
         self.small_sprites = [marker_sprite(look.marker, self.ball_r * 0.7, look.rgb, edge=EDGE, hollow=look.hollow,
                                             face=panel) for look in self.looks]
-        cx, cy, cw, ch = self.arrangement.chart
         self.chart_trails, self.chart_uv = [], []
-        for k, r in enumerate(self.result.recordings):
+        for k, r in enumerate(self.result.recordings if self.chart_axes is not None else ()):
+            cx, cy, cw, ch = self.arrangement.chart
             far = self.chart_top * 10          # off the chart's top, finite: a diverged run's last losses
             loss = np.nan_to_num(np.asarray(r.loss, dtype=np.float64), nan=far, posinf=far)
             uv = self._to_pixels(self.chart_axes, r.epochs, np.minimum(loss, self.chart_top * 10))
@@ -143,15 +143,16 @@ class _LandscapeLayout(LandscapeGeometry, Layout):
         """Frame ``index`` (showing epoch ``epochs[index]``) as an (H, W, 3) uint8 array; ``entrants``: runs drawn."""
         image = self.background.copy()
         shown = range(len(self.names)) if entrants is None else sorted(entrants)
+        chart = self.chart_axes is not None
         for k in shown:
-            epoch = self._shown_epoch(k, index)
-            self.chart_trails[k].apply(image, epoch)
+            if chart:
+                self.chart_trails[k].apply(image, self._shown_epoch(k, index))
             self._plot_trail(image, k, index)
         for k in shown:
-            epoch = self._shown_epoch(k, index)
-            sprite, c = self.small_sprites[k]
-            u, v = self.chart_uv[k][epoch]
-            blend(image, sprite, int(math.floor(v)) - c, int(math.floor(u)) - c)
+            if chart:
+                sprite, c = self.small_sprites[k]
+                u, v = self.chart_uv[k][self._shown_epoch(k, index)]
+                blend(image, sprite, int(math.floor(v)) - c, int(math.floor(u)) - c)
             self._plot_ball(image, k, index)
         self._draw_numbers(image, index)
         return image

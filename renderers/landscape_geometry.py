@@ -34,7 +34,7 @@ class Arrangement:
     plot: tuple
     legend: tuple        # (left, top, width): rows of ``row_h`` from there
     row_h: int
-    chart: tuple
+    chart: tuple         # None where there is no room: the legend still gives each run's loss
     bar: tuple           # the colour bar, or None
     note: tuple          # (left, baseline of the first line, line height)
     note_lines: tuple
@@ -108,9 +108,9 @@ class LandscapeGeometry:
         bar_h = round(fp * 2.7) if self.has_bar else 0
         chart_top = top + len(self.names) * row_h + round(fp * 1.4)
         chart_left = x0 + round(fp * 2.6)
-        chart = (chart_left, chart_top, W - m - chart_left - round(fp * 1.2),
-                 top + tall - chart_top - bar_h - round(fp * 1.6))
-        if chart[3] < fp * 4 or width < legend_w:
+        chart = _chart_or_none((chart_left, chart_top, W - m - chart_left - round(fp * 1.2),
+                                top + tall - chart_top - bar_h - round(fp * 1.6)), fp)
+        if top + len(self.names) * row_h + bar_h > top + tall or width < legend_w:
             return None
         bar = (x0 + round(fp * 0.3), top + tall - round(fp * 1.55), width - round(fp * 0.8),
                max(6, round(fp * 0.55))) if self.has_bar else None
@@ -142,10 +142,8 @@ class LandscapeGeometry:
         x0 = m + legend_w + gap
         bar_h = round(fp * 2.7) if self.has_bar else 0
         chart_left = x0 + round(fp * 2.6)
-        chart = (chart_left, block_top + round(fp * 0.5), W - m - chart_left - round(fp * 1.2),
-                 block_h - bar_h - round(fp * 2.1))
-        if chart[3] < fp * 4:
-            return None
+        chart = _chart_or_none((chart_left, block_top + round(fp * 0.5), W - m - chart_left - round(fp * 1.2),
+                                block_h - bar_h - round(fp * 2.1)), fp)
         bar = (x0 + round(fp * 0.3), block_top + block_h - round(fp * 1.55), W - m - x0 - round(fp * 0.8),
                max(6, round(fp * 0.55))) if self.has_bar else None
         note = (m, H - note_h + line_h - round(fp * 0.2), line_h)
@@ -180,6 +178,9 @@ class LandscapeGeometry:
     def _draw_chart(self, fig):
         """Each run's true loss against the epoch, faint for the whole run; the part so far is drawn per frame."""
         theme, fp = self.theme, self.font_px
+        if self.arrangement.chart is None:
+            self.chart_axes = None
+            return
         pt = 72 / fig.dpi
         ax = add_axes_px(fig, *self.arrangement.chart)
         recordings = self.result.recordings
@@ -214,6 +215,11 @@ class LandscapeGeometry:
         for i, line in enumerate(self.arrangement.note_lines):
             fig.text(x / W, 1 - (base + i * line_h) / H, line, ha="left", va="baseline",
                      fontsize=round(self.font_px * NOTE_SCALE) * 72 / fig.dpi, color=self.theme.muted)
+
+
+def _chart_or_none(rect, fp):
+    """The loss chart's rectangle, or None if it would be too small to read."""
+    return rect if rect[2] >= fp * 8 and rect[3] >= fp * 4 else None
 
 
 def entrant_looks(result, theme):

@@ -15,7 +15,7 @@ EXPECTED = {
     "fig16_sgd_decay1e-2.gif", "fig17_sgd_decay1e-3.gif", "fig18_sgd_decay1e-3_momentum0.5.gif",
     "fig19_sgd_decay1e-3_momentum0.9.gif", "fig20_adagrad_decay1e-4.gif", "fig21_rmsprop_default.gif",
     "fig21_rmsprop_tuned.gif", "adam_lr0.02_decay1e-5.gif", "adam_lr0.05_decay5e-7.gif", "race_chapter.gif",
-    "race2d_rosenbrock.gif", "race2d_beale.gif", "race2d_saddle.gif", "index.html",
+    "landscape_chapter.gif", "race2d_rosenbrock.gif", "race2d_beale.gif", "race2d_saddle.gif", "index.html",
 } | {f"fig{n:02d}_{name}.{ext}" for n, name in [
     (3, "stuck_first_minimum"), (4, "stuck_second_minimum"), (5, "stuck_third_minimum"), (6, "momentum_slow"),
     (7, "momentum_better"), (8, "momentum_fast"), (9, "too_large"), (10, "far_too_large"), (11, "explosion"),

@@ -22,6 +22,8 @@ RUNS = {
                ["--recording", "run.npz"]),
     "compare": ([], ["compare", "sgd:momentum=0.5", "sgd", *SMALL, "-o", "run.gif"], []),
     "descent": ([], ["descent", "--steps", "30", "--size", "480x270", "-o", "run.gif"], []),
+    "landscape": ([], ["landscape", "sgd", "adam", "--epochs", "40", "--path-points", "20", "--frames", "6",
+                       "--resolution", "8", "--size", "480x270", "-o", "run.gif"], []),
     "race2d": ([], ["race2d", "rosenbrock", "--steps", "30", "--size", "480x270", "-o", "run.gif"], []),
     "sweep": ([], ["sweep", "--grid", "lr=0.5,1", "--epochs", "30", "--frames", "3", "--resolution", "16",
                    "--size", "480x270", "-o", "run.gif"], []),
@@ -87,7 +89,7 @@ def test_a_command_words_the_library_argument_as_its_own_flag():
 
 
 def test_reproduce_runs_again_exactly_the_commands_that_say_so():
-    assert set(reproducible()) == {"train", "render", "compare", "descent", "race2d", "sweep", "book"}
+    assert set(reproducible()) == {"train", "render", "compare", "descent", "race2d", "landscape", "sweep", "book"}
     assert set(reproducible()) - {"book"} == set(RUNS), "give every reproducible command a small run in RUNS"
 
 
