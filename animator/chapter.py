@@ -102,6 +102,11 @@ LEARNING_RATES = LearningRateFigure("Figure 14", 0.9, (("far too high", 30.0), (
                                                        ("too low", 0.01), ("good", 1.0)), 5)
 
 
+# What each network race shows, in the gallery and a deck's notes.
+NETWORK_RACE_CAPTIONS = {
+    "chapter": "All four optimizers with the chapter's tuned settings, from the same initial weights on the same "
+               "data, in lock-step.",
+}
 # The chapter's tuned settings (Figures 19-21 and the Adam section that follows them).
 NETWORK_RACES = {
     "chapter": (_spec("sgd", lr=1, decay=1e-3, momentum=0.9), _spec("adagrad", decay=1e-4),
@@ -214,6 +219,11 @@ class Race2D:
     @property
     def title(self):
         return f"{self.function.capitalize()}: five optimizers, one start"
+
+    @property
+    def caption(self):
+        """What the figure shows, in the gallery and a deck's notes."""
+        return f"Five optimizers with tuned settings race down the {self.function} function from the same start."
 
 
 def _race(function, steps, sgd, momentum, adagrad, rmsprop, adam, **options):

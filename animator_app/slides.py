@@ -131,7 +131,7 @@ class Words:
 def figure_words(definition):
     """The words of the figure the job table declares as ``definition`` (a value of the chapter's table), or None
     for a kind of figure not known here."""
-    from animator.chapter import Race2D, LearningRateFigure, TrainingFigure
+    from animator.chapter import NETWORK_RACE_CAPTIONS, NETWORK_RACES, Race2D, LearningRateFigure, TrainingFigure
     from animator.optimizers import OptimizerSpec
     from renderers.layout import describe
 
@@ -162,8 +162,7 @@ def figure_words(definition):
     if isinstance(definition, Race2D):
         settings = " | ".join(f"{e.label}: " + " · ".join(f"{k}={v}" for k, v in e.optimizer.hyperparameters.items())
                               for e in definition.entrants)
-        explanation = (f"Five optimizers with tuned settings race down the {definition.function} function from "
-                       f"the same start.")
+        explanation = definition.caption
         return _words("", explanation, settings, definition.title,
                       f"{SHOWS['race2d']}: the {definition.function} function, "
                       + ", ".join(e.label for e in definition.entrants))
@@ -171,8 +170,8 @@ def figure_words(definition):
             and all(isinstance(spec, OptimizerSpec) for spec in definition)):
         return None
     settings = " | ".join(describe(spec) for spec in definition)
-    explanation = ("All four optimizers with the chapter's tuned settings, from the same initial weights on the "
-                   "same data, in lock-step.")
+    chapter = [name for name, specs in NETWORK_RACES.items() if tuple(specs) == tuple(definition)]
+    explanation = NETWORK_RACE_CAPTIONS[chapter[0]] if chapter else "Optimizers racing from the same initial weights."
     return _words("", explanation, settings, "the optimizers race", f"{SHOWS['race']}: {settings}")
 
 

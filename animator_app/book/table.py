@@ -7,9 +7,10 @@ the figure (its runs through :mod:`.runs`) and returns the gallery's entries.
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from animator.chapter import BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACES, RACES_2D, TRAINING_FIGURES
+from animator.chapter import (BOOK_RACES_2D, DESCENTS, LEARNING_RATES, NETWORK_RACE_CAPTIONS, NETWORK_RACES,
+                              RACES_2D, TRAINING_FIGURES)
 from animator.cache import config_check
 from animator.run import RunConfig, train
 from renderers.figures import loss_curves_png
@@ -17,7 +18,7 @@ from renderers.layout import describe
 from renderers.render import run_metadata, write_animation
 from renderers.writers import add_png_metadata, poster_path
 
-from ..scenes import ContourRaceScene, DescentScene, NetworkRaceScene, TrainingScene
+from ..scenes import ContourRaceScene, DescentScene, LandscapeScene, NetworkRaceScene, TrainingScene
 from .options import STILL, animation_name, still_name
 from .runs import race as _race, runs as _runs
 
@@ -147,12 +148,36 @@ def _race_job():
         result = _race(scene)
         filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
                                  "race_chapter", options, scene.metadata(result, options.command))
-        caption = ("All four optimizers with the chapter's tuned settings, from the same initial weights "
-                   "on the same data, in lock-step.")
+        caption = NETWORK_RACE_CAPTIONS["chapter"]
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
     return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter",
                animations=("race_chapter",), place=(1, 0))
+
+
+def _landscape_job():
+    def run(options, directory):
+        from animator.landscape import landscape_of, path_config
+        from animator.race import race
+
+        scene = LandscapeScene.preset("chapter", RunConfig(epochs=options.epochs, frames=options.frames))
+        dense = path_config(scene.config, scene.path_points)
+        configs = [replace(dense, optimizer=s.name, hyperparameters=dict(s.hyperparameters)) for s in scene.specs]
+        recordings = _runs(("landscape", dense, scene.specs), lambda: race(list(scene.specs), dense).recordings,
+                           config_check(*configs))
+        result = landscape_of(recordings, frames=options.frames, resolution=scene.resolution, workers=1,
+                              config=scene.config)
+        filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
+                                 "landscape_chapter", options, scene.metadata(result, options.command))
+        caption = ("The chapter's four tuned optimizers from the same initial weights, on the network's own loss "
+                   "landscape: the plane of their paths' two principal directions, its loss computed with "
+                   f"training's arithmetic. The plane explains {result.plane.explained_share:.1%} of the paths' "
+                   "variance; each ball is its run's weights projected onto it, and the legend says how far off.")
+        return [Output(filename, "Loss landscape", caption, " | ".join(describe(s) for s in scene.specs), fit)]
+
+    definition = ("landscape", NETWORK_RACES["chapter"], LandscapeScene.resolution, LandscapeScene.path_points)
+    return Job("landscape chapter", "Optimizer races", run, definition,
+               "landscape_chapter", animations=("landscape_chapter",), place=(1, 1 + len(BOOK_RACES_2D)))
 
 
 def _contour_job(name):
@@ -165,7 +190,7 @@ def _contour_job(name):
                                  scene.metadata(trajectories, options.command))
         settings = " | ".join(f"{e.label}: " + ", ".join(f"{k}={v}" for k, v in e.optimizer.hyperparameters.items())
                               for e in scene.race.entrants)
-        caption = f"Five optimizers race down the {scene.race.function} function from the same start."
+        caption = scene.race.caption
         return [Output(filename, f"2-D race: {scene.race.function}", caption, settings, fit)]
 
     return Job(f"race2d {name}", "Optimizer races", run, RACES_2D[name], f"race2d_{name}",
@@ -174,7 +199,7 @@ def _contour_job(name):
 
 def jobs():
     """Every job of the book, slowest first (so the pool finishes together)."""
-    out = [_race_job(), _learning_rates_job()]
+    out = [_race_job(), _landscape_job(), _learning_rates_job()]
     out += [_training_job(figure) for figure in TRAINING_FIGURES]
     out += [_contour_job(name) for name in BOOK_RACES_2D]
     out += [_descent_job(DescentScene.curve())] + [_descent_job(DescentScene(preset=name)) for name in DESCENTS]
