@@ -112,6 +112,23 @@ class Recorder:
             return epoch in self._wanted
         return epoch % self._stride == 0
 
+    def plan(self, epochs):
+        """Say the loop's last epoch once it is known, before the first epoch is recorded (None: still unknown).
+
+        The frames are then ``animator train``'s, as if ``epochs`` had been given,
+        and no epoch that is not a frame has its regions evaluated.
+        """
+        if epochs is None:
+            return
+        if self.epochs_recorded or self.planned is not None:
+            raise ArgumentError("epochs", "can be planned only once, before the first epoch is recorded")
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ArgumentError("epochs", f"must be a whole number, 0 or more (got {epochs!r})")
+        frame_count(int(epochs), frames=self.frames, spacing=self.frame_spacing, every=self.every)
+        self.planned = int(epochs)
+        self._wanted = {int(e) for e in frame_epochs(self.planned, frames=self.frames, spacing=self.frame_spacing,
+                                                     every=self.every)}
+
     def epoch(self, loss, accuracy, learning_rate, layers, *, updates=None):
         """Record the next epoch (0, 1, 2, ...): its loss, accuracy, learning rate and the layers' parameters.
 

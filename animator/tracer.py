@@ -17,20 +17,20 @@ the frame epochs, the weights and the updates the optimizer made (weights
 after the update minus before).  If the loss is in no variable the tracer
 keeps tracing, slower but the same.
 
-The decision regions replay the model's own forward chain on the grid, on
-deep copies made once, in a background thread; a chain whose forward draws
-random numbers is replayed in the loop's thread with ``np.random``'s state
-saved and restored, so the script's own numbers never change.
+The decision regions are :mod:`animator.record_grids`'s, beside the loop.
+Where the script does not say its last epoch (``--epochs``), it is read from
+the loop's own ``for ... in range(...)`` line (:mod:`animator.loop_range`), so
+the frame epochs are known in advance and no grid is evaluated for an epoch
+that is not a frame.
 """
 
-import copy
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .errors import UserError
-from .frames import decision_grid, grid_points
+from .loop_range import planned_last_epoch
+from .record_grids import Regions
 
 LAYER_ATTRIBUTES = ("weights", "biases", "dweights", "dbiases", "forward")
 
@@ -72,8 +72,7 @@ class BookTracer:
         self._fast = False
         self._loss_slot = None    # (namespace owner frame, name) holding the loss
         self._first_loss = None
-        self._pool = None
-        self._random = False
+        self._regions = None
 
     # -- running ---------------------------------------------------------------------------
     def run(self, script):
@@ -101,8 +100,8 @@ class BookTracer:
                 raise NotRecognised(f"it trains more than one model ({names}); pick one with --model NAME")
             return self.recorder.finish(interrupted=interrupted)
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
+            if self._regions is not None:
+                self._regions.close()
 
     def _missing(self):
         if self.wanted is not None and self.others:
@@ -236,11 +235,11 @@ class BookTracer:
         self._probabilities = ((owner, "output") if hasattr(getattr(owner, "activation", None), "forward")
                                else (model.chain[-1][0], "output"))
         chain = [obj for obj, _ in model.chain]
-        positions = [k for k, obj in enumerate(chain) if is_dense(obj)]
-        self._replica = copy.deepcopy((chain, getattr(owner, "activation", None)))
-        self._replica_layers = [self._replica[0][k] for k in positions]
-        self._random = self._draws_random()
-        self.recorder._grid_later = self._book_grid_later if self._is_book_chain() else self._grid_later
+        if self.recorder.planned is None:
+            self.recorder.plan(planned_last_epoch(self._loop_frame))
+        self._regions = Regions(chain, getattr(owner, "activation", None),
+                                [k for k, obj in enumerate(chain) if is_dense(obj)], self._before, self.recorder)
+        self.recorder._grid_later = self._regions.later
         self._loss_name = _name_of(loss, self._loop_frame)
         self._first = (loss, self._lr)
         self._params_now = self._before
@@ -282,87 +281,6 @@ class BookTracer:
         owner, attribute = self._probabilities
         output = getattr(owner, attribute)
         return np.count_nonzero(np.argmax(output, axis=1) == self._y) / len(self._y)
-
-    # -- the decision regions ---------------------------------------------------------------------------
-    def _replay(self, points, params):
-        chain, activation = self._replica
-        for layer, (weights, biases) in zip(self._replica_layers, params):
-            layer.weights, layer.biases = weights, biases
-        values = points
-        with np.errstate(all="ignore"):
-            for obj in chain:
-                obj.forward(values)
-                values = obj.output
-            if activation is not None:
-                activation.forward(values)
-                values = activation.output
-        return values
-
-    def _is_book_chain(self):
-        """Whether the replayed chain computes what the book's Dense, ReLU, ..., softmax chain does.
-
-        Checked once on a few points with large made-up weights (so every unit matters);
-        if so, the decision regions are evaluated as ``animator train`` evaluates
-        them, in float32 over the cores at the end, a replay of the reader's own
-        classes costing some 100 ms a frame at the default grid.
-        """
-        if self._random:
-            return False
-        rng = np.random.default_rng(0)          # animator's own generator: the reader's np.random is untouched
-        params = [(rng.normal(0, 3, w.shape), rng.normal(0, 1, b.shape)) for w, b in self._before]
-        points = grid_points(self.recorder.extent, 8)
-        try:
-            theirs = np.asarray(self._replay(points, params), dtype=np.float64)
-        except Exception:                       # a chain that cannot take other points is not the book's
-            return False
-        ours = decision_grid([[w for w, _ in params]], [[b for _, b in params]], self.recorder.extent, 8)[0]
-        return theirs.shape == (64, ours.shape[-1]) and bool(
-            np.abs(np.rint(theirs * 255) - ours.reshape(64, -1)).max() <= 2)
-
-    def _draws_random(self):
-        state = np.random.get_state()
-        points = self.recorder._points[:4]
-        self._replay(points, self._before)
-        after = np.random.get_state()
-        np.random.set_state(state)
-        return not (after[1] == state[1]).all() or after[2] != state[2]
-
-    def _book_grid_later(self, params):
-        """The grid of the book's chain, as ``animator train`` evaluates it, in the background thread."""
-        recorder = self.recorder
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
-        return self._pool.submit(lambda: decision_grid([[w for w, _ in params]], [[b for _, b in params]],
-                                                       recorder.extent, recorder.grid_resolution)[0])
-
-    def _grid_later(self, params):
-        from .recorder import grid_of
-
-        recorder = self.recorder
-
-        def grid():
-            return grid_of(self._replay(recorder._points, params), recorder.grid_resolution, recorder._classes())
-
-        if self._random:
-            state = np.random.get_state()
-            try:
-                return _Done(grid())
-            finally:
-                np.random.set_state(state)
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
-        return self._pool.submit(grid)
-
-
-class _Done:
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-    def cancel(self):
-        return False
 
 
 def _labels_for(inputs, targets):

@@ -1,0 +1,170 @@
+"""The decision regions of a traced model, evaluated beside the reader's loop without touching it.
+
+:class:`Regions` replays the model's own forward chain on the grid, on deep
+copies made once.  Where that chain computes what the book's Dense, ReLU, ...,
+softmax chain computes (checked once, on made-up weights), the regions are
+evaluated as ``animator train`` evaluates them, :func:`animator.frames.decision_grid`'s
+numbers to the bit, by :func:`book_grid`, which is the same arithmetic in a
+cheaper order; otherwise the reader's own classes are replayed.  Either way in
+one background thread (numpy lets go of the interpreter in its large
+products, so the grid and the loop share the two cores).  A chain whose
+forward draws random numbers is replayed in the loop's thread with
+``np.random``'s state saved and restored, so the script's own numbers never change.
+
+Why :func:`book_grid` is cheaper: ``decision_grid``'s first product has two
+rows of weights (the points' x and y) and most of its time goes to writing and
+re-reading the (points, hidden) array; done a block of points at a time, while
+the block is in the cache, the same products give the same numbers (each
+output element is one 2-term dot product, whatever the block) at about a third
+of the cost.  The later products (as many terms as the hidden layer is wide)
+are made as ``decision_grid`` makes them, on all the points at once, since a
+block of another size may sum them in another order.
+"""
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .frames import decision_grid, grid_points
+
+BLOCK = 2048          # points per block of the first product: (2048, 64) float32 is 512 kB
+
+
+def book_grid(points, weights, biases, resolution):
+    """``decision_grid``'s grid for one frame, ``(resolution, resolution, classes)`` uint8, the same bits."""
+    last = len(weights) - 1
+    first = np.asarray(weights[0]).astype(np.float32)
+    out = np.empty((len(points), first.shape[1]), dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for start in range(0, len(points), BLOCK):
+            block = out[start:start + BLOCK]
+            np.matmul(points[start:start + BLOCK], first, out=block)
+            block += biases[0]
+            if last:
+                np.maximum(block, 0, out=block)
+        for i in range(1, last + 1):
+            out = out @ np.asarray(weights[i]).astype(np.float32)
+            out += biases[i]
+            if i < last:
+                np.maximum(out, 0, out=out)
+        columns = out.shape[1]
+        peak = out[:, 0].copy()
+        for k in range(1, columns):
+            np.maximum(peak, out[:, k], out=peak)
+        out -= peak[:, None]
+        np.exp(out, out=out)
+        total = out[:, 0].copy()
+        for k in range(1, columns):
+            total += out[:, k]
+        out /= total[:, None]
+        np.nan_to_num(out, copy=False, nan=0.0)
+        out *= 255
+        return np.rint(out).astype(np.uint8).reshape(resolution, resolution, columns)
+
+
+class Regions:
+    """Decision grids of a traced model: :meth:`later` hands back a future of one epoch's grid.
+
+    ``chain`` is the model's forward objects from the first Dense layer to the
+    last, ``activation`` the loss's own activation (or None), ``dense`` the
+    positions of the Dense layers in ``chain``; ``first`` their parameters at
+    the first epoch; ``recorder`` the :class:`~animator.recorder.Recorder`
+    (its grid's extent, resolution and points).
+    """
+
+    def __init__(self, chain, activation, dense, first, recorder):
+        self.recorder = recorder
+        self._chain, self._activation = copy.deepcopy((list(chain), activation))
+        self._layers = [self._chain[k] for k in dense]
+        self._pool = None
+        self._book_grid = book_grid
+        self.random = self._draws_random(first)
+        self.book = not self.random and self._is_book_chain(first)
+
+    def later(self, params):
+        """A future of the grid of ``params`` (``[(weights, biases), ...]``, copies the loop no longer touches)."""
+        if self.random:
+            return _Done(self._own_grid(params, keep_random=True))
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
+        if self.book:
+            recorder = self.recorder
+            return self._pool.submit(self._book_grid, recorder._points, [w for w, _ in params], [b for _, b in params],
+                                     recorder.grid_resolution)
+        return self._pool.submit(self._own_grid, params)
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    # -- inside ----------------------------------------------------------------------------
+    def _replay(self, points, params):
+        for layer, (weights, biases) in zip(self._layers, params):
+            layer.weights, layer.biases = weights, biases
+        values = points
+        with np.errstate(all="ignore"):
+            for obj in self._chain:
+                obj.forward(values)
+                values = obj.output
+            if self._activation is not None:
+                self._activation.forward(values)
+                values = self._activation.output
+        return values
+
+    def _own_grid(self, params, keep_random=False):
+        from .recorder import grid_of
+
+        recorder = self.recorder
+        state = np.random.get_state() if keep_random else None
+        try:
+            return grid_of(self._replay(recorder._points, params), recorder.grid_resolution, recorder._classes())
+        finally:
+            if state is not None:
+                np.random.set_state(state)
+
+    def _is_book_chain(self, first):
+        """Whether the replayed chain computes what the book's Dense, ReLU, ..., softmax chain does.
+
+        Checked once on a few points with large made-up weights (so every unit
+        matters); a replay of the reader's own classes costs some 100 ms a frame at
+        the default grid, the book's chain in float32 a tenth of that.
+        """
+        rng = np.random.default_rng(0)          # animator's own generator: the reader's np.random is untouched
+        params = [(rng.normal(0, 3, w.shape), rng.normal(0, 1, b.shape)) for w, b in first]
+        extent = self.recorder.extent
+        points = grid_points(extent, 8)
+        try:
+            theirs = np.asarray(self._replay(points, params), dtype=np.float64)
+        except Exception:                       # a chain that cannot take other points is not the book's
+            return False
+        weights, biases = [w for w, _ in params], [b for _, b in params]
+        ours = decision_grid([weights], [biases], extent, 8)[0]
+        if theirs.shape != (64, ours.shape[-1]) or np.abs(np.rint(theirs * 255) - ours.reshape(64, -1)).max() > 2:
+            return False
+        # book_grid's blocks give decision_grid's bits; should some BLAS not, use decision_grid itself
+        resolution = self.recorder.grid_resolution
+        if not np.array_equal(book_grid(self.recorder._points, weights, biases, resolution),
+                              decision_grid([weights], [biases], extent, resolution)[0]):
+            self._book_grid = lambda _, w, b, r: decision_grid([w], [b], extent, r)[0]
+        return True
+
+    def _draws_random(self, first):
+        state = np.random.get_state()
+        self._replay(self.recorder._points[:4], first)
+        after = np.random.get_state()
+        np.random.set_state(state)
+        return not (after[1] == state[1]).all() or after[2] != state[2]
+
+
+class _Done:
+    """A grid already evaluated, offered as a future is."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def cancel(self):
+        return False
