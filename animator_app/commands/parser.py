@@ -37,8 +37,25 @@ def parse(argv, parser=None):
     """``(command, options)`` of a command line (presets applied, every option checked as the parser checks
     it), or ``(None, None)`` when it names no command."""
     parser = parser or build_parser()
-    namespace = presets.resolve(parser, parser.commands, argv)
+    head, rest = _after_dashes(list(argv))
+    namespace = presets.resolve(parser, parser.commands, head)
     if namespace.command is None:
         return None, None
     command = COMMANDS[namespace.command]
+    if rest is not None:
+        setattr(namespace, command.rest, [*getattr(namespace, command.rest), *rest])
     return command, command.options_from(namespace, argv)
+
+
+def _after_dashes(argv):
+    """``(argv before the first --, the rest)`` for a command that declares ``rest``; else ``(argv, None)``.
+
+    argparse would let a positional that takes any number of values end before
+    the command's own options, so ``record mine.py -o run.gif -- 5000`` failed;
+    cut at the ``--`` first, everything before it is parsed as usual.
+    """
+    command = COMMANDS.get(argv[0]) if argv else None
+    if command is None or command.rest is None or "--" not in argv:
+        return argv, None
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1:]

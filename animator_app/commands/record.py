@@ -1,4 +1,4 @@
-"""``animator record SCRIPT.py|NOTEBOOK.ipynb -o run.gif [-- SCRIPT ARGS]``: run a reader's own chapter code and record it.
+"""``animator record SCRIPT.py|NOTEBOOK.ipynb [-- SCRIPT ARGS] -o run.gif``: run a reader's own chapter code and record it.
 
 The script runs unmodified, in this process, as ``__main__`` with ``sys.argv``
 set to the script and its arguments; :class:`animator.tracer.BookTracer` finds
@@ -6,12 +6,20 @@ the Dense layers, the optimizer, the loss and the data by what they do, and
 hands each epoch to a :class:`animator.recorder.Recorder`.  Its own printed
 lines go to stdout untouched; what animator says goes to stderr.  The output is
 what ``animator train`` writes, through the same checks and writer.
+
+Where the arguments go (:func:`split_output`): animator's options anywhere
+before ``--``; everything after ``--`` is the script's, except a last
+``-o FILE`` (or ``--output FILE``) when no ``-o`` came before the ``--``: that
+one is animator's, so the issue's ``record mine.py -- 5000 -o run.gif`` means
+what it says.  A script that itself ends in ``-o X`` gets it when animator's
+``-o`` stands before the ``--``.
 """
 
 import hashlib
 import os
 import runpy
 import sys
+from dataclasses import replace
 
 from animator.errors import UserError
 from animator.lifecycle import exit_status
@@ -66,10 +74,25 @@ def _runner(path, args, quiet):
     return run
 
 
+def split_output(options):
+    """``options`` with a last ``-o FILE`` of the script's arguments taken as animator's, when no -o came before."""
+    args = list(options.script_args)
+    if options.output is not None or not args:
+        return options
+    last = args[-1]
+    if len(args) >= 2 and args[-2] in ("-o", "--output"):
+        return replace(options, output=last, script_args=tuple(args[:-2]))
+    if last.startswith("--output=") or (last.startswith("-o") and not last.startswith("--") and len(last) > 2):
+        return replace(options, output=last.split("=", 1)[1] if last.startswith("--") else last[2:],
+                       script_args=tuple(args[:-1]))
+    return options
+
+
 def run(options):
     from renderers.training import TrainingAnimation
     from ..scenes import TrainingScene
 
+    options = split_output(options)
     name, digest = _script(options.script)
     writer = check_outputs(options, TrainingAnimation, save=options.save, recording=True)
     workers = check_budget(options, writer, options.frames)
@@ -125,21 +148,25 @@ register(Command(
     description="Run a script or notebook that trains the book's network (its own Layer_Dense, activations, loss "
                 "and optimizer classes, unmodified) and record it: every epoch's loss, accuracy and learning rate, "
                 "and at the frame epochs the weights, the optimizer's updates and the decision regions. Its own "
-                "printed lines are unchanged. Arguments after -- go to the script.",
+                "printed lines are unchanged. Arguments after -- go to the script, except a last -o FILE (when no -o "
+                "came before the --): animator record mine.py -- 5000 -o run.gif. animator's own options may "
+                "stand anywhere before the --.",
     options=(
         Option(("script",), "the script (.py) or notebook (.ipynb) that trains", metavar="SCRIPT"),
-        Option(("script_args",), "arguments for the script, after -- (default: none)", nargs="*", metavar="ARG"),
+        Option(("script_args",), "arguments for the script, after -- (default: none); a last -o FILE there is "
+                                 "animator's unless -o came before the --", nargs="*", metavar="ARG"),
         Option(("-o", "--output"), f"save the Recording (.npz) or render the animation ({outputs()}) here "
                                    "(default: neither)", metavar="PATH", arguments=("output",)),
         Option(("--save",), "also save the Recording here when -o renders an animation (default: not saved)",
                metavar="RUN.npz"),
         Option(("--model",), "where the script trains several models: the optimizer to record, by its variable "
                              "or class name (default: the only one)", metavar="NAME"),
-        Option(("--epochs",), "the last epoch the script trains, if known: frames then fall on the epochs "
-                              "animator train would pick (default: unknown, frames spread evenly as it runs)",
+        Option(("--epochs",), "the last epoch the script trains: frames then fall on the epochs animator train "
+                              "would pick (default: read from the loop's for ... in range(...) where it can be, "
+                              "else frames spread evenly as it runs)",
                type=integer(0), metavar="N", arguments=("epochs",)),
         *(option for option in training() if option.flags[0] in RECORDING_OPTIONS),
         *render(),
         *COMMON,
     ),
-    run=run))
+    run=run, rest="script_args"))

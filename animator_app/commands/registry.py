@@ -88,7 +88,10 @@ class Command:
     ``values``, a frozen dataclass with one field per option, built once from
     the parsed arguments) and returns the exit status.  ``reproducible``: the
     files it writes carry their command, and ``animator reproduce`` runs it
-    again to rebuild them byte for byte.
+    again to rebuild them byte for byte.  ``rest``: the option (``nargs="*"``)
+    that takes everything after the first ``--`` as it is, unparsed (a
+    script's own arguments); the command's options may then stand anywhere
+    before the ``--``.
     """
 
     name: str
@@ -97,6 +100,7 @@ class Command:
     options: tuple
     run: Callable
     reproducible: bool = False
+    rest: Optional[str] = None
     values: type = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

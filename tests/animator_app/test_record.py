@@ -111,3 +111,33 @@ def test_an_unrecognisable_script_is_one_line_exit_2_no_file(tmp_path, name):
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run.gif").exists()
+
+
+def test_the_issues_order_and_the_loops_own_range(tmp_path, plain):
+    # record SCRIPT -- ARGS -o FILE, and no --epochs: the frames are train's, read from the loop's range(...)
+    done = _run("-m", "animator_app", "record", "-q", "--frames", "5", "--grid", "24", str(SCRIPT), "--", EPOCHS,
+                "-o", "run.npz", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain
+    recording = Recording.load(tmp_path / "run.npz")
+    assert recording.frame_epochs.tolist() == [0, 50, 100, 150, 200] and recording.spec.config.epochs == 200
+    assert recording.param_epochs.tolist() == [0, 50, 100, 150, 200]      # no epoch kept that is not a frame
+
+
+@pytest.mark.parametrize("argv, script_args, output", [
+    (["mine.py", "--", "5000", "-o", "run.gif"], ("5000",), "run.gif"),
+    (["mine.py", "--", "5000", "--output", "run.npz"], ("5000",), "run.npz"),
+    (["mine.py", "--", "5000", "--output=run.npz"], ("5000",), "run.npz"),
+    (["mine.py", "--", "-orun.gif"], (), "run.gif"),
+    (["mine.py", "-o", "a.gif", "--", "5000"], ("5000",), "a.gif"),           # options anywhere before --
+    (["-o", "a.gif", "mine.py", "--", "5000", "-o", "x"], ("5000", "-o", "x"), "a.gif"),   # -o given: the script's
+    (["mine.py", "--", "-o", "x", "5000"], ("-o", "x", "5000"), None),          # not last: the script's
+    (["mine.py", "--frames", "3", "--", "--frames", "9"], ("--frames", "9"), None),
+])
+def test_where_the_arguments_go(argv, script_args, output):
+    from animator_app.commands.parser import parse
+    from animator_app.commands.record import split_output
+
+    _, options = parse(["record", *argv])
+    options = split_output(options)
+    assert (options.script, options.script_args, options.output) == ("mine.py", script_args, output)
