@@ -60,6 +60,11 @@ LINE_NOTE = ("Each curve is the loss on the straight line from the initial weigh
              "'off' is how far they are from it.")
 
 
+def _distance(value):
+    """A distance from the plane or line: three significant digits; rounding's dust (under 1e-9) is 0."""
+    return f"{value:.3g}" if value >= 1e-9 else "0"
+
+
 def _percent(value):
     return f"{value:.1%}"
 
@@ -235,7 +240,7 @@ class LandscapePlane(_LandscapeLayout):
     def _numbers(self, k, index):
         row = int(self.result.rows[k][index])
         return (f"plane {short_loss_text(float(self.result.projected_loss[k][index]))} · "
-                f"{self.result.offsets[k][row]:.3g} off the plane")
+                f"{_distance(self.result.offsets[k][row])} off the plane")
 
     def _draw_plot(self, fig):
         grid, theme = self.result.grid, self.theme
@@ -321,7 +326,7 @@ class LandscapeLine(_LandscapeLayout):
 
     def _numbers(self, k, index):
         row = int(self.result.rows[k][index])
-        return f"t = {float(self.result.paths[k][row]):.2f} · {self.result.offsets[k][row]:.3g} off the line"
+        return f"t = {float(self.result.paths[k][row]):.2f} · {_distance(self.result.offsets[k][row])} off the line"
 
     def _draw_plot(self, fig):
         line, theme = self.result.line, self.theme
