@@ -70,7 +70,12 @@ def _layout(source, size, theme):
     from animator.functions import get_function
     from animator.race import RaceResult
 
+    from animator.landscape import Landscape
+
     size = tuple(size)
+    if isinstance(source, Landscape):
+        from renderers.landscape import landscape_animation
+        return landscape_animation(source, size=size, theme=theme)
     if isinstance(source, Recording):
         from renderers.training import TrainingAnimation
         return TrainingAnimation(source, size=size, theme=theme)

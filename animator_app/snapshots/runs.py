@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from animator.descent import Trajectory
+from animator.landscape import Landscape
 from animator.race import RaceResult
 from animator.recording import Recording
 from animator.testing.difference import first_difference
@@ -22,7 +23,8 @@ from animator.testing.snapshot import (FORMAT, FORMAT_VERSION, RUN, Found, Misma
 
 RACE, DESCENT = "race", "descent"
 STEP_ARRAYS = ("positions", "values", "gradients", "learning_rates", "updates")   # in the order a step computes them
-KINDS = {Recording: RUN, RaceResult: RACE, Trajectory: DESCENT}
+# a landscape is kept as its race: its entrants' runs (the plane and the grid follow from them)
+KINDS = {Recording: RUN, RaceResult: RACE, Trajectory: DESCENT, Landscape: RACE}
 
 
 def kind_of(value):

@@ -73,3 +73,17 @@ def test_the_book_has_the_landscape_after_the_chapter_with_its_gallery_text(tmp_
     page = (tmp_path / "index.html").read_text()
     assert "landscape_chapter.gif" in page and "Loss landscape" in page and "variance" in page and "projected onto it" in page
     assert json.loads(json.dumps(read_metadata(str(tmp_path / "landscape_chapter.gif"))))["kind"] == "landscape"
+
+
+def test_the_snapshot_fixtures_take_a_landscape():
+    from animator.landscape import landscape
+    from animator.run import RunConfig
+    from animator_app.snapshots.frames import frame_of
+    from animator_app.snapshots.runs import compare_any, kind_of, snapshot_of
+
+    result = landscape(["sgd", "adam"], RunConfig(epochs=30, frames=4), resolution=6, path_points=10, workers=1)
+    assert kind_of(result) == "race"
+    stored = snapshot_of(result, layer_epochs=5)
+    assert compare_any(result, stored, layer_epochs=5, rtol=1e-5, atol=1e-8) is None
+    image = frame_of(result, "last")[0]
+    assert image.shape == (360, 640, 3)
