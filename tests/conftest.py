@@ -29,6 +29,8 @@ MARKED = {
     "office": lambda item: "libreoffice" in item.name,
     "latex": lambda item: "pdflatex" in item.name,
     "dask": lambda item: any("dask extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
+    "torch": lambda item: any("torch extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
+    "keras": lambda item: any("keras extra" in str(mark.kwargs.get("reason", "")) for mark in item.iter_markers("skipif")),
     "notebook": lambda item: item.path.name == "test_notebook.py",
 }
 
