@@ -1,7 +1,10 @@
 """Output presets: ``--preset slides`` and ``--preset beamer``, a whole look for a kind of slide in one word.
 
 A preset only changes defaults: any option given on the command line wins
-(``--preset slides --theme dark`` is a dark 16:9 slide).  ``compare`` and
+(``--preset slides --theme dark`` is a dark 16:9 slide).  A preset sets the
+*scale* (projector), not the look, so every look combines with it; after the
+parse, :func:`resolve` joins ``--theme`` and ``--scale`` into the one theme
+name the layouts take (:func:`joined_theme`).  ``compare`` and
 ``descent`` have presets of their own (``--preset chapter``, ``--preset
 momentum-fast``); there ``--preset`` may be given twice, once of each kind,
 and the names never collide (tested).
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from animator.chapter import DESCENTS, NETWORK_RACES
 from animator.errors import UserError
+from renderers.theme import look_and_scale, theme_name
 from renderers.writers import writer_for
 
 
@@ -26,14 +30,14 @@ class OutputPreset:
     name: str
     summary: str
     size: tuple
-    theme: str
+    scale: str
     hold: float
     max_bytes: int
     poster: str
 
     def defaults(self, output, *, folder=False):
         """The option defaults this preset sets for a command writing ``output`` (``folder``: the book's folder)."""
-        values = {"size": self.size, "theme": self.theme, "hold": self.hold}
+        values = {"size": self.size, "scale": self.scale, "hold": self.hold}
         if folder:                                   # the book writes many files into a folder: each is fitted
             values.update(max_bytes=self.max_bytes, poster=self.poster)
             return values
@@ -49,10 +53,10 @@ class OutputPreset:
 
 
 OUTPUT_PRESETS = {
-    "slides": OutputPreset("slides", "16:9 slides: 1280x720, projector theme, last frame held 4 s, "
+    "slides": OutputPreset("slides", "16:9 slides: 1280x720, projector scale, last frame held 4 s, "
                                      "GIF/MP4 under 10 MB, a poster of the last frame",
                            (1280, 720), "projector", 4.0, 10_000_000, "last"),
-    "beamer": OutputPreset("beamer", "4:3 slides (Beamer, older PowerPoint templates): 1024x768, projector theme, "
+    "beamer": OutputPreset("beamer", "4:3 slides (Beamer, older PowerPoint templates): 1024x768, projector scale, "
                                      "last frame held 4 s, GIF/MP4 under 10 MB, a poster of the last frame",
                            (1024, 768), "projector", 4.0, 10_000_000, "last"),
 }
@@ -91,16 +95,30 @@ def split(command, names):
 
 
 def resolve(parser, subparsers, argv):
-    """Parse ``argv``; where an output preset is given, parse again with its defaults, so explicit options win."""
+    """Parse ``argv``; where an output preset is given, parse again with its defaults, so explicit options win.
+
+    A command that draws gets ``theme`` as :func:`joined_theme` names it, its look at its scale.
+    """
     args = parser.parse_args(argv)
     command = getattr(args, "command", None)
-    if command is None or not hasattr(args, "preset"):
-        return args
-    output, own = split(command, args.preset)
-    if output is not None:
-        sub = subparsers[command]
-        preset = OUTPUT_PRESETS[output]
-        sub.set_defaults(**preset.defaults(getattr(args, "output", None), folder=command == "book"))
-        args = parser.parse_args(argv)
-    args.preset, args.look = own, output
+    if command is not None and hasattr(args, "preset"):
+        output, own = split(command, args.preset)
+        if output is not None:
+            sub = subparsers[command]
+            preset = OUTPUT_PRESETS[output]
+            sub.set_defaults(**preset.defaults(getattr(args, "output", None), folder=command == "book"))
+            args = parser.parse_args(argv)
+        args.preset, args.look = own, output
+    if hasattr(args, "theme") and hasattr(args, "scale"):
+        args.theme = joined_theme(args.theme, args.scale)
     return args
+
+
+def joined_theme(theme, scale):
+    """The theme name of ``--theme`` at ``--scale`` (None: the theme's own scale).
+
+    >>> joined_theme("dark", "projector"), joined_theme("projector", None), joined_theme("projector", "screen")
+    ('dark-projector', 'projector', 'default')
+    """
+    look, own = look_and_scale(theme)
+    return theme_name(look, scale or own)

@@ -6,16 +6,28 @@ with the background (light on a light theme, deep on a dark one), its points
 the full colour with a thin edge, so a correctly classified point sinks into
 its region and a wrong one stands out; each class keeps one hue throughout.
 
-``projector`` is for the back of a lecture hall: larger type, thicker lines and
-points, black ink, stronger regions.  ``dark`` is for dark slide templates.
-Layouts read the scales (``type_scale``, ``line_scale``, ``point_scale``) and
-every colour from the theme; nothing else in a layout names a colour of the page.
+A theme is a *look* at a *scale*, and any look combines with any scale:
+
+- looks (:data:`LOOKS`): ``default`` (light, colour-blind safe), ``book`` (the
+  chapter's blue, red and green on white) and ``dark`` (for dark slide templates);
+- scales (:data:`SCALES`): ``screen``, and ``projector`` for the back of a
+  lecture hall: larger type, thicker lines and points, and the look's colours
+  pushed apart (:data:`PROJECTED`: black ink and stronger regions on a light
+  page, white ink and brighter rules on a dark one).
+
+:data:`THEMES` holds every combination by name: a look at screen scale is the
+look's own name (``dark``), at projector scale ``LOOK-projector``
+(``dark-projector``), except the default look's, which keeps its older name
+``projector``.  Tests that run over themes run over :data:`THEMES`, so over
+every look and scale.  Layouts read the scales (``type_scale``, ``line_scale``,
+``point_scale``) and every colour from the theme; nothing else in a layout
+names a colour of the page.
 """
 
 import functools
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -72,17 +84,75 @@ class Theme:
 # Okabe & Ito's hues, lightened where the original is too dark to read on a near-black page
 OKABE_ITO_ON_DARK = ("#56B4E9", "#FF8A3D", "#2FD3A4", "#F5C342", "#E58BC0", "#9AD0F5", "#F0E442", "#FFFFFF")
 
-THEMES = {
+LOOKS = {
     "default": Theme("default", OKABE_ITO),
     "book": Theme("book", BOOK),
-    "projector": Theme("projector", OKABE_ITO, region_lightness=0.5, ink="#000000", muted="#3c3c3c",
-                       grid="#c8c8c8", curve="#000000", frame="#5a5a5a", axis="#6e6e6e", faint="#bdbdbd",
-                       type_scale=1.4, line_scale=2.0, point_scale=1.6),
     "dark": Theme("dark", OKABE_ITO_ON_DARK, region_lightness=0.68, background="#16181d", ink="#f2f2f2",
                   muted="#a4a8b0", warning="#ff6b5b", diverging="berlin", grid="#353a44", panel="#16181d",
                   curve="#d0d0d0", frame="#6b7280", axis="#565c68", faint="#484e5a", highlight="#ff7a45",
                   legend="#f2f2f2", dark=True),
 }
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a theme draws: type, lines and points, each a multiple of the screen's."""
+
+    name: str
+    type_scale: float = 1.0
+    line_scale: float = 1.0
+    point_scale: float = 1.0
+
+
+SCALES = {
+    "screen": Scale("screen"),
+    "projector": Scale("projector", type_scale=1.4, line_scale=2.0, point_scale=1.6),
+}
+
+# what the projector scale changes in a look's colours: more contrast for a washed-out projected image
+_LIGHT_PROJECTED = dict(region_lightness=0.5, ink="#000000", muted="#3c3c3c", grid="#c8c8c8", curve="#000000",
+                        frame="#5a5a5a", axis="#6e6e6e", faint="#bdbdbd")
+PROJECTED = {
+    "default": _LIGHT_PROJECTED,
+    "book": _LIGHT_PROJECTED,
+    "dark": dict(region_lightness=0.6, ink="#ffffff", muted="#c4c8d0", grid="#444a56", curve="#ececec",
+                 frame="#8a909c", axis="#7a808c", faint="#5c6270"),
+}
+LEGACY = {("default", "projector"): "projector"}   # a name older than scales, kept: --theme projector
+
+
+def theme_name(look, scale="screen"):
+    """The name of ``look`` at ``scale`` in :data:`THEMES`: ``dark``, ``dark-projector``, ``projector``."""
+    if look not in LOOKS:
+        raise KeyError(look)
+    if scale not in SCALES:
+        raise KeyError(scale)
+    return LEGACY.get((look, scale)) or (look if scale == "screen" else f"{look}-{scale}")
+
+
+def look_and_scale(name):
+    """``(look, scale)`` of a theme name: ``look_and_scale("projector") == ("default", "projector")``."""
+    for (look, scale), legacy in LEGACY.items():
+        if name == legacy:
+            return look, scale
+    look, _, scale = name.partition("-")
+    if look not in LOOKS or (scale or "screen") not in SCALES:
+        raise KeyError(name)
+    return look, scale or "screen"
+
+
+def _combined(look, scale):
+    base, size = LOOKS[look], SCALES[scale]
+    if scale == "screen":
+        return base
+    return replace(base, name=theme_name(look, scale), type_scale=size.type_scale, line_scale=size.line_scale,
+                   point_scale=size.point_scale, **PROJECTED[look])
+
+
+# every look at every scale, by name; the four older names first, in their older order
+THEMES = {name: _combined(*look_and_scale(name))
+          for name in dict.fromkeys(["default", "book", "projector", "dark",
+                                     *(theme_name(look, scale) for scale in SCALES for look in LOOKS)])}
 
 
 def hex_rgb(text):

@@ -3,7 +3,6 @@
 import os
 import time
 
-from renderers.theme import THEMES
 from renderers.writers import format_bytes
 from renderers.writers.registry import animation_formats
 
@@ -12,7 +11,7 @@ from .options import COMMON, delivery, integer, picture, preset, with_help
 from .registry import Command, Option, register
 from .shared import command_line, fit_note, note
 
-SIZE, FPS, HOLD, THEME = picture(None)
+SIZE, FPS, HOLD, THEME, SCALE = picture(None)
 
 
 def book_options(options):
@@ -85,7 +84,10 @@ register(Command(
         with_help(HOLD, "show each last frame this much longer (default: %(default)s)"),
         Option(("--format",), "animation format (default: %(default)s)", default=animation_formats()[0],
                choices=tuple(animation_formats()), arguments=("format",)),
-        with_help(THEME, "look: default, book, projector or dark (default: %(default)s)", choices=tuple(THEMES)),
+        with_help(THEME, "look: default, book, dark, or projector (the default look at projector scale) "
+                         "(default: %(default)s)"),
+        with_help(SCALE, "screen or projector (larger type, thicker lines) (default: screen; projector with "
+                         "--theme projector or a preset)"),
         Option(("--jobs",), "figures made at once (default: one per core, at most 4)", type=integer(1), metavar="N",
                arguments=("jobs",)),
         Option(("--cache",), "keep every training run's Recording here, keyed by its full settings and the engine's "

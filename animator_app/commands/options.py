@@ -14,7 +14,7 @@ from animator.datasets import GENERATORS
 from animator.frames import SPACINGS
 from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OPTIMIZERS, hyperparameter_names
 from animator.optimizers import takers as optimizer_takers
-from renderers.theme import THEMES
+from renderers.theme import LOOKS, SCALES
 from renderers.writers.registry import formats
 
 from .registry import Option
@@ -196,7 +196,7 @@ def training(*, optimizer=True, resolution="--grid", book_log=True, record=True,
 # -- pictures: size, rate, hold, look; and what an animation may also be asked for ---------------------
 
 def picture(group):
-    """Frame size, rate, hold and colours: every command that draws takes these."""
+    """Frame size, rate, hold, look and scale: every command that draws takes these."""
     return (
         Option(("--size",), "frame size in pixels (default: 960x540)", type=size, default=(960, 540), metavar="WxH",
                arguments=("size",), group=group),
@@ -204,11 +204,20 @@ def picture(group):
                metavar="N", arguments=("fps",), group=group),
         Option(("--hold",), "show the last frame this much longer (default: %(default)s)", type=finite, default=2.0,
                metavar="SECONDS", arguments=("hold",), group=group),
-        Option(("--theme",), "look: default (colour-blind safe), book (the chapter's blue/red/green), projector "
-                             "(large type, thick lines, high contrast) or dark (for dark slides) "
+        Option(("--theme",), "look: default (light, colour-blind safe), book (the chapter's blue/red/green), dark "
+                             "(for dark slides), or projector (the default look at projector scale) "
                              "(default: %(default)s)",
-               default="default", choices=tuple(THEMES), arguments=("theme",), group=group),
+               default="default", choices=THEME_CHOICES, arguments=("theme",), group=group),
+        replace(SCALE, group=group),
     )
+
+
+# --theme names a look (or the older projector); --scale sizes it; presets.resolve joins the two into one theme
+THEME_CHOICES = (*LOOKS, "projector")
+SCALE = Option(("--scale",), "size of type, lines and points: screen, or projector (larger type, thicker lines, "
+                             "more contrast, for the back of a room); any look at any scale "
+                             "(default: screen; projector with --theme projector or --preset slides/beamer)",
+               choices=tuple(SCALES), arguments=("scale",))
 
 
 def delivery(group=None):
