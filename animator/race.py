@@ -11,6 +11,11 @@ range, so frame ``i`` shows every entrant at the same epoch.
 >>> result.specs                                                                                # doctest: +SKIP
 [OptimizerSpec('sgd', {'lr': 1.0, 'decay': 0.001, 'momentum': 0.9}), OptimizerSpec('adam', {'lr': 0.05})]
 
+A recorded run (a Recording ``animator record`` or a Recorder made) may be one
+of the entrants: the race then takes its data, network, epochs and frames, and
+says whether the book's entrants start from its very weights
+(:mod:`animator.race_recorded`).
+
 An entrant that diverges (or is interrupted) stops there; the others go on.
 Its ``frame_epochs`` are the race's, clamped to its last recorded epoch: the
 frames after it stopped repeat its last finite state, and its spec's
@@ -103,13 +108,22 @@ class RaceResult:
 
     ``frame_epochs`` are the race's shared frame epochs; entrant ``k`` shows its
     state at epoch ``min(frame_epochs[i], last epoch it recorded)`` in frame ``i``
-    (``recordings[k].frame_epochs``), so all stay in lock-step.
+    (``recordings[k].frame_epochs``), so all stay in lock-step.  ``start``, in a
+    race with a recorded run: ``"same"`` if the book's entrants started from its
+    data and weights, ``"book"`` if from the book's own initial weights (see
+    :mod:`animator.race_recorded`); None when every entrant is the book's.
     """
 
     specs: list          # an OptimizerSpec per entrant
     recordings: list     # one Recording per entrant
     frame_epochs: np.ndarray
     config: RunConfig    # the shared settings (its optimizer fields are unused)
+    start: str = None
+
+    @property
+    def recorded(self):
+        """The positions of the recorded entrants (runs animator did not train)."""
+        return tuple(k for k, r in enumerate(self.recordings) if r.spec.recorded)
 
     def __len__(self):
         return len(self.recordings)
@@ -136,7 +150,8 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
     """Train every optimizer in ``specs`` on ``base_config``'s data from the same initial weights.
 
     ``specs`` are :class:`OptimizerSpec` values, spec strings (see :func:`parse_spec`)
-    or ``(name, hyperparameters)`` pairs; ``base_config`` gives everything else (dataset, network, epochs, seed,
+    or ``(name, hyperparameters)`` pairs, and at most one recorded :class:`~animator.recording.Recording`
+    (then ``base_config`` is not used: the recorded run's settings are the race's); ``base_config`` gives everything else (dataset, network, epochs, seed,
     frames, grid).  Returns a :class:`RaceResult`.
 
     With ``workers=1`` entrants train one after another in this process;
@@ -147,12 +162,22 @@ def race(specs, base_config=RunConfig(), *, on_epoch=None, workers=1, on_progres
     same); ``on_epoch`` is not called there and Ctrl-C raises.  Either way
     ``on_progress(epochs_done, epochs_total)`` follows the whole race.
     """
-    entrants = [entrant(s) for s in specs]
+    from .recording import Recording
+
+    recorded = [k for k, s in enumerate(specs) if isinstance(s, Recording)]
+    entrants = [s if isinstance(s, Recording) else entrant(s) for s in specs]
     if not 1 <= len(entrants) <= MAX_ENTRANTS:
         raise ArgumentError("specs", f"must name 1 to {MAX_ENTRANTS} optimizers (got {len(entrants)})")
     for k, spec in enumerate(entrants):
-        if spec in entrants[:k]:
+        if k not in recorded and spec in entrants[:k]:
             raise ArgumentError("specs", f"name {spec.name} with the same settings twice ({spec.shown()})")
+    if recorded:
+        from .race_recorded import race_recorded
+
+        if len(recorded) > 1:
+            raise ArgumentError("specs", f"may hold one recorded run (got {len(recorded)})")
+        return race_recorded(entrants[recorded[0]], [e for e in entrants if not isinstance(e, Recording)],
+                             recorded[0], workers=workers, on_progress=on_progress)
     configs = [replace(base_config, optimizer=spec.name, hyperparameters=dict(spec.hyperparameters))
                for spec in entrants]
     X, y, network, _ = build(configs[0])

@@ -27,7 +27,8 @@ ADAPTERS = ("book", "api", "torch", "keras")
 KINDS = ("record",)
 MAX_LABEL = 120                            # characters of a class or model name kept
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-CUSTOM_IDENTITY = Identity("a custom optimizer", "#6e6e6e", "#c8c8c8", "D", "dashdotdot")
+# neutral grey, a plus and long dashes: no registered optimizer's colour, marker or line (test_identity checks)
+CUSTOM_IDENTITY = Identity("a custom optimizer", "#2c2c2c", "#707070", "P", "longdash")
 
 
 @dataclass(frozen=True, eq=False)

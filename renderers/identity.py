@@ -29,7 +29,7 @@ from .theme import hex_rgb
 
 # on, off, on, ... in line widths; () is a solid line
 DASHES = {"solid": (), "dashed": (3.7, 1.6), "dotted": (1.0, 1.65), "dashdot": (6.4, 1.6, 1.0, 1.6),
-          "dashdotdot": (6.4, 1.6, 1.0, 1.6, 1.0, 1.6)}
+          "dashdotdot": (6.4, 1.6, 1.0, 1.6, 1.0, 1.6), "longdash": (9.0, 3.0)}
 TWIN_KEEP = 0.7          # a twin's colour keeps this much of the identity's per place after the first
 
 
@@ -87,6 +87,10 @@ def _norm(marker, x, y):
         y = y if marker == "^" else -y                      # image rows grow downward: "^" points up
         # an equilateral triangle's three edges, each at an inradius of 0.75 r from the centre
         return np.maximum.reduce([y, _SIN60 * x - 0.5 * y, -_SIN60 * x - 0.5 * y]) / 0.75
+    if marker == "P":
+        # a plus: arms 0.8 r wide reaching r from the centre, scaled to a circle's area
+        near, far = np.minimum(np.abs(x), np.abs(y)), np.maximum(np.abs(x), np.abs(y))
+        return np.maximum(far, near / 0.4) / 1.108
     return np.hypot(x, y)
 
 

@@ -35,6 +35,11 @@ Both charts keep one scale for the whole race: epochs 0 to the last, accuracy
 loss, so that the chapter's rare spikes (AdaGrad and RMSProp briefly pass 10)
 run off the top instead of flattening every curve against the axis.
 
+A recorded run (``animator compare mine.npz adam``) is drawn as ``Adam (yours)``
+with its optimizer's identity (a twin of the book's Adam where both race), or
+a custom optimizer's neutral one; the header says where the book's entrants
+started from (:data:`renderers.words.START_TEXT`).
+
 An entrant that diverged keeps its last finite regions, under a banner
 saying so; its curves end in an x where it stopped, and its dot leaves the
 charts.  Its caption's numbers stay at their last values, greyed.
@@ -45,6 +50,7 @@ from matplotlib.lines import Line2D
 
 from animator.errors import UserError
 from animator.race import MAX_ENTRANTS
+from animator.untrusted import shown
 
 from .identity import looks, marker_sprite, nudge_apart, swatch
 from .layout import Layout, loss_ceiling, optimizer_text, origin_pad
@@ -52,7 +58,8 @@ from .raster import (add_axes_px, blend, decision_regions, draw_text, figure_rgb
                      points_overlay, text_boxes)
 from .race_geometry import MIN_TEXT_PX, RaceGeometry
 from .theme import hex_rgb
-from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text
+from .words import (SHORT_START_TEXT, START_TEXT, accuracy_text, count_text, data_captions, diverged_text,
+                    layers_text, loss_text, recorded_title)
 
 BANNER_INK = (255, 255, 255)   # the text on a warning banner, whatever the page
 _FAINT = 0.72          # share of the page mixed into the not-yet-reached part of a curve
@@ -85,6 +92,12 @@ class RaceAnimation(RaceGeometry, Layout):
         self.texts = [optimizer_text(spec) for spec in result.specs]    # (title, settings) per entrant
         self.looks = looks(result.specs, self.theme)
         self.names = _short_names([look.name for look in self.looks], self.texts)
+        for k, recording in enumerate(self.recordings):
+            if recording.spec.recorded:          # a run animator did not train: its own name, said to be yours
+                label = getattr(result.specs[k], "label", None)     # a custom optimizer's class name
+                own = shown(label) if label is not None else None
+                self.texts[k] = (recorded_title(own or self.texts[k][0]), self.texts[k][1])
+                self.names[k] = recorded_title(own or self.looks[k].name)
         self.epochs = np.asarray(result.frame_epochs, dtype=np.int64)
         # per entrant and frame: the row it shows (its last one once it has stopped)
         self.rows = [np.array([r.row(e) for e in r.frame_epochs]) for r in self.recordings]
@@ -229,8 +242,13 @@ class RaceAnimation(RaceGeometry, Layout):
         room = W - 2 * m - live - 2 * fp
         spec = self.recordings[0].spec
         data = spec.dataset
-        for info in data_captions(data.name, data.samples, data.classes, layers_text(spec.architecture.layers),
-                                  seed=spec.seed, source=spec.source):
+        captions = data_captions(data.name, data.samples, data.classes, layers_text(spec.architecture.layers),
+                                 seed=spec.seed, source=spec.source)
+        start = getattr(self.result, "start", None)
+        if start is not None:
+            captions = (*(f"{text} · {START_TEXT[start]}" for text in captions), START_TEXT[start],
+                        *(f"{text} · {SHORT_START_TEXT[start]}" for text in captions), SHORT_START_TEXT[start])
+        for info in captions:
             if font(sp).getlength(info) <= room:
                 draw_text(image, (W - m, round(self.header_h * 0.55)), info, size_px=sp,
                           colour=hex_rgb(theme.muted), anchor="rm")

@@ -84,6 +84,17 @@ def mode_text(seed, source=None):
     return "book mode" if seed is None else f"seed {seed}"
 
 
+# a race with a recorded run: where the book's entrants started (animator.race_recorded's start)
+START_TEXT = {"same": "the book's optimizers start from your weights",
+              "book": "your data or first weights are not the book's: the book's optimizers start from the book's weights"}
+SHORT_START_TEXT = {"same": "from your weights", "book": "from the book's weights, not yours"}
+
+
+def recorded_title(title):
+    """A recorded run's name among the book's entrants: ``Adam (yours)``."""
+    return f"{title} (yours)"
+
+
 def diverged_text(epoch):
     """The banner over a run that diverged: ``diverged at epoch 1234``."""
     return f"diverged at epoch {epoch}"

@@ -138,8 +138,8 @@ def learning_rate(default):
 
 # -- identity ----------------------------------------------------------------------------------------
 
-MARKERS = {"o": "circle", "s": "square", "^": "triangle up", "v": "triangle down", "D": "diamond"}
-LINE_STYLES = ("solid", "dashed", "dotted", "dashdot", "dashdotdot")
+MARKERS = {"o": "circle", "s": "square", "^": "triangle up", "v": "triangle down", "D": "diamond", "P": "plus"}
+LINE_STYLES = ("solid", "dashed", "dotted", "dashdot", "dashdotdot", "longdash")
 
 
 @dataclass(frozen=True)

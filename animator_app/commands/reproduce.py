@@ -49,6 +49,11 @@ def stored_command(meta, name):
     """The stored command line's arguments after ``animator``; refused where it cannot be run again."""
     command = meta.get("command")
     source = recorded_source(meta)
+    if source is not None and meta["kind"] == "race":
+        script = (f"running the script again (animator record {shown(source.script)} -o RUN.npz)" if source.script
+                  else "running the loop that recorded it again")
+        raise UserError(f"{name}: a race with a recorded entrant ({source.text()}): that entrant is rebuilt by "
+                        f"{script}, then animator compare RUN.npz with the book's SPECs; reproduce does not run it")
     if source is not None and (meta["kind"] == "recording" or not command or len(command) < 2
                                or command[1] not in reproducible()):
         again = (f"running the script again (animator record {shown(source.script)} -o NEW)" if source.script
