@@ -25,6 +25,7 @@ from animator.errors import UserError
 from animator.lifecycle import exit_status
 from animator.recorder import Recorder
 from animator.source import Source
+from animator.threads import one_blas_thread
 from animator.tracer import BookTracer, NotRecognised
 from animator.untrusted import shown
 
@@ -104,6 +105,9 @@ def run(options):
                         dataset="data")
 
     tracer = BookTracer(make_recorder, model=options.model)
+    # as train does: the chapter's matrices are far too small for BLAS threads (their results are the same with
+    # one), and idle BLAS threads spin against the loop and the regions' thread on a busy machine
+    one_blas_thread()
     interrupted = False
     try:
         tracer.run(_runner(options.script, options.script_args, options.quiet))
