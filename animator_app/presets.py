@@ -62,7 +62,7 @@ OUTPUT_PRESETS = {
 }
 
 # the presets each command already had, which pick what to compute rather than how it looks
-COMMAND_PRESETS = {"compare": NETWORK_RACES, "descent": DESCENTS}
+COMMAND_PRESETS = {"compare": NETWORK_RACES, "landscape": NETWORK_RACES, "descent": DESCENTS}
 
 
 def help_text(command):
@@ -71,7 +71,8 @@ def help_text(command):
     own = COMMAND_PRESETS.get(command)
     if own is None:
         return f"a look for slides; options given explicitly win ({looks}) (default: none)"
-    what = "a race (chapter: the chapter's tuned settings)" if command == "compare" else "one of the chapter's descents, see --list"
+    what = ("a race (chapter: the chapter's tuned settings)" if own is NETWORK_RACES
+            else "one of the chapter's descents, see --list")
     return (f"{what}, and/or a look for slides, each at most once: --preset NAME --preset slides ({looks}); "
             f"options given explicitly win (default: none)")
 

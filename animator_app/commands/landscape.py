@@ -11,13 +11,10 @@ from animator.race import entrant
 from animator.run import RunConfig
 from renderers.layout import describe
 
-from .. import presets
 from .options import COMMON, animation_output, integer, training
 from .registry import Command, Option, register
 from .shared import check_budget, check_outputs, command_line, described, drawing, write
 
-# --preset chapter picks the race here as it does for compare: the command joins the presets' table
-presets.COMMAND_PRESETS.setdefault("landscape", NETWORK_RACES)
 UNUSED = ("--grid", "--grid-padding", "--seed")      # decision regions are not drawn; --seed is the directions'
 
 
