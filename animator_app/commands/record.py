@@ -21,7 +21,7 @@ import runpy
 import sys
 from dataclasses import replace
 
-from animator.errors import UserError
+from animator.errors import ArgumentError, UserError
 from animator.lifecycle import exit_status
 from animator.recorder import Recorder
 from animator.source import Source
@@ -30,7 +30,7 @@ from animator.tracer import BookTracer, NotRecognised
 from animator.untrusted import shown
 
 from .options import COMMON, integer, outputs, render, training
-from .registry import Command, Option, register
+from .registry import Command, Option, flags, register
 from .shared import check_budget, check_outputs, command_line, described, drawing, note, write
 
 RECORDING_OPTIONS = ("--frames", "--frame-spacing", "--every", "--grid", "--grid-padding")
@@ -115,6 +115,11 @@ def run(options):
         interrupted = True
     except NotRecognised as error:
         raise UserError(f"{shown(options.script)}: nothing to record: {error}") from None
+    except ArgumentError as error:
+        if error.argument in flags("record"):
+            raise                                    # one of our options: the command line names its flag
+        # the Recorder's Python arguments (X, y, layers, ...) are what the script trains: say it in those words
+        raise UserError(f"{shown(options.script)}: what the script trains cannot be recorded: {error}") from None
     except UserError:
         raise
     except Exception as error:       # the reader's script failed: say so in its words, one line

@@ -141,3 +141,16 @@ def test_where_the_arguments_go(argv, script_args, output):
     _, options = parse(["record", *argv])
     options = split_output(options)
     assert (options.script, options.script_args, options.output) == ("mine.py", script_args, output)
+
+
+def test_data_the_recorder_refuses_is_the_scripts_in_one_line(tmp_path):
+    with open(SCRIPT) as handle:
+        code = handle.read()
+    start = code.index("X, y = spiral_data(samples=100, classes=3)")
+    end = start + len("X, y = spiral_data(samples=100, classes=3)")
+    (tmp_path / "nan.py").write_text(code[:end] + "\nX[0, 0] = np.nan" + code[end:])
+    done = _run("-m", "animator_app", "record", "-q", "-o", "run.gif", "nan.py", "--", "20", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == ("animator: error: nan.py: what the script trains cannot be recorded: "
+                                   "X must be finite numbers (it holds nan or inf)")
+    assert not (tmp_path / "run.gif").exists()
