@@ -55,6 +55,7 @@ from .trails import EDGE, StepLayer, arrow_sprite, polyline_events
 
 CURVE_COLOUR = "#2b4c7e"                         # the chapter's navy, on a light page
 DOTS_IN_FULL = 5000                              # steps whose every dot is drawn, even where dots repeat
+OFF_CHART_ARROW = 1.8                            # the arrow standing for a ball off the chart, in arrow lengths
 KEY_INSIDE_FROM = 1.6                            # frames at least this wide (16:10) keep the step key inside the plot
 
 # page marks as depths toward the ink (see renderers.shapes.toward_ink); on the default page:
@@ -172,9 +173,10 @@ class DescentAnimation(DescentGeometry, Layout):
         for side in ("left", "bottom"):
             ax.spines[side].set_color(axis)
             ax.spines[side].set_linewidth(0.8 * theme.line_scale)
-        ax.tick_params(labelsize=pt * 0.75, colors=theme.muted, length=3, width=0.8 * theme.line_scale)
-        ax.set_xlabel("x  (the parameter)", fontsize=pt * 0.8, color=theme.muted, labelpad=2)
-        ax.set_ylabel("f(x)  (the loss)", fontsize=pt * 0.8, color=theme.muted, labelpad=2)
+        small = lambda share: pt * self.type_share(share)          # noqa: E731 (in points, at least legible)
+        ax.tick_params(labelsize=small(0.75), colors=theme.muted, length=3, width=0.8 * theme.line_scale)
+        ax.set_xlabel("x  (the parameter)", fontsize=small(0.8), color=theme.muted, labelpad=2)
+        ax.set_ylabel("f(x)  (the loss)", fontsize=small(0.8), color=theme.muted, labelpad=2)
         ax.grid(True, color=toward_page(theme, theme.grid, GRID_FADE), lw=0.8 * theme.line_scale)
         ax.set_axisbelow(True)
 
@@ -191,13 +193,13 @@ class DescentAnimation(DescentGeometry, Layout):
                                                    ms=self.marker_px * 0.45, mec="none",
                                                    color=toward_ink(theme, LOCAL_MARK_DEPTH))
             self.plot_labels["texts"].append(ax.text(ox[0], f.value(ox[0]) - 2.0 * offset, "local minima",
-                                                     ha="center", va="top", fontsize=pt * 0.65,
+                                                     ha="center", va="top", fontsize=small(0.65),
                                                      color=toward_ink(theme, LOCAL_TEXT_DEPTH)))
         by = np.asarray(f.value(best), dtype=np.float64) - offset
         self.plot_labels["markers"] += ax.plot(best, by, linestyle="none", marker="^", ms=self.marker_px * 0.65,
                                                color=theme.ink, mec="none")
         self.plot_labels["texts"] += [ax.text(x, y - offset * 0.7, "global minimum", ha="center", va="top",
-                                              fontsize=pt * 0.75, color=theme.ink, fontweight="bold")
+                                              fontsize=small(0.75), color=theme.ink, fontweight="bold")
                                       for x, y in zip(best, by)]
         self.minimum_markers = [self._to_pixel(ax, x, y) for x, y in zip(best, by)]
 
@@ -211,9 +213,9 @@ class DescentAnimation(DescentGeometry, Layout):
             spine.set_color(axis)
             spine.set_linewidth(0.6 * theme.line_scale)
         ymid = 1 - (ky + kh / 2) / H
-        first = fig.text((kx - 4) / W, ymid, "step 0", ha="right", va="center", fontsize=pt * 0.7,
+        first = fig.text((kx - 4) / W, ymid, "step 0", ha="right", va="center", fontsize=small(0.7),
                          color=theme.muted)
-        last = fig.text((kx + kw + 4) / W, ymid, f"{self.total}", ha="left", va="center", fontsize=pt * 0.7,
+        last = fig.text((kx + kw + 4) / W, ymid, f"{self.total}", ha="left", va="center", fontsize=small(0.7),
                         color=theme.muted)
         self.key_box = _Union(first, key, last)
 
@@ -258,10 +260,10 @@ class DescentAnimation(DescentGeometry, Layout):
         inset = self.dot_r + 1
         self.points = np.c_[np.clip(uv[:, 0], px + inset, px + pw - inset),
                             np.clip(uv[:, 1], py + inset, py + ph - inset)]
-        inset = self.ball_r + self.arrow_len + 3
+        # a ball off the chart is not drawn at a place it is not: an arrow's tip marks the edge it left by
         self.ball_points = np.where(self.left_view[:, None],
-                                    np.c_[np.clip(uv[:, 0], px + inset, px + pw - inset),
-                                          np.clip(uv[:, 1], py + inset, py + ph - inset)], self.points)
+                                    np.c_[np.clip(uv[:, 0], px, px + pw - 1), np.clip(uv[:, 1], py, py + ph - 1)],
+                                    self.points)
 
     def step_pixel(self, step):
         """The (row, col) of the centre of step ``step``'s dot (clamped into the plot if it left the view)."""
@@ -312,10 +314,14 @@ class DescentAnimation(DescentGeometry, Layout):
             self.dots = self.chords = StepLayer.empty()
         self.balls = {level: disc(self.ball_r, tuple(int(c) for c in self.lut[level]), edge=EDGE)
                       for level in np.unique(self.levels[self.epochs]).tolist()}
-        self.arrows = {}
-        for direction in {tuple(int(v) for v in d) for d in self.out[self.left_view]}:
-            self.arrows[direction] = arrow_sprite(self.arrow_len, hex_rgb(self.theme.ink), direction,
-                                                  edge=hex_rgb(self.theme.background))
+        self.arrows = {}          # (direction, step level): the ball off the chart, an arrow of its colour
+        for step in np.flatnonzero(self.left_view[self.epochs]):
+            step = int(self.epochs[step])
+            direction, level = tuple(int(v) for v in self.out[step]), int(self.levels[step])
+            if (direction, level) not in self.arrows:
+                self.arrows[direction, level] = arrow_sprite(OFF_CHART_ARROW * self.arrow_len,
+                                                             tuple(int(c) for c in self.lut[level]), direction,
+                                                             edge=EDGE)
 
     # -- frames --------------------------------------------------------------------------
     def frame(self, index):
@@ -332,25 +338,28 @@ class DescentAnimation(DescentGeometry, Layout):
         return image
 
     def _draw_ball(self, image, step):
-        sprite, c = self.balls[int(self.levels[step])]
         r, col = self.ball_pixel(step)
-        blend(image, sprite, r - c, col - c)
         if not self.left_view[step]:
+            sprite, c = self.balls[int(self.levels[step])]
+            blend(image, sprite, r - c, col - c)
             return
+        # off the chart: an arrow whose tip is on the edge the ball left by, pointing the way it went, and
+        # where it is now; no ball inside the plot, where it would read as a place on the curve
         dx, dy = (int(v) for v in self.out[step])
-        arrow, ac = self.arrows[(dx, dy)]
-        gap = self.ball_r + self.arrow_len / 2 + 2
+        arrow, ac = self.arrows[(dx, dy), int(self.levels[step])]
+        back = OFF_CHART_ARROW * self.arrow_len / 2 + 1
         norm = math.hypot(dx, dy)
-        ar, acol = round(r + dy * gap / norm), round(col + dx * gap / norm)
+        ar, acol = round(r - dy * back / norm), round(col - dx * back / norm)
         blend(image, arrow, ar - ac, acol - ac)
         x, f = float(self.trajectory.positions[step, 0]), float(self.trajectory.values[step])
         text = f"off the chart: x = {x:.3g}, f(x) = {f:.3g}"
         fp = self.font_px
         side = -dx if dx else 1
         anchor = "rm" if side < 0 else "lm"
-        ty = r + (round(fp * 1.6) if dy < 0 else -round(fp * 1.6) if dy > 0 else 0)
-        draw_text(image, (col + side * (self.ball_r + 6), ty), text, size_px=round(fp * 0.8),
-                  colour=hex_rgb(self.theme.ink), anchor=anchor, background=hex_rgb(self.theme.panel))
+        ty = ar + (round(fp * 1.3) if dy < 0 else -round(fp * 1.3) if dy > 0 else 0)
+        draw_text(image, (acol + side * (OFF_CHART_ARROW * self.arrow_len / 2 + 6), ty), text, anchor=anchor,
+                  size_px=round(fp * self.type_share(0.8)), colour=hex_rgb(self.theme.ink),
+                  background=hex_rgb(self.theme.panel))
 
     def _draw_status(self, image, step):
         fp, m = self.font_px, self.margin
@@ -362,17 +371,19 @@ class DescentAnimation(DescentGeometry, Layout):
                       anchor="ls")
 
     def _banner(self, image):
+        """The banner and its cause, in the row kept for them over the plot (:meth:`_layout`)."""
         px, py, pw, ph = self.plot
         fp = self.font_px
+        least = round(fp * self.type_share(0))
         t = self.trajectory
-        top = py + round(ph * 0.36)
+        middle = self.header_h + self.margin // 2 + round(fp * 1.05)
         banner = f"gradient explosion: overflow at step {t.diverged_at}"
-        draw_text(image, (px + pw // 2, top), banner, size_px=_fitting(banner, round(fp * 1.25), pw, bold=True),
-                  colour=hex_rgb(self.theme.background), bold=True, anchor="mm",
-                  background=hex_rgb(self.theme.warning))
+        draw_text(image, (px + pw // 2, middle), banner, bold=True, anchor="mm",
+                  size_px=max(least, _fitting(banner, round(fp * 1.1), pw, bold=True)),
+                  colour=hex_rgb(self.theme.background), background=hex_rgb(self.theme.warning))
         if t.cause:
-            draw_text(image, (px + pw // 2, top + round(fp * 1.8)), t.cause,
-                      size_px=_fitting(t.cause, round(fp * 0.75), pw), colour=hex_rgb(self.theme.warning),
+            draw_text(image, (px + pw // 2, middle + round(fp * 1.55)), t.cause,
+                      size_px=max(least, _fitting(t.cause, round(fp * 0.75), pw)), colour=hex_rgb(self.theme.warning),
                       anchor="mm", background=hex_rgb(self.theme.panel))
 
     # -- palettes ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ minima's markers and labels, more of it for a theme with larger marks.
 import numpy as np
 
 from .layout import wrap
-from .shapes import text_width, type_basis, type_px
+from .shapes import least_px, text_width, type_basis, type_px
 
 STATUS_GAP = "    "                              # between the pieces of the status line
 
@@ -42,7 +42,11 @@ class DescentGeometry:
         key_row = 0 if self.key_inside else round(fp * 1.6)
         footer = round(fp * 2.6) + key_row + round(len(self.caption_lines) * fp * 1.25) + m
         left = m + round(fp * 3.6)
-        self.plot = (left, self.header_h + m, W - left - 2 * m, H - self.header_h - m - footer)
+        # a run that diverges ends on a banner: a row of its own over the plot, never over the curve
+        t = self.trajectory
+        self.banner_h = 0 if t.diverged_at is None else round(fp * 2.1) + (round(fp * 1.45) if t.cause else 0)
+        top = self.header_h + m + self.banner_h
+        self.plot = (left, top, W - left - 2 * m, H - top - footer)
         if self.plot[3] < 4 * fp:
             raise self.no_room(self.size, "the curve")
         px, py, pw, ph = self.plot
@@ -56,6 +60,10 @@ class DescentGeometry:
         self.marker_px = unit * theme.point_scale     # the minima's markers
         self.curve_w = max(1.5, unit * 0.16) * theme.line_scale
         self.chord_w = max(1.0, unit * 0.08) * theme.line_scale
+
+    def type_share(self, share):
+        """``share`` of the base type size, raised where that is below the theme's least (:func:`least_px`)."""
+        return max(share, least_px(self.size, self.theme) / self.font_px)
 
     def _status_pieces(self, step):
         """The pieces of the status line at ``step``: the step, x, f(x) and, with decay, the learning rate."""

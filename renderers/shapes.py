@@ -46,6 +46,21 @@ def type_px(size, scale=1.0, share=0.03, *, floor=LEGIBLE_PX, by_height=False):
     return max(floor, round(basis * share * scale))
 
 
+def least_px(size, theme):
+    """The smallest type the theme allows on a frame of ``size``: its ``least_type`` share of the height.
+
+    0 on screen themes; at projector scale 1/45 of the height, so that a tick
+    label on a squarer frame (whose type follows its width) still reads from
+    the back of a room.
+    """
+    return int(np.ceil(size[1] * theme.least_type - 1e-9))
+
+
+def legible(px, size, theme):
+    """``px``, raised to :func:`least_px` where the theme asks for larger type."""
+    return max(px, least_px(size, theme))
+
+
 def text_width(text, size_px, bold=False):
     """Width in pixels of ``text`` in the DejaVu Sans inside matplotlib (the face it draws with too)."""
     return font(max(1, round(size_px)), bold).getlength(text)

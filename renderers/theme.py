@@ -59,6 +59,7 @@ class Theme:
     line_scale: float = 1.0          # multiplies line widths
     point_scale: float = 1.0         # multiplies marker and data-point sizes
     dark: bool = False
+    least_type: float = 0.0          # no text smaller than this share of the frame's height (shapes.least_px)
 
     def class_rgb(self, k):
         """(k, 3) uint8 point colours for k classes (the list repeats if k is larger)."""
@@ -102,11 +103,13 @@ class Scale:
     type_scale: float = 1.0
     line_scale: float = 1.0
     point_scale: float = 1.0
+    least_type: float = 0.0     # the smallest text's share of the frame's height
 
 
 SCALES = {
     "screen": Scale("screen"),
-    "projector": Scale("projector", type_scale=1.4, line_scale=2.0, point_scale=1.6),
+    # 1/45 of the height: a line a room reads from the back (about 16 px on a 720-row slide)
+    "projector": Scale("projector", type_scale=1.4, line_scale=2.0, point_scale=1.6, least_type=1 / 45),
 }
 
 # what the projector scale changes in a look's colours: more contrast for a washed-out projected image
@@ -146,7 +149,7 @@ def _combined(look, scale):
     if scale == "screen":
         return base
     return replace(base, name=theme_name(look, scale), type_scale=size.type_scale, line_scale=size.line_scale,
-                   point_scale=size.point_scale, **PROJECTED[look])
+                   point_scale=size.point_scale, least_type=size.least_type, **PROJECTED[look])
 
 
 # every look at every scale, by name; the four older names first, in their older order

@@ -1,0 +1,34 @@
+"""The chapter's story reads on every frame: Figure 11's end, the Rosenbrock race's end, loss axes that
+survive early spikes, captions on training and race frames, adaptive optimizers' step sizes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from animator_app.scenes import DescentScene
+from renderers.theme import THEMES, hex_rgb
+
+
+@pytest.fixture(scope="module")
+def explosion():
+    scene = DescentScene(preset="explosion")
+    return scene, scene.compute()
+
+
+@pytest.mark.parametrize("theme", ["default", "dark-projector"])
+def test_figure_11_ends_with_its_banner_over_the_plot_and_the_ball_marked_off_the_chart(explosion, theme):
+    scene, trajectory = explosion
+    anim = scene.animation(trajectory, size=(960, 540), theme=theme)
+    last = anim.frame(len(anim) - 1)
+    px, py, pw, ph = anim.plot
+    warning = np.array(hex_rgb(THEMES[theme].warning))
+    reds = np.argwhere((last == warning).all(axis=2))
+    assert len(reds) > 1000 and reds[:, 0].max() < py          # the banner is a row of its own, not on the curve
+    # the ball left the chart: an arrow of its colour whose tip is on the plot's edge, pointing the way it went
+    assert anim.left_view[anim.total]
+    r, c = anim.ball_pixel(anim.total)
+    assert r in (py, py + ph - 1) or c in (px, px + pw - 1)
+    dx, dy = anim.out[anim.total]
+    back = 0.9 * anim.arrow_len / math.hypot(dx, dy)
+    assert tuple(last[round(r - dy * back), round(c - dx * back)]) == anim.step_colour(anim.total)
