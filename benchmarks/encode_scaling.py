@@ -14,17 +14,23 @@ frames / median seconds; the ratio is ``--workers`` workers' frames/s over 1
 worker's.  CPU seconds are shown too, the parent's and everything's (the
 parent, its frame workers and ffmpeg): on a shared machine the wall-clock
 ratio follows the cores other work leaves free, while the parent's CPU says
-how much of the work stayed serial.  The files of both worker counts must be the same bytes; the
-benchmark says so if they are not.
+how much of the work stayed serial.  Each repeat also times the machine's own
+ceiling: a fixed piece of CPU work (numpy and plain Python) done ``--workers``
+times in one process against once in each of ``--workers`` forked processes;
+no render can scale better than that at the time it ran.  The files of both
+worker counts must be the same bytes; the benchmark says so if they are not.
 """
 
 import argparse
 import hashlib
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -35,6 +41,30 @@ KINDS = ("gif", "mp4")
 def digest(path):
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
+
+
+def busy(rounds=400):
+    """About half a second of CPU work that keeps one core busy: numpy over a frame-sized array, then Python."""
+    frame = np.random.default_rng(0).integers(0, 255, (540, 960, 3), dtype=np.uint8)
+    total = 0
+    for _ in range(rounds):
+        total += int((frame >> 2).sum()) + sum(range(20000))
+    return total
+
+
+def ceiling(workers):
+    """How many times faster ``workers`` forked processes do ``workers`` pieces of :func:`busy` than one process."""
+    start = time.perf_counter()
+    for _ in range(workers):
+        busy()
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    processes = [multiprocessing.get_context("fork").Process(target=busy) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    return serial / (time.perf_counter() - start)
 
 
 def main():
@@ -57,8 +87,10 @@ def main():
     parent = {(kind, n): [] for kind in KINDS for n in counts}
     everything = {(kind, n): [] for kind in KINDS for n in counts}
     digests = {}
+    ceilings = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeats):
+            ceilings.append(ceiling(args.workers))
             for kind in KINDS:
                 for n in counts:
                     out = os.path.join(tmp, f"w{n}.{kind}")
@@ -76,6 +108,8 @@ def main():
     load = os.getloadavg()
     print(f"{args.frames} frames at 960x540 from a {args.epochs}-epoch run, median of {args.repeats} "
           f"(cores: {os.cpu_count()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
+    print(f"  the machine's ceiling for {args.workers} processes of plain CPU work: "
+          f"{statistics.median(ceilings):4.2f}x (each repeat: {', '.join(f'{c:.2f}' for c in ceilings)})")
     for kind in KINDS:
         rates = {n: args.frames / statistics.median(times[kind, n]) for n in counts}
         same = len(digests[kind, 1] | digests[kind, args.workers]) == 1
