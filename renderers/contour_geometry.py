@@ -2,10 +2,10 @@
 
 The arrangement that gives the contour map the most room wins
 (:meth:`ContourGeometry._arrange`).  At 3:2 and wider the legend stands beside
-the map (see :mod:`renderers.contour_race`).  Squarer frames keep the map as
-large as they can: at 4:3 the legend stays beside the map, each run's live
-value on a line of its own under its settings; at 1:1 the legend goes *under*
-the map, in columns, with the markers' key and the colour bar on a last row::
+the map (see :mod:`renderers.contour_race`), each run's live value on its
+label's line or, narrower, on a line of its own.  Squarer frames (4:3, 1:1)
+have the legend *under* the map, in columns, with the markers' key and the
+colour bar on a last row, in every theme (:data:`BESIDE_FROM`)::
 
     +--------------------------------------+
     | Rosenbrock · ...      step 400 / 8000 |
@@ -22,8 +22,9 @@ Type and marks follow :func:`renderers.shapes.type_basis` and the theme's scales
 
 from dataclasses import dataclass
 
-from .shapes import text_width, type_basis, type_px
+from .shapes import least_px, text_width, type_basis, type_px
 
+BESIDE_FROM = 1.5       # frames at least 3:2 may have the legend beside the map; squarer ones have it under
 MAP_SHARE = 0.6         # the theme's type shrinks (not below the default's) until the map is this share of the frame
 
 
@@ -46,6 +47,8 @@ class Arrangement:
     values: tuple
     key: tuple
     bar: tuple
+    row_h: int = 0       # a legend entry's height
+    settings_x: tuple = ()   # one-line entries: where each run's settings start on its label's line (else under it)
 
     @property
     def side(self):
@@ -86,8 +89,11 @@ class ContourGeometry:
         for fp in range(type_px(self.size, theme.type_scale), self.unit - 1, -1):
             self._set_type(fp)
             header_h = self._header_height()
-            candidates = [self._beside(header_h, own_line=False), self._beside(header_h, own_line=True),
-                          self._under(header_h, own_line=False), self._under(header_h, own_line=True)]
+            beside = self.size[0] >= BESIDE_FROM * self.size[1]
+            candidates = [*((self._beside(header_h, own_line=False), self._beside(header_h, own_line=True))
+                            if beside else ()),
+                          self._under(header_h, own_line=False), self._under(header_h, own_line=True),
+                          self._under(header_h, own_line=False, inline=True)]
             fitting = [c for c in candidates if c is not None]
             if fitting:
                 best = max(fitting, key=lambda c: c.side)          # max keeps the first of equals
@@ -100,6 +106,10 @@ class ContourGeometry:
         side, fp, self.arrangement = found[-1] if found[-1][0] >= wanted else max(found, key=lambda f: f[0])
         self._set_type(fp)
         self.header_h, self.plot = self.arrangement.header_h, self.arrangement.plot
+
+    def type_share(self, share):
+        """``share`` of the base type size, raised where that is below the theme's least (:func:`least_px`)."""
+        return max(share, least_px(self.size, self.theme) / self.font_px)
 
     def _set_type(self, fp):
         """Type sizes, and what is measured with them: each run's widest live value."""
@@ -120,19 +130,26 @@ class ContourGeometry:
         widths = []
         for k in range(len(self.trajectories)):
             texts = {self._value(k, int(step))[0] for step in self.epochs.tolist()}
-            widths.append(max(text_width(t, self.font_px * 0.85) for t in sorted(texts, key=len)[-300:]))
+            size = self.font_px * self.type_share(0.85)
+            widths.append(max(text_width(t, size) for t in sorted(texts, key=len)[-300:]))
         return widths
 
-    def _legend_widths(self, own_line):
-        """Width of one legend entry (swatch, label, settings, value) and of the key's contents."""
+    def _legend_widths(self, own_line, inline=False):
+        """Width of one legend entry (swatch, label, settings, value) and of the key's contents.
+
+        ``inline``: the label, settings and value on one line, in aligned columns.
+        """
         fp = self.font_px
         widest = 0.0
-        for k, (label, run) in enumerate(zip(self.labels, self.trajectories)):
-            name = text_width(label, fp * 0.95, bold=True)
-            settings = text_width(self._settings_text(label, run), fp * 0.78)
+        if inline:
+            names, settings = self._inline_columns()
+            widest = names + settings + fp * 1.8 + max(self.value_w)
+        for k, (label, run) in enumerate(zip(self.labels, self.trajectories) if not inline else ()):
+            name = text_width(label, fp * self.type_share(0.95), bold=True)
+            settings = text_width(self._settings_text(label, run), fp * self.type_share(0.78))
             value = self.value_w[k]
             widest = max(widest, settings, max(name, value) if own_line else name + fp + value)
-        key = self._key_places()[3] + text_width("start", fp * 0.78)
+        key = self._key_places()[3] + text_width("start", fp * self.type_share(0.78))
         return round(fp * 2.4 + widest * 1.03), key
 
     def _beside(self, header_h, *, own_line):
@@ -157,9 +174,17 @@ class ContourGeometry:
         cb_h = max(6, round(fp * 0.55))
         bar = (x0 + round(fp * 0.4), top + side - cb_h - round(fp * 1.5), W - m - x0 - round(fp * 1.2), cb_h)
         return Arrangement("beside", shift, header_h, (left, top, side, side), tuple(rows),
-                           self._value_places(rows, own_line, right=W - m), (x0, key_y, W - m - x0), bar)
+                           self._value_places(rows, own_line, right=W - m), (x0, key_y, W - m - x0), bar, row_h)
 
-    def _under(self, header_h, *, own_line):
+    def _inline_columns(self):
+        """The widths of the widest label and the widest settings, for one-line legend entries."""
+        fp = self.font_px
+        names = max(text_width(label, fp * self.type_share(0.95), bold=True) for label in self.labels)
+        settings = max(text_width(self._settings_text(label, run), fp * self.type_share(0.78))
+                       for label, run in zip(self.labels, self.trajectories))
+        return names, settings
+
+    def _under(self, header_h, *, own_line, inline=False):
         """The legend in columns under the map, then the key and the colour bar (``None`` if it does not fit).
 
         The key and the colour bar share the last row where it is wide enough,
@@ -167,14 +192,17 @@ class ContourGeometry:
         """
         W, H = self.size
         fp, m, n = self.font_px, self.margin, len(self.trajectories)
-        entry, key = self._legend_widths(own_line)
+        entry, key = self._legend_widths(own_line, inline)
         if entry > W - 2 * m:
             return None
         gap = round(fp * 1.5)
         fit = max(1, min(n, (W - 2 * m + gap) // (entry + gap)))
         lines = -(-n // fit)
         columns = -(-n // lines)                       # as few columns as those lines need: balanced
-        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        if inline:                                     # a line of type, or of the marker where it is larger
+            row_h = max(round(fp * 1.5), round(2 * self.ball_r + fp * 0.45))
+        else:
+            row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
         block = columns * entry + (columns - 1) * gap
         axis, ticks = round(fp * 2.6), round(fp * 1.9)
         cb_h = max(6, round(fp * 0.55))
@@ -204,8 +232,12 @@ class ContourGeometry:
         else:
             key_place = (span_x, foot_y, key)
             bar = (span_x + round(fp * 0.4), foot_y + round(fp * 2.95), span_w - round(fp * 0.8), cb_h)
+        settings_x = ()
+        if inline:
+            settings_x = tuple(x + round(fp * 2.4 + self._inline_columns()[0] + fp * 0.8) for x, _ in rows)
         return Arrangement("under", shift, header_h, (left, top, side, side), tuple(rows),
-                           self._value_places(rows, own_line, right=[x + entry for x, _ in rows]), key_place, bar)
+                           self._value_places(rows, own_line, right=[x + entry for x, _ in rows]), key_place, bar,
+                           row_h, settings_x)
 
     def _value_places(self, rows, own_line, *, right):
         """Where each run's live value goes: right-aligned on its label's line, or on a third line."""

@@ -122,3 +122,63 @@ def end_labels(ends, names, plot, ball_r, size_px):
         for k, y in zip(members, placed):
             rows[k] = y
     return [((round(x), round(y)), anchor) for (x, _, anchor, _), y in zip(boxes, rows)]
+
+
+def fan_out(points, radius, fixed=None):
+    """``points`` (n, 2) as drawn, with each group of markers that would overlap spread on a ring round its centre.
+
+    Markers of ``radius`` closer than two radii (transitively) form a group; a
+    group's members go round its centre, first at the top, clockwise, in order,
+    neighbours 2.5 radii apart, so that four runs ending at one minimum show four
+    markers instead of the last one drawn.  A member marked ``fixed`` (a run that
+    stopped earlier, which stays where it stopped) keeps its place, and the
+    group's others go round it.
+    """
+    return fanned(points, radius, fixed)[0]
+
+
+def fanned(points, radius, fixed=None):
+    """:func:`fan_out`'s places, and per point its group's centre (None for a point left where it was)."""
+    points = np.asarray(points, dtype=np.float64)
+    fixed = np.zeros(len(points), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    centres = [None] * len(points)
+    group = list(range(len(points)))
+    for a in range(len(points)):
+        for b in range(a):
+            if np.hypot(*(points[a] - points[b])) < 2 * radius and group[a] != group[b]:
+                old, new = group[a], group[b]
+                group = [new if g == old else g for g in group]
+    spread = points.copy()
+    for g in sorted(set(group)):
+        members = [k for k in range(len(points)) if group[k] == g]
+        if len(members) < 2:
+            continue
+        anchors = [k for k in members if fixed[k]]
+        centre = points[anchors[0]] if anchors else points[members].mean(axis=0)
+        moving = [k for k in members if not fixed[k]]
+        ring = 1.25 * radius / np.sin(np.pi / max(len(moving), 2)) + (1.25 * radius if anchors else 0)
+        for j, k in enumerate(moving):
+            theta = 2 * np.pi * j / len(moving) - np.pi / 2
+            spread[k] = centre + ring * np.array([np.cos(theta), np.sin(theta)])
+        for k in members:
+            centres[k] = centre
+    return spread, centres
+
+
+def group_labels(places, centre, radius, names, size_px, plot):
+    """Where the names of one fanned-out group's markers stand: a column beside the group, each name level with its
+    marker where it can be (nudged apart, order kept), right of the group or, where that leaves the ``plot``, left.
+
+    ``places`` are the markers' (x, y) pixels, ``centre`` the group's.  Returns
+    ``[((x, y), anchor)]`` as :func:`end_labels` does, or None if they do not fit.
+    """
+    px, py, pw, ph = plot
+    places = np.asarray(places, dtype=np.float64)
+    reach = float(np.max(np.abs(places[:, 0] - centre[0]))) + radius + size_px * 0.4
+    width = max(text_width(name, size_px) for name in names)
+    right = centre[0] + reach + width <= px + pw - 2
+    x = centre[0] + reach if right else centre[0] - reach
+    rows = nudge_apart(places[:, 1], size_px * LABEL_GAP, py + size_px, py + ph - size_px)
+    if rows is None:
+        return None
+    return [((round(x), round(y)), "lm" if right else "rm") for y in rows]

@@ -13,8 +13,8 @@ Layout of a frame (3:2 and wider: the legend *beside* the map)::
     | +------------------------+   [colour bar: f(x, y)]            |
     +--------------------------------------------------------------+
 
-Squarer frames keep the map as large as they can: at 4:3 the legend stays
-beside the map, and at 1:1 it goes *under* it, in columns (see
+Squarer frames (4:3, 1:1) have the legend *under* the map, one line per
+run where that leaves the map the most room, else in columns (see
 :mod:`renderers.contour_geometry`).  The part of the plane in view and the
 contour levels are :mod:`renderers.contour_map`'s.
 
@@ -35,7 +35,9 @@ them) and cost only the pixels drawn so far.
 
 A run that diverged stops where its last finite step was, marked with an
 x; a run that leaves the view is drawn to the edge, its ball clamped there
-with an arrow pointing the way it went.
+with an arrow pointing the way it went.  Balls that would sit on one another
+(the Rosenbrock race's runs all end at its minimum) fan out on a ring round
+their common place, their names in a column beside them, so every run shows.
 """
 
 import math
@@ -46,7 +48,7 @@ from matplotlib.ticker import FuncFormatter
 from animator.errors import UserError
 
 from .contour_geometry import ContourGeometry
-from .contour_map import choose_view, contour_levels, contour_ramp, end_labels
+from .contour_map import choose_view, contour_levels, contour_ramp, end_labels, fan_out, fanned, group_labels
 from .identity import looks, marker_sprite
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
@@ -158,14 +160,15 @@ class ContourRace(ContourGeometry, Layout):
                                        axis=0)
         ax.set_xlim(*self.xlim)
         ax.set_ylim(*self.ylim)
-        ax.tick_params(labelsize=pt * 0.7, colors=theme.muted, length=2, pad=2, width=0.8 * theme.line_scale)
+        small = lambda share: pt * self.type_share(share)          # noqa: E731 (in points, at least legible)
+        ax.tick_params(labelsize=small(0.7), colors=theme.muted, length=2, pad=2, width=0.8 * theme.line_scale)
         ax.locator_params(nbins=5)
         for spine in ax.spines.values():
             spine.set_color(axis)
             spine.set_linewidth(0.8 * theme.line_scale)
-        ax.text(self.xlim[1], self.ylim[0], "x ", ha="right", va="bottom", fontsize=pt * 0.85, color=theme.ink,
+        ax.text(self.xlim[1], self.ylim[0], "x ", ha="right", va="bottom", fontsize=small(0.85), color=theme.ink,
                 style="italic")
-        ax.text(self.xlim[0], self.ylim[1], " y", ha="left", va="top", fontsize=pt * 0.85, color=theme.ink,
+        ax.text(self.xlim[0], self.ylim[1], " y", ha="left", va="top", fontsize=small(0.85), color=theme.ink,
                 style="italic")
         marks = self.unit * theme.point_scale
         minima = np.asarray(self.function.minima, dtype=np.float64).reshape(-1, 2)
@@ -188,16 +191,19 @@ class ContourRace(ContourGeometry, Layout):
             sw.set_axis_off()
             sw.set_xlim(0, 1)
             sw.set_ylim(0, 1)
+            # not clipped to the swatch's box: a projector's larger marker overhangs it
             sw.plot([0.02, 0.7], [0.5, 0.5], color=look.hex, lw=self.line_w * 72 / fig.dpi, solid_capstyle="butt",
-                    dash_capstyle="butt", linestyle=look.linestyle())
+                    dash_capstyle="butt", linestyle=look.linestyle(), clip_on=False)
             sw.plot([0.7], [0.5], marker=look.marker, ms=2 * self.ball_r * 72 / fig.dpi,
                     mfc=theme.panel if look.hollow else look.hex, mec=look.hex if look.hollow else EDGE_HEX,
-                    mew=0.9 * theme.line_scale)
+                    mew=0.9 * theme.line_scale, clip_on=False)
             tx = x0 + round(fp * 2.4)
-            fig.text(tx / W, 1 - base / H, label, ha="left", va="baseline", fontsize=pt * 0.95,
+            fig.text(tx / W, 1 - base / H, label, ha="left", va="baseline", fontsize=small(0.95),
                      fontweight="bold", color=theme.ink)
-            fig.text(tx / W, 1 - (base + round(fp * 1.05)) / H, self._settings_text(label, run), ha="left",
-                     va="baseline", fontsize=pt * 0.78, color=theme.muted)
+            sx, sy = ((self.arrangement.settings_x[k], base) if self.arrangement.settings_x
+                      else (tx, base + round(fp * 1.05)))
+            fig.text(sx / W, 1 - sy / H, self._settings_text(label, run), ha="left",
+                     va="baseline", fontsize=small(0.78), color=theme.muted)
         # what the markers mean
         kx, ky, kw = self.arrangement.key
         star_x, star_text, ring_x, ring_text = self._key_places()
@@ -205,10 +211,10 @@ class ContourRace(ContourGeometry, Layout):
         kax.set_axis_off()
         kax.set_xlim(0, kw)
         kax.set_ylim(0, 1)
-        kax.plot([star_x], [0.5], **star)
-        kax.text(star_text, 0.5, "global minimum", va="center", fontsize=pt * 0.78, color=theme.ink)
-        kax.plot([ring_x], [0.5], **ring)
-        kax.text(ring_text, 0.5, "start", va="center", fontsize=pt * 0.78, color=theme.ink)
+        kax.plot([star_x], [0.5], **star, clip_on=False)          # the projector's larger marks overhang the row
+        kax.text(star_text, 0.5, "global minimum", va="center", fontsize=small(0.78), color=theme.ink)
+        kax.plot([ring_x], [0.5], **ring, clip_on=False)
+        kax.text(ring_text, 0.5, "start", va="center", fontsize=small(0.78), color=theme.ink)
         # colour bar
         bx, by, bw, bh = self.arrangement.bar
         cax = add_axes_px(fig, bx, by, bw, bh)
@@ -217,13 +223,13 @@ class ContourRace(ContourGeometry, Layout):
         bar.minorticks_off()
         bar.outline.set_edgecolor(axis)
         bar.outline.set_linewidth(0.6 * theme.line_scale)
-        cax.tick_params(labelsize=pt * 0.65, colors=theme.muted, length=2, pad=1, width=0.8 * theme.line_scale)
+        cax.tick_params(labelsize=small(0.65), colors=theme.muted, length=2, pad=1, width=0.8 * theme.line_scale)
         if self.log_levels:
             what = "f(x, y)" if self.offset == 0 else f"f(x, y) − ({self.offset:.3g})"
             label = f"{what}, log scale"
         else:
             label = "f(x, y)"
-        fig.text(cax.get_position().x0, 1 - (by - 4) / H, label, ha="left", va="bottom", fontsize=pt * 0.75,
+        fig.text(cax.get_position().x0, 1 - (by - 4) / H, label, ha="left", va="bottom", fontsize=small(0.75),
                  color=theme.muted)
         self.figure = fig
         self.background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
@@ -286,8 +292,25 @@ class ContourRace(ContourGeometry, Layout):
         self.arrows = {int(h): arrow_sprite(self.arrow_len, hex_rgb(self.theme.ink),
                                             (math.cos(turn * h), math.sin(turn * h)))
                        for h in needed[needed >= 0]}
-        ends = [self.ball_pixel(k, self.lengths[k]) for k in range(len(self.trajectories))]
-        self.end_labels = end_labels(ends, self.labels, self.plot, self.ball_r, round(self.font_px * 0.8))
+        # where several balls would sit on one another (four runs ending at one minimum), they fan out round
+        # their common place, frame by frame (not at step 0: every run starts at the marked start)
+        self.fanned = {}
+        for step in sorted({*self.epochs.tolist(), self.total} - {0}):
+            uv = np.array([self.balls_uv[k][self.row_of(k, step)] for k in range(len(self.trajectories))])
+            low, high = (px + self.ball_r, py + self.ball_r), (px + pw - self.ball_r, py + ph - self.ball_r)
+            self.fanned[step] = np.clip(fan_out(uv, self.ball_r, fixed=self.lengths < step), low, high)
+        ends = [self.ball_pixel(k, self.total) for k in range(len(self.trajectories))]
+        size = round(self.font_px * self.type_share(0.8))
+        self.end_labels = end_labels(ends, self.labels, self.plot, self.ball_r, size)
+        if self.end_labels:            # the names of balls fanned out round one place: a column beside them
+            last = np.array([self.balls_uv[k][self.lengths[k]] for k in range(len(self.trajectories))])
+            centres = fanned(last, self.ball_r, fixed=self.lengths < self.total)[1]
+            for centre in {tuple(c) for c in centres if c is not None}:
+                group = [k for k, c in enumerate(centres) if c is not None and tuple(c) == centre]
+                placed = group_labels([self.fanned[self.total][k] for k in group], centre, self.ball_r,
+                                      [self.labels[k] for k in group], size, self.plot)
+                for k, label in zip(group, placed or ()):
+                    self.end_labels[k] = label
 
     def row_of(self, k, step):
         """The row of run ``k``'s arrays shown at ``step`` (runs that ended stay at their end)."""
@@ -295,7 +318,8 @@ class ContourRace(ContourGeometry, Layout):
 
     def ball_pixel(self, k, step):
         """The (row, col) of run ``k``'s ball (or x marker) when the frame shows ``step``."""
-        u, v = self.balls_uv[k][self.row_of(k, step)]
+        fanned = self.fanned.get(int(step)) if hasattr(self, "fanned") else None
+        u, v = fanned[k] if fanned is not None else self.balls_uv[k][self.row_of(k, step)]
         return int(math.floor(v)), int(math.floor(u))
 
     def data_to_pixel(self, x, y):
@@ -317,7 +341,7 @@ class ContourRace(ContourGeometry, Layout):
         for k in shown:             # under the balls: a name never hides where a run is
             if step >= self.lengths[k] and self.end_labels:
                 (x, y), anchor = self.end_labels[k]
-                draw_text(image, (x, y), self.labels[k], size_px=round(self.font_px * 0.8),
+                draw_text(image, (x, y), self.labels[k], size_px=round(self.font_px * self.type_share(0.8)),
                           colour=self.theme.rgb("ink"), anchor=anchor, background=self.theme.rgb("panel"))
         for k in shown:
             self._draw_marker(image, k, step)
@@ -344,7 +368,8 @@ class ContourRace(ContourGeometry, Layout):
                   size_px=round(fp * 1.05), colour=theme.rgb("ink"), bold=True, anchor="rs")
         for k, (x, base, anchor) in enumerate(self.arrangement.values):
             text, role = self._value(k, step)
-            draw_text(image, (x, base), text, size_px=round(fp * 0.85), colour=theme.rgb(role), anchor=anchor)
+            draw_text(image, (x, base), text, size_px=round(fp * self.type_share(0.85)), colour=theme.rgb(role),
+                      anchor=anchor)
 
     def entrants(self):
         """Each run's label and its legend entry's rectangle, for a player's hide and show.
@@ -355,8 +380,8 @@ class ContourRace(ContourGeometry, Layout):
         """
         fp = self.font_px
         own_line = any(anchor == "ls" for _, _, anchor in self.arrangement.values)
-        entry, _ = self._legend_widths(own_line)
-        row_h = self.row_h + (round(fp * 1.05) if own_line else 0)
+        entry, _ = self._legend_widths(own_line, bool(self.arrangement.settings_x))
+        row_h = self.arrangement.row_h
         out = []
         for k, (label, (x, base), (vx, _, anchor)) in enumerate(zip(self.labels, self.arrangement.rows,
                                                                     self.arrangement.values)):

@@ -1,8 +1,8 @@
 """Golden frames of the 1-D descent and the 2-D race at 4:3 (1024x768) and 1:1 (720x720).
 
 These are the arrangements the 16:9 frames do not show: the descent's step key
-on a row under the plot, the race's legend beside the map with each value on
-its own line (4:3) and under the map in columns (1:1).  Regenerate them, after
+on a row under the plot, the race's legend under the map, one line per run
+(4:3 and 1:1).  Regenerate them, after
 a deliberate change to the look, with:
 
     python tests/golden_shapes.py

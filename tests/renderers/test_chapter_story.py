@@ -32,3 +32,19 @@ def test_figure_11_ends_with_its_banner_over_the_plot_and_the_ball_marked_off_th
     dx, dy = anim.out[anim.total]
     back = 0.9 * anim.arrow_len / math.hypot(dx, dy)
     assert tuple(last[round(r - dy * back), round(c - dx * back)]) == anim.step_colour(anim.total)
+
+
+@pytest.mark.parametrize("size, theme", [((1280, 720), "default"), ((1024, 768), "projector")])
+def test_the_rosenbrock_race_shows_every_ball_at_its_end(size, theme):
+    from animator_app.scenes import ContourRaceScene
+
+    scene = ContourRaceScene("rosenbrock")
+    race = scene.animation(scene.compute(), size=size, max_frames=4, theme=theme)
+    last = race.frame(len(race) - 1)
+    ends = np.array([race.ball_pixel(k, race.total) for k in range(len(race.labels))])
+    gaps = np.hypot(*(ends[:, None, :] - ends[None, :, :]).transpose(2, 0, 1))
+    assert gaps[~np.eye(len(ends), dtype=bool)].min() >= 2 * race.ball_r       # no ball over another
+    for k, (r, c) in enumerate(ends):
+        radius = round(race.ball_r * 0.5)
+        patch = last[r - radius:r + radius + 1, c - radius:c + radius + 1]
+        assert (patch == np.array(race.colours_rgb[k])).all(axis=2).sum() >= radius, race.labels[k]
