@@ -89,21 +89,26 @@ def contour_levels(z, minimum_value, log_levels):
     return z, levels, Normalize(levels[0], levels[-1]), ticks, 0.0
 
 
-def end_labels(ends, names, plot, ball_r, size_px):
+def end_labels(ends, names, plot, ball_r, size_px, beside=None):
     """Where each run's name stands once its trail has ended: ``[((x, y), anchor), ...]``, or None if they do not fit.
 
     ``ends`` are the (row, col) pixels where the runs end, ``plot`` the map's
     (left, top, width, height).  A name stands right of its run's end, or left
     where it would leave the map; names whose boxes would share columns are
     nudged apart vertically (order kept), as close to their ends as they can be.
+    ``beside``: per run, None or the ``(x, anchor)`` its name must stand at
+    (:func:`group_labels`' column beside a fanned-out group).
     """
     px, py, pw, ph = plot
     pad = ball_r + size_px * 0.4
     boxes = []
-    for (row, col), name in zip(ends, names):
+    for k, ((row, col), name) in enumerate(zip(ends, names)):
         width = text_width(name, size_px)
         right = col + pad + width <= px + pw - 2
         x = col + pad if right else col - pad
+        if beside is not None and beside[k] is not None:
+            x, anchor = beside[k]
+            right = anchor == "lm"
         boxes.append((x, row, "lm" if right else "rm", (x, x + width) if right else (x - width, x)))
     # runs whose names share columns, as groups (transitively)
     group = list(range(len(boxes)))
@@ -166,20 +171,13 @@ def fanned(points, radius, fixed=None):
     return spread, centres
 
 
-def group_labels(places, centre, radius, names, size_px, plot):
-    """Where the names of one fanned-out group's markers stand: a column beside the group, each name level with its
-    marker where it can be (nudged apart, order kept), right of the group or, where that leaves the ``plot``, left.
-
-    ``places`` are the markers' (x, y) pixels, ``centre`` the group's.  Returns
-    ``[((x, y), anchor)]`` as :func:`end_labels` does, or None if they do not fit.
-    """
+def group_column(places, centre, radius, names, size_px, plot):
+    """Where the names of one fanned-out group's markers stand: ``(x, anchor)``, a column just clear of the group,
+    right of it or, where that leaves the ``plot``, left (:func:`end_labels` then sets their heights)."""
     px, py, pw, ph = plot
     places = np.asarray(places, dtype=np.float64)
     reach = float(np.max(np.abs(places[:, 0] - centre[0]))) + radius + size_px * 0.4
     width = max(text_width(name, size_px) for name in names)
-    right = centre[0] + reach + width <= px + pw - 2
-    x = centre[0] + reach if right else centre[0] - reach
-    rows = nudge_apart(places[:, 1], size_px * LABEL_GAP, py + size_px, py + ph - size_px)
-    if rows is None:
-        return None
-    return [((round(x), round(y)), "lm" if right else "rm") for y in rows]
+    if centre[0] + reach + width <= px + pw - 2:
+        return round(centre[0] + reach), "lm"
+    return round(centre[0] - reach), "rm"

@@ -48,7 +48,7 @@ from matplotlib.ticker import FuncFormatter
 from animator.errors import UserError
 
 from .contour_geometry import ContourGeometry
-from .contour_map import choose_view, contour_levels, contour_ramp, end_labels, fan_out, fanned, group_labels
+from .contour_map import choose_view, contour_levels, contour_ramp, end_labels, fan_out, fanned, group_column
 from .identity import looks, marker_sprite
 from .layout import Layout, frame_steps, optimizer_text
 from .trails import EDGE, StepLayer, arrow_sprite, cross_sprite, polyline_events, pull_in
@@ -301,16 +301,17 @@ class ContourRace(ContourGeometry, Layout):
             self.fanned[step] = np.clip(fan_out(uv, self.ball_r, fixed=self.lengths < step), low, high)
         ends = [self.ball_pixel(k, self.total) for k in range(len(self.trajectories))]
         size = round(self.font_px * self.type_share(0.8))
-        self.end_labels = end_labels(ends, self.labels, self.plot, self.ball_r, size)
-        if self.end_labels:            # the names of balls fanned out round one place: a column beside them
-            last = np.array([self.balls_uv[k][self.lengths[k]] for k in range(len(self.trajectories))])
-            centres = fanned(last, self.ball_r, fixed=self.lengths < self.total)[1]
-            for centre in {tuple(c) for c in centres if c is not None}:
-                group = [k for k, c in enumerate(centres) if c is not None and tuple(c) == centre]
-                placed = group_labels([self.fanned[self.total][k] for k in group], centre, self.ball_r,
-                                      [self.labels[k] for k in group], size, self.plot)
-                for k, label in zip(group, placed or ()):
-                    self.end_labels[k] = label
+        # the names of balls fanned out round one place stand in a column beside the group, not on its balls
+        last = np.array([self.balls_uv[k][self.lengths[k]] for k in range(len(self.trajectories))])
+        centres = fanned(last, self.ball_r, fixed=self.lengths < self.total)[1]
+        beside = [None] * len(self.trajectories)
+        for centre in {tuple(c) for c in centres if c is not None}:
+            group = [k for k, c in enumerate(centres) if c is not None and tuple(c) == centre]
+            column = group_column([self.fanned[self.total][k] for k in group], centre, self.ball_r,
+                                  [self.labels[k] for k in group], size, self.plot)
+            for k in group:
+                beside[k] = column
+        self.end_labels = end_labels(ends, self.labels, self.plot, self.ball_r, size, beside=beside)
 
     def row_of(self, k, step):
         """The row of run ``k``'s arrays shown at ``step`` (runs that ended stay at their end)."""

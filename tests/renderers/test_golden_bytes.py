@@ -23,8 +23,9 @@ one identity in every figure (issue 20: declared colours, markers, line styles a
 names where lines end; the descent's step scale light to dark); training did not change.
 The 2-D race's hash was taken a sixth time when balls that would hide one another fan out
 round their common place (issue 20, item 6: the Rosenbrock race showed one ball where four
-runs ended; in the saddle race the runs meet near the minimum the same way); the frames were
-looked at, and the same command gave the same bytes twice.
+runs ended; in the saddle race the runs meet near the minimum the same way), their names
+in one column beside the group; the frames were looked at, and the same command gave the
+same bytes twice.
 To retake them after a deliberate change, run each command that way
 (``cd DIR && animator ARGS -q -o NAME``) and paste the sha256 of the file,
 saying why in the commit.
@@ -51,7 +52,7 @@ COMMANDS = {
                  "20", "--size", "640x360"]),
     "ball.gif": ("337b558666040ea9830ecd260807b1adb1b6ca3e434e76dbbac86fe685bbe518",
                  ["descent", "--preset", "momentum-fast", "--size", "480x270"]),
-    "saddle.gif": ("892db9a018c5f40343d121ef718e6faebe12ea44ef41d4df3a621ee9ecc3ab91",
+    "saddle.gif": ("b625dcd22b9f12aca6ae708365d5acc6cd27852e50c2111cd4401c0e31508795",
                    ["race2d", "saddle", "--size", "640x360"]),
 }
 
