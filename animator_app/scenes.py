@@ -86,8 +86,8 @@ class NetworkRaceScene:
     def compute(self, *, workers=1, on_progress=None):
         return race(list(self.specs), self.config, workers=workers, on_progress=on_progress)
 
-    def animation(self, result, *, size, theme="default"):
-        return RaceAnimation(result, size=size, theme=theme)
+    def animation(self, result, *, size, theme="default", caption=None):
+        return RaceAnimation(result, size=size, theme=theme, caption=caption)
 
     def metadata(self, result, command=None):
         """Kind ``race``; each entrant's line, ``|`` between them; the shared settings and the entrants."""

@@ -53,14 +53,16 @@ from animator.race import MAX_ENTRANTS
 from animator.untrusted import shown
 
 from .identity import looks, marker_sprite, nudge_apart, swatch
-from .layout import Layout, loss_ceiling, optimizer_text, origin_pad
+from . import story
+from .layout import Layout, optimizer_text, origin_pad
 from .raster import (add_axes_px, blend, decision_regions, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
-from .race_geometry import MIN_TEXT_PX, RaceGeometry
+from .race_geometry import MIN_TEXT_PX, RaceGeometry, short_names
 from .theme import hex_rgb
 from .words import (SHORT_START_TEXT, START_TEXT, accuracy_text, count_text, data_captions, diverged_text,
                     layers_text, loss_text, recorded_title)
 
+_short_names = short_names      # the name renderers.landscape imports it by
 BANNER_INK = (255, 255, 255)   # the text on a warning banner, whatever the page
 _FAINT = 0.72          # share of the page mixed into the not-yet-reached part of a curve
 
@@ -78,10 +80,11 @@ class RaceAnimation(RaceGeometry, Layout):
     MAX_ASPECT = 2.4     # 21:9 and a little more; wider, four panels in a row leave the charts no height
     WHAT = "a race"
 
-    def __init__(self, result, *, size=(960, 540), theme="default"):
+    def __init__(self, result, *, size=(960, 540), theme="default", caption=None):
         width, height = size
         self.check_size(size)
         self.theme = self.theme_named(theme)
+        self.caption = caption             # a line at the foot: the figure's number and what it shows
         if not 1 <= len(result.recordings) <= MAX_ENTRANTS:
             raise UserError(f"a race animation shows 1 to {MAX_ENTRANTS} optimizers (got {len(result.recordings)})")
         if len(result.frame_epochs) == 0 or any(len(r.frame_epochs) == 0 for r in result.recordings):
@@ -91,7 +94,7 @@ class RaceAnimation(RaceGeometry, Layout):
         self.size = (width, height)
         self.texts = [optimizer_text(spec) for spec in result.specs]    # (title, settings) per entrant
         self.looks = looks(result.specs, self.theme)
-        self.names = _short_names([look.name for look in self.looks], self.texts)
+        self.names = short_names([look.name for look in self.looks], self.texts)
         for k, recording in enumerate(self.recordings):
             if recording.spec.recorded:          # a run animator did not train: its own name, said to be yours
                 label = getattr(result.specs[k], "label", None)     # a custom optimizer's class name
@@ -121,10 +124,7 @@ class RaceAnimation(RaceGeometry, Layout):
         pt = 72 / fig.dpi   # pixels -> points
 
         last = max(int(self.epochs[-1]), 1)
-        start = max(float(r.loss[0]) for r in recs)
-        finite = np.concatenate([r.loss[np.isfinite(r.loss)] for r in recs]).astype(np.float64)
-        high = float(finite.max()) if finite.size else 1.0
-        loss_top = loss_ceiling(high * 1.08, start) if high > 0 else 1.0
+        loss_top = story.loss_top([r.loss for r in recs], max(float(r.loss[0]) for r in recs))
         series = [("loss", [r.loss for r in recs], loss_top), ("accuracy", [r.accuracy for r in recs], 1.0)]
         self.axes, lines, ends, labels = [], [], [], []
         for (name, values, top), rect, x_label in zip(series, self.charts, self.x_labels):
@@ -161,6 +161,10 @@ class RaceAnimation(RaceGeometry, Layout):
             labels.append(fig.text((x - round(fp * 2.7)) / W, 1 - (y - rise) / H, name, ha="left",
                                    va="baseline", fontsize=fp * pt, fontweight="bold", color=theme.ink))
             self.axes.append(ax)
+            if name == "loss":         # a spike the axis cuts off: a mark at the top edge and its value
+                story.mark_spikes(ax, story.spikes([(r.epochs, r.loss) for r in recs], top), self.entrant_colours / 255,
+                                  size_pt=max(fp * 0.72, self.least_px) * pt, marker_pt=fp * 0.6 * pt,
+                                  text_colour=theme.ink)
             self._draw_end_labels(fig, ax, rect, values, top)
         self._draw_legend(fig, labels)
         faint = figure_rgba(fig)[..., :3]
@@ -217,6 +221,8 @@ class RaceAnimation(RaceGeometry, Layout):
         renderer = fig.canvas.get_renderer()
         clear = labels[k].get_window_extent(renderer=renderer).x1 + fp
         for scale in (0.8, 0.72, 0.64, 0.56):
+            if fp * scale < self.least_px:          # never below the theme's least type: left out instead
+                continue
             legend = fig.legend(handles, self.names, loc="lower right", ncol=len(handles),
                                 bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), frameon=False,
                                 fontsize=fp * scale * pt, handlelength=1.4, columnspacing=1.0, handletextpad=0.4,
@@ -225,7 +231,8 @@ class RaceAnimation(RaceGeometry, Layout):
                 return
             legend.remove()
         legend = fig.legend(handles, self.names, loc="lower right", ncol=2, frameon=False,
-                            bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H), fontsize=fp * 0.56 * pt,
+                            bbox_to_anchor=((x + w) / W, 1 - (y - round(fp * 0.1)) / H),
+                            fontsize=max(fp * 0.56, self.least_px) * pt,
                             handlelength=1.4, columnspacing=1.0, handletextpad=0.4, borderaxespad=0, borderpad=0,
                             labelcolor=self.theme.legend)
         box = legend.get_window_extent(renderer=renderer)
@@ -257,7 +264,7 @@ class RaceAnimation(RaceGeometry, Layout):
         page = self.theme.rgb("background")
         room = self.cells[0][1][2] - swatch_w - round(fp * 0.4)
         title_px = fp
-        while title_px > MIN_TEXT_PX and max(font(title_px, True).getlength(t) for t, _ in self.texts) > room:
+        while title_px > max(MIN_TEXT_PX, self.least_px) and max(font(title_px, True).getlength(t) for t, _ in self.texts) > room:
             title_px -= 1     # long titles over small panels: smaller, never into the next panel
         for k, ((x, y), (px, py, side, _)) in enumerate(self.cells):
             colour = tuple(int(c) for c in self.entrant_colours[k])
@@ -271,6 +278,7 @@ class RaceAnimation(RaceGeometry, Layout):
                 draw_text(image, (x, y + self.title_h + j * self.line_h + self.line_h // 2), text,
                           size_px=self.params_px, colour=ink, anchor="lm")
             image[py:py + side, px:px + side] = colour          # the frame; the inside is drawn per frame
+        story.draw_caption(image, self.caption_lines, size_px=self.caption_px, margin=m, colour=ink)
 
     def _place_cursors(self):
         """Pixel positions, per frame, of the cursor line and of each entrant's dot on each chart."""
@@ -384,20 +392,3 @@ class RaceAnimation(RaceGeometry, Layout):
         px, py, _, _ = self.cells[entrant][1]
         return px + self.border, py + self.border, self.inner
 
-
-def _short_names(titles, texts):
-    """Legend names: the identity's name, and for entrants sharing one the first setting that tells them apart.
-
-    ``titles`` are the entrants' identity names (``SGD with momentum``), ``texts`` their ``(title, settings)``
-    pairs from :func:`renderers.layout.optimizer_text`.
-
-    >>> _short_names(["SGD", "SGD", "Adam"], [("SGD", ["lr=0.5"]), ("SGD", ["lr=1.0"]), ("Adam", ["lr=0.05"])])
-    ['SGD · lr=0.5', 'SGD · lr=1.0', 'Adam']
-    """
-    names = []
-    for title, (_, settings) in zip(titles, texts):
-        twins = [own for name, (_, own) in zip(titles, texts) if name == title]
-        shared = set.intersection(*(set(own) for own in twins))
-        distinct = [x for x in settings if x not in shared]
-        names.append(" · ".join([title] + distinct[:1]) if len(twins) > 1 else title)
-    return names

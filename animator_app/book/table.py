@@ -146,9 +146,10 @@ def _race_job():
     def run(options, directory):
         scene = NetworkRaceScene.preset("chapter", RunConfig(epochs=options.epochs, frames=options.frames))
         result = _race(scene)
-        filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme), directory,
-                                 "race_chapter", options, scene.metadata(result, options.command))
         caption = NETWORK_RACE_CAPTIONS["chapter"]
+        filename, fit = _animate(scene.animation(result, size=options.size, theme=options.theme,
+                                                 caption=f"Optimizer race · {caption}"), directory,
+                                 "race_chapter", options, scene.metadata(result, options.command))
         return [Output(filename, "Optimizer race", caption, " | ".join(describe(s) for s in scene.specs), fit)]
 
     return Job("race chapter", "Optimizer races", run, NETWORK_RACES["chapter"], "race_chapter",

@@ -48,3 +48,48 @@ def test_the_rosenbrock_race_shows_every_ball_at_its_end(size, theme):
         radius = round(race.ball_r * 0.5)
         patch = last[r - radius:r + radius + 1, c - radius:c + radius + 1]
         assert (patch == np.array(race.colours_rgb[k])).all(axis=2).sum() >= radius, race.labels[k]
+
+
+# -- the network race ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def network_race():
+    from animator.chapter import NETWORK_RACES
+    from animator.race import race
+    from animator.run import RunConfig
+
+    return race(NETWORK_RACES["chapter"], RunConfig(epochs=120, frames=4, grid_resolution=24))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", [(1024, 768), (720, 720), (640, 480)])
+def test_the_race_is_a_2x2_grid_at_4_3_and_1_1_in_every_theme(network_race, theme, size):
+    from renderers.race import RaceAnimation
+
+    assert RaceAnimation(network_race, size=size, theme=theme).arrangement[:2] == (2, 2)
+
+
+def test_a_clipped_loss_spike_is_marked_with_its_value(network_race):
+    from renderers import story
+    from renderers.race import RaceAnimation
+
+    recordings = network_race.recordings
+    highest = max(float(np.nanmax(r.loss)) for r in recordings)      # RMSProp's early spike, past 10
+    top = story.loss_top([r.loss for r in recordings], max(float(r.loss[0]) for r in recordings))
+    assert highest > 5 and top < 2                # the axis keeps to what the runs mostly do
+    anim = RaceAnimation(network_race, size=(960, 540))
+    assert anim.axes[0].get_ylim()[1] == top
+    marks = [t.get_text() for t in anim.axes[0].texts if t.get_text().startswith("↑")]
+    assert marks == [f"↑ {highest:.3f}"]
+
+
+def test_a_race_frame_carries_its_caption(network_race):
+    from renderers.race import RaceAnimation
+
+    plain = RaceAnimation(network_race, size=(960, 540))
+    captioned = RaceAnimation(network_race, size=(960, 540), caption="Optimizer race · four optimizers, one start.")
+    assert captioned.caption_lines == ["Optimizer race · four optimizers, one start."]
+    assert plain.caption_h == 0 < captioned.caption_h
+    foot = captioned.frame(0)[-captioned.caption_h:]
+    assert (foot == np.array(captioned.theme.rgb("ink"))).all(axis=2).any()
+    assert not (plain.frame(0)[-plain.margin:] == np.array(plain.theme.rgb("ink"))).all(axis=2).any()
