@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from animator.fileio import atomic_output
-from animator.untrusted import load_json
+from animator.errors import UserError
+from animator.untrusted import load_json, open_input
 
 from .options import RESULTS, updating
 from .session import claim, clean, folder_of, tally, test_stem  # noqa: F401 (clean: the old import path)
@@ -124,9 +125,9 @@ def is_png_snapshot(path):
     from PIL import Image
 
     try:
-        with Image.open(path) as png:
+        with open_input(path) as handle, Image.open(handle) as png:      # a FIFO or a device: not one, at once
             return _PNG_KEY in getattr(png, "text", {})
-    except (OSError, ValueError):
+    except (OSError, ValueError, UserError):
         return False
 
 
@@ -134,7 +135,7 @@ def read_png(path):
     """``(image, versions)`` of a PNG snapshot (versions empty when the file has none)."""
     from PIL import Image
 
-    with Image.open(path) as png:
+    with open_input(path) as handle, Image.open(handle) as png:
         png.load()
         image = np.asarray(png.convert("RGB"))
         text = getattr(png, "text", {}).get(_PNG_KEY)

@@ -70,8 +70,8 @@ def test_compare_takes_its_own_preset_and_a_look(tmp_path, capsys):
     (["slides", "x.gif", "-o", "deck.pptx", "--aspect", "21:9"], "unknown aspect"),
     (["train", "--theme", "neon", "-o", "x.gif"], "invalid choice: 'neon'"),
 ])
-def test_unknown_presets_budgets_themes_and_aspects_are_one_line(tmp_path, capsys, argv, message):
-    os.chdir(tmp_path)
+def test_unknown_presets_budgets_themes_and_aspects_are_one_line(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
     if argv[0] == "slides":
         Image.new("RGB", (64, 36)).save("x.gif")
     status, err = run(capsys, *argv)

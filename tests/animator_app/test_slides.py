@@ -141,8 +141,8 @@ def test_a_file_from_elsewhere_is_titled_with_its_name(tmp_path):
     (["GIF", "-o", "deck.pptx", "--start", "later"], "argument --start: invalid choice"),
     (["GIF", "-o", "deck.tex", "--template", "t.pptx"], "--template is for a .pptx deck"),
 ])
-def test_bad_decks_are_one_line_errors_and_write_nothing(animations, tmp_path, capsys, argv, message):
-    os.chdir(tmp_path)
+def test_bad_decks_are_one_line_errors_and_write_nothing(animations, tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "page.html").write_text("<p>")
     argv = [animations[0] if a == "GIF" else a for a in argv]
     assert main(["slides", *argv]) == 2

@@ -31,6 +31,7 @@ def outputs(tmp_path_factory):
     from animator_app.cli import main
 
     folder = tmp_path_factory.mktemp("outputs")
+    before = os.getcwd()
     os.chdir(folder)
     try:
         written = {}
@@ -41,7 +42,7 @@ def outputs(tmp_path_factory):
             written[output] = argv
         return folder, written
     finally:
-        os.chdir(os.path.dirname(folder))
+        os.chdir(before)            # the folder the session started in: later tests read relative paths
 
 
 # -- the command line writes it --------------------------------------------------------------------
