@@ -61,6 +61,13 @@ def legible(px, size, theme):
     return max(px, least_px(size, theme))
 
 
+def fitting_px(text, size_px, width, *, bold=False, least=1):
+    """``size_px``, or the largest smaller size at which ``text`` fits ``width`` pixels, never below ``least``."""
+    while size_px > least and text_width(text, size_px, bold) > width:
+        size_px = max(least, size_px - 1)
+    return size_px
+
+
 def text_width(text, size_px, bold=False):
     """Width in pixels of ``text`` in the DejaVu Sans inside matplotlib (the face it draws with too)."""
     return font(max(1, round(size_px)), bold).getlength(text)

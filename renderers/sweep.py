@@ -35,7 +35,7 @@ from matplotlib.patches import Rectangle
 
 from .layout import Layout, loss_ceiling
 from .raster import add_axes_px, figure_rgba, font, new_figure
-from .shapes import type_px
+from .shapes import fitting_px, least_px, text_width, type_px
 from .theme import hex_rgb
 from .words import accuracy_text, best_text, count_text, data_text, headline, short_loss_text, value_text
 
@@ -79,10 +79,12 @@ def draw_heading(fig, size, result, theme, margin, font_px, *, title, gap, data)
     """
     W, H = size
     pt = 72 / fig.dpi
-    fig.text(margin / W, 1 - margin * 0.8 / H, headline(result), ha="left", va="top",
-             fontsize=font_px * title * pt, fontweight="bold", color=theme.ink)
+    room, least = W - 2 * margin, least_px(size, theme)      # a long headline on a square frame: smaller
+    fig.text(margin / W, 1 - margin * 0.8 / H, headline(result), ha="left", va="top", fontweight="bold",
+             fontsize=fitting_px(headline(result), font_px * title, room, bold=True, least=least) * pt,
+             color=theme.ink)
     fig.text(margin / W, 1 - (margin * 0.8 + font_px * gap) / H, data_text(result), ha="left", va="top",
-             fontsize=font_px * data * pt, color=theme.muted)
+             fontsize=fitting_px(data_text(result), font_px * data, room, least=least) * pt, color=theme.muted)
 
 
 def _grid_shape(result):
@@ -185,11 +187,16 @@ class SweepMap(Layout):
     def _draw(self):
         W, H = self.size
         theme, result = self.theme, self.result
-        self.font_px = fp = type_px(self.size, share=0.026, floor=9, by_height=True)
-        self.tick_px = max(8, round(fp * 0.8))
+        self.font_px = fp = type_px(self.size, theme.type_scale, share=0.026, floor=9, by_height=True)
+        self.least_px = least_px(self.size, theme)
+        self.tick_px = max(8, round(fp * 0.8), self.least_px)
         self.margin = m = max(6, round(H * 0.022))
         self.header_h = round(fp * 3.6)
-        self.footer_h = round(fp * 2.0)
+        # the best run's line, in two where one leaves the frame (a square frame)
+        best_line = best_text(result)
+        self.footer_lines = ([best_line] if text_width(best_line, fp * 0.85) <= W - 2 * m
+                             else [part.strip() for part in best_line.split("   ") if part.strip()])
+        self.footer_h = round(fp * (0.8 + 1.2 * len(self.footer_lines)))
         rows, cols = _grid_shape(result)
         maps, cell_w, cell_h, widest = self._geometry(rotate=False)
         rotate = widest > cell_w * 0.92
@@ -201,8 +208,10 @@ class SweepMap(Layout):
         fig = new_figure(W, H, facecolor=theme.background)
         pt = 72 / fig.dpi
         draw_heading(fig, self.size, result, theme, m, fp, title=1.1, gap=1.7, data=0.85)
-        fig.text(m / W, (self.footer_h * 0.45) / H, best_text(result), ha="left", va="center",
-                 fontsize=fp * 0.85 * pt, color=theme.ink)
+        for k, line in enumerate(self.footer_lines):
+            y = self.footer_h * 0.45 if len(self.footer_lines) == 1 else self.footer_h - fp * (0.9 + 1.2 * k)
+            fig.text(m / W, y / H, line, ha="left", va="center", color=theme.ink,
+                     fontsize=fitting_px(line, fp * 0.85, W - 2 * m, least=self.least_px) * pt)
 
         panels = [("final loss", _values(result, "final_loss"), LOSS_CMAP, loss_norm(result), short_loss_text),
                   ("final accuracy", _values(result, "final_accuracy"), ACCURACY_CMAP, Normalize(0.0, 1.0),
@@ -229,15 +238,16 @@ class SweepMap(Layout):
             ax.grid(which="minor", color=theme.background, lw=max(1.0, fp * 0.12) * pt)
             for spine in ax.spines.values():
                 spine.set_visible(False)
-            ax.text(0, 1, title, transform=ax.transAxes, ha="left", va="bottom", fontsize=fp * pt,
-                    fontweight="bold", color=theme.ink)
+            ax.text(0, 1, title, transform=ax.transAxes, ha="left", va="bottom", fontweight="bold", color=theme.ink,
+                    fontsize=fitting_px(title, fp, rect[2], bold=True, least=self.least_px) * pt)
             self._label_cells(ax, values, image, text, pt)
             if best is not None:
                 r, c = _position(best.cell)
                 ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=theme.ink,
                                        lw=max(2.0, fp * 0.25) * pt, zorder=5, clip_on=False))
             colour_bar = fig.colorbar(image, cax=add_axes_px(fig, *bar))
-            colour_bar.ax.tick_params(labelsize=self.tick_px * 0.9 * pt, length=2, colors=theme.muted)
+            colour_bar.ax.tick_params(labelsize=max(self.tick_px * 0.9, self.least_px) * pt, length=2,
+                                      colors=theme.muted)
             colour_bar.outline.set_visible(False)
         return np.ascontiguousarray(figure_rgba(fig)[..., :3])
 
@@ -264,11 +274,11 @@ class SweepMap(Layout):
                     lines = option.split("\n")
                     fits = min(self.font_px * 0.8, cell_h * 0.8 / (1.3 * len(lines)),
                                cell_w * 0.92 / (0.6 * max(len(line) for line in lines)))
-                    if fits >= 6:
+                    if fits >= max(6, self.least_px):
                         ax.text(c, r, option, ha="center", va="center", fontsize=fits * pt, color=theme.warning,
                                 fontweight="bold", zorder=3, linespacing=1.1)
                         break
-            elif size >= 6:
+            elif size >= max(6, self.least_px):
                 rgba = image.cmap(image.norm(value))
                 light = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2] > 0.5
                 ax.text(c, r, texts[0], ha="center", va="center", fontsize=size * pt, zorder=3,

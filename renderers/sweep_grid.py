@@ -19,10 +19,10 @@ from animator.errors import UserError
 
 from .layout import Layout
 from .raster import decision_regions, draw_text, figure_rgba, font, new_figure, points_overlay
-from .shapes import type_px
+from .shapes import least_px, text_width, type_px
 from .sweep import draw_heading
 from .theme import hex_rgb
-from .words import accuracy_text, count_text, settings_text, short_loss_text, value_text
+from .words import accuracy_text, count_text, headline, settings_text, short_loss_text, value_text
 
 FRAME_COLOUR = (190, 190, 190)    # a panel's frame; the best run's is the ink, a diverged run's the warning
 
@@ -62,9 +62,17 @@ class SweepGrid(Layout):
         W, H = self.size
         sweep = self.result.sweep
         self.margin = m = max(6, round(H * 0.022))
-        self.font_px = fp = type_px(self.size, share=0.026, floor=9, by_height=True)
-        self.small_px = sp = max(8, round(fp * 0.85))
+        self.font_px = fp = type_px(self.size, self.theme.type_scale, share=0.026, floor=9, by_height=True)
+        self.least_px = least = least_px(self.size, self.theme)
+        self.small_px = sp = max(8, round(fp * 0.85), least)
         self.header_h = round(fp * 3.4)
+        # the epoch counter shares the headline's line where both fit, else it takes a line under the data's
+        total = count_text(self.result.sweep.config.epochs)
+        wide = (text_width(headline(self.result), fp * 1.05, bold=True) + fp
+                + text_width(f"epoch {total} of {total}", round(fp * 1.05), bold=True))
+        self.counter_below = wide > W - 2 * m
+        if self.counter_below:
+            self.header_h += round(fp * 1.4)
         n = len(self.runs)
         two = len(sweep.axes) == 2
         if two:
@@ -81,7 +89,7 @@ class SweepGrid(Layout):
         for rows, cols in shapes:
             gap = max(2, min(round(m * 0.7), (avail_w // cols) // 8))
             # the largest text that fits under a panel and stays small beside it; else no text
-            for text_px in [*range(sp, self.MIN_TEXT_PX - 1, -1), 0]:
+            for text_px in [*range(sp, max(self.MIN_TEXT_PX, least) - 1, -1), 0]:
                 stats_h = round(text_px * 1.45)
                 label_h = 0 if two else stats_h
                 side = min((avail_w - (cols - 1) * gap) // cols,
@@ -186,7 +194,8 @@ class SweepGrid(Layout):
                 draw_text(image, (x, y + side + self.stats_h // 2 + 1), text, size_px=self.text_px,
                           colour=colour, anchor="lm")
         total = self.result.sweep.config.epochs
-        draw_text(image, (self.size[0] - self.margin, round(self.margin * 0.8 + self.font_px * 0.55)),
+        counter_y = self.margin * 0.8 + self.font_px * (3.55 if self.counter_below else 0.55)
+        draw_text(image, (self.size[0] - self.margin, round(counter_y)),
                   f"epoch {count_text(self.epochs[index])} of {count_text(total)}", size_px=round(self.font_px * 1.05),
                   colour=ink, bold=True, anchor="rm")
         return image
