@@ -21,7 +21,7 @@ SLOW_MODULES = {
     "test_layout_shapes.py", "test_output_safety.py", "test_pool.py", "test_notebook.py", "test_reproduce.py",
     "test_slides.py", "test_slides_untrusted.py", "test_golden_bytes.py", "test_poster_latex.py",
     "test_descent_render.py", "test_trust_files.py", "test_pinned_style.py", "test_record.py", "test_snapshot_sources.py", "test_snapshot_session.py",
-    "test_landscape_render.py", "test_landscape_command.py",
+    "test_landscape_render.py", "test_landscape_command.py", "test_text_extents.py", "test_chapter_story.py",
 }
 MARKED = {
     "slow": lambda item: item.path.name in SLOW_MODULES,

@@ -1,0 +1,111 @@
+"""Every layout, in every look at every scale, at every slide shape: its texts fit and keep apart.
+
+The rendered extent of every text is measured (``tests/text_extents.py``):
+matplotlib's with the figure's own renderer, PIL's from the font at the anchor
+it was drawn at.  For each layout x theme x aspect, on the static layers and on
+the first and last frames: no text leaves the frame, no two texts overlap, and
+at projector scale no text is smaller than 1/45 of the frame's height (a
+line a room can read).  Frames are small (540 rows) and only the static
+layers and two frames are drawn, nothing encoded.
+"""
+
+import pytest
+
+from animator.chapter import LEARNING_RATES, NETWORK_RACES
+from animator.landscape import landscape
+from animator.run import RunConfig, train
+from animator.race import race
+from animator_app.scenes import ContourRaceScene, DescentScene
+from renderers.figures import LossCurves
+from renderers.landscape import landscape_animation
+from renderers.race import RaceAnimation
+from renderers.sweep import SweepMap
+from renderers.sweep_grid import SweepGrid
+from renderers.theme import THEMES, look_and_scale
+from renderers.training import TrainingAnimation
+from text_extents import measured, overlaps
+
+ASPECTS = {"1:1": (540, 540), "4:3": (720, 540), "16:10": (864, 540), "16:9": (960, 540)}
+PROJECTED_SHARE = 1 / 45      # at projector scale, the smallest type is at least this share of the frame's height
+SMALL = RunConfig(epochs=80, frames=4, grid_resolution=24)
+
+
+@pytest.fixture(scope="module")
+def sources():
+    """One small run of each kind a layout draws."""
+    from animator.sweep import run_sweep
+    from animator_app.grammar import sweep_from_text
+
+    recordings, labels = [], []
+    for label, spec in LEARNING_RATES.optimizers():
+        recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=60, frames=1,
+                                          grid_resolution=2)))
+        labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
+    explosion, rosenbrock = DescentScene(preset="explosion"), ContourRaceScene("rosenbrock")
+    sweep = sweep_from_text("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-3},
+                            RunConfig(epochs=60, frames=4, grid_resolution=12))
+    return {
+        # the chapter's 10,000 epochs: tick labels as long as they get ("10000")
+        "training": train(RunConfig(epochs=10000, frames=3, grid_resolution=16, optimizer="adagrad",
+                                    hyperparameters={"decay": 1e-4})),
+        "race": race(NETWORK_RACES["chapter"], SMALL),
+        "descent": (explosion, explosion.compute()),
+        "race2d": (rosenbrock, rosenbrock.compute()),
+        "figure14": (recordings, labels),
+        "sweep": run_sweep(sweep),
+        "landscape": landscape(["sgd:lr=1,decay=1e-3,momentum=0.9", "adagrad:decay=1e-4", "adam:lr=0.05,decay=5e-7"],
+                               RunConfig(epochs=60, frames=4), resolution=8, path_points=20, workers=1),
+    }
+
+
+def build(kind, source, size, theme):
+    if kind == "training":
+        return TrainingAnimation(source, size=size, theme=theme)
+    if kind == "race":
+        return RaceAnimation(source, size=size, theme=theme)
+    if kind in ("descent", "race2d"):
+        scene, computed = source
+        return scene.animation(computed, size=size, max_frames=6, theme=theme)
+    if kind == "figure14":
+        figure = LossCurves(*source, size=size, title="Figure 14", theme=theme)
+        figure.image()
+        return figure
+    if kind == "landscape":
+        return landscape_animation(source, size=size, theme=theme)
+    if kind == "sweep-map":
+        return SweepMap(source, size=size, theme=theme)
+    return SweepGrid(source, size=size, theme=theme)
+
+
+KINDS = {"training": "training", "race": "race", "descent": "descent", "race2d": "race2d", "figure14": "figure14",
+         "sweep-map": "sweep", "sweep-grid": "sweep", "landscape": "landscape"}
+STILLS = {"figure14", "sweep-map"}
+
+
+# the landscape layout is being finished by its owner: measured here, not yet held to it
+PENDING = {"landscape": "renderers/landscape.py: its caption leaves square frames and its ticks are small at "
+                        "projector scale (being finished by its owner)"}
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_texts_fit_keep_apart_and_read_from_the_back(sources, monkeypatch, request, kind, theme, aspect):
+    if kind in PENDING:
+        request.applymarker(pytest.mark.xfail(reason=PENDING[kind], strict=False))
+    if kind == "training" and aspect == "1:1":
+        request.applymarker(pytest.mark.xfail(reason="the epoch ticks collide at 1:1 (issue 20, item 5)", strict=True))
+    size = ASPECTS[aspect]
+    layout, static, frames = measured(monkeypatch, lambda: build(kind, sources[KINDS[kind]], size, theme),
+                                      frames=() if kind in STILLS else (0, -1))
+    assert static, "no text measured"
+    for drawn in frames or [[]]:
+        boxes = static + drawn
+        clipped = [box.text for box in boxes if box.outside(size)]
+        assert not clipped, f"texts leave the frame: {clipped}"
+        met = overlaps(boxes)
+        assert not met, f"texts overlap: {met}"
+        if look_and_scale(theme)[1] == "projector":
+            small = sorted({(round(box.size_px, 1), box.text) for box in boxes
+                            if box.size_px < size[1] * PROJECTED_SHARE - 0.5})
+            assert not small, f"smaller than 1/45 of {size[1]} px: {small}"
