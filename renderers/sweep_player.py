@@ -334,7 +334,7 @@ svg{{border-left:1px solid #999;border-bottom:1px solid #999;display:block;margi
       this.setAttribute("aria-label", "pause");
     }}
   }});
-  // the epoch from the keyboard (a presentation remote's PageDown/PageUp too), unless a control has it
+  /* the epoch from the keyboard (a presentation remote's PageDown/PageUp too), unless a control has it */
   var play = document.getElementById("play");
   document.addEventListener("keydown", function (event) {{
     var tag = event.target && event.target.tagName, key = event.key, f = Number(frame.value);

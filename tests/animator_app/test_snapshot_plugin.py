@@ -354,7 +354,9 @@ def test_snapshot_frames_ignore_the_users_matplotlib_settings(small):
     assert plain.shape == (360, 640, 3) and label == "frame 4 (epoch 50)"
     with matplotlib.rc_context({"font.family": "serif", "lines.linewidth": 3, "axes.linewidth": 2}):
         assert np.array_equal(frame_of(small)[0], plain)                                  # pinned
-        assert not np.array_equal(TrainingAnimation(small, size=(640, 360)).frame(4), plain)  # what it pins
+        # a layout built outside the fixture is pinned too: every layout draws with matplotlib's defaults
+        assert np.array_equal(TrainingAnimation(small, size=(640, 360)).frame(4), plain)
+        assert matplotlib.rcParams["font.family"] == ["serif"]          # and the user's settings are left as they are
 
 
 def test_a_frame_of_another_size_fails_clearly(inner, monkeypatch):
