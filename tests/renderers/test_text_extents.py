@@ -82,6 +82,33 @@ KINDS = {"training": "training", "race": "race", "descent": "descent", "race2d":
 STILLS = {"figure14", "sweep-map"}
 
 
+# what the README promises each layout does (squarer frames: 4:3 and 1:1; wider: 16:10 and 16:9), in every theme
+DOCUMENTED = {
+    "training": ({"side"}, {"squarer"}),     # weight bars over the curves; under the regions (beneath, under)
+    "race": ({"row"}, {"2x2"}),
+    # wider frames keep the step key in the plot unless it would touch the minima's labels (large type)
+    "descent": ({"key in the plot", "key under the plot"}, {"key under the plot"}),
+    "race2d": ({"legend beside"}, {"legend under"}),
+    "figure14": ({"legend beside"}, {"legend under"}),
+    "sweep-map": ({"any"}, {"any"}), "sweep-grid": ({"any"}, {"any"}), "landscape": ({"any"}, {"any"}),
+}
+
+
+def arrangement(kind, layout):
+    """How ``layout`` arranged itself, in :data:`DOCUMENTED`'s words."""
+    if kind == "training":
+        return "side" if layout.arrangement.name == "side" else "squarer"
+    if kind == "race":
+        return "2x2" if layout.arrangement[:2] == (2, 2) else "row"
+    if kind == "descent":
+        return "key in the plot" if layout.key_inside else "key under the plot"
+    if kind == "race2d":
+        return f"legend {layout.arrangement.name}"
+    if kind == "figure14":
+        return "legend beside" if layout.legend_beside else "legend under"
+    return "any"
+
+
 # the landscape layout is being finished by its owner: measured here, not yet held to it
 PENDING = {"landscape": "renderers/landscape.py: its caption leaves square frames and its ticks are small at "
                         "projector scale (being finished by its owner)"}
@@ -99,6 +126,7 @@ def test_texts_fit_keep_apart_and_read_from_the_back(sources, monkeypatch, reque
     layout, static, frames = measured(monkeypatch, lambda: build(kind, sources[KINDS[kind]], size, theme),
                                       frames=() if kind in STILLS else (0, -1))
     assert static, "no text measured"
+    assert arrangement(kind, layout) in DOCUMENTED[kind][aspect in ("1:1", "4:3")], (kind, theme, aspect)
     for drawn in frames or [[]]:
         boxes = static + drawn
         clipped = [box.text for box in boxes if box.outside(size)]
