@@ -93,3 +93,22 @@ def test_a_race_frame_carries_its_caption(network_race):
     foot = captioned.frame(0)[-captioned.caption_h:]
     assert (foot == np.array(captioned.theme.rgb("ink"))).all(axis=2).any()
     assert not (plain.frame(0)[-plain.margin:] == np.array(plain.theme.rgb("ink"))).all(axis=2).any()
+
+
+def test_the_2d_race_legend_markers_are_whole_at_projector_scale():
+    from matplotlib.lines import Line2D
+
+    from animator_app.scenes import ContourRaceScene
+
+    scene = ContourRaceScene("rosenbrock", steps=50)
+    race = scene.animation(scene.compute(), size=(1024, 768), max_frames=2, theme="projector")
+    renderer = race.figure.canvas.get_renderer()
+    H = race.size[1]
+    for ax in race.figure.axes[1:]:                     # the legend's swatches and the markers' key
+        for line in ax.get_lines():
+            if line.get_marker() in ("None", None, ""):
+                continue
+            box = line.get_window_extent(renderer)
+            clip = ax.get_window_extent(renderer) if line.get_clip_on() else None
+            assert clip is None or (clip.y0 <= box.y0 and box.y1 <= clip.y1), "a marker clipped to its row"
+            assert 0 <= box.y0 and box.y1 <= H and isinstance(line, Line2D)
