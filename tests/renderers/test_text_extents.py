@@ -15,6 +15,7 @@ from animator.chapter import LEARNING_RATES, NETWORK_RACES
 from animator.landscape import landscape
 from animator.run import RunConfig, train
 from animator.race import race
+from animator_app.presets import OUTPUT_PRESETS
 from animator_app.scenes import ContourRaceScene, DescentScene
 from renderers.figures import LossCurves
 from renderers.landscape import landscape_animation
@@ -118,11 +119,23 @@ PENDING = {"landscape": "renderers/landscape.py: its caption leaves square frame
 @pytest.mark.parametrize("theme", THEMES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_texts_fit_keep_apart_and_read_from_the_back(sources, monkeypatch, request, kind, theme, aspect):
+    check_texts(sources, monkeypatch, request, kind, theme, ASPECTS[aspect], aspect)
+
+
+@pytest.mark.parametrize("preset", ["slides", "beamer"])
+@pytest.mark.parametrize("theme", [name for name in THEMES if look_and_scale(name)[1] == "projector"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_presets_frames_too(sources, monkeypatch, request, kind, theme, preset):
+    """The presets' own sizes (1280x720, 1024x768), at projector scale, as a lecture shows them."""
+    size = OUTPUT_PRESETS[preset].size
+    check_texts(sources, monkeypatch, request, kind, theme, size, "16:9" if preset == "slides" else "4:3")
+
+
+def check_texts(sources, monkeypatch, request, kind, theme, size, aspect):
     if kind in PENDING:
         request.applymarker(pytest.mark.xfail(reason=PENDING[kind], strict=False))
     if kind == "training" and aspect == "1:1":
         request.applymarker(pytest.mark.xfail(reason="the epoch ticks collide at 1:1 (issue 20, item 5)", strict=True))
-    size = ASPECTS[aspect]
     layout, static, frames = measured(monkeypatch, lambda: build(kind, sources[KINDS[kind]], size, theme),
                                       frames=() if kind in STILLS else (0, -1))
     assert static, "no text measured"
