@@ -190,7 +190,14 @@ def _probabilities(points, weights, biases):
         out += b
         if i < last:
             np.maximum(out, 0, out=out)
-    # column by column: numpy's axis-1 reductions over a handful of classes are slow
+    return softmax_rows(out)
+
+
+def softmax_rows(out):
+    """The softmax of each row of ``out`` (float32 scores), in place, as the grids compute it; returns ``out``.
+
+    Column by column: numpy's axis-1 reductions over a handful of classes are slow.
+    """
     columns = out.shape[1]
     peak = out[:, 0].copy()
     for k in range(1, columns):

@@ -81,7 +81,8 @@ def _blocked_signals():
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _how(process):
+def how_it_ended(process):
+    """``killed by SIGKILL`` or ``exit status 3``: how a finished ``multiprocessing.Process`` ended, in words."""
     code = process.exitcode
     if code is not None and code < 0:
         with contextlib.suppress(ValueError):
@@ -207,7 +208,7 @@ class Workers:
     def _died(self, rank):
         process = self.processes[rank]
         process.join(GRACE)
-        return WorkerDied(f"a worker process died ({_how(process)}): killed by the system, or it could not start")
+        return WorkerDied(f"a worker process died ({how_it_ended(process)}): killed by the system, or it could not start")
 
     def close(self):
         """Tell every worker to stop, wait for them to go (reading what they still send), then reap them.

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .frames import decision_grid, grid_points
+from .frames import decision_grid, grid_points, softmax_rows
 
 BLOCK = 2048          # points per block of the first product: (2048, 64) float32 is 512 kB
 
@@ -48,19 +48,10 @@ def book_grid(points, weights, biases, resolution):
             out += biases[i]
             if i < last:
                 np.maximum(out, 0, out=out)
-        columns = out.shape[1]
-        peak = out[:, 0].copy()
-        for k in range(1, columns):
-            np.maximum(peak, out[:, k], out=peak)
-        out -= peak[:, None]
-        np.exp(out, out=out)
-        total = out[:, 0].copy()
-        for k in range(1, columns):
-            total += out[:, k]
-        out /= total[:, None]
+        softmax_rows(out)
         np.nan_to_num(out, copy=False, nan=0.0)
         out *= 255
-        return np.rint(out).astype(np.uint8).reshape(resolution, resolution, columns)
+        return np.rint(out).astype(np.uint8).reshape(resolution, resolution, out.shape[1])
 
 
 class Regions:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 
 from animator.errors import UserError
-from animator.pool import start_method
+from animator.pool import how_it_ended, start_method
 from animator.pool_worker import SIGNALS, die_with_parent
 from animator.untrusted import load_json
 
@@ -137,21 +137,14 @@ def _outcome(task, child, *, timed_out, timeout):
                                f"(an endless loop? in the file's top level or in the class)")
     if not child.answer:
         return Outcome(**common, error="crashed",
-                       message=f"{task.file}: the check ended without a result: {_how(child.process)} "
-                               f"(os._exit or a crash in the file's code), so it cannot pass")
+                       message=f"{task.file}: the check ended without a result: its process ended "
+                               f"({how_it_ended(child.process)}; os._exit or a crash in the file's code), "
+                               "so it cannot pass")
     try:
         answer = load_json(child.answer, what="a check's answer")
         return Outcome.from_answer(answer, **common)
     except UserError as error:
         return Outcome(**common, error="crashed", message=f"{task.file}: the check's answer was damaged ({error})")
-
-
-def _how(process):
-    code = process.exitcode
-    if code is not None and code < 0:
-        with contextlib.suppress(ValueError):
-            return f"its process was killed by {signal.Signals(-code).name}"
-    return f"its process exited with status {code}"
 
 
 def _tail(path):

@@ -141,10 +141,10 @@ def test_ctrl_c_and_sigterm_end_a_grading_run_with_no_process_left(tmp_path, sig
 
 
 @pytest.mark.parametrize("body, message", [
-    ("os._exit(0)", "the check ended without a result: its process exited with status 0"),
+    ("os._exit(0)", "the check ended without a result: its process ended (exit status 0"),
     ("raise SystemExit(0)", "O.update_params(layer) exited (SystemExit 0), which is not a pass (reader.py, line 6)"),
     ("raise GeneratorExit", "O.update_params(layer) raised GeneratorExit (reader.py, line 6)"),
-    ("os.kill(os.getpid(), signal.SIGKILL)", "its process was killed by SIGKILL"),
+    ("os.kill(os.getpid(), signal.SIGKILL)", "its process ended (killed by SIGKILL"),
 ])
 def test_an_exit_or_a_crash_in_the_readers_code_is_exit_2_never_a_pass(tmp_path, capsys, body, message):
     path = write(tmp_path / "reader.py", f"""
