@@ -198,8 +198,21 @@ class PngSequenceWriter(Writer):
         return self
 
     def write(self, frame):
+        self.write_encoded(png_bytes(frame, self.metadata))
+
+    def encoder(self, count):
+        """The function frame workers run to make each frame's PNG (see :meth:`GifWriter.encoder
+        <renderers.writers.gif.GifWriter.encoder>`): the bytes :meth:`write` would stage for it."""
+        metadata = self.metadata
+
+        def encode(position, frame, previous):
+            return png_bytes(frame, metadata)
+
+        return encode
+
+    def write_encoded(self, data):
+        """Add a frame as the PNG bytes :meth:`encoder`'s function made of it, in order."""
         name = f"{FRAME_PREFIX}{self.count:05d}.png"
-        data = png_bytes(frame, self.metadata)
         self._stage(name, data)
         if self.count == self.poster:
             self._stage(POSTER_NAME, data)

@@ -8,6 +8,7 @@ import pytest
 from animator import RunConfig, train
 from renderers.render import iter_encoded, write_animation
 from renderers.training import TrainingAnimation
+from renderers.writers.frames_folder import PngSequenceWriter
 from renderers.writers.gif import GifWriter
 from renderers.writers.html import HtmlWriter
 
@@ -101,3 +102,31 @@ def test_a_gif_takes_its_frames_encoded_or_as_pictures_not_both(animation, tmp_p
             writer.write_encoded(encode(0, first, None))
             writer.write(animation.frame(1))
     assert not (tmp_path / "mixed.gif").exists()
+
+
+def _folder(directory):
+    """Every file of a frames folder (the marker, the description, the LaTeX line and the poster too): name to bytes."""
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir()) if path.is_file()}
+
+
+def test_a_frames_folder_made_in_workers_is_the_folder_made_in_order(animation, tmp_path, monkeypatch):
+    assert PngSequenceWriter(tmp_path / "unused").encoder(1) is not None     # its PNGs are made in the workers
+    folders = []
+    for workers in (1, 2):
+        (tmp_path / f"w{workers}").mkdir()
+        monkeypatch.chdir(tmp_path / f"w{workers}")     # the LaTeX line names the folder as it was given
+        write_animation(animation, "frames/", fps=25, hold=0, workers=workers, poster=len(animation) - 1,
+                        latex=True, metadata="{}")
+        folders.append(_folder(tmp_path / f"w{workers}" / "frames"))
+    (tmp_path / "serial").mkdir()
+    monkeypatch.chdir(tmp_path / "serial")
+    described = folders[0]["animation.json"].decode("ascii").removesuffix("\n")   # as write_animation worded it
+    # and each frame as PngSequenceWriter.write makes it in this process, one after the other
+    with PngSequenceWriter.for_source("frames/", animation, fps=25, hold=0, metadata=described) as writer:
+        for index in range(len(animation)):
+            writer.write(animation.frame(index))
+    folders.append(_folder(tmp_path / "serial" / "frames"))
+    assert len(folders[0]) == len(animation) + 4          # the frames, the marker, animation.json and .tex, poster
+    assert folders[0] == folders[1]
+    frames = {name: data for name, data in folders[0].items() if name.startswith("frame_")}
+    assert frames == {name: data for name, data in folders[2].items() if name.startswith("frame_")}
