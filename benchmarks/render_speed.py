@@ -51,6 +51,7 @@ def main():
 
     times = {key: [] for key in ("peer gif", "peer mp4", "gif", "mp4", "grid")}
     sizes = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeats):
             for kind in ("gif", "mp4"):
@@ -70,7 +71,7 @@ def main():
 
     med = {key: statistics.median(values) for key, values in times.items()}
     print(f"{args.frames} frames at 960x540 from a {args.epochs}-epoch run, median of {args.repeats} "
-          f"(cores: {os.cpu_count()})")
+          f"(cores: {os.cpu_count()}, load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end)")
     for kind in ("gif", "mp4"):
         peer_fps = 1 / med[f"peer {kind}"]
         ours_fps = 1 / med[kind]

@@ -82,10 +82,12 @@ def main():
         baseline = os.path.abspath(args.baseline)
         runs.update({"baseline, bare": (ours[False], baseline), "baseline, recorded": (ours[True], baseline)})
     times = {name: [] for name in runs}
+    load_before = os.getloadavg()[0]
     for _ in range(args.repeats):
         for name, (code, root) in runs.items():
             times[name].append(measure(code, root))
-    print(f"{args.config}, {args.epochs} epochs, median of {args.repeats} (wall / CPU seconds):")
+    print(f"{args.config}, {args.epochs} epochs, median of {args.repeats} (wall / CPU seconds; "
+          f"load average {load_before:.2f} at start, {os.getloadavg()[0]:.2f} at end):")
     medians = {name: [statistics.median(t[i] for t in samples) for i in (0, 1)] for name, samples in times.items()}
     (book_wall, book_cpu) = medians["book"]
     for name, (wall, cpu) in medians.items():
