@@ -17,6 +17,13 @@ before any work is done:
   samples frames for its palette);
 - ``transform``: a function the frame workers apply to every frame before it
   reaches ``write`` (a GIF maps pixels to palette indices there, in parallel);
+- ``encoder(count)`` (optional: lets the frame workers encode): a method
+  returning a function ``encode(position, item, previous)`` that the workers
+  run on each transformed frame (``previous``: the frame before it, None for the
+  first), or None; the parent then hands each result, in order, to
+  ``write_encoded(data)`` instead of calling ``write`` (see
+  :func:`renderers.render.iter_encoded`; the GIF, the player and the frames
+  folder have it).  The file must be byte for byte what ``write`` makes;
 - ``metadata``: every writer takes a description (text, see :mod:`.metadata`) to
   carry inside the file, and :meth:`Writer.read_metadata` reads it back;
 - what else it can do, checked by :meth:`Writer.check_extras` before any work:
