@@ -101,10 +101,12 @@ def test_workers_die_with_a_killed_parent(run_file, tmp_path, target):
 @pytest.mark.parametrize("command", [
     ["compare", "sgd", "adam", "--epochs", "1000000", "--frames", "5", "--grid", "8", "-o", "race.gif"],
     ["book", "-o", "book", "--epochs", "3000", "--frames", "4", "--size", "640x360", "--jobs", "2"],
+    ["landscape", "sgd", "adam", "--epochs", "1000000", "--frames", "5", "--resolution", "8", "-o", "land.gif"],
 ])
 def test_sigterm_while_training_a_race_or_the_book_stops_every_worker(tmp_path, command):
-    process = subprocess.Popen([sys.executable, "-m", "animator_app", *command, "--workers" if command[0] ==
-                                "compare" else "-q", *(["2"] if command[0] == "compare" else [])],
+    races = command[0] in ("compare", "landscape")
+    process = subprocess.Popen([sys.executable, "-m", "animator_app", *command,
+                                *(["--workers", "2"] if races else ["-q"])],
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert wait_until(lambda: len(processes_of(tmp_path, process.pid)) >= 3, 60), "the workers never started"
     time.sleep(1.0)
@@ -114,7 +116,7 @@ def test_sigterm_while_training_a_race_or_the_book_stops_every_worker(tmp_path, 
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
     assert wait_until(lambda: processes_of(tmp_path, process.pid) == [], 5), processes_of(tmp_path, process.pid)
     assert not [p for p in everything_under(tmp_path) if p.endswith(".part")]
-    if command[0] == "compare":
+    if races:
         assert everything_under(tmp_path) == []
 
 
