@@ -109,14 +109,16 @@ def wrap(owner, name, before, after, is_class=False):
 
 wrap(Recording, "load", "load start", "load end", is_class=True)
 wrap(TrainingAnimation, "__init__", "static start", "static end")
-original_iter = rr.iter_frames
-def iter_frames(*a, **k):
-    marks.setdefault("frames start", time.perf_counter())
-    for item in original_iter(*a, **k):
-        marks["last frame"] = time.perf_counter()
-        marks.setdefault("first frame", marks["last frame"])
-        yield item
-rr.iter_frames = iter_frames
+def timed_frames(original):
+    def frames(*a, **k):
+        marks.setdefault("frames start", time.perf_counter())
+        for item in original(*a, **k):
+            marks["last frame"] = time.perf_counter()
+            marks.setdefault("first frame", marks["last frame"])
+            yield item
+    return frames
+rr.iter_frames = timed_frames(rr.iter_frames)
+rr.iter_encoded = timed_frames(rr.iter_encoded)   # a GIF's frames are encoded in the workers, through iter_encoded
 code = cli.main(sys.argv[1:])
 T["end"] = time.perf_counter()
 T.update(marks)
