@@ -53,8 +53,9 @@ class TrainingScene:
     def compute(self, *, on_epoch=None):
         return train(self.config, on_epoch=on_epoch)
 
-    def animation(self, recording, *, size, theme="default", shade=False):
-        return TrainingAnimation(recording, size=size, theme=theme, shade=shade)
+    def animation(self, recording, *, size, theme="default", shade=False, caption=None, show=()):
+        return TrainingAnimation(recording, size=size, theme=theme, shade=shade, caption=caption,
+                                 step_sizes="step-sizes" in (show or ()))
 
     @staticmethod
     def metadata(recording, command=None):

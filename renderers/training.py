@@ -19,7 +19,9 @@ from animator.recording import register_display
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
+from . import story
 from .layout import Layout, describe, origin_pad
+from .step_sizes import effective_steps, levels, log_range, scale_lut
 from .training_geometry import TrainingGeometry
 from .words import accuracy_text, count_text, data_captions, diverged_text, layers_text, loss_text, rate_text
 
@@ -54,10 +56,13 @@ class TrainingAnimation(TrainingGeometry, Layout):
     MAX_ASPECT = 2.4          # 21:9 and a little more; wider, the curves are all length and no height
     WHAT = "the layout"
 
-    def __init__(self, recording, *, size=(960, 540), theme="default", shade=False):
+    def __init__(self, recording, *, size=(960, 540), theme="default", shade=False, caption=None,
+                 step_sizes=False):
         width, height = size
         self.check_size(size)
         self.theme = self.theme_named(theme)
+        self.caption = caption          # a line at the foot: the figure's number and what it shows
+        self.bar_kinds = 3 if step_sizes else 2     # weights, update and, for an adaptive optimizer, step sizes
         if len(recording.frame_epochs) == 0:
             raise UserError("the recording has no frames (it diverged before its first epoch)")
         self.recording = recording
@@ -76,6 +81,9 @@ class TrainingAnimation(TrainingGeometry, Layout):
         self.matrices = [layer_matrix(layer["weights"], layer["biases"]) for layer in layers]
         self.update_matrices = [layer_matrix(layer["weight_updates"], layer["bias_updates"]) for layer in layers]
         self.shapes = [m_.shape[1:] for m_ in self.matrices]
+        self.steps = effective_steps(recording, layer_matrix) if step_sizes else None
+        if step_sizes:
+            self.step_range, self.step_lut = log_range(self.steps), scale_lut()
         self._layout()
         self._draw_static()
 
@@ -98,7 +106,7 @@ class TrainingAnimation(TrainingGeometry, Layout):
             meta.remove()   # a small frame has room for the optimizer only
 
         self.scales = []
-        for i, ((wr, ur), (_, right)) in enumerate(zip(self.bars, self.bar_columns), start=1):
+        for i, ((wr, ur, *sr), (_, right)) in enumerate(zip(self.bars, self.bar_columns), start=1):
             scale = rec.weight_peak(i)     # over every epoch of the run, not only the frames'
             scale = scale if np.isfinite(scale) and scale > 0 else 1.0
             self.scales.append(scale)
@@ -106,6 +114,10 @@ class TrainingAnimation(TrainingGeometry, Layout):
                           f"Dense {i}", pt * 0.8, right, theme)
             _fitted_label(fig, ur, ["  the step just applied, scaled to its own maximum",
                                     "  scaled to its own maximum", ""], "update", pt * 0.8, right, theme)
+            if sr:
+                low, high = (f"{10 ** v:.2g}" for v in self.step_range)
+                _fitted_label(fig, sr[0], [f"  lr / (√cache + ε), {low} (dark) to {high}, log scale",
+                                           f"  {low} to {high}, log scale", ""], "step size", pt * 0.8, right, theme)
 
         epochs = rec.epochs
         series = [("loss", rec.loss), ("accuracy", rec.accuracy), ("learning rate", rec.learning_rate)]
@@ -117,14 +129,19 @@ class TrainingAnimation(TrainingGeometry, Layout):
             values = np.asarray(values, dtype=np.float64)
             finite = values[np.isfinite(values)]
             high = float(finite.max()) if finite.size else 1.0
+            top = 1.0 if label == "accuracy" else (high * 1.08 if high > 0 else 1.0)
+            if label == "loss":          # the axis keeps to what the run mostly does; spikes are marked
+                top = story.loss_top([values], float(values[0]) if len(values) else 1.0)
             ax.set_xlim(0, last)
-            ax.set_ylim(0, 1.0 if label == "accuracy" else (high * 1.08 if high > 0 else 1.0))
+            ax.set_ylim(0, top)
             line, = ax.plot(epochs, values, color=theme.faint, lw=1.0 * theme.line_scale, solid_capstyle="butt")
             lines.append(line)
             ax.tick_params(labelsize=pt * 0.7, length=2, pad=1, colors=theme.muted)
             ax.tick_params(axis="y", pad=origin_pad(fp * 0.7, 2, 1))
             ax.locator_params(axis="y", nbins=3)
-            ax.locator_params(axis="x", nbins=5)
+            # as many epoch ticks as leave a type size between the widest labels ("10000"), up to 6
+            widest = font(max(1, round(fp * 0.7))).getlength(str(last))
+            ax.locator_params(axis="x", nbins=max(1, min(5, int(rect[2] // (widest + fp * 0.6)) - 1)))
             if k < 2:
                 ax.tick_params(labelbottom=False)
             else:
@@ -133,6 +150,10 @@ class TrainingAnimation(TrainingGeometry, Layout):
                 spine.set_color(theme.axis)
             _label(fig, rect, [(label, theme.ink, "bold")], pt * 0.8)
             self.curve_axes.append(ax)
+            if label == "loss":
+                story.mark_spikes(ax, story.spikes([(epochs, values)], ax.get_ylim()[1]), [theme.ink],
+                                  size_pt=max(fp * 0.7, self.least_px) * 72 / fig.dpi, marker_pt=pt * 0.55,
+                                  text_colour=theme.ink)
 
         # one full draw with the faint whole-run curves; the bold curves are then drawn over them
         # alone (draw_artist), which costs a fraction of a second full draw
@@ -148,11 +169,12 @@ class TrainingAnimation(TrainingGeometry, Layout):
         # the panel's and the bars' one-pixel frames, drawn straight into the pixels
         for x, y, w, h in [self.panel, *(rect for pair in self.bars for rect in pair)]:
             _frame(self.background, x, y, w, h, theme.rgb("frame"))
+        story.draw_caption(self.background, self.foot_lines, size_px=self.foot_px, margin=m, colour=theme.rgb("ink"))
 
         # pixel column and row of each frame's epoch and value on every curve
         self.cursor = []
         for ax, (_, values) in zip(self.curve_axes, series):
-            v = np.nan_to_num(np.asarray(values, dtype=np.float64)[self.rows])
+            v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)[self.rows]), None, ax.get_ylim()[1])
             pts = ax.transData.transform(np.c_[self.epochs.astype(np.float64), v])
             cols = np.rint(pts[:, 0]).astype(int)
             rows = np.rint(H - pts[:, 1]).astype(int)
@@ -207,8 +229,12 @@ class TrainingAnimation(TrainingGeometry, Layout):
 
     def _draw_bars(self, image, index):
         row = self.param_rows[index]
-        for (wrect, urect), params, updates, scale in zip(self.bars, self.matrices, self.update_matrices,
-                                                          self.scales):
+        for k, ((wrect, urect, *srect), params, updates, scale) in enumerate(
+                zip(self.bars, self.matrices, self.update_matrices, self.scales)):
+            if srect:                   # each parameter's own step size, on the run's log scale
+                x, y, w, h = srect[0]
+                cells = self.step_lut[levels(self.steps[k][row], *self.step_range)]
+                image[y + 1:y + h - 1, x + 1:x + w - 1] = np.repeat(np.repeat(cells, self.cell, 0), self.cell, 1)
             self._paint_bar(image, wrect, params[row], scale)
             update = updates[row]
             finite = np.abs(update[np.isfinite(update)])
@@ -249,7 +275,8 @@ class TrainingAnimation(TrainingGeometry, Layout):
         theme = self.theme
         fixed = [theme.rgb("background"), theme.rgb("ink"), theme.rgb("warning"), theme.rgb("highlight"),
                  BANNER_INK]
-        return np.concatenate([self.region_colours, self.point_colours, self.lut,
+        steps = [self.step_lut] if self.steps is not None else []
+        return np.concatenate([self.region_colours, self.point_colours, self.lut, *steps,
                                np.array(fixed, dtype=np.uint8)])
 
     def data_to_pixel(self, x, y):

@@ -57,10 +57,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from animator.errors import ArgumentError
+
 from .raster import font
-from .shapes import type_px
+from .shapes import least_px, type_px
+from .story import caption_height, caption_lines
 
 MAX_CELL = 24                     # pixels per weight in a bar, at most
+MIN_STEP_CELL = 3                 # pixels per weight the bars need, step sizes shown, before another arrangement
 SIDE_FROM = 1.4                   # frames this wide (16:10 and wider) put the bars over the curves
 
 
@@ -107,12 +111,36 @@ class TrainingGeometry:
     """
 
     def _layout(self):
-        """Type sizes, then the arrangement's rectangles: ``panel``, ``bars`` and ``curves``."""
+        """Type sizes, then the arrangement's rectangles: ``panel``, ``bars`` and ``curves``.
+
+        A figure's caption (``caption``), if any, takes a line or two at the foot
+        (``foot_h``); everything else is arranged above it.  With step sizes
+        shown (``bar_kinds`` 3) each layer has a third bar; where the frame's own
+        arrangement then leaves the curves no room (the bars over the curves at
+        16:9, large type), the next squarer arrangement is tried.
+        """
+        first = ARRANGEMENTS.index(arrangement_for(self.size))
+        for arrangement in ARRANGEMENTS[first:]:
+            try:
+                self._layout_as(arrangement)
+            except ArgumentError:
+                if self.bar_kinds == 2 and self.foot_h == 0 or arrangement is ARRANGEMENTS[-1]:
+                    raise
+                continue
+            # three bars a layer squeezed to a pixel a weight say nothing: a squarer arrangement gives them room
+            if self.bar_kinds == 2 or self.cell >= MIN_STEP_CELL or arrangement is ARRANGEMENTS[-1]:
+                return
+
+    def _layout_as(self, arrangement):
         W, H = self.size
-        self.arrangement = arrangement_for(self.size)
+        self.arrangement = arrangement
         self.margin = max(6, round(H * 0.022))
         self.font_px = fp = type_px(self.size, self.theme.type_scale, 0.026, floor=self.arrangement.min_font_px,
                                     by_height=True)
+        self.least_px = least_px(self.size, self.theme)
+        self.foot_px = max(self.least_px, round(fp * 0.9))
+        self.foot_lines = caption_lines(self.caption, W - 2 * self.margin, self.foot_px)
+        self.foot_h = caption_height(self.foot_lines, self.foot_px, self.margin)
         self.caption_h = round(fp * 3.2)
         self.text_h = round(fp * 1.25)          # a label line above each bar
         self.tick_w = round(fp * 2.6)           # room for a curve's y tick labels
@@ -127,7 +155,7 @@ class TrainingGeometry:
 
     def _arrange_side(self):
         """Regions as tall as the frame allows on the left; on the right the bars, then the curves."""
-        W, H = self.size
+        W, H = self.size[0], self.size[1] - self.foot_h
         m = self.margin
         S = H - self.caption_h - 2 * m
         top = self.caption_h + m
@@ -141,7 +169,7 @@ class TrainingGeometry:
 
     def _arrange_beneath(self):
         """Regions and curves side by side, the bars beneath both in a column per layer (up to two)."""
-        W, H = self.size
+        W, H = self.size[0], self.size[1] - self.foot_h
         m = self.margin
         top = self.caption_h + m
         avail = H - top - m
@@ -156,7 +184,7 @@ class TrainingGeometry:
 
     def _arrange_under(self):
         """The regions with the bars under them, as large as the height allows; the curves down the right."""
-        W, H = self.size
+        W, H = self.size[0], self.size[1] - self.foot_h
         m = self.margin
         top = self.caption_h + m
         avail = H - top - m
@@ -187,15 +215,16 @@ class TrainingGeometry:
         text_h = self.text_h
         col_w = (width - (columns - 1) * self.margin) // columns
         rows = [self.shapes[i:i + columns] for i in range(0, len(self.shapes), columns)]
-        total_rows = sum(2 * max(r for r, _ in row) for row in rows)
-        fixed = len(rows) * (2 * text_h + 4) + 4
+        total_rows = sum(self.bar_kinds * max(r for r, _ in row) for row in rows)
+        fixed = len(rows) * (self.bar_kinds * text_h + 4) + 4
         cell = min((col_w - 2) // max(c for _, c in self.shapes), max(1, (height - fixed) // total_rows))
         return max(1, min(cell, MAX_CELL))
 
     def _bar_rows(self, columns):
         """The layers in rows of ``columns``, and the height each row of bars takes at ``self.cell``."""
         rows = [list(range(i, min(i + columns, len(self.shapes)))) for i in range(0, len(self.shapes), columns)]
-        return [(row, 2 * (self.text_h + max(self.shapes[k][0] for k in row) * self.cell + 2) + 4) for row in rows]
+        return [(row, self.bar_kinds * (self.text_h + max(self.shapes[k][0] for k in row) * self.cell + 2) + 4)
+                for row in rows]
 
     def _bars_height(self, columns):
         return sum(h for _, h in self._bar_rows(columns))
@@ -209,13 +238,13 @@ class TrainingGeometry:
         col_w = (width - (columns - 1) * self.margin) // columns
         self.bars = [None] * len(self.shapes)
         for row, row_h in self._bar_rows(columns):
-            for j, k in enumerate(row):
+            for place, k in enumerate(row):
                 r, cols = self.shapes[k]
-                bx = x + j * (col_w + self.margin)
+                bx = x + place * (col_w + self.margin)
                 w, h = cols * c + 2, r * c + 2
-                self.bars[k] = ((bx, y + text_h, w, h), (bx, y + 2 * text_h + h, w, h))
+                self.bars[k] = tuple((bx, y + (j + 1) * text_h + j * h, w, h) for j in range(self.bar_kinds))
             y += row_h
-        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, _ in self.bars]   # where each label may run
+        self.bar_columns = [(rect[0], rect[0] + col_w) for rect, *_ in self.bars]   # where each label may run
         return y
 
     def _place_curves(self, x, top, bottom, right):

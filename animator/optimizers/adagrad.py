@@ -17,6 +17,7 @@ class Adagrad(Optimizer):
     title = "AdaGrad"
     HYPERPARAMETERS = (learning_rate(1.0), DECAY, EPSILON)
     state_slots = ("cache",)
+    step_size_slot = "cache"   # its root divides each parameter's step (renderers.step_sizes)
     IDENTITY = Identity("AdaGrad", "#E69F00", "#FFEE66", "^", "dashed")     # orange; yellow on a dark page
 
     def _delta(self, grad, slots, lr, t):

@@ -21,6 +21,7 @@ class Adam(Optimizer):
                        Hyperparameter("beta2", "beta_2", 0.999, unit_interval("Invalid beta parameter at index 1"),
                                       "second-moment decay"))
     state_slots = ("momentums", "cache")
+    step_size_slot = "cache"   # its root divides each parameter's step (renderers.step_sizes)
     counts_steps = True         # the bias correction reads the step count
     IDENTITY = Identity("Adam", "#CC79A7", "#E58BC0", "v", "dashdotdot")     # reddish purple
 

@@ -18,6 +18,7 @@ class RMSprop(Optimizer):
     HYPERPARAMETERS = (learning_rate(0.001), DECAY, EPSILON,
                        Hyperparameter("rho", "rho", 0.9, unit_interval("Invalid rho value"), "cache decay rate"))
     state_slots = ("cache",)
+    step_size_slot = "cache"   # its root divides each parameter's step (renderers.step_sizes)
     IDENTITY = Identity("RMSProp", "#56B4E9", "#99DDFF", "D", "dotted")     # sky blue; paler on a dark page
 
     def _delta(self, grad, slots, lr, t):

@@ -86,7 +86,8 @@ def _training_job(figure):
                                         hyperparameters=dict(figure.optimizer.hyperparameters),
                                         epochs=options.epochs, frames=options.frames))
         recording, = _runs(("training", scene.config), lambda: [scene.compute()], config_check(scene.config))
-        filename, fit = _animate(scene.animation(recording, size=options.size, theme=options.theme), directory,
+        filename, fit = _animate(scene.animation(recording, size=options.size, theme=options.theme,
+                                                 caption=f"{figure.figure} · {figure.caption}"), directory,
                                  figure.name, options, scene.metadata(recording, options.command))
         return [Output(filename, figure.figure, f"{figure.caption} {scene.summary(recording)}",
                        describe(figure.optimizer), fit)]

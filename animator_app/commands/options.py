@@ -256,6 +256,22 @@ def render():
     )
 
 
+SHOWABLE = ("step-sizes",)
+
+
+def story(group="the chapter's story"):
+    """--caption and --show: what a training frame says beyond its data."""
+    return (
+        Option(("--caption",), "a line at the foot of every frame, as the book's figures have: the figure's number "
+                               "and one sentence, e.g. 'Figure 20 · AdaGrad: the loss falls steadily' (default: none)",
+               metavar="TEXT", arguments=("caption",), group=group),
+        Option(("--show",), "also show step-sizes: each weight's effective step size, lr / (sqrt(cache) + epsilon), "
+                            "under its weights and update, for optimizers that keep a cache (AdaGrad, RMSProp, Adam) "
+                            "(default: nothing more)",
+               choices=SHOWABLE, action="append", arguments=("show",), group=group),
+    )
+
+
 def animation_output(what):
     """A required -o naming the animation, then every render option."""
     return (Option(("-o", "--output"), f"{what}: {outputs()}", metavar="PATH", required=True,

@@ -4,10 +4,11 @@ from animator.errors import UserError
 from animator.recording import Recording
 
 from .. import presets
-from .options import COMMON, animation_output, preset
+from .options import COMMON, animation_output, preset, story
 from .registry import Command, Option, register
 from .options import outputs
-from .shared import check_budget, check_outputs, command_line, described, drawing, is_recording_path, write
+from .shared import (check_budget, check_outputs, check_story, command_line, described, drawing, is_recording_path,
+                     write)
 
 
 def run(options):
@@ -20,7 +21,9 @@ def run(options):
     recording = Recording.load(options.recording)
     workers = check_budget(options, writer, len(recording.frame_epochs))
     metadata = scene.metadata(recording, command_line(options, recording=options.recording))
-    write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, writer,
+    check_story(options, recording.spec)
+    write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade,
+                          caption=options.caption, show=options.show), options, writer,
           described(metadata, options, recording=options.recording), **drawing(options, workers))
     return 0
 
@@ -31,6 +34,7 @@ register(Command(
     options=(
         Option(("recording",), "a Recording saved by animator train", metavar="RUN.npz"),
         *animation_output("the animation to write"),
+        *story(),
         *COMMON,
         preset(presets.help_text("render")),
     ),

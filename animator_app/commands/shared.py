@@ -111,6 +111,22 @@ class _PlannedFrames:
         return len(self.epochs)
 
 
+def check_story(options, config):
+    """Refuse ``--show step-sizes`` (before training) for an optimizer with one step size for every weight, and
+    --caption/--show without an animation.  ``config``: a RunConfig or a Recording's spec (its ``optimizer``)."""
+    from renderers.step_sizes import adaptive
+
+    wanted = [flag for flag, given in (("--caption", options.caption), ("--show", options.show)) if given]
+    if wanted and (options.output is None or is_recording_path(options.output)):
+        raise UserError(f"{' and '.join(wanted)} need{'s' if len(wanted) == 1 else ''} -o with an animation")
+    if "step-sizes" in (options.show or ()):
+        spec = config.optimizer if isinstance(config.optimizer, OptimizerSpec) else \
+            OptimizerSpec(config.optimizer, config.hyperparameters)
+        if not adaptive(spec):
+            raise UserError(f"--show step-sizes is for optimizers that keep a cache of squared gradients (each "
+                            f"weight's own step size); {spec.name} takes one step size for every weight")
+
+
 def check_poster(options, config):
     """Refuse ``--poster EPOCH`` before training when no frame will be at that epoch (they follow from the config).
 

@@ -5,15 +5,17 @@ from animator.progress import ProgressBar
 from animator.run import planned_frames
 
 from .. import presets
-from .options import COMMON, outputs, preset, render, training
+from .options import COMMON, outputs, preset, render, story, training
 from .registry import Command, Option, register
-from .shared import check_budget, check_outputs, check_poster, command_line, described, drawing, note, run_config, write
+from .shared import (check_budget, check_outputs, check_poster, check_story, command_line, described, drawing, note,
+                     run_config, write)
 
 
 def run(options):
     from ..scenes import TrainingScene   # layouts import matplotlib: only when the command runs
     scene = TrainingScene(run_config(options, record=options.record))
     writer = check_outputs(options, scene.layout, save=options.save, recording=True)
+    check_story(options, scene.config)
     check_poster(options, scene.config)
     workers = check_budget(options, writer, len(planned_frames(scene.config)))
     print_every, quiet = options.print_every, options.quiet
@@ -43,7 +45,8 @@ def run(options):
             note(f"not rendering {options.output}: training was interrupted")
         return exit_status()
     if writer not in (None, "recording"):
-        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, writer,
+        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade,
+                              caption=options.caption, show=options.show), options, writer,
               described(scene.metadata(recording, command_line(options)), options, data=options.data),
               **drawing(options, workers))
     return 0
@@ -60,6 +63,7 @@ register(Command(
         Option(("--save",), "also save the Recording here when -o renders an animation (default: not saved)",
                metavar="RUN.npz"),
         *render(),
+        *story(),
         *COMMON,
         preset(presets.help_text("train")),
     ),

@@ -112,3 +112,73 @@ def test_the_2d_race_legend_markers_are_whole_at_projector_scale():
             clip = ax.get_window_extent(renderer) if line.get_clip_on() else None
             assert clip is None or (clip.y0 <= box.y0 and box.y1 <= clip.y1), "a marker clipped to its row"
             assert 0 <= box.y0 and box.y1 <= H and isinstance(line, Line2D)
+
+
+# -- the training layout --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def spiky():
+    """RMSProp as tuned in the chapter: its loss passes 10 in the first epochs, then falls."""
+    from animator.run import RunConfig, train
+
+    return train(RunConfig(optimizer="rmsprop", hyperparameters={"lr": 0.02, "decay": 1e-5, "rho": 0.999},
+                           epochs=300, frames=4, grid_resolution=24))
+
+
+def test_a_training_loss_axis_keeps_to_the_run_and_marks_its_spike(spiky):
+    from renderers.training import TrainingAnimation
+
+    anim = TrainingAnimation(spiky, size=(960, 540))
+    loss = anim.curve_axes[0]
+    assert float(np.nanmax(spiky.loss)) > 5 and loss.get_ylim()[1] < 2
+    assert [t.get_text() for t in loss.texts if t.get_text().startswith("↑")] == [
+        f"↑ {float(np.nanmax(spiky.loss)):.3f}"]
+    x, y, w, h = anim.curves[0]
+    cols, rows = anim.cursor[0]
+    assert np.all((rows >= y - 1) & (rows <= y + h))          # the cursor dot stays on the chart
+
+
+@pytest.mark.parametrize("theme", ["default", "dark-projector"])
+def test_training_frames_show_each_weights_step_size_under_its_update(spiky, theme):
+    from renderers.step_sizes import LEVELS, effective_steps, levels, log_range
+    from renderers.training import TrainingAnimation, layer_matrix
+
+    anim = TrainingAnimation(spiky, size=(1280, 720), theme=theme, step_sizes=True)
+    assert all(len(rects) == 3 for rects in anim.bars)
+    steps = effective_steps(spiky, layer_matrix)
+    low, high = log_range(steps)
+    last = anim.frame(len(anim) - 1)
+    x, y, w, h = anim.bars[0][2]
+    row = anim.param_rows[-1]
+    expected = anim.step_lut[levels(steps[0][row], low, high)]
+    c = anim.cell
+    assert np.array_equal(last[y + 1:y + h - 1:c, x + 1:x + w - 1:c], expected)
+    assert len(anim.step_lut) == LEVELS and {tuple(v) for v in anim.step_lut} <= {tuple(v) for v in anim.colours()}
+    # the cache makes step sizes differ from weight to weight: more than one colour
+    assert len(np.unique(expected.reshape(-1, 3), axis=0)) > 3
+
+
+def test_step_sizes_are_refused_for_sgd(spiky, cli, tmp_path):
+    from animator.errors import UserError
+    from animator.run import RunConfig, train
+    from renderers.training import TrainingAnimation
+
+    sgd = train(RunConfig(epochs=20, frames=2, grid_resolution=8))
+    with pytest.raises(UserError, match="cache"):
+        TrainingAnimation(sgd, size=(960, 540), step_sizes=True)
+    result = cli("train", "--epochs", "20", "--show", "step-sizes", "-o", tmp_path / "x.gif")
+    assert result.code == 2 and "--show step-sizes is for optimizers that keep a cache" in result.err
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_a_training_frame_carries_its_caption_and_the_book_passes_its_figure(spiky, cli, tmp_path):
+    from renderers.training import TrainingAnimation
+
+    plain = TrainingAnimation(spiky, size=(960, 540))
+    captioned = TrainingAnimation(spiky, size=(960, 540), caption="Figure 21, tuned · RMSProp tuned.")
+    assert plain.foot_h == 0 < captioned.foot_h and captioned.foot_lines == ["Figure 21, tuned · RMSProp tuned."]
+    ink = np.array(captioned.theme.rgb("ink"))
+    assert (captioned.frame(0)[-captioned.foot_h:] == ink).all(axis=2).any()
+    out = tmp_path / "x.png"
+    assert cli("train", "--optimizer", "adam", "--epochs", "20", "--frames", "2", "--grid", "8",
+               "--caption", "Figure 0 · a test.", "--show", "step-sizes", "-q", "-o", out).code == 0
