@@ -57,7 +57,7 @@ def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=T
 
 
 def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation,
-                         max_bytes=None, poster=None, latex=False):
+                         max_bytes=None, poster=None, latex=False, loop=None):
     """Every check that can fail before any work is done, touching no file; returns the writer class.
 
     Pass what it returns to :func:`write_animation` (``writer=``) and
@@ -74,7 +74,7 @@ def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0
     """
     writer = writer or writer_for(path)
     writer.check_options(size=size, fps=fps, hold=hold)
-    writer.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
+    writer.check_extras(max_bytes=max_bytes, poster=poster, latex=latex, loop=loop)
     check_frame_choice(poster, "poster")
     layout.check_size(size)
     writer.check_target(path)
@@ -316,7 +316,7 @@ def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default
 
 
 def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, frame=None, progress=None, workers=None,
-                    max_bytes=None, poster=None, metadata=None, latex=False, show_log=False):
+                    max_bytes=None, poster=None, metadata=None, latex=False, show_log=False, loop=None):
     """Write any frame source (a :class:`~renderers.layout.FrameSource`) to ``path``; returns an :class:`Animation`.
 
     The writer is ``writer``, the class :func:`check_render_options` returned
@@ -335,13 +335,14 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
       inside, as ``poster.png``, and its LaTeX line shows it).
     - ``metadata``: a JSON-able dict carried inside the file (and the poster).
     - ``latex``: a frames folder also gets ``animation.tex``.
+    - ``loop``: how many times a format that loops (``LOOPS``: GIF, WebP) plays; 0 or None for ever.
     - ``show_log``: an external encoder (ffmpeg) writes its own log to the terminal (``--debug``).
     """
     writer_class = writer
     if writer_class is None:
         writer_class = writer_named(kind) if kind else writer_for(path)
         writer_class.check_options(size=source.size, fps=fps, hold=hold)
-        writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex)
+        writer_class.check_extras(max_bytes=max_bytes, poster=poster, latex=latex, loop=loop)
     indices = list(writer_class.frames_to_write(source, frame=frame))
     workers = check_render_budget(path, size=source.size, frames=len(indices), workers=workers,
                                   writer=writer_class).workers
@@ -359,7 +360,7 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
     fit = None
     if max_bytes is not None:
         fit = write_within(writer_class, path, source, frames, fps=fps, hold=hold, max_bytes=max_bytes,
-                           metadata=text, progress=report, total=len(indices))
+                           metadata=text, progress=report, total=len(indices), loop=loop)
         written, size = fit.frames, fit.size
     else:
         # only what was asked for is passed, so a writer that knows no extras still works without them
@@ -370,6 +371,8 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
             options["metadata"] = text
         if show_log:
             options["show_log"] = True
+        if loop is not None:
+            options["loop"] = loop
         sink = writer_class.for_source(path, source, fps=fps, hold=hold, **options)
         # a format whose frames are encoded in the workers offers the function that does it
         encode = sink.encoder(len(indices)) if hasattr(sink, "encoder") else None

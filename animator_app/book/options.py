@@ -30,6 +30,7 @@ class BookOptions:
     theme: str = "default"
     max_bytes: int = None         # each animation fits in this many bytes
     poster: str = None            # first, last or an epoch: a NAME.poster.png beside each animation
+    loop: int = None              # how many times each GIF or WebP plays (None or 0: for ever)
     command: tuple = None         # the command line, for the description each file carries
 
 
@@ -50,7 +51,7 @@ def check_book_options(directory, options):
     if options.format not in FORMATS:
         raise ArgumentError("format", f"must be one of {', '.join(FORMATS)} (got {options.format!r})")
     check_animation_options(options.format, size=options.size, fps=options.fps, hold=options.hold)
-    writer_named(options.format).check_extras(max_bytes=options.max_bytes, poster=options.poster)
+    writer_named(options.format).check_extras(max_bytes=options.max_bytes, poster=options.poster, loop=options.loop)
     check_frame_choice(options.poster, "poster")
     for layout in (*(scene.layout for scene in (TrainingScene, NetworkRaceScene, DescentScene, ContourRaceScene)),
                    LossCurves):

@@ -74,7 +74,7 @@ def _animate(animation, directory, stem, options, metadata):
     filename = animation_name(stem, options)
     written = write_animation(animation, os.path.join(directory, filename), kind=options.format, fps=options.fps,
                               hold=options.hold, workers=1, max_bytes=options.max_bytes, poster=options.poster,
-                              metadata=metadata)
+                              metadata=metadata, loop=options.loop)
     return filename, written.fit
 
 

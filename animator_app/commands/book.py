@@ -20,7 +20,7 @@ def book_options(options):
 
     return BookOptions(epochs=options.epochs, frames=options.frames, size=options.size, fps=options.fps,
                        hold=options.hold, format=options.format, theme=options.theme, max_bytes=options.max_bytes,
-                       poster=options.poster, command=tuple(command_line(options)))
+                       poster=options.poster, loop=options.loop, command=tuple(command_line(options)))
 
 
 def run(options):

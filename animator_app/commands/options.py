@@ -88,6 +88,16 @@ def byte_size(text) -> int:
     return value
 
 
+def loop_count(text) -> int:
+    """An argparse type: ``forever`` (0), ``once`` (1) or how many times to play (a whole number, 1 or more)."""
+    named = {"forever": 0, "once": 1}
+    if text in named:
+        return named[text]
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected forever, once or a number of plays like 3, got {text!r}")
+
+
 def frame_choice(text) -> str:
     """An argparse type: ``first``, ``last`` or an epoch (a whole number, 0 or more)."""
     if text in ("first", "last") or text.isdigit():
@@ -117,10 +127,11 @@ def outputs(*, described=True):
     return ", ".join(files) + "".join(f", or {folder}" for folder in folders)
 
 
-def extensions(*, still=None, player=False):
-    """The extensions of the file formats that are stills (``still=True``), animations, or player pages."""
+def extensions(*, still=None, player=False, looping=False):
+    """The extensions of the file formats that are stills (``still=True``), animations, player pages, or that
+    take a loop count (``looping``)."""
     return [extension for writer in formats() for extension in writer.EXTENSIONS
-            if (writer.PLAYER if player else not writer.PLAYER and writer.STILL == still)]
+            if (writer.LOOPS if looping else writer.PLAYER if player else not writer.PLAYER and writer.STILL == still)]
 
 
 # -- the optimizer and its hyper-parameters (declared by the optimizers) ----------------------------------
@@ -221,7 +232,7 @@ SCALE = Option(("--scale",), "size of type, lines and points: screen, or project
 
 
 def delivery(group=None):
-    """--max-bytes and --poster: every command that writes animations has them, book included."""
+    """--max-bytes, --poster and --loop: every command that writes animations has them, book included."""
     return (
         Option(("--max-bytes",), "make a .gif or .mp4 fit in SIZE: 5MB, 500kB, 2.5MiB or 800000 bytes (kB, MB, GB "
                                  "are decimal, 10^3, 10^6, 10^9 bytes; KiB, MiB, GiB binary, 2^10, 2^20, 2^30). A GIF "
@@ -233,6 +244,9 @@ def delivery(group=None):
                               "that frame as a still, for a printed handout, a PDF or a slide's video placeholder "
                               "(default: none)",
                type=frame_choice, metavar="first|last|EPOCH", arguments=("poster",), group=group),
+        Option(("--loop",), f"how many times a {'/'.join(extensions(looping=True))} plays: forever, once (it stops on "
+                            "its last frame, while you explain it) or a number of plays (default: forever)",
+               type=loop_count, metavar="forever|once|N", arguments=("loop",), group=group),
     )
 
 

@@ -49,7 +49,7 @@ def run_config(options, *, optimizer=None, record="frames"):
 def animation_extras(options):
     """The animation-only options given, as their flags (for the error when there is no animation)."""
     given = [("--max-bytes", options.max_bytes is not None), ("--poster", options.poster is not None),
-             ("--latex", options.latex)]
+             ("--latex", options.latex), ("--loop", options.loop is not None)]
     return [flag for flag, present in given if present]
 
 
@@ -73,7 +73,8 @@ def check_outputs(options, layout, *, save=None, recording=False):
         check_writable(output)
         return "recording"
     writer = check_render_options(output, size=options.size, fps=options.fps, hold=options.hold, layout=layout,
-                                  max_bytes=options.max_bytes, poster=options.poster, latex=options.latex)
+                                  max_bytes=options.max_bytes, poster=options.poster, latex=options.latex,
+                                  loop=options.loop)
     if save:
         if not is_recording_path(save):
             raise UserError(f"{save}: --save writes a Recording, which must end in .npz")
@@ -164,10 +165,11 @@ def fit_note(fit):
 def drawing(options, workers):
     """What a command with the render options asks of :func:`write` beyond its picture."""
     return {"workers": workers, "frame": options.frame, "max_bytes": options.max_bytes, "poster": options.poster,
-            "latex": options.latex}
+            "latex": options.latex, "loop": options.loop}
 
 
-def write(animation, options, writer, metadata, *, workers, frame="last", max_bytes=None, poster=None, latex=False):
+def write(animation, options, writer, metadata, *, workers, frame="last", max_bytes=None, poster=None, latex=False,
+          loop=None):
     """Write a frame source to ``options.output`` with a progress bar; say what a byte budget reduced.
 
     ``writer`` is the class :func:`check_outputs` returned: the options it checked are not checked again.
@@ -180,7 +182,7 @@ def write(animation, options, writer, metadata, *, workers, frame="last", max_by
 
     written = write_animation(animation, options.output, writer=writer, fps=options.fps, hold=options.hold,
                               frame=frame, progress=progress, workers=workers, max_bytes=max_bytes, poster=poster,
-                              latex=latex, metadata=metadata, show_log=options.debug)
+                              latex=latex, metadata=metadata, show_log=options.debug, loop=loop)
     bar.close()
     if not options.quiet:
         note(f"wrote {options.output} ({written.frames} frame{'s' if written.frames != 1 else ''}, "

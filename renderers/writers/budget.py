@@ -251,7 +251,7 @@ def kept_frames(count, keep):
 
 
 def write_within(writer_class, path, source, frames, *, fps, hold, max_bytes, metadata=None, progress=None,
-                 total=None):
+                 total=None, loop=None):
     """Write ``source``'s frames to ``path`` in at most ``max_bytes``; returns a :class:`Fit`.
 
     ``frames(transform)`` gives the frames to write, each passed through the
@@ -278,7 +278,8 @@ def write_within(writer_class, path, source, frames, *, fps, hold, max_bytes, me
     try:
         with Spill(directory, base) as spill:
             first = new_attempt()
-            writer = writer_class.for_source(first, source, fps=fps, hold=hold, metadata=metadata)
+            extras = {} if loop is None else {"loop": loop}       # the writer's fits keep its loop count
+            writer = writer_class.for_source(first, source, fps=fps, hold=hold, metadata=metadata, **extras)
             with writer, frames(writer.transform) as items:
                 for done, item in enumerate(items, 1):
                     writer.write(item)

@@ -1,4 +1,4 @@
-"""Animated GIF: one global palette, no dithering, only changed rectangles stored, loops forever.
+"""Animated GIF: one global palette, no dithering, only changed rectangles stored, loops for ever or N times.
 
 GIF frame delays are whole hundredths of a second and players clamp anything
 under 0.02 s, so a GIF plays at most 50 fps; :func:`gif_delay` is the one rule
@@ -75,9 +75,20 @@ def _lzw_blocks(indices):
     raise RuntimeError("Pillow wrote a GIF without image data")
 
 
+def netscape_loop(plays):
+    """The NETSCAPE2.0 block that makes a GIF play ``plays`` times (0: for ever); none for once.
+
+    Its count is of repeats after the first play, as browsers read it, so a
+    GIF that plays once has no block at all and three plays are a count of 2.
+    """
+    if plays == 1:
+        return b""
+    return b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + (0 if plays == 0 else plays - 1).to_bytes(2, "little") + b"\x00"
+
+
 @register
 class GifWriter(Writer):
-    """An animated GIF written frame by frame: one global palette, no dithering, loops forever.
+    """An animated GIF written frame by frame: one global palette, no dithering, looping ``loop`` plays (0: for ever).
 
     Each frame after the first stores only the rectangle that changed, with
     unchanged pixels inside it transparent, so files stay small.  ``write``
@@ -93,6 +104,7 @@ class GifWriter(Writer):
     DECK = "picture"
     SIGNATURES = (b"GIF87a", b"GIF89a")
     FIT = GifFit
+    LOOPS = True
 
     @classmethod
     def check_options(cls, *, size, fps, hold):
@@ -120,11 +132,13 @@ class GifWriter(Writer):
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
         """A writer whose palette holds ``source.colours()`` exactly, and the commonest colours of a few frames."""
         palette, required = source_palette(source)
-        return cls(path, fps=fps, hold=hold, palette=palette, required=required, metadata=metadata)
+        return cls(path, fps=fps, hold=hold, palette=palette, required=required, metadata=metadata,
+                   loop=options.get("loop") or 0)
 
-    def __init__(self, path, *, fps, palette, hold=0.0, required=(), metadata=None):
+    def __init__(self, path, *, fps, palette, hold=0.0, required=(), metadata=None, loop=0):
         """``palette``: 2, 4, ..., 256 colours, the last standing for "unchanged" (so never drawn);
-        ``metadata``: text for a comment block (see :mod:`.metadata`)."""
+        ``metadata``: text for a comment block (see :mod:`.metadata`); ``loop``: plays, 0 for ever."""
+        self.loop = loop
         check_gif_fps(fps)
         self.path = path
         self.fps = fps
@@ -185,7 +199,7 @@ class GifWriter(Writer):
         bits = len(self.palette).bit_length() - 1
         out += bytes([0xF0 | (bits - 1), 0, 0])                 # a global table of 2 ** bits colours
         out += self.palette_bytes
-        out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
+        out += netscape_loop(self.loop)
         if self.metadata is not None:
             out += gif_comment(self.metadata)
         return bytes(out)

@@ -47,7 +47,7 @@ class GifFit(Fitter):
         width = settings["size"]
         # the writer the fit started from is a GifWriter; its class, so this module need not import it
         writer = type(self.writer)(path, fps=self.fps, hold=self.hold, palette=palette, required=required,
-                           metadata=self.metadata)
+                                   metadata=self.metadata, loop=self.writer.loop)
         colours = self.writer.palette
         with writer:
             for position, frames in self.kept(settings):

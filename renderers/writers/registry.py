@@ -30,6 +30,8 @@ before any work is done:
   ``FIT``, the class that fits the file into a byte budget (see :mod:`.budget`);
   ``LATEX``, whether it can write a LaTeX snippet beside its frames; ``STILL``,
   whether it writes one still (then a poster beside it would be the same picture);
+  ``LOOPS``, whether it takes how many times the animation plays (``loop``: 0 for
+  ever, the default, or a count of plays; :meth:`Writer.for_source` gets it);
 - how other layers show and read it: ``MIME`` (what a notebook or page serves it
   as), ``HTML_TAG`` (``img``, ``video`` or ``iframe``: how a web page shows it),
   ``DECK`` (``picture`` or ``movie`` if a slide deck takes it), ``SIGNATURES``
@@ -56,6 +58,7 @@ from typing import ClassVar
 from animator.errors import ArgumentError
 from animator.fileio import check_writable
 
+MAX_LOOP = 65535              # plays a loop count may ask for (a GIF's count is two bytes)
 MAX_HOLD = 60.0                # seconds the last frame may be held: more is a typo, and would take long to write
 MIN_FPS, MAX_FPS = 0.1, 240.0  # frames per second any writer accepts
 
@@ -76,6 +79,7 @@ class Writer:
     FIT: ClassVar[object] = None      # a budget.Fitter subclass if a byte budget can be met
     LATEX: ClassVar[bool] = False     # writes animation.tex for LaTeX's animate package on request
     STILL: ClassVar[bool] = False     # one picture, not an animation
+    LOOPS: ClassVar[bool] = False     # takes a loop count: how many times it plays (0: for ever)
     MIME: ClassVar[str] = ""          # media type, for notebooks and pages
     HTML_TAG: ClassVar[str] = ""      # img, video or iframe: how a web page shows it ("" if it cannot)
     DECK: ClassVar[str] = ""          # picture or movie: how a slide deck takes it ("" if it does not)
@@ -101,8 +105,14 @@ class Writer:
                                         f"before the animation loops (got {hold:g})")
 
     @classmethod
-    def check_extras(cls, *, max_bytes=None, poster=None, latex=False):
-        """An :class:`ArgumentError` for a byte budget, poster or LaTeX snippet this writer cannot give."""
+    def check_extras(cls, *, max_bytes=None, poster=None, latex=False, loop=None):
+        """An :class:`ArgumentError` for a byte budget, poster, LaTeX snippet or loop count this writer cannot give."""
+        if loop is not None:
+            if not cls.LOOPS:
+                looping = [w.KIND.upper() for w in formats() if w.LOOPS]
+                raise ArgumentError("loop", f"is for {_listed(looping, 'and')} outputs, not {cls.KIND}")
+            if not (isinstance(loop, numbers.Integral) and 0 <= loop <= MAX_LOOP):
+                raise ArgumentError("loop", f"must be 0 (for ever) to {MAX_LOOP} plays (got {loop!r})")
         if max_bytes is not None:
             if cls.FIT is None:
                 fitted = [w.KIND.upper() for w in formats() if w.FIT is not None]

@@ -102,13 +102,15 @@ class _Pulled(Image.Image):
 
 @register
 class WebpWriter(Writer):
-    """An animated WebP, looping forever: lossless true colour, or lossy at ``quality`` (0-100)."""
+    """An animated WebP, looping ``loop`` plays (0, the default: for ever): lossless true colour, or lossy at
+    ``quality`` (0-100)."""
 
     KIND = "webp"
     EXTENSIONS = (".webp",)
     MIME = "image/webp"
     HTML_TAG = "img"
     SIGNATURES = (b"RIFF",)
+    LOOPS = True
 
     @classmethod
     def read_metadata(cls, path):
@@ -143,15 +145,17 @@ class WebpWriter(Writer):
 
     @classmethod
     def for_source(cls, path, source, *, fps, hold, metadata=None, **options):
-        return cls(path, fps=fps, hold=hold, lengths=[1] * len(cls.frames_to_write(source)), metadata=metadata)
+        return cls(path, fps=fps, hold=hold, lengths=[1] * len(cls.frames_to_write(source)), metadata=metadata,
+                   loop=options.get("loop") or 0)
 
-    def __init__(self, path, *, fps, lengths, hold=0.0, quality=LOSSLESS, metadata=None):
+    def __init__(self, path, *, fps, lengths, hold=0.0, quality=LOSSLESS, metadata=None, loop=0):
         """``lengths``: for each frame ``write`` will be given, how many steps of ``1 / fps`` it lasts (1,
         or more where a byte budget dropped frames; the encoder needs every duration before it starts);
         ``quality``: 0-100 for lossy, :data:`LOSSLESS` (the default) for exact pixels."""
         self.path, self.fps, self.hold = os.fspath(path), fps, hold
         self.lengths = [int(n) for n in lengths]
         self.quality, self.metadata = quality, metadata
+        self.loop = loop           # WebP's loop count is of plays, as the option's: 0 for ever
         self._written = 0
 
     def __enter__(self):
@@ -211,7 +215,7 @@ class WebpWriter(Writer):
                 {"lossless": False, "quality": int(self.quality)}
             # kmax=0: no key frame after the first. Players decode from the start anyway, and the chapter's
             # frames (flat regions, a little changing each time) came out 30% smaller and twice as fast
-            image.save(self._temporary, format="WEBP", save_all=True, loop=0, method=EFFORT, duration=durations,
+            image.save(self._temporary, format="WEBP", save_all=True, loop=self.loop, method=EFFORT, duration=durations,
                        kmin=0, kmax=0, xmp=self._packet(), **options)
         except BaseException as error:        # handed to the writing thread, which raises it
             self._failure = error
