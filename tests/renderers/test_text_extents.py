@@ -67,6 +67,9 @@ def build(kind, source, size, theme):
                                  caption="Figure 20 · AdaGrad with decay 1e-4: the loss falls steadily throughout.")
     if kind == "race":
         return RaceAnimation(source, size=size, theme=theme)
+    if kind == "race-story":
+        return RaceAnimation(source, size=size, theme=theme, caption="Optimizer race · All four optimizers with the "
+                             "chapter's tuned settings, from the same initial weights on the same data, in lock-step.")
     if kind in ("descent", "race2d"):
         scene, computed = source
         return scene.animation(computed, size=size, max_frames=6, theme=theme)
@@ -81,7 +84,7 @@ def build(kind, source, size, theme):
     return SweepGrid(source, size=size, theme=theme)
 
 
-KINDS = {"training": "training", "training-story": "training", "race": "race", "descent": "descent", "race2d": "race2d", "figure14": "figure14",
+KINDS = {"training": "training", "training-story": "training", "race": "race", "race-story": "race", "descent": "descent", "race2d": "race2d", "figure14": "figure14",
          "sweep-map": "sweep", "sweep-grid": "sweep", "landscape": "landscape"}
 STILLS = {"figure14", "sweep-map"}
 
@@ -90,6 +93,7 @@ STILLS = {"figure14", "sweep-map"}
 DOCUMENTED = {
     "training": ({"side"}, {"squarer"}),     # weight bars over the curves; under the regions (beneath, under)
     "race": ({"row"}, {"2x2"}),
+    "race-story": ({"row"}, {"2x2"}),
     # wider frames keep the step key in the plot unless it would touch the minima's labels (large type)
     "descent": ({"key in the plot", "key under the plot"}, {"key under the plot"}),
     "race2d": ({"legend beside"}, {"legend under"}),
@@ -101,6 +105,7 @@ DOCUMENTED = {
 
 def arrangement(kind, layout):
     """How ``layout`` arranged itself, in :data:`DOCUMENTED`'s words."""
+    kind = "race" if kind == "race-story" else kind
     if kind == "training":
         return "side" if layout.arrangement.name == "side" else "squarer"
     if kind == "race":
