@@ -19,7 +19,7 @@ from animator.run import planned_frames
 from renderers.layout import describe
 
 from .. import presets
-from .options import COMMON, animation_output, preset, training
+from .options import COMMON, animation_output, preset, story, training
 from .registry import Command, Option, register
 from .shared import (check_budget, check_outputs, check_poster, command_line, described, drawing, is_recording_path,
                      note, run_config, write)
@@ -85,7 +85,7 @@ def run(options):
     if not options.quiet:
         for spec, recording in zip(result.specs, result.recordings):
             print(f"{describe(spec)}: {scene.ending(recording)}")
-    write(scene.animation(result, size=options.size, theme=options.theme), options, writer,
+    write(scene.animation(result, size=options.size, theme=options.theme, caption=options.caption), options, writer,
           described(scene.metadata(result, command_line(options)), options, data=options.data),
           **drawing(options, workers))
     return 0
@@ -144,6 +144,7 @@ register(Command(
         preset(presets.help_text("compare")),
         *training(optimizer=False),
         *animation_output("the race animation"),
+        *story(show=False),
         *COMMON,
     ),
     run=run, reproducible=True))

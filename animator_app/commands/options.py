@@ -273,12 +273,15 @@ def render():
 SHOWABLE = ("step-sizes",)
 
 
-def story(group="the chapter's story"):
-    """--caption and --show: what a training frame says beyond its data."""
+def story(group="the chapter's story", *, show=True):
+    """--caption and (``show``: a training frame's) --show: what a frame says beyond its data."""
+    caption = Option(("--caption",), "a line at the foot of every frame, as the book's figures have: the figure's "
+                                     "number and one sentence, e.g. 'Figure 20 · AdaGrad: the loss falls steadily' "
+                                     "(default: none)", metavar="TEXT", arguments=("caption",), group=group)
+    if not show:
+        return (caption,)
     return (
-        Option(("--caption",), "a line at the foot of every frame, as the book's figures have: the figure's number "
-                               "and one sentence, e.g. 'Figure 20 · AdaGrad: the loss falls steadily' (default: none)",
-               metavar="TEXT", arguments=("caption",), group=group),
+        caption,
         Option(("--show",), "also show step-sizes: each weight's effective step size, lr / (sqrt(cache) + epsilon), "
                             "under its weights and update, for optimizers that keep a cache (AdaGrad, RMSProp, Adam) "
                             "(default: nothing more)",

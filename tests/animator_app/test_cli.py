@@ -285,3 +285,15 @@ def test_help_imports_no_drawing_library(args):
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip(), done.stderr
     assert "loaded: []" in done.stderr
+
+
+def test_a_race_takes_a_caption_line_at_its_foot(cli, tmp_path):
+    from PIL import Image
+
+    args = ["compare", "sgd", "adam", "--epochs", "20", "--frames", "2", "--grid", "16", "-q"]
+    assert cli(*args, "-o", tmp_path / "plain.png").code == 0
+    assert cli(*args, "--caption", "Figure 19-21 · the tuned optimizers race", "-o", tmp_path / "told.png").code == 0
+    plain = np.asarray(Image.open(tmp_path / "plain.png").convert("RGB")).astype(int)
+    told = np.asarray(Image.open(tmp_path / "told.png").convert("RGB")).astype(int)
+    rows = np.nonzero(np.abs(plain - told).max(axis=(1, 2)))[0]
+    assert len(rows) and rows.max() > plain.shape[0] * 0.85        # the words stand at the foot of the frame
