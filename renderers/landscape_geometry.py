@@ -81,7 +81,8 @@ class LandscapeGeometry:
     def _parts(self, fp, width):
         m = self.margin
         header_h = round(fp * 2.2)
-        lines = tuple(wrap(self.note.split(), width - 2 * m, round(fp * NOTE_SCALE)))
+        # measured with Pillow's DejaVu, drawn by matplotlib's, which sets small type a few per cent wider
+        lines = tuple(wrap(self.note.split(), (width - 2 * m) * 0.92, round(fp * NOTE_SCALE)))
         line_h = round(fp * NOTE_SCALE * 1.35)
         note_h = len(lines) * line_h + m // 2
         return header_h, lines, line_h, note_h

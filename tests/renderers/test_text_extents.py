@@ -119,9 +119,9 @@ def arrangement(kind, layout):
     return "any"
 
 
-# the landscape layout is being finished by its owner: measured here, not yet held to it
-PENDING = {"landscape": "renderers/landscape.py: its caption leaves square frames and its ticks are small at "
-                        "projector scale (being finished by its owner)"}
+# known, not yet fixed: measured here, held to it at screen scale only
+PENDING = {"landscape": "renderers/landscape.py: its ticks and small labels are under 1/45 of the height at "
+                        "projector scale"}
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)
@@ -141,7 +141,7 @@ def test_the_presets_frames_too(sources, monkeypatch, request, kind, theme, pres
 
 
 def check_texts(sources, monkeypatch, request, kind, theme, size, aspect):
-    if kind in PENDING:
+    if kind in PENDING and THEMES[theme].least_type > 0:
         request.applymarker(pytest.mark.xfail(reason=PENDING[kind], strict=False))
     layout, static, frames = measured(monkeypatch, lambda: build(kind, sources[KINDS[kind]], size, theme),
                                       frames=() if kind in STILLS else (0, -1))
