@@ -17,11 +17,12 @@ import numpy as np
 from .identity import looks
 from .layout import loss_ceiling, optimizer_text, wrap
 from .raster import add_axes_px
-from .shapes import text_width, toward_page, type_basis, type_px
+from .shapes import least_px, text_width, toward_page, type_basis, type_px
 
 BESIDE_FROM = 1.45       # frames at least this wide keep the legend beside the plot
 PLOT_SHARE = 0.5         # the plot's side is at least this share of the frame's shorter side, if type allows
 NOTE_SCALE = 0.72        # the footnote's type, as a share of the base type
+SMALLEST = 0.65          # the smallest type (the colour bar's ticks), as a share of the base type
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,19 @@ class LandscapeGeometry:
         self.line_w = max(1.5, basis * 0.0045) * theme.line_scale
         wanted = PLOT_SHARE * min(self.size)
         found = []
-        for fp in range(type_px(self.size, theme.type_scale), self.unit - 1, -1):
-            arrangement = self._beside(fp) if self.size[0] >= BESIDE_FROM * self.size[1] else self._under(fp)
-            if arrangement is not None:
-                found.append(arrangement)
-                if min(arrangement.plot[2:]) >= wanted:
-                    break
+        # at projector scale the smallest type (the colour bar's ticks, SMALLEST of the base) must still be
+        # 1/45 of the height: sizes under that are tried only if nothing legible fits
+        legible_fp = max(self.unit, int(np.ceil(least_px(self.size, theme) / SMALLEST)))
+        largest = max(type_px(self.size, theme.type_scale), legible_fp)
+        for low, high in ((legible_fp, largest), (self.unit, legible_fp - 1)):
+            for fp in range(high, low - 1, -1):
+                arrangement = self._beside(fp) if self.size[0] >= BESIDE_FROM * self.size[1] else self._under(fp)
+                if arrangement is not None:
+                    found.append(arrangement)
+                    if min(arrangement.plot[2:]) >= wanted:
+                        break
+            if found:
+                break
         if not found:
             raise self.no_room(self.size, f"the legend of {len(self.names)} runs")
         self.arrangement = max(found, key=lambda a: (min(a.plot[2:]) >= wanted, a.font_px if min(a.plot[2:]) >= wanted

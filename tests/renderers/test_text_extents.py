@@ -119,9 +119,9 @@ def arrangement(kind, layout):
     return "any"
 
 
-# known, not yet fixed: measured here, held to it at screen scale only
-PENDING = {"landscape": "renderers/landscape.py: its ticks and small labels are under 1/45 of the height at "
-                        "projector scale"}
+# known, not yet fixed: measured here, held to it except at projector scale in a square frame
+PENDING = {"landscape": "renderers/landscape.py: at projector scale a 1:1 frame has no room for its legend in type "
+                        "of 1/45 of the height, so its small labels are smaller"}
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)
@@ -141,7 +141,7 @@ def test_the_presets_frames_too(sources, monkeypatch, request, kind, theme, pres
 
 
 def check_texts(sources, monkeypatch, request, kind, theme, size, aspect):
-    if kind in PENDING and THEMES[theme].least_type > 0:
+    if kind in PENDING and THEMES[theme].least_type > 0 and aspect == "1:1":
         request.applymarker(pytest.mark.xfail(reason=PENDING[kind], strict=False))
     layout, static, frames = measured(monkeypatch, lambda: build(kind, sources[KINDS[kind]], size, theme),
                                       frames=() if kind in STILLS else (0, -1))
