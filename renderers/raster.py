@@ -87,8 +87,9 @@ def draw_text(image, xy, text, *, size_px, colour, bold=False, anchor="la", back
     return left, top, right, bottom
 
 
-def text_boxes(fig):
-    """``[(left, top, right, bottom, text)]``: the pixel box of every visible text in a drawn ``fig``.
+def text_boxes(fig, *, with_size=False):
+    """``[(left, top, right, bottom, text)]``: the pixel box of every visible text in a drawn ``fig``
+    (``with_size``: and its type size in pixels, a sixth member).
 
     Tick labels, axis labels, legend entries and figure texts alike, with the
     origin at the top-left as in a frame; what tests use to check that no text
@@ -113,7 +114,8 @@ def text_boxes(fig):
                 or id(artist) in hidden):
             continue
         box = artist.get_window_extent(renderer)
-        boxes.append((box.x0, height - box.y1, box.x1, height - box.y0, artist.get_text()))
+        boxes.append((box.x0, height - box.y1, box.x1, height - box.y0, artist.get_text())
+                     + ((artist.get_fontsize() * fig.dpi / 72,) if with_size else ()))
     return boxes
 
 

@@ -15,6 +15,7 @@ import pkgutil
 
 import renderers
 from renderers import raster
+from renderers.raster import text_boxes
 
 DRAW_TEXT, FIGURE_RGBA = raster.draw_text, raster.figure_rgba     # the originals, which the recorder calls
 
@@ -41,27 +42,7 @@ class Box:
 
 def figure_boxes(fig):
     """Every visible text of a drawn matplotlib figure: its box (top-left origin) and size in pixels."""
-    from matplotlib.text import Text
-
-    renderer = fig.canvas.get_renderer()
-    height = fig.canvas.get_width_height()[1]
-    hidden = set()
-    for ax in fig.axes:              # labels of ticks outside the view are kept but never drawn
-        for axis in (ax.xaxis, ax.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            slack = (high - low) * 1e-9
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not low - slack <= tick.get_loc() <= high + slack:
-                    hidden.update((id(tick.label1), id(tick.label2)))
-    boxes = []
-    for artist in fig.findobj(Text):
-        if (not artist.get_visible() or not artist.get_text().strip() or artist.figure is None
-                or id(artist) in hidden):
-            continue
-        box = artist.get_window_extent(renderer)
-        boxes.append(Box(box.x0, height - box.y1, box.x1, height - box.y0, artist.get_text(),
-                         artist.get_fontsize() * fig.dpi / 72))
-    return boxes
+    return [Box(*box) for box in text_boxes(fig, with_size=True)]
 
 
 def pil_box(xy, text, size_px, bold=False, anchor="la"):
