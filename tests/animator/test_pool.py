@@ -13,6 +13,7 @@ import time
 import pytest
 
 from animator import pool
+from processes import alive
 
 pytestmark = pytest.mark.skipif(not pool.can_fork() or not sys.platform.startswith("linux"),
                                 reason="forks workers and reads /proc")
@@ -41,15 +42,6 @@ def kill_self(x):
     if x == 2:
         os.kill(os.getpid(), signal.SIGKILL)
     return x
-
-
-def alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
 
 
 def run_in_process(code, timeout=60):

@@ -23,6 +23,7 @@ from animator.errors import ArgumentError
 from animator.executors import InProcess, executor_for
 from animator.sweep import Axis, log_range, make_sweep, run_sweep, table_text
 from animator_app.grammar import parse_grid, sweep_from_text
+from processes import alive, live_children
 from animator.sweep_store import RunStore
 from renderers.render import iter_frames
 from renderers.sweep import DIVERGED_FILL, SweepMap
@@ -282,30 +283,6 @@ def test_a_changed_setting_trains_anew(tmp_path, result):
     assert len(counting.trained) == 6 and store.count() == 12
 
 
-def _live_children(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            if int(fields[1]) == pid and fields[0] != b"Z":
-                found.append(int(entry))
-    return found
-
-
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2:].split()[0] != b"Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path, sig, status):
@@ -317,7 +294,7 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path, sig, s
     while not (tmp_path / "t.runs").is_dir() or len(os.listdir(tmp_path / "t.runs")) < 2:
         assert time.monotonic() < deadline and process.poll() is None, process.communicate()
         time.sleep(0.02)
-    workers = _live_children(process.pid)
+    workers = live_children(process.pid)
     process.send_signal(sig)
     out, err = process.communicate(timeout=60)
     assert process.returncode == status, err
@@ -328,7 +305,7 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path, sig, s
     assert 2 <= kept < 6
     assert len(workers) >= 2, workers       # the two training processes
     deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in workers):
+    while any(alive(pid) for pid in workers):
         assert time.monotonic() < deadline, "worker processes outlived the sweep"
         time.sleep(0.05)
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)

@@ -1,0 +1,31 @@
+"""Which processes live, read from /proc (Linux): for the tests that stop workers and check none is left."""
+
+import os
+
+
+def _state_and_parent(pid):
+    """``(state, parent pid)`` of process ``pid`` from /proc, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2:].split()      # after the name, which may hold spaces and brackets
+    return fields[0], int(fields[1])
+
+
+def alive(pid):
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, is not alive)."""
+    found = _state_and_parent(pid)
+    return found is not None and found[0] != b"Z"
+
+
+def live_children(pid):
+    """The pids of ``pid``'s children that are alive."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            found = _state_and_parent(entry)
+            if found is not None and found[1] == pid and found[0] != b"Z":
+                children.append(int(entry))
+    return children
