@@ -6,7 +6,6 @@ validated by the caller.  It registers itself for the Dask address schemes
 (``tcp://``, ``tls://``, ...) with :func:`animator.executors.scheduler`.
 """
 
-import asyncio
 import contextlib
 import contextvars
 import logging
@@ -149,6 +148,8 @@ class DaskCluster:
 
     def _probe(self, security):
         """Connect and shake hands in a loop of our own, within the timeout: a silent peer cannot hang us."""
+        import asyncio     # here, not at the top: the command line's --help imports this module's registration
+
         from distributed.comm import connect
 
         async def probe():
@@ -190,6 +191,8 @@ class DaskCluster:
                                           security=security, deserializers=list(SAFE_DESERIALIZERS),
                                           direct_to_workers=True)
         except Exception as error:   # refused, timed out, or something that does not speak Dask
+            import asyncio    # asyncio.TimeoutError is not the builtin before Python 3.11
+
             self.__exit__(None, None, None)
             reason = "no answer" if isinstance(error, (asyncio.TimeoutError, TimeoutError)) and not str(error) \
                 else _first_line(error)

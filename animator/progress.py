@@ -1,17 +1,21 @@
 """A one-line progress bar on stderr when it is a terminal, a notebook's own bar in Jupyter (tqdm)."""
 
+import functools
 import sys
 import threading
 
-from tqdm import tqdm
 
+@functools.cache
+def _text_bar():
+    # tqdm is imported when a bar is first shown, not with the commands that may show one (--help needs none)
+    from tqdm import tqdm
 
-class _TextBar(tqdm):
-    # No monitor thread: a second thread would make the worker pools spawn instead of fork.
-    monitor_interval = 0
+    class _TextBar(tqdm):
+        # No monitor thread: a second thread would make the worker pools spawn instead of fork.
+        monitor_interval = 0
 
-
-_TextBar.set_lock(threading.RLock())     # tqdm's default also makes a multiprocessing lock; one process draws
+    _TextBar.set_lock(threading.RLock())     # tqdm's default also makes a multiprocessing lock; one process draws
+    return _TextBar
 
 
 class ProgressBar:
@@ -36,7 +40,7 @@ class ProgressBar:
         if notebook:
             self._bar = _notebook_bar(**options)
         if self._bar is None:
-            self._bar = _TextBar(file=self.stream, ascii=".#", dynamic_ncols=False,
+            self._bar = _text_bar()(file=self.stream, ascii=".#", dynamic_ncols=False,
                                  bar_format=f"{{desc}} [{{bar:{width}}}] {{percentage:3.0f}}% "
                                             f"{{elapsed}} eta {{remaining}}{{postfix}}", **options)
 

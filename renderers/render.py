@@ -36,8 +36,6 @@ import numpy as np
 from animator import __version__, pool
 from animator.fileio import check_writable
 
-from .layout import describe
-from .training import TrainingAnimation
 from .writers.estimate import check_estimate, default_workers, estimate_render
 from .writers import (NullWriter, check_frame_choice, check_poster_target, encode_metadata, pick_frame, poster_path, write_png,
                       write_within, writer_for, writer_named)
@@ -50,13 +48,22 @@ def output_kind(path):
     return writer_for(path).KIND
 
 
-def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation):
-    """The checks on frame rate, hold and size that need no file: the ``layout`` class's and the writer's."""
+def _training_layout():
+    # imported when a render asks, not with this module: the command line's parser imports this module
+    # for its checks, and the layout brings Pillow, the Recording and the drawing code (see tests/.../test_cli.py)
+    from .training import TrainingAnimation
+
+    return TrainingAnimation
+
+
+def check_animation_options(kind, *, size=(960, 540), fps=25, hold=0.0, layout=None):
+    """The checks on frame rate, hold and size that need no file: the ``layout`` class's (by default the
+    training animation's) and the writer's."""
     writer_named(kind).check_options(size=size, fps=fps, hold=hold)
-    layout.check_size(size)
+    (layout or _training_layout()).check_size(size)
 
 
-def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0, layout=TrainingAnimation,
+def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0, layout=None,
                          max_bytes=None, poster=None, latex=False, loop=None):
     """Every check that can fail before any work is done, touching no file; returns the writer class.
 
@@ -68,15 +75,15 @@ def check_render_options(path, *, writer=None, size=(960, 540), fps=25, hold=0.0
     The writer for ``path`` checks the options, what it can add (a byte
     budget, a poster, a LaTeX snippet) and the target (a frames folder must be
     new, empty or an earlier frames output; a poster's place must be
-    writable), and ``layout`` (a :class:`~renderers.layout.Layout` class)
-    checks the frame size.  Whether a poster's epoch exists is known only
+    writable), and ``layout`` (a :class:`~renderers.layout.Layout` class, by
+    default the training animation's) checks the frame size.  Whether a poster's epoch exists is known only
     once there are frames.
     """
     writer = writer or writer_for(path)
     writer.check_options(size=size, fps=fps, hold=hold)
     writer.check_extras(max_bytes=max_bytes, poster=poster, latex=latex, loop=loop)
     check_frame_choice(poster, "poster")
-    layout.check_size(size)
+    (layout or _training_layout()).check_size(size)
     writer.check_target(path)
     if poster is not None and not writer.DIRECTORY:      # a folder's poster goes inside it
         check_writable(poster_path(path))
@@ -120,6 +127,8 @@ def training_metadata(recording, command=None):
     The spec leaves out the library versions (the file's bytes would follow
     them); everything else in it is the run's.
     """
+    from .layout import describe
+
     spec = {key: value for key, value in recording.spec.to_json().items() if key != "versions"}
     return run_metadata("training", describe(recording.spec.optimizer), spec, command)
 
@@ -309,7 +318,7 @@ def render(recording, path, *, size=(960, 540), fps=25, hold=2.0, theme="default
     """
     writer = check_render_options(path, size=size, fps=fps, hold=hold, max_bytes=max_bytes, poster=poster,
                                   latex=latex)
-    animation = TrainingAnimation(recording, size=size, theme=theme, shade=shade)
+    animation = _training_layout()(recording, size=size, theme=theme, shade=shade)
     return write_animation(animation, path, writer=writer, fps=fps, hold=hold, frame=frame, progress=progress,
                            workers=workers, max_bytes=max_bytes, poster=poster, latex=latex,
                            metadata=training_metadata(recording) if metadata is None else metadata)
@@ -396,7 +405,7 @@ def write_animation(source, path, *, writer=None, kind=None, fps=25, hold=2.0, f
 
 def count_frames(recording, **options):
     """Frames a render would produce, through the null writer (for tests and dry runs)."""
-    animation = TrainingAnimation(recording, **options)
+    animation = _training_layout()(recording, **options)
     writer = NullWriter()
     with writer:
         for item in iter_frames(animation, range(len(animation)), workers=1):

@@ -277,10 +277,12 @@ def test_a_command_chooses_its_writer_once_and_checks_its_options_once(cli, tmp_
 @pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["sweep", "--help"], ["--version"]])
 def test_help_imports_no_drawing_library(args):
     """``--help`` needs the commands' declarations only: matplotlib (half of the start-up time), the scenes,
-    ffmpeg's wrapper, Dask and python-pptx load when a command runs."""
+    ffmpeg's wrapper, Dask, python-pptx, the layouts, tqdm and asyncio load when a command runs (issue 21:
+    --help at most 3x ``python -c "import numpy"``, benchmarks/startup.py)."""
     code = ("import sys\nfrom animator_app.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "heavy = [m for m in ('matplotlib', 'animator_app.scenes', 'imageio', 'dask', 'pptx') if m in sys.modules]\n"
+            "heavy = [m for m in ('matplotlib', 'animator_app.scenes', 'imageio', 'dask', 'pptx', "
+            "'renderers.training', 'renderers.descent', 'tqdm', 'asyncio') if m in sys.modules]\n"
             "print('loaded:', heavy, file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip(), done.stderr
