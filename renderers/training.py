@@ -15,7 +15,6 @@ makes rendering fast (see ``benchmarks/render_speed.py``).
 import numpy as np
 
 from animator.errors import UserError
-from animator.recording import register_display
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
                      points_overlay, text_boxes)
@@ -342,5 +341,3 @@ def last_frame_png(recording, size=(640, 360)):
     Image.fromarray(animation.frame(len(animation) - 1)).save(buffer, format="png")
     return buffer.getvalue()
 
-
-register_display(last_frame_png)
