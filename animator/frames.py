@@ -1,8 +1,6 @@
 """Which epochs become frames, and the decision-region grid evaluated at them."""
 
 import os
-import queue
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -112,74 +110,6 @@ def _fill(out, points, weights, biases):
         np.nan_to_num(probs, copy=False, nan=0.0)
         probs *= 255
         out[...] = np.rint(probs).reshape(out.shape)
-
-
-class GridsAhead:
-    """Decision grids evaluated in a background thread while training goes on, one per epoch handed over.
-
-    >>> with GridsAhead(extent, 200, layers=2) as ahead:                          # doctest: +SKIP
-    ...     Trainer(...).run(epochs, keep=frames, on_keep=ahead.add)
-    ...     grids = ahead.grids()          # {epoch: (200, 200, classes) uint8}
-
-    Training is one thread of small steps and leaves a core idle; a grid is a
-    few large products and exponentials, which let go of the interpreter, so
-    the two overlap.  Each grid is :func:`decision_grid`'s for that epoch alone,
-    to the bit.  Leaving the block stops the thread (what it had not reached is
-    then evaluated by whoever asks for it).
-    """
-
-    def __init__(self, extent, resolution, *, layers):
-        self.extent, self.resolution, self.layers = extent, resolution, layers
-        self._points = grid_points(extent, resolution)
-        self._queue = queue.SimpleQueue()
-        self._done = {}
-        self._failure = None
-        self._abandoned = False
-        self._thread = None
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._serve, name="grids-ahead", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind, error, tb):
-        self._abandoned = kind is not None      # an error or Ctrl-C: what is queued is not wanted
-        self._stop()
-        return False
-
-    def add(self, epoch, arrays):
-        """Evaluate the grid of ``epoch`` from its stored ``arrays`` (``dense{i}.weights`` and ``.biases``)."""
-        weights = [arrays[f"dense{i}.weights"] for i in range(1, self.layers + 1)]
-        biases = [arrays[f"dense{i}.biases"] for i in range(1, self.layers + 1)]
-        self._queue.put((int(epoch), weights, biases))
-
-    def grids(self):
-        """Every grid handed over so far, ``{epoch: grid}``, once evaluated (waits for the thread to finish them)."""
-        self._stop()
-        if self._failure is not None:
-            raise self._failure
-        return dict(self._done)
-
-    def _stop(self):
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-
-    def _serve(self):
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            if self._failure is not None or self._abandoned:
-                continue
-            epoch, weights, biases = item
-            try:
-                grid = np.empty((self.resolution, self.resolution, weights[-1].shape[1]), dtype=np.uint8)
-                _fill(grid, self._points, weights, biases)
-                self._done[epoch] = grid
-            except BaseException as error:        # raised where the grids are asked for
-                self._failure = error
 
 
 def _probabilities(points, weights, biases):

@@ -82,7 +82,7 @@ def report(value):
         _task["sent"], _task["value"] = now, None
 
 
-def _portable(error):
+def portable(error):
     """``error`` if it survives the trip to the parent, else a RuntimeError with its text."""
     try:
         ForkingPickler.loads(ForkingPickler.dumps(error))
@@ -105,7 +105,7 @@ def serve(rank, connection, function):
         try:
             answer = ForkingPickler.dumps(("done", index, function(task)))
         except Exception as error:
-            answer = ForkingPickler.dumps(("error", index, (_portable(error), traceback.format_exc())))
+            answer = ForkingPickler.dumps(("error", index, (portable(error), traceback.format_exc())))
         if _task["value"] is not None:
             connection.send(("progress", index, _task["value"]))
         _task.clear()

@@ -11,7 +11,8 @@ import numpy as np
 
 from .datasets import load_csv, make_dataset
 from .errors import ArgumentError, UserError
-from .frames import GridsAhead, decision_grid, frame_count, frame_epochs, grid_extent
+from .frames import decision_grid, frame_count, frame_epochs, grid_extent
+from .grids_ahead import GridsAhead
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .plain import plain
@@ -155,9 +156,10 @@ def train(config=RunConfig(), *, on_epoch=None):
         result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch)
         return make_recording(config, X, y, network, optimizer, result)
     # the frames' decision grids are evaluated as training reaches them, on the core training leaves idle
-    with GridsAhead(grid_extent(X, config.grid_padding), config.grid_resolution, layers=len(network.dense)) as ahead:
-        result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch, keep=planned_frames(config),
-                                                       on_keep=ahead.add)
+    keep = planned_frames(config)
+    with GridsAhead(grid_extent(X, config.grid_padding), config.grid_resolution, layers=len(network.dense),
+                    frames=len(keep)) as ahead:
+        result = Trainer(network, optimizer, X, y).run(config.epochs, on_epoch=on_epoch, keep=keep, on_keep=ahead.add)
         grids = ahead.grids()
     return make_recording(config, X, y, network, optimizer, result, grids=grids)
 
@@ -174,7 +176,7 @@ def make_recording(config, X, y, network, optimizer, result, *, frames=None, gri
     config's planned frame epochs, either clamped to the last recorded epoch: a
     run that stopped early shows the planned frames it reached, then its last
     state.  The trainer must have kept the arrays of those epochs.  ``grids``:
-    decision grids already evaluated, ``{epoch: grid}`` (:class:`~.frames.GridsAhead`'s;
+    decision grids already evaluated, ``{epoch: grid}`` (:class:`~.grids_ahead.GridsAhead`'s;
     it is emptied); the other frames' are evaluated here.
     """
     columns = result.columns

@@ -1,12 +1,27 @@
-"""Decision grids evaluated while training goes on are the grids evaluated after it, to the bit."""
+"""Decision grids evaluated while training goes on are the grids evaluated after it, to the bit.
+
+Each test runs with the grids in a thread and in a forked helper process
+(``PROCESS_CELLS`` decides which; the chapter's run takes the process).
+"""
+
+import os
 
 import numpy as np
 import pytest
 
-from animator import RunConfig, build, train
-from animator.frames import GridsAhead, decision_grid, grid_extent
+from animator import RunConfig, build, grids_ahead, train
+from animator.frames import decision_grid, grid_extent
+from animator.grids_ahead import GridsAhead
 from animator.run import make_recording, planned_frames
 from animator.trainer import Trainer
+from processes import live_children
+
+
+@pytest.fixture(params=["thread", "process"])
+def helper(request, monkeypatch):
+    """Where the grids are evaluated, whatever their number of cells."""
+    monkeypatch.setattr(grids_ahead, "PROCESS_CELLS", 0 if request.param == "process" else float("inf"))
+    return request.param
 
 
 def after_training(config, on_epoch=None):
@@ -30,7 +45,7 @@ def interrupt_at(stop):
     (RunConfig(epochs=60, frames=10, grid_resolution=16, optimizer="adam", hyperparameters={"lr": 1e20}), None),
     (RunConfig(epochs=60, frames=10, grid_resolution=16), interrupt_at(35)),
 ], ids=["chapter", "deeper", "diverges", "interrupted"])
-def test_train_gives_the_recording_of_training_then_evaluating(config, on_epoch):
+def test_train_gives_the_recording_of_training_then_evaluating(helper, config, on_epoch):
     ahead, before = train(config, on_epoch=on_epoch), after_training(config, on_epoch)
     assert ahead.spec.status == before.spec.status
     assert ahead.arrays.keys() == before.arrays.keys()
@@ -39,12 +54,12 @@ def test_train_gives_the_recording_of_training_then_evaluating(config, on_epoch)
         assert ahead.arrays[name].dtype == array.dtype, name
 
 
-def test_each_grid_is_decision_grid_of_its_epoch_alone():
+def test_each_grid_is_decision_grid_of_its_epoch_alone(helper):
     config = RunConfig(epochs=50, frames=6, grid_resolution=20)
     X, y, network, optimizer = build(config)
     extent = grid_extent(X, config.grid_padding)
     kept = []
-    with GridsAhead(extent, config.grid_resolution, layers=2) as ahead:
+    with GridsAhead(extent, config.grid_resolution, layers=2, frames=len(planned_frames(config))) as ahead:
         def keep(epoch, arrays):
             kept.append((epoch, {name: array.copy() for name, array in arrays.items()}))
             ahead.add(epoch, arrays)
@@ -58,18 +73,48 @@ def test_each_grid_is_decision_grid_of_its_epoch_alone():
         assert np.array_equal(grids[epoch], alone[0])
 
 
-def test_a_failure_in_the_thread_is_raised_where_the_grids_are_asked_for():
-    with GridsAhead(np.array([-1.0, 1.0, -1.0, 1.0]), 8, layers=1) as ahead:
+def test_a_failure_in_the_helper_is_raised_where_the_grids_are_asked_for(helper):
+    with GridsAhead(np.array([-1.0, 1.0, -1.0, 1.0]), 8, layers=1, frames=1) as ahead:
         ahead.add(0, {"dense1.weights": np.ones((3, 2), np.float32), "dense1.biases": np.ones((1, 2), np.float32)})
         with pytest.raises(ValueError):
             ahead.grids()
+    assert live_children(os.getpid()) == []
 
 
-def test_leaving_on_an_error_stops_the_thread_without_evaluating_what_is_queued():
+def test_leaving_on_an_error_stops_the_helper_without_evaluating_what_is_queued(helper):
     weights = {"dense1.weights": np.ones((2, 2), np.float32), "dense1.biases": np.ones((1, 2), np.float32)}
     with pytest.raises(KeyboardInterrupt):
-        with GridsAhead(np.array([-1.0, 1.0, -1.0, 1.0]), 400, layers=1) as ahead:
+        with GridsAhead(np.array([-1.0, 1.0, -1.0, 1.0]), 400, layers=1, frames=200) as ahead:
             for epoch in range(200):
                 ahead.add(epoch, weights)
             raise KeyboardInterrupt
-    assert ahead._thread is None and len(ahead._done) < 200
+    assert ahead._thread is None and ahead._helper is None and len(ahead._done) < 200
+    assert live_children(os.getpid()) == []
+
+
+def test_the_chapter_run_takes_the_helper_process_and_leaves_none_behind(monkeypatch):
+    config = RunConfig(epochs=50, frames=40, grid_resolution=160)
+    assert len(planned_frames(config)) * 160 ** 2 >= grids_ahead.PROCESS_CELLS
+    started = []
+    original = grids_ahead._Helper.start
+    monkeypatch.setattr(grids_ahead._Helper, "start", classmethod(
+        lambda cls, *args: started.append(1) or original.__func__(cls, *args)))
+    assert np.array_equal(train(config).arrays["grid_probs"], after_training(config).arrays["grid_probs"])
+    assert started == [1] and live_children(os.getpid()) == []
+
+
+def test_a_helper_process_that_dies_leaves_the_grids_to_be_evaluated_when_asked_for(monkeypatch):
+    monkeypatch.setattr(grids_ahead, "PROCESS_CELLS", 0)
+    config = RunConfig(epochs=30, frames=10, grid_resolution=24)
+    X, y, network, optimizer = build(config)
+    keep = planned_frames(config)
+    with GridsAhead(grid_extent(X, config.grid_padding), config.grid_resolution, layers=2, frames=len(keep)) as ahead:
+        def keep_and_kill(epoch, arrays):
+            ahead.add(epoch, arrays)
+            if epoch == keep[3]:
+                ahead._helper.workers.processes[0].kill()
+        result = Trainer(network, optimizer, X, y).run(config.epochs, keep=keep, on_keep=keep_and_kill)
+        grids = ahead.grids()
+    assert grids == {}
+    made = make_recording(config, X, y, network, optimizer, result, grids=grids)
+    assert np.array_equal(made.arrays["grid_probs"], after_training(config).arrays["grid_probs"])
