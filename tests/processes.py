@@ -29,3 +29,19 @@ def live_children(pid):
             if found is not None and found[1] == pid and found[0] != b"Z":
                 children.append(int(entry))
     return children
+
+
+def running_with(text):
+    """The pids of live processes whose command line holds ``text`` (read whole, as ps would cut it to its width)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in command and alive(entry):
+            found.append(int(entry))
+    return found

@@ -20,6 +20,7 @@ from animator_app.notebook import read_notebook
 from animator_app.outcome import Outcome
 from animator.testing import check_optimizer
 from paths import DATA, ROOT
+from processes import running_with
 
 BOOK = os.path.join(DATA, "book_optimizers.py")
 SGD = """
@@ -60,8 +61,7 @@ def submission_with_helpers(folder, sign):
 
 def leftovers(marker):
     """Processes still running whose command line holds ``marker``."""
-    listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in listing.splitlines() if marker in line and "ps -eo" not in line]
+    return running_with(marker)
 
 
 # -- nothing shared between submissions ---------------------------------------------------------------
@@ -123,18 +123,22 @@ def test_an_endless_loop_times_out_with_a_clear_line_and_no_process_left(tmp_pat
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_ctrl_c_and_sigterm_end_a_grading_run_with_no_process_left(tmp_path, sig, status):
     marker = f"hang-{os.getpid()}-signal-{sig}"
-    path = write(tmp_path / "hang.py", HANGS["at import"].replace("MARKER", marker))
-    grader = subprocess.Popen([sys.executable, "-m", "animator_app.cli", "check", str(path), str(path),
+    # two submissions, so that two checks run at once (one file named twice is checked once)
+    paths = [write(tmp_path / name / "hang.py", HANGS["at import"].replace("MARKER", marker)) for name in "ab"]
+    grader = subprocess.Popen([sys.executable, "-m", "animator_app.cli", "check", *map(str, paths),
                                "--against", "sgd", "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while len(leftovers(marker)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    grader.send_signal(sig)
-    _, err = grader.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 20
+        while len(leftovers(marker)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(leftovers(marker)) == 2
+    finally:
+        grader.send_signal(sig)     # a failed wait leaves no grader spinning
+        _, err = grader.communicate(timeout=30)
     assert grader.returncode == status and err == "animator: interrupted\n"
     time.sleep(0.2)
-    assert leftovers(marker) == [] and leftovers(str(path)) == []
+    assert leftovers(marker) == [] and all(leftovers(str(path)) == [] for path in paths)
 
 
 # -- no false pass -------------------------------------------------------------------------------------
