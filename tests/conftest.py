@@ -108,8 +108,15 @@ def inner_runs_share_imports():
 
 
 @pytest.fixture
-def pytester(inner_runs_share_imports, pytester):
-    """pytester, after the imports its inner runs share (set up first: pytester notes sys.modules)."""
+def pytester(inner_runs_share_imports, pytester, monkeypatch):
+    """pytester, after the imports its inner runs share (set up first: pytester notes sys.modules).
+
+    An inner run is a session of its own, not a pytest-xdist worker, even when this session runs under
+    ``-n``: the variables xdist sets in its workers would make syrupy (and any plugin that asks) keep its
+    summary for a controller that the inner run does not have.
+    """
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
     return pytester
 
 
