@@ -173,6 +173,7 @@ class _LandscapeLayout(LandscapeGeometry, Layout):
                   f"epoch {count_text(self.epochs[index])} / {count_text(self.total)}", size_px=round(fp * 1.05),
                   colour=theme.rgb("ink"), bold=True, anchor="rs")
         x0, _, width = self.arrangement.legend
+        third = self._legend_rows(fp)[2]
         for k, (tx, base) in enumerate(self.legend_rows):
             r = self.result.recordings[k]
             epoch = self._shown_epoch(k, index)
@@ -180,8 +181,9 @@ class _LandscapeLayout(LandscapeGeometry, Layout):
                 text, role = f"diverged at epoch {r.diverged_at}", "warning"
             else:
                 text, role = f"loss {short_loss_text(float(r.loss[epoch]))}", "ink"
-            draw_text(image, (x0 + width, base), text, size_px=round(fp * 0.85), colour=theme.rgb(role), anchor="rs")
-            draw_text(image, (tx, base + round(fp * 2.1)), self._numbers(k, index), size_px=round(fp * 0.78),
+            draw_text(image, (x0 + width, base), text, size_px=round(self._type(0.85)), colour=theme.rgb(role),
+                      anchor="rs")
+            draw_text(image, (tx, base + third), self._numbers(k, index), size_px=round(self._type(0.78)),
                       colour=theme.rgb("ink"), anchor="ls")
 
     def entrants(self):
@@ -199,10 +201,10 @@ class _LandscapeLayout(LandscapeGeometry, Layout):
                                np.array(fixed + [EDGE], dtype=np.uint8), self._plot_colours()])
 
     def _plot_axes(self, fig):
-        theme, fp = self.theme, self.font_px
+        theme = self.theme
         pt = 72 / fig.dpi
         ax = add_axes_px(fig, *self.arrangement.plot)
-        ax.tick_params(labelsize=fp * 0.7 * pt, colors=theme.muted, labelcolor=theme.ink, length=2, pad=2,
+        ax.tick_params(labelsize=self._type(0.7) * pt, colors=theme.muted, labelcolor=theme.ink, length=2, pad=2,
                        width=0.8 * theme.line_scale)
         ax.locator_params(nbins=5)
         for spine in ax.spines.values():
@@ -374,8 +376,8 @@ class LandscapeLine(_LandscapeLayout):
 
 
 def fp_pt(layout, share, pt):
-    """``share`` of the layout's type size, in points."""
-    return layout.font_px * share * pt
+    """``share`` of the layout's type size, in points, never under the theme's least type."""
+    return layout._type(share) * pt
 
 
 def landscape_animation(result, *, size=(960, 540), theme="default", title=None):
