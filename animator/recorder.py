@@ -26,6 +26,12 @@ The decision regions are evaluated only at those epochs, when they happen:
 asks the live model; without ``predict`` the layers are taken for the book's
 chain (Dense, ReLU, ..., Dense, softmax) and evaluated from the arrays.
 
+Optimizer state: pass ``state`` (``{slot: [(weight_state, bias_state) per
+layer]}``, the book's slot names, as ``layer.weight_cache`` holds them after the
+update) where the optimizer is a registered one that keeps state (the step-size
+bars of ``--show step-sizes`` need AdaGrad's, RMSProp's or Adam's cache); a
+Recording has it only if every kept epoch gave it.
+
 Updates: pass ``updates`` (each layer's ``(weight_update, bias_update)``) if the
 loop knows them; otherwise an epoch's update is the next epoch's parameters
 minus its own (the last epoch's is zero unless :meth:`finish` gets ``layers``
@@ -129,13 +135,22 @@ class Recorder:
         self._wanted = {int(e) for e in frame_epochs(self.planned, frames=self.frames, spacing=self.frame_spacing,
                                                      every=self.every)}
 
-    def epoch(self, loss, accuracy, learning_rate, layers, *, updates=None):
+    @property
+    def state_slots(self):
+        """The state slots the optimizer keeps, by the registry (none for a custom optimizer)."""
+        from .optimizers import OPTIMIZERS
+
+        return self.optimizer.build().slots if self.optimizer.name in OPTIMIZERS else ()
+
+    def epoch(self, loss, accuracy, learning_rate, layers, *, updates=None, state=None):
         """Record the next epoch (0, 1, 2, ...): its loss, accuracy, learning rate and the layers' parameters.
 
         ``layers`` are ``(weights, biases)`` pairs (or objects with ``.weights`` and
         ``.biases``), as they were in this epoch's forward pass; they are copied.
         ``updates``, optional, are ``(weight_update, bias_update)`` pairs the
-        optimizer applied after it.
+        optimizer applied after it; ``state``, optional, its state after that
+        update, ``{slot: [(weight_state, bias_state), ...]}`` for each of
+        :attr:`state_slots`.
         """
         if self._finished:
             raise ArgumentError("epoch", "cannot be recorded after finish()")
@@ -162,6 +177,8 @@ class Recorder:
             updates = layer_arrays(updates, "updates")
             if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
                 raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
+        if state is not None:
+            state = self._checked_state(state)
         self._derive_update(params)
         peaks = np.maximum.reduceat(np.asarray(highs, dtype=np.float64), np.arange(0, len(highs), 2))
         self._peaks = peaks if self._peaks is None else np.maximum(self._peaks, peaks)
@@ -169,9 +186,9 @@ class Recorder:
         self._accuracies.append(accuracy)
         self._rates.append(learning_rate)
         copies = [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64).reshape(1, -1)) for w, b in params]
-        self._last = (epoch, copies, updates)
+        self._last = (epoch, copies, updates, state)
         if self.keeps(epoch):
-            self._keep(epoch, copies, updates)
+            self._keep(epoch, copies, updates, state)
 
     def book_epoch(self, loss, accuracy, optimizer, *layers, updates=None):
         """:meth:`epoch` with book-style objects: the learning rate is ``optimizer.current_learning_rate``."""
@@ -216,13 +233,29 @@ class Recorder:
         """Fill the previous kept epoch's missing updates from this epoch's parameters."""
         if self._last is None:
             return
-        epoch, before, given = self._last
+        epoch, before, given, _ = self._last
         if given is None and epoch in self._kept:
             self._kept[epoch]["updates"] = [(np.asarray(w, np.float64) - bw, np.reshape(b, (1, -1)) - bb)
                                             for (w, b), (bw, bb) in zip(params, before)]
 
-    def _keep(self, epoch, copies, updates, *, thin=True):
-        self._kept[epoch] = {"params": copies, "updates": None if updates is None else
+    def _checked_state(self, state):
+        """``state`` copied as ``{slot: [(weights, biases), ...]}``, each slot of :attr:`state_slots`, each shape the
+        layers'."""
+        slots = self.state_slots
+        if not isinstance(state, dict) or set(state) != set(slots):
+            raise ArgumentError("state", f"must give the slots {', '.join(slots) or '(none)'} of the "
+                                         f"{self.optimizer.name} optimizer (got {', '.join(map(str, state)) or 'none'})"
+                                if isinstance(state, dict) else "must be a dict of slot -> per-layer pairs")
+        copies = {}
+        for slot in slots:
+            pairs = layer_arrays(state[slot], f"state[{slot!r}]")
+            if [tuple(a.shape) for w, b in pairs for a in (w, np.reshape(b, (1, -1)))] != self._shapes:
+                raise ArgumentError("state", f"{slot} must have the shapes of the layers' weights and biases")
+            copies[slot] = [(np.array(w, np.float64), np.reshape(np.array(b, np.float64), (1, -1))) for w, b in pairs]
+        return copies
+
+    def _keep(self, epoch, copies, updates, state=None, *, thin=True):
+        self._kept[epoch] = {"params": copies, "state": state, "updates": None if updates is None else
                              [(np.array(u, np.float64), np.reshape(np.array(v, np.float64), (1, -1)))
                               for u, v in updates]}
         if self._grid_later is not None:

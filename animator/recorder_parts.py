@@ -125,8 +125,8 @@ def assemble(recorder, interrupted):
         frames = np.zeros(0, dtype=np.int64)
     else:
         if last not in kept:
-            epoch, copies, updates = recorder._last
-            recorder._keep(epoch, copies, updates, thin=False)
+            epoch, copies, updates, state = recorder._last
+            recorder._keep(epoch, copies, updates, state, thin=False)
         frames = _frames(recorder, last)
     unique = sorted(set(frames.tolist()))
     classes = recorder._classes()
@@ -150,8 +150,10 @@ def assemble(recorder, interrupted):
         "param_peaks": (np.zeros(len(recorder._shapes) // 2, dtype=np.float32) if recorder._peaks is None
                         else recorder._peaks.astype(np.float32)),
     }
+    rows = [kept[e] for e in unique]
+    # the optimizer's state, only where every kept epoch gave it (a Recording's arrays cover every frame)
+    slots = tuple(rows[0]["state"]) if rows and all(row["state"] is not None for row in rows) else ()
     for i in range(len(recorder._shapes) // 2):
-        rows = [kept[e] for e in unique]
         weights = [row["params"][i][0] for row in rows]
         biases = [row["params"][i][1] for row in rows]
         updates = [row["updates"][i] if row["updates"] is not None else (np.zeros_like(w), np.zeros_like(b))
@@ -161,6 +163,9 @@ def assemble(recorder, interrupted):
         arrays[f"dense{i + 1}.biases"] = _stack(biases, shape_b)
         arrays[f"dense{i + 1}.weight_updates"] = _stack([u for u, _ in updates], shape_w)
         arrays[f"dense{i + 1}.bias_updates"] = _stack([v for _, v in updates], shape_b)
+        for slot in slots:
+            arrays[f"dense{i + 1}.weight_{slot}"] = _stack([row["state"][slot][i][0] for row in rows], shape_w)
+            arrays[f"dense{i + 1}.bias_{slot}"] = _stack([row["state"][slot][i][1] for row in rows], shape_b)
     spec = recorder.spec(last_epoch=max(last, 0), frames=recorder.frames, interrupted=interrupted)
     return Recording(spec, arrays)
 

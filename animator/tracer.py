@@ -268,14 +268,33 @@ class BookTracer:
         accuracy = self._accuracy()
         params = self._params_now
         keep_next = recorder.keeps(epoch + 1)
-        updates = None
+        updates = state = None
         if recorder.keeps(epoch):
             updates = [(np.asarray(d.weights) - w, np.asarray(d.biases) - b) for d, (w, b) in zip(self._dense, params)]
-        recorder.epoch(float(loss), accuracy, lr, params, updates=updates)
+            state = self._state()
+        recorder.epoch(float(loss), accuracy, lr, params, updates=updates, state=state)
         # the next epoch prints the learning rate the optimizer holds now (pre_update_params comes after its print)
         self._lr = getattr(model.optimizer, "current_learning_rate", None)
         self._params_now = [(np.array(d.weights, copy=True), np.array(d.biases, copy=True)) if keep_next
                             else (d.weights, d.biases) for d in self._dense]
+
+    def _state(self):
+        """The optimizer's state on the layers after this round's updates, under the book's names
+        (``layer.weight_cache``, ...), or None where a layer lacks one or holds it in another shape."""
+        slots = self.recorder.state_slots
+        if not slots:
+            return None
+        state = {}
+        for slot in slots:
+            pairs = []
+            for dense in self._dense:
+                w, b = getattr(dense, f"weight_{slot}", None), getattr(dense, f"bias_{slot}", None)
+                if not (isinstance(w, np.ndarray) and isinstance(b, np.ndarray) and w.shape == dense.weights.shape
+                        and b.size == np.size(dense.biases)):
+                    return None
+                pairs.append((w, b))
+            state[slot] = pairs
+        return state
 
     def _accuracy(self):
         owner, attribute = self._probabilities

@@ -29,9 +29,9 @@ from animator.threads import one_blas_thread
 from animator.tracer import BookTracer, NotRecognised
 from animator.untrusted import shown
 
-from .options import COMMON, integer, outputs, render, training
+from .options import COMMON, integer, outputs, render, story, training
 from .registry import Command, Option, flags, register
-from .shared import check_budget, check_outputs, command_line, described, drawing, note, write
+from .shared import check_budget, check_outputs, check_story, command_line, described, drawing, note, write
 
 RECORDING_OPTIONS = ("--frames", "--frame-spacing", "--every", "--grid", "--grid-padding")
 MAX_SCRIPT_BYTES = 64 << 20
@@ -96,6 +96,7 @@ def run(options):
     options = split_output(options)
     name, digest = _script(options.script)
     writer = check_outputs(options, TrainingAnimation, save=options.save, recording=True)
+    check_story(options, None)           # the optimizer is known once the script has run: see below
     workers = check_budget(options, writer, options.frames)
 
     def make_recorder(X, y, optimizer):
@@ -145,8 +146,10 @@ def run(options):
             note(f"not rendering {options.output}: the script was interrupted")
         return exit_status()
     if writer not in (None, "recording"):
+        check_story(options, recording.spec)
         scene = TrainingScene()
-        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade), options, writer,
+        write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade,
+                              caption=options.caption, show=options.show), options, writer,
               described(scene.metadata(recording, command_line(options, recording=options.script)), options),
               **drawing(options, workers))
     return 0
@@ -176,6 +179,7 @@ register(Command(
                type=integer(0), metavar="N", arguments=("epochs",)),
         *(option for option in training() if option.flags[0] in RECORDING_OPTIONS),
         *render(),
+        *story(),
         *COMMON,
     ),
     run=run, rest="script_args"))

@@ -114,13 +114,14 @@ class _PlannedFrames:
 
 def check_story(options, config):
     """Refuse ``--show step-sizes`` (before training) for an optimizer with one step size for every weight, and
-    --caption/--show without an animation.  ``config``: a RunConfig or a Recording's spec (its ``optimizer``)."""
+    --caption/--show without an animation.  ``config``: a RunConfig or a Recording's spec (its ``optimizer``), or
+    None where the optimizer is not known yet (record, before the script runs: only the output is checked)."""
     from renderers.step_sizes import adaptive
 
     wanted = [flag for flag, given in (("--caption", options.caption), ("--show", options.show)) if given]
     if wanted and (options.output is None or is_recording_path(options.output)):
         raise UserError(f"{' and '.join(wanted)} need{'s' if len(wanted) == 1 else ''} -o with an animation")
-    if "step-sizes" in (options.show or ()):
+    if config is not None and "step-sizes" in (options.show or ()):
         spec = config.optimizer if isinstance(config.optimizer, OptimizerSpec) else \
             OptimizerSpec(config.optimizer, config.hyperparameters)
         if not adaptive(spec):

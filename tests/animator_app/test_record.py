@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -73,6 +74,57 @@ def test_a_gif_shows_the_regions_changing_and_info_and_reproduce_know_it_was_rec
     again = _run("-m", "animator_app", "reproduce", "run.gif", "-o", "again.gif", cwd=tmp_path)
     assert again.returncode == 2 and "running the script again" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1 and not (tmp_path / "again.gif").exists()
+
+
+def test_the_optimizers_state_is_what_train_keeps_and_the_story_options_draw_from_it(tmp_path, plain):
+    from PIL import Image
+
+    from animator import RunConfig, train
+
+    done = _record(tmp_path, SCRIPT, "run.npz", "--epochs", EPOCHS)
+    assert done.returncode == 0, done.stderr
+    recorded = Recording.load(tmp_path / "run.npz")
+    trained = train(RunConfig(optimizer="adam", hyperparameters={"lr": 0.05, "decay": 5e-7}, epochs=int(EPOCHS),
+                              frames=5, grid_resolution=24))
+    for layer in (1, 2):
+        for name in ("weights", "biases", "weight_momentums", "bias_momentums", "weight_cache", "bias_cache"):
+            assert np.array_equal(recorded[f"dense{layer}.{name}"], trained[f"dense{layer}.{name}"]), (layer, name)
+    pictures = {}
+    for name, extra in (("plain", ()), ("told", ("--show", "step-sizes", "--caption", "Figure 21 · Adam"))):
+        done = _record(tmp_path, SCRIPT, f"{name}.png", "--epochs", EPOCHS, "--size", "960x540", *extra)
+        assert done.returncode == 0 and done.stdout == plain, done.stderr
+        pictures[name] = np.asarray(Image.open(tmp_path / f"{name}.png").convert("RGB")).astype(int)
+    assert np.any(pictures["plain"] != pictures["told"])
+    # the caption's line at the foot, under the plot: ink where the plain frame has page
+    foot = slice(500, 540), slice(0, 300)
+    assert np.abs(pictures["told"][foot] - pictures["plain"][foot]).max() > 100
+
+
+def test_step_sizes_of_an_optimizer_without_a_cache_is_one_line_after_the_run_and_before_any_picture(tmp_path):
+    with open(SCRIPT) as handle:
+        code = handle.read()
+    sgd = textwrap.dedent("""
+        class Optimizer_SGD:
+            def __init__(self, learning_rate=1.0, decay=0.0):
+                self.learning_rate = self.current_learning_rate = learning_rate
+                self.decay, self.iterations = decay, 0
+            def pre_update_params(self):
+                if self.decay:
+                    self.current_learning_rate = self.learning_rate * (1. / (1. + self.decay * self.iterations))
+            def update_params(self, layer):
+                layer.weights += -self.current_learning_rate * layer.dweights
+                layer.biases += -self.current_learning_rate * layer.dbiases
+            def post_update_params(self):
+                self.iterations += 1
+        optimizer = Optimizer_SGD()
+        """)
+    script = tmp_path / "sgd.py"
+    script.write_text(code.replace("optimizer = Optimizer_Adam(learning_rate=0.05, decay=5e-7)\n", sgd))
+    done = _record(tmp_path, script, "run.gif", "--show", "step-sizes")
+    assert done.returncode == 2 and "--show step-sizes is for optimizers that keep a cache" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "run.gif").exists()
+    early = _record(tmp_path, SCRIPT, "run.npz", "--caption", "Figure 21")
+    assert early.returncode == 2 and early.stdout == "" and "--caption needs -o with an animation" in early.stderr
 
 
 def test_the_same_code_in_a_notebook(tmp_path, plain):
