@@ -207,3 +207,42 @@ def test_a_recorded_run_renders(data, tmp_path):
     recording, _, _ = _loop(Recorder(*data, epochs=30, frames=4, grid_resolution=16), 30)
     path = render(recording, tmp_path / "mine.png", size=(480, 270))
     assert (tmp_path / "mine.png").stat().st_size > 1000 and path
+
+
+def test_the_optimizers_state_after_each_kept_update_saves_and_loads(data, tmp_path):
+    recorder = Recorder(*data, epochs=12, frames=4, grid_resolution=8, optimizer="adam")
+    assert recorder.state_slots == ("momentums", "cache")
+    np.random.seed(0)
+    X, y = recorder.X, recorder.y
+    dense1, relu, dense2 = Layer_Dense(2, 8), Activation_ReLU(), Layer_Dense(8, 3)
+    loss_activation = Activation_Softmax_Loss_CategoricalCrossentropy()
+    optimizer = Optimizer_Adam(learning_rate=0.05)
+    kept = {}
+    for epoch in range(13):
+        dense1.forward(X)
+        relu.forward(dense1.output)
+        dense2.forward(relu.output)
+        loss = loss_activation.forward(dense2.output, y)
+        accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
+        before = [(d.weights.copy(), d.biases.copy()) for d in (dense1, dense2)]
+        loss_activation.backward(loss_activation.output, y)
+        dense2.backward(loss_activation.dinputs)
+        relu.backward(dense2.dinputs)
+        dense1.backward(relu.dinputs)
+        optimizer.pre_update_params()
+        optimizer.update_params(dense1)
+        optimizer.update_params(dense2)
+        optimizer.post_update_params()
+        state = {slot: [(getattr(d, f"weight_{slot}"), getattr(d, f"bias_{slot}")) for d in (dense1, dense2)]
+                 for slot in recorder.state_slots}
+        kept[epoch] = {name: pairs[0][0].copy() for name, pairs in state.items()}
+        recorder.epoch(loss, accuracy, optimizer.current_learning_rate, before, state=state)
+    with pytest.raises(ArgumentError, match="must give the slots momentums, cache of the adam optimizer"):
+        recorder.epoch(1.0, 0.5, 0.05, before, state={"cache": state["cache"]})
+    with pytest.raises(ArgumentError, match="cache must have the shapes"):
+        recorder.epoch(1.0, 0.5, 0.05, before, state={**state, "cache": [(np.ones(3), np.ones(3))] * 2})
+    back = Recording.load(recorder.finish().save(tmp_path / "state.npz"))
+    epochs = back.param_epochs.tolist()
+    assert epochs == frame_epochs(12, frames=4).tolist()
+    for slot in ("momentums", "cache"):
+        assert np.array_equal(back[f"dense1.weight_{slot}"], np.stack([kept[e][slot] for e in epochs]).astype(np.float32))
