@@ -97,7 +97,8 @@ class Recorder:
         self._grids = {}            # epoch -> (rows, cols, classes) uint8, evaluated when the epoch happened
         self._last = None           # the latest epoch's parameters (copies): the last frame, and derived updates
         self._shapes = None
-        self._peaks = None
+        self._extremes = self._copies = None    # made with the shapes, at the first epoch
+        self._given_shapes = None               # the arrays' shapes as the first epoch gave them
         self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
         self._finished = False
         self._grid_later = None     # the tracer's: params -> a future of the grid (see animator.tracer)
@@ -165,14 +166,9 @@ class Recorder:
             return self._diverge(epoch, f"loss is {loss}", learning_rate)
         if not 0 <= accuracy <= 1:
             raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
-        highs = []
-        for i, (weights, biases) in enumerate(params, start=1):
-            for kind, array in (("weights", weights), ("biases", biases)):
-                high, low = array.max(), array.min()
-                if not (math.isfinite(high) and math.isfinite(low)):
-                    what = "nan" if np.isnan(array).any() else "inf"
-                    return self._diverge(epoch, f"Dense {i} {kind} are {what}", learning_rate)
-                highs.append(max(high, -low))
+        cause = self._extremes.fold(params)
+        if cause is not None:
+            return self._diverge(epoch, cause, learning_rate)
         if updates is not None:
             updates = layer_arrays(updates, "updates")
             if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
@@ -180,12 +176,15 @@ class Recorder:
         if state is not None:
             state = self._checked_state(state)
         self._derive_update(params)
-        peaks = np.maximum.reduceat(np.asarray(highs, dtype=np.float64), np.arange(0, len(highs), 2))
-        self._peaks = peaks if self._peaks is None else np.maximum(self._peaks, peaks)
+        self._extremes.commit()
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         self._rates.append(learning_rate)
-        copies = [(np.array(w, dtype=np.float64), np.array(b, dtype=np.float64).reshape(1, -1)) for w, b in params]
+        # into one of two buffers, by parity: the previous epoch's stay intact for _derive_update; _keep copies
+        copies = self._copies[epoch % 2]
+        for (to_w, to_b), (w, b) in zip(copies, params):
+            np.copyto(to_w, w)
+            np.copyto(to_b, b.reshape(1, -1))
         self._last = (epoch, copies, updates, state)
         if self.keeps(epoch):
             self._keep(epoch, copies, updates, state)
@@ -217,11 +216,22 @@ class Recorder:
         return assemble(self, bool(interrupted))
 
     # -- inside ----------------------------------------------------------------------------
+    @property
+    def _peaks(self):
+        """Each layer's largest ``|weight|`` or ``|bias|`` over the epochs recorded (float64), or None before any."""
+        return None if self._extremes is None else self._extremes.peaks()
+
     def _check_shapes(self, params):
-        shapes = [tuple(a.shape) for pair in params for a in pair]
+        shapes = [a.shape for pair in params for a in pair]
+        if shapes == self._given_shapes:       # every epoch after the first, as a rule: nothing to work out
+            return
         if self._shapes is None:
+            self._given_shapes = shapes
             _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
             self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
+            self._extremes = Extremes(self._shapes)
+            self._copies = [[(np.empty(self._shapes[k]), np.empty(self._shapes[k + 1]))
+                             for k in range(0, len(self._shapes), 2)] for _ in range(2)]
         elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
             raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "
                                           f"({_shapes_text(self._shapes)} before)")
@@ -255,6 +265,7 @@ class Recorder:
         return copies
 
     def _keep(self, epoch, copies, updates, state=None, *, thin=True):
+        copies = [(w.copy(), b.copy()) for w, b in copies]
         self._kept[epoch] = {"params": copies, "state": state, "updates": None if updates is None else
                              [(np.array(u, np.float64), np.reshape(np.array(v, np.float64), (1, -1)))
                               for u, v in updates]}
@@ -340,3 +351,60 @@ def _check_chain(params, inputs, labels):
 
 def _shapes_text(shapes):
     return ", ".join("x".join(map(str, s)) for s in shapes)
+
+
+class Extremes:
+    """The running elementwise maximum and minimum of every parameter over the epochs: peaks, and divergence.
+
+    Folding an epoch is two elementwise operations an array and one sum for all
+    of them (NaN and inf survive both), where a maximum and a minimum of each
+    array cost four times as much a step; the array-by-array test runs only when
+    the sum is not finite, to name the first array that is not.  An epoch that
+    is not finite is not folded in.
+    """
+
+    def __init__(self, shapes):
+        self.shapes = shapes
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        self.buffers = [np.empty(2 * sum(sizes)) for _ in range(2)]
+        for buffer in self.buffers:
+            half = len(buffer) // 2
+            buffer[:half], buffer[half:] = -np.inf, np.inf
+        self.views = []
+        for buffer in self.buffers:
+            half, offset, views = len(buffer) // 2, 0, []
+            for shape, size in zip(shapes, sizes):
+                views.append((buffer[offset:offset + size].reshape(shape),
+                              buffer[half + offset:half + offset + size].reshape(shape)))
+                offset += size
+            self.views.append(views)
+        self.current = 0
+        self.folded = False
+
+    def fold(self, params):
+        """Fold ``params`` (``[(weights, biases), ...]``) into the other buffer; the cause if one is not finite."""
+        arrays = [a for w, b in params for a in (w, b.reshape(1, -1))]
+        new, old = self.views[1 - self.current], self.views[self.current]
+        for array, (high, low), (old_high, old_low) in zip(arrays, new, old):
+            np.maximum(old_high, array, out=high)
+            np.minimum(old_low, array, out=low)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if math.isfinite(self.buffers[1 - self.current].sum()):
+                return None
+        for k, array in enumerate(arrays):        # the sum overflowed, or one is not finite: which?
+            if not np.isfinite(array).all():
+                what = "nan" if np.isnan(array).any() else "inf"
+                return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
+        return None
+
+    def commit(self):
+        """The epoch just folded counts."""
+        self.current, self.folded = 1 - self.current, True
+
+    def peaks(self):
+        if not self.folded:
+            return None
+        views = self.views[self.current]
+        return np.array([max(max(float(views[k][0].max()), float(views[k + 1][0].max())),
+                             -min(float(views[k][1].min()), float(views[k + 1][1].min())))
+                         for k in range(0, len(views), 2)], dtype=np.float64)
