@@ -44,13 +44,18 @@ class GridsAhead:
         self.extent, self.resolution, self.layers = extent, resolution, layers
         self._points = grid_points(extent, resolution)
         self._capacity = 0 if frames is None else int(frames)
-        self._in_process = self._capacity * resolution * resolution >= PROCESS_CELLS and _may_fork()
+        self._in_process = self.would_fork(self._capacity, resolution)
         self._done = {}
         self._failure = None
         self._abandoned = False
         self._thread = self._queue = None
         self._helper = None          # the process's side: see _Helper
         self._slots = {}             # epoch -> slot in the helper's shared memory
+
+    @staticmethod
+    def would_fork(frames, resolution):
+        """True where ``frames`` grids at ``resolution`` are evaluated in a helper process, not a thread."""
+        return frames * resolution * resolution >= PROCESS_CELLS and _may_fork()
 
     def __enter__(self):
         if not self._in_process:
@@ -147,7 +152,9 @@ class _Helper:
             size += array.size
         classes = weights[-1].shape[1]
         cells = len(points)
-        params = np.frombuffer(mmap.mmap(-1, capacity * size * 4), np.float32).reshape(capacity, size)
+        # the parameters as they come (float32 from train, float64 from a recorded loop): the same products
+        dtype = np.result_type(np.float32, *[np.asarray(a).dtype for a in (*weights, *biases)])
+        params = np.frombuffer(mmap.mmap(-1, capacity * size * dtype.itemsize), dtype).reshape(capacity, size)
         grids = np.frombuffer(mmap.mmap(-1, capacity * cells * classes), np.uint8).reshape(capacity, cells, classes)
         workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights)), quit="now")
         try:

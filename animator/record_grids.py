@@ -54,6 +54,24 @@ def book_grid(points, weights, biases, resolution):
         return np.rint(out).astype(np.uint8).reshape(resolution, resolution, out.shape[1])
 
 
+class _AheadGrid:
+    """A grid handed to the helper process (:class:`~animator.grids_ahead.GridsAhead`), offered as a future is."""
+
+    def __init__(self, regions, key, params):
+        self.regions, self.key, self.params = regions, key, params
+
+    def result(self):
+        grid = self.regions._ahead_grids().get(self.key)
+        if grid is None:           # the helper died or had no room: evaluated here, the same numbers
+            weights, biases = [w for w, _ in self.params], [b for _, b in self.params]
+            grid = self.regions._book_grid(self.regions.recorder._points, weights, biases,
+                                           self.regions.recorder.grid_resolution)
+        return grid
+
+    def cancel(self):
+        return False
+
+
 class Regions:
     """Decision grids of a traced model: :meth:`later` hands back a future of one epoch's grid.
 
@@ -69,6 +87,9 @@ class Regions:
         self._chain, self._activation = copy.deepcopy((list(chain), activation))
         self._layers = [self._chain[k] for k in dense]
         self._pool = None
+        self._ahead = self._ahead_done = None    # the helper process, where the grids are many: see later()
+        self._ahead_checked = False
+        self._handed = 0
         self._book_grid = book_grid
         self.random = self._draws_random(first)
         self.book = not self.random and self._is_book_chain(first)
@@ -77,6 +98,20 @@ class Regions:
         """A future of the grid of ``params`` (``[(weights, biases), ...]``, copies the loop no longer touches)."""
         if self.random:
             return _Done(self._own_grid(params, keep_random=True))
+        recorder = self.recorder
+        if self.book and recorder._wanted is not None and not self._ahead_checked:
+            # a process of its own, where it pays: a thread shares the interpreter lock with the reader's loop
+            from .grids_ahead import GridsAhead
+
+            self._ahead_checked = True
+            if GridsAhead.would_fork(len(recorder._wanted), recorder.grid_resolution):
+                self._ahead = GridsAhead(recorder.extent, recorder.grid_resolution, layers=len(params),
+                                         frames=len(recorder._wanted)).__enter__()
+        if self._ahead is not None:
+            key, self._handed = self._handed, self._handed + 1
+            self._ahead.add(key, {f"dense{i}.{name}": array for i, pair in enumerate(params, start=1)
+                                  for name, array in zip(("weights", "biases"), pair)})
+            return _AheadGrid(self, key, params)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
         if self.book:
@@ -85,9 +120,18 @@ class Regions:
                                      recorder.grid_resolution)
         return self._pool.submit(self._own_grid, params)
 
-    def close(self):
+    def close(self, abandon=False):
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        if self._ahead is not None:
+            self._ahead.__exit__(KeyboardInterrupt if abandon else None, None, None)
+            self._ahead = None
+
+    def _ahead_grids(self):
+        """The helper's grids, ``{key: grid}``, waited for once."""
+        if self._ahead_done is None:
+            self._ahead_done = self._ahead.grids() if self._ahead is not None else {}
+        return self._ahead_done
 
     # -- inside ----------------------------------------------------------------------------
     def _replay(self, points, params):

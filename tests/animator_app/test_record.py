@@ -127,6 +127,24 @@ def test_step_sizes_of_an_optimizer_without_a_cache_is_one_line_after_the_run_an
     assert early.returncode == 2 and early.stdout == "" and "--caption needs -o with an animation" in early.stderr
 
 
+def test_many_regions_are_evaluated_in_a_helper_process_to_the_bit(tmp_path, plain):
+    from animator.frames import decision_grid
+    from animator.grids_ahead import PROCESS_CELLS
+
+    frames, grid = 40, 160
+    assert frames * grid ** 2 >= PROCESS_CELLS          # so the regions go to the helper process, not a thread
+    done = _run("-m", "animator_app", "record", "-o", str(tmp_path / "run.npz"), "--frames", str(frames),
+                "--grid", str(grid), "--epochs", EPOCHS, str(SCRIPT), "--", EPOCHS, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == plain, done.stderr
+    recording = Recording.load(tmp_path / "run.npz")
+    assert recording.param_epochs.tolist() == recording.frame_epochs.tolist()
+    layers = (1, 2)
+    expected = decision_grid([[recording[f"dense{i}.weights"][k] for i in layers] for k in range(frames)],
+                             [[recording[f"dense{i}.biases"][k] for i in layers] for k in range(frames)],
+                             recording.arrays["grid_extent"], grid)
+    assert np.array_equal(recording.arrays["grid_probs"], expected)
+
+
 def test_the_same_code_in_a_notebook(tmp_path, plain):
     with open(SCRIPT) as handle:
         code = handle.read()
