@@ -290,8 +290,12 @@ def test_ctrl_c_stops_every_worker_and_the_same_command_resumes(tmp_path, sig, s
                "--epochs", "1500", "--frames", "4", "--resolution", "12", "--workers", "2",
                "--table", "t.csv", "-o", "map.png"]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def finished():     # runs stored whole: a file being written (.NAME.part) is removed by the interrupt
+        folder = tmp_path / "t.runs"
+        return [name for name in os.listdir(folder) if not name.startswith(".")] if folder.is_dir() else []
+
     deadline = time.monotonic() + 120
-    while not (tmp_path / "t.runs").is_dir() or len(os.listdir(tmp_path / "t.runs")) < 2:
+    while len(finished()) < 2:
         assert time.monotonic() < deadline and process.poll() is None, process.communicate()
         time.sleep(0.02)
     workers = live_children(process.pid)
