@@ -74,7 +74,7 @@ def _library_argument_names():
 
 # Arguments of the Recorder's Python API only: no command passes them; `animator record` words an error about
 # them as the script's own data (tests/animator_app/test_record.py::test_data_the_recorder_refuses_is_the_scripts...)
-PYTHON_API_ONLY = {"X", "y", "epoch", "predict", "layers", "source", "accuracy", "finish", "updates"}
+PYTHON_API_ONLY = {"X", "y", "epoch", "predict", "layers", "source", "accuracy", "finish", "updates", "state"}
 
 
 def test_every_argument_a_library_error_names_is_a_declared_option():
