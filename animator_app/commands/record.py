@@ -91,7 +91,6 @@ def split_output(options):
 
 def run(options):
     from renderers.training import TrainingAnimation
-    from ..scenes import TrainingScene
 
     options = split_output(options)
     name, digest = _script(options.script)
@@ -146,6 +145,8 @@ def run(options):
             note(f"not rendering {options.output}: the script was interrupted")
         return exit_status()
     if writer not in (None, "recording"):
+        from ..scenes import TrainingScene   # every layout, and matplotlib: only to draw (-o run.npz needs none)
+
         check_story(options, recording.spec)
         scene = TrainingScene()
         write(scene.animation(recording, size=options.size, theme=options.theme, shade=options.shade,
