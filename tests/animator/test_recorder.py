@@ -33,15 +33,20 @@ def _loop(recorder, epochs, *, optimizer=None, rng=0, give_final=True):
         accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
         losses.append((loss, accuracy))
         recorder.book_epoch(loss, accuracy, optimizer, dense1, dense2)
-        loss_activation.backward(loss_activation.output, y)
-        dense2.backward(loss_activation.dinputs)
-        relu.backward(dense2.dinputs)
-        dense1.backward(relu.dinputs)
-        optimizer.pre_update_params()
-        optimizer.update_params(dense1)
-        optimizer.update_params(dense2)
-        optimizer.post_update_params()
+        _learn(y, dense1, relu, dense2, loss_activation, optimizer)
     return recorder.finish(layers=[dense1, dense2] if give_final else None), losses, (dense1, dense2)
+
+
+def _learn(y, dense1, relu, dense2, loss_activation, optimizer):
+    """The book's backward pass and update, after the forward pass of an epoch."""
+    loss_activation.backward(loss_activation.output, y)
+    dense2.backward(loss_activation.dinputs)
+    relu.backward(dense2.dinputs)
+    dense1.backward(relu.dinputs)
+    optimizer.pre_update_params()
+    optimizer.update_params(dense1)
+    optimizer.update_params(dense2)
+    optimizer.post_update_params()
 
 
 @pytest.fixture(scope="module")
@@ -225,14 +230,7 @@ def test_the_optimizers_state_after_each_kept_update_saves_and_loads(data, tmp_p
         loss = loss_activation.forward(dense2.output, y)
         accuracy = np.mean(np.argmax(loss_activation.output, axis=1) == y)
         before = [(d.weights.copy(), d.biases.copy()) for d in (dense1, dense2)]
-        loss_activation.backward(loss_activation.output, y)
-        dense2.backward(loss_activation.dinputs)
-        relu.backward(dense2.dinputs)
-        dense1.backward(relu.dinputs)
-        optimizer.pre_update_params()
-        optimizer.update_params(dense1)
-        optimizer.update_params(dense2)
-        optimizer.post_update_params()
+        _learn(y, dense1, relu, dense2, loss_activation, optimizer)
         state = {slot: [(getattr(d, f"weight_{slot}"), getattr(d, f"bias_{slot}")) for d in (dense1, dense2)]
                  for slot in recorder.state_slots}
         kept[epoch] = {name: pairs[0][0].copy() for name, pairs in state.items()}
