@@ -188,3 +188,60 @@ def _frames(recorder, last):
         candidates = candidates[np.unique(np.round(np.linspace(0, len(candidates) - 1, room)).astype(int))] \
             if room else candidates[:0]
     return np.append(candidates, last).astype(np.int64)
+
+
+class Extremes:
+    """The running elementwise maximum and minimum of every parameter over the epochs: peaks, and divergence.
+
+    Folding an epoch is two elementwise operations an array and one sum for all
+    of them (NaN and inf survive both), where a maximum and a minimum of each
+    array cost four times as much a step; the array-by-array test runs only when
+    the sum is not finite, to name the first array that is not.  An epoch that
+    is not finite is not folded in.
+    """
+
+    def __init__(self, shapes):
+        self.shapes = shapes
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        self.buffers = [np.empty(2 * sum(sizes)) for _ in range(2)]
+        for buffer in self.buffers:
+            half = len(buffer) // 2
+            buffer[:half], buffer[half:] = -np.inf, np.inf
+        self.views = []
+        for buffer in self.buffers:
+            half, offset, views = len(buffer) // 2, 0, []
+            for shape, size in zip(shapes, sizes):
+                views.append((buffer[offset:offset + size].reshape(shape),
+                              buffer[half + offset:half + offset + size].reshape(shape)))
+                offset += size
+            self.views.append(views)
+        self.current = 0
+        self.folded = False
+
+    def fold(self, params):
+        """Fold ``params`` (``[(weights, biases), ...]``) into the other buffer; the cause if one is not finite."""
+        arrays = [a for w, b in params for a in (w, b.reshape(1, -1))]
+        new, old = self.views[1 - self.current], self.views[self.current]
+        for array, (high, low), (old_high, old_low) in zip(arrays, new, old):
+            np.maximum(old_high, array, out=high)
+            np.minimum(old_low, array, out=low)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if math.isfinite(self.buffers[1 - self.current].sum()):
+                return None
+        for k, array in enumerate(arrays):        # the sum overflowed, or one is not finite: which?
+            if not np.isfinite(array).all():
+                what = "nan" if np.isnan(array).any() else "inf"
+                return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
+        return None
+
+    def commit(self):
+        """The epoch just folded counts."""
+        self.current, self.folded = 1 - self.current, True
+
+    def peaks(self):
+        if not self.folded:
+            return None
+        views = self.views[self.current]
+        return np.array([max(max(float(views[k][0].max()), float(views[k + 1][0].max())),
+                             -min(float(views[k][1].min()), float(views[k + 1][1].min())))
+                         for k in range(0, len(views), 2)], dtype=np.float64)
