@@ -15,37 +15,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from animator import RunConfig, train
 from animator.descent import run_race
 from animator.race import race
 from renderers.contour_race import ContourRace
 from renderers.race import RaceAnimation
 from renderers.render import render, write_animation
-from renderers.training import TrainingAnimation
 from renderers.writers import read_metadata
 from renderers.writers.html import HtmlWriter
 
 from browsers import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
+from player_pages import CONFIG, SIZE, layout, page, recording  # noqa: F401  (the shared run and page)
 
-CONFIG = RunConfig(epochs=300, frames=12, grid_resolution=40)
-SIZE = (640, 360)
-
-
-@pytest.fixture(scope="module")
-def recording():
-    return train(CONFIG)
-
-
-@pytest.fixture(scope="module")
-def layout(recording):
-    return TrainingAnimation(recording, size=SIZE)
-
-
-@pytest.fixture(scope="module")
-def page(recording, tmp_path_factory):
-    path = tmp_path_factory.mktemp("player") / "run.html"
-    render(recording, path, size=SIZE, fps=10, hold=1.5, workers=1)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -22,38 +22,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from animator import RunConfig, train
 from renderers.player import page_start
-from renderers.render import render
-from renderers.training import TrainingAnimation
 from renderers.writers import read_metadata
 from renderers.writers.html import HtmlWriter
 
 from browsers import browser  # noqa: F401  (the headless Chromium fixture; skips without it)
+from player_pages import SIZE, layout, page, recording  # noqa: F401  (the shared run and page)
 
 pytestmark = pytest.mark.slow
 
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(os.path.dirname(TESTS), "examples", "revealjs")
-CONFIG = RunConfig(epochs=300, frames=12, grid_resolution=40)
-SIZE = (640, 360)
-
-
-@pytest.fixture(scope="module")
-def recording():
-    return train(CONFIG)
-
-
-@pytest.fixture(scope="module")
-def layout(recording):
-    return TrainingAnimation(recording, size=SIZE)
-
-
-@pytest.fixture(scope="module")
-def page(recording, tmp_path_factory):
-    path = tmp_path_factory.mktemp("presents") / "run.html"
-    render(recording, path, size=SIZE, fps=10, hold=1.5, workers=1)
-    return path
 
 
 def expected(layout, page, index):
