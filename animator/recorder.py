@@ -226,12 +226,12 @@ class Recorder:
         if shapes == self._given_shapes:       # every epoch after the first, as a rule: nothing to work out
             return
         if self._shapes is None:
-            self._given_shapes = shapes
             _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
             self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
             self._extremes = Extremes(self._shapes)
             self._copies = [[(np.empty(self._shapes[k]), np.empty(self._shapes[k + 1]))
                              for k in range(0, len(self._shapes), 2)] for _ in range(2)]
+            self._given_shapes = shapes         # only once the chain is accepted: a refused one is refused again
         elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
             raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "
                                           f"({_shapes_text(self._shapes)} before)")
