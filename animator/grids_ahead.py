@@ -79,10 +79,13 @@ class GridsAhead:
         if not self._in_process or len(self._slots) >= self._capacity:
             return                       # evaluated when asked for
         if self._helper is None:
-            self._helper = _Helper.start(self._points, self._capacity, weights, biases)
+            # asked again now: training may have started threads since (a fork would copy their locks)
+            self._helper = _Helper.start(self._points, self._capacity, weights, biases) if _may_fork() else None
             if self._helper is None:
                 self._in_process = False
                 return
+        if not self._helper.takes(weights, biases):
+            return                       # wider numbers than the first epoch's: evaluated when asked for
         slot = len(self._slots)
         if self._helper.send(slot, weights, biases):
             self._slots[int(epoch)] = slot
@@ -154,14 +157,20 @@ class _Helper:
         cells = len(points)
         # the parameters as they come (float32 from train, float64 from a recorded loop): the same products
         dtype = np.result_type(np.float32, *[np.asarray(a).dtype for a in (*weights, *biases)])
-        params = np.frombuffer(mmap.mmap(-1, capacity * size * dtype.itemsize), dtype).reshape(capacity, size)
-        grids = np.frombuffer(mmap.mmap(-1, capacity * cells * classes), np.uint8).reshape(capacity, cells, classes)
-        workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights)), quit="now")
-        try:
+        try:             # no memory or no process for it: the grids are evaluated when asked for
+            params = np.frombuffer(mmap.mmap(-1, capacity * size * dtype.itemsize), dtype).reshape(capacity, size)
+            grids = np.frombuffer(mmap.mmap(-1, capacity * cells * classes), np.uint8).reshape(capacity, cells,
+                                                                                                 classes)
+            workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights)), quit="now")
             workers.__enter__()
         except (OSError, pool.WorkerDied):
             return None
         return cls(workers, params, grids, layout)
+
+    def takes(self, weights, biases):
+        """True if these arrays fit the slots unchanged (no wider type than the first epoch's, the same shapes)."""
+        return all(np.can_cast(array.dtype, self.params.dtype, "safe") and array.shape == shape
+                   for array, (_, shape) in zip((*weights, *biases), self.layout))
 
     def send(self, slot, weights, biases):
         from . import pool

@@ -122,7 +122,7 @@ class Regions:
 
     def close(self, abandon=False):
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=abandon)
         if self._ahead is not None:
             self._ahead.__exit__(KeyboardInterrupt if abandon else None, None, None)
             self._ahead = None

@@ -92,16 +92,19 @@ class BookTracer:
 
     def finish(self, *, interrupted=False):
         """The Recording, or :class:`NotRecognised` naming what was not found."""
+        failed = True
         try:
             if self.model is None or self.recorder is None:
                 raise NotRecognised(self._missing())
             if self.others and self.wanted is None:
                 names = ", ".join(sorted({self._label(self.model), *self.others.values()}))
                 raise NotRecognised(f"it trains more than one model ({names}); pick one with --model NAME")
-            return self.recorder.finish(interrupted=interrupted)
+            recording = self.recorder.finish(interrupted=interrupted)
+            failed = False
+            return recording
         finally:
             if self._regions is not None:
-                self._regions.close()
+                self._regions.close(abandon=failed)      # on an error, what is queued is not wanted
 
     def _missing(self):
         if self.wanted is not None and self.others:

@@ -118,3 +118,19 @@ def test_a_helper_process_that_dies_leaves_the_grids_to_be_evaluated_when_asked_
     assert grids == {}
     made = make_recording(config, X, y, network, optimizer, result, grids=grids)
     assert np.array_equal(made.arrays["grid_probs"], after_training(config).arrays["grid_probs"])
+
+
+def test_an_epoch_in_wider_numbers_than_the_first_is_evaluated_when_asked_for(monkeypatch):
+    monkeypatch.setattr(grids_ahead, "PROCESS_CELLS", 0)
+    extent, rng = np.array([-1.0, 1.0, -1.0, 1.0]), np.random.default_rng(3)
+    arrays = [{"dense1.weights": rng.normal(size=(2, 8)).astype(dtype), "dense1.biases": rng.normal(size=(1, 8)).astype(dtype),
+               "dense2.weights": rng.normal(size=(8, 3)).astype(dtype), "dense2.biases": rng.normal(size=(1, 3)).astype(dtype)}
+              for dtype in (np.float32, np.float64)]
+    with GridsAhead(extent, 16, layers=2, frames=2) as ahead:
+        for epoch, given in enumerate(arrays):
+            ahead.add(epoch, given)
+        grids = ahead.grids()
+    assert sorted(grids) == [0]              # the float64 epoch would not fit the float32 slots unchanged
+    alone = decision_grid([[a["dense1.weights"], a["dense2.weights"]] for a in arrays],
+                          [[a["dense1.biases"], a["dense2.biases"]] for a in arrays], extent, 16)
+    assert np.array_equal(grids[0], alone[0])
