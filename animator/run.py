@@ -107,6 +107,8 @@ def estimate_bytes(config, *, points=None, classes=None):
     }
     # the kept layer arrays: every epoch's when asked for, else a few rows whose size is the network's
     parts["record" if config.record == "all" else "hidden"] += 4 * parameters * (4 + 2 * slots) * kept_rows
+    # and once more, the frames' parameters shared with the decision grids' helper process (grids_ahead)
+    parts["hidden"] += 4 * parameters * frames
     return parts
 
 
