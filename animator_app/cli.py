@@ -23,7 +23,7 @@ EXIT_PIPE = 128 + 13      # as a process killed by SIGPIPE: what `set -o pipefai
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv          # known before parsing, so a parse error shows its traceback too
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)      # a command named first: its module alone
     command = None
     try:
         with terminate_as_interrupt():

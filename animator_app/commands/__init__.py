@@ -2,10 +2,11 @@
 
 A command module declares a :class:`Command`: its name, help, options (shared
 groups come from :mod:`.options`), whether ``animator reproduce`` can rebuild
-its files, and ``run(options)``; it registers itself at its bottom.  Import it
-below, in the order ``animator --help`` lists the commands.
+its files, and ``run(options)``; it registers itself at its bottom.  Name it in
+:data:`.registry.NAMES`, in the order ``animator --help`` lists the commands:
+the modules are imported when the registry is first read (the command line
+imports only the one it runs).
 """
 
-from .registry import COMMANDS, Command, Option, flags, register, reproducible
-from .parser import Parser, build_parser, parse
-from . import train, record, render, compare, descent, race2d, landscape, sweep, book, check, info, reproduce, slides  # noqa: F401
+from .registry import COMMANDS, NAMES, Command, Option, flags, register, reproducible  # noqa: F401
+from .parser import Parser, build_parser, parse  # noqa: F401

@@ -16,13 +16,17 @@ class Parser(argparse.ArgumentParser):
         raise UserError(message)
 
 
-def build_parser():
-    """``animator`` and a sub-parser per registered command, its options in the order the command declares them."""
+def build_parser(only=None):
+    """``animator`` and a sub-parser per registered command, its options in the order the command declares them.
+
+    ``only``: the name of the one command to parse for (its module alone is imported); any other value, every
+    command."""
     parser = Parser(prog="animator", description="Train the optimizers of Neural Networks from Scratch, "
                     "Chapter 10, exactly as the book does, and animate the runs.")
     parser.add_argument("--version", action="version", version=f"animator {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for command in COMMANDS.values():
+    one = COMMANDS.loaded(only) if isinstance(only, str) else None
+    for command in [one] if one is not None else COMMANDS.values():
         sub = subcommands.add_parser(command.name, help=command.help, description=command.description)
         groups = {}
         for option in command.options:
@@ -41,7 +45,7 @@ def parse(argv, parser=None):
     namespace = presets.resolve(parser, parser.commands, head)
     if namespace.command is None:
         return None, None
-    command = COMMANDS[namespace.command]
+    command = COMMANDS.loaded(namespace.command)
     if rest is not None:
         setattr(namespace, command.rest, [*getattr(namespace, command.rest), *rest])
     return command, command.options_from(namespace, argv)
@@ -54,7 +58,7 @@ def _after_dashes(argv):
     the command's own options, so ``record mine.py -o run.gif -- 5000`` failed;
     cut at the ``--`` first, everything before it is parsed as usual.
     """
-    command = COMMANDS.get(argv[0]) if argv else None
+    command = COMMANDS.loaded(argv[0]) if argv else None
     if command is None or command.rest is None or "--" not in argv:
         return argv, None
     cut = argv.index("--")

@@ -289,6 +289,27 @@ def test_help_imports_no_drawing_library(args):
     assert "loaded: []" in done.stderr
 
 
+@pytest.mark.parametrize("name", ["record", "render", "info"])
+def test_a_command_line_imports_its_own_command_module_alone(name):
+    """``animator NAME ...`` parses with NAME's module only; reading the registry still gives every command."""
+    code = ("import sys\nfrom animator_app.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "from animator_app.commands.registry import NAMES\n"
+            "print('loaded:', [n for n in NAMES if 'animator_app.commands.' + n in sys.modules], file=sys.stderr)\n"
+            "from animator_app.commands import COMMANDS\n"
+            "print('listed:', list(COMMANDS) == list(NAMES), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, name, "--help"], capture_output=True, text=True, timeout=60)
+    assert f"usage: animator {name}" in done.stdout, done.stderr
+    assert f"loaded: ['{name}']" in done.stderr and "listed: True" in done.stderr, done.stderr
+
+
+def test_a_command_not_named_in_the_registry_list_is_refused():
+    from animator_app.commands import Command, register
+
+    with pytest.raises(ValueError, match="not in registry.NAMES"):
+        register(Command("brand-new", help="", description="", options=(), run=lambda options: 0))
+
+
 def test_a_race_takes_a_caption_line_at_its_foot(cli, tmp_path):
     from PIL import Image
 
