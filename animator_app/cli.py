@@ -13,7 +13,7 @@ from animator.errors import ArgumentError, UserError
 from animator.lifecycle import exit_status, terminate_as_interrupt
 from animator.untrusted import shown
 
-from .commands import build_parser, flags, parse
+from .commands import NAMES, build_parser, flags, parse
 from .commands.shared import note
 
 EXIT_USAGE = 2
@@ -23,7 +23,8 @@ EXIT_PIPE = 128 + 13      # as a process killed by SIGPIPE: what `set -o pipefai
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv          # known before parsing, so a parse error shows its traceback too
-    parser = build_parser(argv[0] if argv else None)      # a command named first: its module alone
+    # a command named first: its module alone; anything else (--help, --version, a misspelling): the index alone
+    parser = build_parser(argv[0]) if argv and argv[0] in NAMES else build_parser(index=True)
     command = None
     try:
         with terminate_as_interrupt():

@@ -68,7 +68,7 @@ def budget_summary(fits):
 
 
 register(Command(
-    "book", help="regenerate every figure of the chapter, with an index.html gallery",
+    "book",
     description="Regenerate every figure of Chapter 10 into one folder: the training animations "
                 "(Figure 1, Figures 15-21, Adam), the ball-on-a-curve figures (2-13), Figure 14, "
                 "optimizer races, and an index.html gallery.",

@@ -104,7 +104,7 @@ def _show(outcome, options, several, noted):
 
 
 register(Command(
-    "check", help="check your own optimizer class against the book's, epoch by epoch; grade a class's files",
+    "check",
     description="Import FILE.py (or run NOTEBOOK.ipynb's code cells), build CLASS with the settings of SPEC under "
                 "the book's argument names (learning_rate, decay, momentum, epsilon, rho, beta_1, beta_2), and "
                 "train the chapter's model with the built-in optimizer, handing your class the same weights, "

@@ -129,7 +129,7 @@ def _run_recorded(options, path, recording):
 
 
 register(Command(
-    "compare", help="race several optimizers from the same initial weights, rendered side by side",
+    "compare",
     description="Train several optimizers on the same data from the same initial weights and render them "
                 "in lock-step. A SPEC is NAME or NAME:key=value,... with the CLI's hyper-parameter names, "
                 "e.g. sgd:lr=1,decay=1e-3,momentum=0.9 adagrad:decay=1e-4 "

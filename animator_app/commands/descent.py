@@ -64,7 +64,7 @@ def run(options):
 
 
 register(Command(
-    "descent", help="the chapter's ball on a curve: a 1-D descent with any optimizer",
+    "descent",
     description="Descend the chapter's 1-D curve (three local minima, then the global one) with one of "
                 "the network's optimizers, and draw it (Figures 2-13). --preset NAME replays a figure; "
                 "hyper-parameter options given with it override the preset's.",

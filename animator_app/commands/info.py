@@ -140,7 +140,7 @@ def run(options):
 
 
 register(Command(
-    "info", help="print the run a file was made from: command, settings, animator version",
+    "info",
     description="Print the description every file animator writes carries (GIF comment, PNG text chunk, "
                 "MP4 comment, HTML data-animator attribute, a frames folder's animation.json): its kind, "
                 "caption, the animator version, the command line and the run's spec. Exit 2, with one line, "

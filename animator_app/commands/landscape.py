@@ -88,7 +88,7 @@ def _training_options():
 
 
 register(Command(
-    "landscape", help="a race's paths on the network's own loss landscape: a plane, or the line to each run's end",
+    "landscape",
     description="Race optimizers from the same initial weights (as compare does) and draw every path on the "
                 "network's own loss landscape, computed with training's arithmetic: on the plane of the paths' "
                 "principal directions (or of random filter-normalized ones), or along the straight line from the "

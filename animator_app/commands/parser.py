@@ -6,7 +6,7 @@ from animator import __version__
 from animator.errors import UserError
 
 from .. import presets
-from .registry import COMMANDS
+from .registry import COMMANDS, INDEX
 
 
 class Parser(argparse.ArgumentParser):
@@ -16,15 +16,21 @@ class Parser(argparse.ArgumentParser):
         raise UserError(message)
 
 
-def build_parser(only=None):
+def build_parser(only=None, *, index=False):
     """``animator`` and a sub-parser per registered command, its options in the order the command declares them.
 
-    ``only``: the name of the one command to parse for (its module alone is imported); any other value, every
-    command."""
+    ``only``: the name of the one command to parse for (its module alone is imported).  ``index``: every
+    command by its name and line of help alone, from :data:`~.registry.INDEX` (no command module is imported):
+    what ``animator --help``, ``--version`` and a misspelt command need."""
     parser = Parser(prog="animator", description="Train the optimizers of Neural Networks from Scratch, "
                     "Chapter 10, exactly as the book does, and animate the runs.")
     parser.add_argument("--version", action="version", version=f"animator {__version__}")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    if index:
+        for name, line in INDEX.items():
+            subcommands.add_parser(name, help=line)
+        parser.commands = subcommands.choices
+        return parser
     one = COMMANDS.loaded(only) if isinstance(only, str) else None
     for command in [one] if one is not None else COMMANDS.values():
         sub = subcommands.add_parser(command.name, help=command.help, description=command.description)

@@ -25,7 +25,7 @@ def run(options):
 
 
 register(Command(
-    "race2d", help="optimizers racing down a 2-D test function, on its contour map",
+    "race2d",
     description="Five optimizers (SGD, SGD with momentum, AdaGrad, RMSProp, Adam) with tuned settings race "
                 "from one start down a 2-D test function, drawn on its contour map.",
     options=(

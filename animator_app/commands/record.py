@@ -157,7 +157,7 @@ def run(options):
 
 
 register(Command(
-    "record", help="run your own chapter script or notebook unmodified and record its training",
+    "record",
     description="Run a script or notebook that trains the book's network (its own Layer_Dense, activations, loss "
                 "and optimizer classes, unmodified) and record it: every epoch's loss, accuracy and learning rate, "
                 "and at the frame epochs the weights, the optimizer's updates and the decision regions. Its own "

@@ -11,9 +11,25 @@ import typing
 from dataclasses import dataclass, field, make_dataclass
 from typing import Callable, Optional
 
-# The command modules of this package, in the order ``animator --help`` lists them; each is named as its command.
-NAMES = ("train", "record", "render", "compare", "descent", "race2d", "landscape", "sweep", "book", "check", "info",
-         "reproduce", "slides")
+# The commands, in the order ``animator --help`` lists them, each with the line it shows there: the index
+# ``animator --help`` is made from without importing any command (each is the module of this package named
+# as it, and declares everything else).
+INDEX = {
+    "train": "train the chapter's model, print the book's log, save the Recording",
+    "record": "run your own chapter script or notebook unmodified and record its training",
+    "render": "render a saved Recording without retraining",
+    "compare": "race several optimizers from the same initial weights, rendered side by side",
+    "descent": "the chapter's ball on a curve: a 1-D descent with any optimizer",
+    "race2d": "optimizers racing down a 2-D test function, on its contour map",
+    "landscape": "a race's paths on the network's own loss landscape: a plane, or the line to each run's end",
+    "sweep": "map a hyper-parameter search: every combination of one or two grids, as a table and a picture",
+    "book": "regenerate every figure of the chapter, with an index.html gallery",
+    "check": "check your own optimizer class against the book's, epoch by epoch; grade a class's files",
+    "info": "print the run a file was made from: command, settings, animator version",
+    "reproduce": "make a file again from the command stored in it, byte for byte",
+    "slides": "make a PowerPoint deck or a Beamer source: a titled slide per animation, with notes",
+}
+NAMES = tuple(INDEX)
 
 
 class Registry(dict):
@@ -156,15 +172,17 @@ class Command:
     """
 
     name: str
-    help: str
     description: str
     options: tuple
     run: Callable
     reproducible: bool = False
     rest: Optional[str] = None
+    help: Optional[str] = None        # the line --help lists it with: by default, its entry in INDEX
     values: type = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        if self.help is None:
+            object.__setattr__(self, "help", INDEX.get(self.name, ""))
         names = [option.name for option in self.options]
         if len(set(names)) != len(names):
             raise TypeError(f"{self.name}: an option is declared twice ({names})")

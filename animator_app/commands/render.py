@@ -29,7 +29,7 @@ def run(options):
 
 
 register(Command(
-    "render", help="render a saved Recording without retraining",
+    "render",
     description="Render a Recording saved by 'animator train -o RUN.npz' as GIF, MP4, PNG or PNG frames.",
     options=(
         Option(("recording",), "a Recording saved by animator train", metavar="RUN.npz"),

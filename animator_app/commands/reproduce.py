@@ -192,7 +192,7 @@ def _one_figure_of_the_book(options, stored):
 
 
 register(Command(
-    "reproduce", help="make a file again from the command stored in it, byte for byte",
+    "reproduce",
     description="Run the command stored in FILE again, writing NEW instead; NEW carries FILE's description, "
                 "so on the same machine (same animator and package versions) it is the same bytes for GIF, "
                 "PNG, MP4, HTML and frames folders. The stored command is the whole truth: no option here "

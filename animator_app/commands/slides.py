@@ -59,7 +59,7 @@ def run(options):
 
 
 register(Command(
-    "slides", help="make a PowerPoint deck or a Beamer source: a titled slide per animation, with notes",
+    "slides",
     description="Make a .pptx deck (or, with -o NAME.tex, a LaTeX Beamer source) with one titled slide per "
                 "animation, in the order given: GIFs and PNGs as pictures (GIFs play in the slide show), MP4s as "
                 "videos. A printout or PDF export shows each animation's poster: its last frame, or --poster's "

@@ -152,7 +152,7 @@ def report(result, store, executor, elapsed):
 RESULTS, WHERE = "results", "where the runs train"
 
 register(Command(
-    "sweep", help="map a hyper-parameter search: every combination of one or two grids, as a table and a picture",
+    "sweep",
     description="Train one run for every combination of one or two grids of an optimizer's hyper-parameters "
                 "(same data, same initial weights, the book's arithmetic) and write a table of the results "
                 "and a picture of them. Runs train on every core, or on a Dask cluster with --scheduler. "

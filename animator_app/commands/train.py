@@ -53,7 +53,7 @@ def run(options):
 
 
 register(Command(
-    "train", help="train the chapter's model, print the book's log, save the Recording",
+    "train",
     description="Train the chapter's model (book mode by default) and print the book's progress lines. "
                 "With -o run.npz the whole run is saved as a Recording.",
     options=(

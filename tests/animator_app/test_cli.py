@@ -1,6 +1,7 @@
 """The command line: bad input, help, divergence, Ctrl-C, and files that are never half-written."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -301,6 +302,24 @@ def test_a_command_line_imports_its_own_command_module_alone(name):
     done = subprocess.run([sys.executable, "-c", code, name, "--help"], capture_output=True, text=True, timeout=60)
     assert f"usage: animator {name}" in done.stdout, done.stderr
     assert f"loaded: ['{name}']" in done.stderr and "listed: True" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], []])
+def test_the_top_level_help_comes_from_the_index_alone(args):
+    """``animator --help`` lists every command with its line from registry.INDEX, importing no command module."""
+    code = ("import sys\nfrom animator_app.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "from animator_app.commands.registry import NAMES\n"
+            "print('loaded:', [n for n in NAMES if 'animator_app.commands.' + n in sys.modules], file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    assert "loaded: []" in done.stderr, done.stderr
+    if args != ["--version"]:
+        from animator_app.commands import COMMANDS
+
+        listed = re.findall(r"^    (\w+)\s", done.stdout, flags=re.M)
+        assert listed == list(COMMANDS)                       # every command, in the registry's order
+        text = " ".join(done.stdout.split())
+        assert all(" ".join(command.help.split()) in text for command in COMMANDS.values())
 
 
 def test_a_command_not_named_in_the_registry_list_is_refused():
