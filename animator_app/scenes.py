@@ -17,6 +17,7 @@ of it (its kind, one-line caption and settings, see
 :func:`renderers.render.run_metadata`).
 """
 
+import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
@@ -28,19 +29,28 @@ from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec
 from animator.race import race
 from animator.run import RunConfig, train
 from animator.sweep import run_sweep
-from renderers.contour_race import ContourRace
-from renderers.descent import DescentAnimation
-from renderers.landscape import LandscapePlane, landscape_animation
 from renderers.layout import describe
-from renderers.race import RaceAnimation
 from renderers.render import run_metadata, training_metadata
-from renderers.sweep import SweepMap
-from renderers.sweep_grid import SweepGrid
-from renderers.sweep_player import SweepPage, write_player
 from renderers.training import TrainingAnimation
 from renderers.writers import writer_named
 
 LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
+
+
+def _drawn_by(module, name):
+    """A layout of :mod:`renderers`, imported when first asked for: all but the training layout import
+    matplotlib, which ``animator train -o run.npz`` (or no -o) never needs."""
+    return getattr(importlib.import_module(f"renderers.{module}"), name)
+
+
+class _Layout:
+    """A scene's ``layout`` class attribute that imports its layout when read (see :func:`_drawn_by`)."""
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+    def __get__(self, scene, owner):
+        return _drawn_by(self.module, self.name)
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,7 @@ class NetworkRaceScene:
 
     specs: tuple
     config: RunConfig = RunConfig()
-    layout = RaceAnimation
+    layout = _Layout("race", "RaceAnimation")
 
     @classmethod
     def preset(cls, name, config=RunConfig()):
@@ -88,7 +98,7 @@ class NetworkRaceScene:
         return race(list(self.specs), self.config, workers=workers, on_progress=on_progress)
 
     def animation(self, result, *, size, theme="default", caption=None):
-        return RaceAnimation(result, size=size, theme=theme, caption=caption)
+        return self.layout(result, size=size, theme=theme, caption=caption)
 
     def metadata(self, result, command=None):
         """Kind ``race``; each entrant's line, ``|`` between them; the shared settings and the entrants."""
@@ -121,7 +131,7 @@ class DescentScene:
     start: Optional[float] = None
     overrides: dict = field(default_factory=dict, hash=False)
     curve_only: bool = False      # Figure 2: the curve alone, no steps
-    layout = DescentAnimation
+    layout = _Layout("descent", "DescentAnimation")
     DEFAULT_STEPS = 200
 
     @classmethod
@@ -155,7 +165,7 @@ class DescentScene:
         return descend(CURVE, self.optimizer or OptimizerSpec(DEFAULT_OPTIMIZER), self.start, steps)
 
     def animation(self, trajectory, *, size, max_frames=200, theme="default"):
-        return DescentAnimation(trajectory, CURVE, size=size, caption=self.caption, title=self.title,
+        return self.layout(trajectory, CURVE, size=size, caption=self.caption, title=self.title,
                                 max_frames=max_frames, theme=theme)
 
     def metadata(self, trajectory, command=None):
@@ -179,7 +189,7 @@ class ContourRaceScene:
     steps: Optional[int] = None
     start: Optional[tuple] = None
     spacing: Optional[str] = None    # None: log for races over LOG_SPACING_ABOVE steps
-    layout = ContourRace
+    layout = _Layout("contour_race", "ContourRace")
 
     @property
     def race(self):
@@ -194,7 +204,7 @@ class ContourRaceScene:
         return run_race(self.name, steps=self.steps, start=self.start)
 
     def animation(self, trajectories, *, size, max_frames=200, theme="default"):
-        return ContourRace(list(trajectories.values()), FUNCTIONS_2D[self.race.function], size=size,
+        return self.layout(list(trajectories.values()), FUNCTIONS_2D[self.race.function], size=size,
                            labels=list(trajectories), title=self.race.title, max_frames=max_frames,
                            spacing=self.frame_spacing, theme=theme)
 
@@ -235,7 +245,8 @@ class SweepScene:
     @classmethod
     def layout_for(cls, kind):
         writer = writer_named(kind)
-        return SweepMap if writer.STILL else SweepPage if writer.PLAYER else SweepGrid
+        return (_drawn_by("sweep", "SweepMap") if writer.STILL else _drawn_by("sweep_player", "SweepPage")
+                if writer.PLAYER else _drawn_by("sweep_grid", "SweepGrid"))
 
     def compute(self, **options):
         return run_sweep(self.sweep, **options)
@@ -256,7 +267,7 @@ class SweepScene:
 
     @staticmethod
     def write_page(result, path, **options):
-        return write_player(result, path, **options)
+        return _drawn_by("sweep_player", "write_player")(result, path, **options)
 
 
 @dataclass(frozen=True)
@@ -276,7 +287,7 @@ class LandscapeScene:
     seed: int = 0
     resolution: int = LANDSCAPE_RESOLUTION
     path_points: int = PATH_POINTS
-    layout = LandscapePlane            # the plane's and the line's layouts take the same frame sizes
+    layout = _Layout("landscape", "LandscapePlane")   # the plane's and the line's layouts take the same sizes
 
     @classmethod
     def preset(cls, name, config=RunConfig(), **options):
@@ -289,7 +300,7 @@ class LandscapeScene:
                          on_progress=on_progress, on_grid=on_grid)
 
     def animation(self, result, *, size, theme="default"):
-        return landscape_animation(result, size=size, theme=theme)
+        return _drawn_by("landscape", "landscape_animation")(result, size=size, theme=theme)
 
     def metadata(self, result, command=None):
         """Kind ``landscape``; the slice and each entrant as the caption; the settings, the view and its honesty."""
