@@ -200,12 +200,19 @@ class BookTracer:
         tracer = self
 
         def update_params(optimizer, layer, *args, **kwargs):
+            tracer._before_update(optimizer)
             result = inherited(optimizer, layer, *args, **kwargs)
             tracer._after_update(optimizer)
             return result
 
         update_params.__wrapped__ = inherited
         setattr(cls, "update_params", update_params)
+
+    def _before_update(self, optimizer):
+        model = self.model
+        if optimizer is model.optimizer and model.calls % len(model.layers) == 0:
+            # a round's first update: the layers still hold the parameters this epoch's forward pass used
+            self._params_now = [(np.array(d.weights, copy=True), np.array(d.biases, copy=True)) for d in self._dense]
 
     def _after_update(self, optimizer):
         model = self.model
@@ -270,7 +277,6 @@ class BookTracer:
             self._loss = None
         accuracy = self._accuracy()
         params = self._params_now
-        keep_next = recorder.keeps(epoch + 1)
         updates = state = None
         if recorder.keeps(epoch):
             updates = [(np.asarray(d.weights) - w, np.asarray(d.biases) - b) for d, (w, b) in zip(self._dense, params)]
@@ -278,8 +284,6 @@ class BookTracer:
         recorder.epoch(float(loss), accuracy, lr, params, updates=updates, state=state)
         # the next epoch prints the learning rate the optimizer holds now (pre_update_params comes after its print)
         self._lr = getattr(model.optimizer, "current_learning_rate", None)
-        self._params_now = [(np.array(d.weights, copy=True), np.array(d.biases, copy=True)) if keep_next
-                            else (d.weights, d.biases) for d in self._dense]
 
     def _state(self):
         """The optimizer's state on the layers after this round's updates, under the book's names

@@ -89,6 +89,8 @@ def test_the_optimizers_state_is_what_train_keeps_and_the_story_options_draw_fro
     for layer in (1, 2):
         for name in ("weights", "biases", "weight_momentums", "bias_momentums", "weight_cache", "bias_cache"):
             assert np.array_equal(recorded[f"dense{layer}.{name}"], trained[f"dense{layer}.{name}"]), (layer, name)
+    # the peaks over every epoch's parameters as its forward pass used them, not as its update left them
+    assert np.array_equal(recorded.arrays["param_peaks"], trained.arrays["param_peaks"])
     pictures = {}
     for name, extra in (("plain", ()), ("told", ("--show", "step-sizes", "--caption", "Figure 21 · Adam"))):
         done = _record(tmp_path, SCRIPT, f"{name}.png", "--epochs", EPOCHS, "--size", "960x540", *extra)
