@@ -42,6 +42,7 @@ from .errors import ArgumentError
 from .landscape_loss import default_workers, flatten, layer_shapes, losses
 from .race import race
 from .run import RunConfig
+from .threads import one_blas_thread
 
 SLICES = ("plane", "line")
 DIRECTIONS = ("pca", "random")
@@ -220,6 +221,9 @@ def landscape_of(recordings, *, frames=200, slice="plane", directions="pca", cen
     check(slice=slice, directions=directions, resolution=resolution)
     if not recordings:
         raise ArgumentError("recordings", "must hold at least one run")
+    # one BLAS thread, as training sets it: the plane's SVD summed by another number of threads differs in its
+    # last bits, so a landscape of runs loaded from a cache (nothing trained in this process) differed too
+    one_blas_thread()
     first = recordings[0]
     X, y = first.X, first.y
     shapes = layer_shapes([first[f"dense{i}.weights"][0] for i in range(1, first.n_layers + 1)])

@@ -184,3 +184,33 @@ def test_a_convex_landscape_has_one_minimum_and_no_path_climbs_out():
     line = landscape_of(recordings, slice="line", resolution=20, workers=1)
     for curve in line.line.loss.astype(np.float64):
         assert np.all(np.diff(curve, 2) >= -1e-5)                                    # convex along the line
+
+
+def test_a_landscape_of_loaded_runs_sums_with_one_blas_thread_as_training_does(tmp_path):
+    """The plane's SVD summed by another number of BLAS threads differs in its last bits: a book whose runs came
+    from its cache wrote another ``view.explained`` into its landscape than one that trained them."""
+    import os
+    import subprocess
+    import sys
+
+    from animator import train
+
+    paths = []
+    for k, spec in enumerate(({"lr": 1.0}, {"lr": 0.5})):
+        path = tmp_path / f"run{k}.npz"
+        train(RunConfig(epochs=40, frames=5, grid_resolution=4, hyperparameters=spec)).save(path)
+        paths.append(str(path))
+    code = ("import sys\nimport numpy as np\nfrom threadpoolctl import threadpool_info\n"
+            "from animator.landscape import landscape_of\nfrom animator.recording import Recording\n"
+            "svd, seen = np.linalg.svd, set()\n"
+            "def counted(*args, **kwargs):\n"
+            "    seen.update(pool['num_threads'] for pool in threadpool_info() if pool['user_api'] == 'blas')\n"
+            "    return svd(*args, **kwargs)\n"
+            "np.linalg.svd = counted\n"
+            "landscape_of([Recording.load(p) for p in sys.argv[1:]], frames=5, resolution=4, workers=1)\n"
+            "print(sorted(seen))\n")
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]"
