@@ -26,6 +26,7 @@ import threading
 
 import numpy as np
 
+from . import pool
 from .frames import _fill, grid_points
 
 # Below this many grid cells in all (frames x resolution ** 2) a thread is used: its contention costs less than
@@ -71,8 +72,11 @@ class GridsAhead:
 
     def add(self, epoch, arrays):
         """Evaluate the grid of ``epoch`` from its stored ``arrays`` (``dense{i}.weights`` and ``.biases``)."""
-        weights = [arrays[f"dense{i}.weights"] for i in range(1, self.layers + 1)]
-        biases = [arrays[f"dense{i}.biases"] for i in range(1, self.layers + 1)]
+        self.hand(epoch, [arrays[f"dense{i}.weights"] for i in range(1, self.layers + 1)],
+                  [arrays[f"dense{i}.biases"] for i in range(1, self.layers + 1)])
+
+    def hand(self, epoch, weights, biases):
+        """Evaluate the grid of ``epoch`` from each layer's ``weights`` and ``biases`` (arrays that stay as they are)."""
         if self._thread is not None:
             self._queue.put((int(epoch), weights, biases))
             return
@@ -80,7 +84,8 @@ class GridsAhead:
             return                       # evaluated when asked for
         if self._helper is None:
             # asked again now: training may have started threads since (a fork would copy their locks)
-            self._helper = _Helper.start(self._points, self._capacity, weights, biases) if _may_fork() else None
+            self._helper = (_Helper.start(self._points, self.resolution, self._capacity, weights, biases)
+                            if _may_fork() else None)
             if self._helper is None:
                 self._in_process = False
                 return
@@ -133,8 +138,6 @@ class GridsAhead:
 
 
 def _may_fork():
-    from . import pool
-
     return pool.start_method() == "fork" and not multiprocessing.current_process().daemon
 
 
@@ -145,22 +148,19 @@ class _Helper:
         self.workers, self.params, self.grids, self.layout = workers, params, grids, layout
 
     @classmethod
-    def start(cls, points, capacity, weights, biases):
+    def start(cls, points, resolution, capacity, weights, biases):
         """The running helper for parameters shaped as ``weights`` and ``biases``, or None where it cannot start."""
-        from . import pool
-
         layout, size = [], 0
         for array in (*weights, *biases):
             layout.append((size, array.shape))
             size += array.size
         classes = weights[-1].shape[1]
-        cells = len(points)
         # the parameters as they come (float32 from train, float64 from a recorded loop): the same products
         dtype = np.result_type(np.float32, *[np.asarray(a).dtype for a in (*weights, *biases)])
         try:             # no memory or no process for it: the grids are evaluated when asked for
             params = np.frombuffer(mmap.mmap(-1, capacity * size * dtype.itemsize), dtype).reshape(capacity, size)
-            grids = np.frombuffer(mmap.mmap(-1, capacity * cells * classes), np.uint8).reshape(capacity, cells,
-                                                                                                 classes)
+            grids = np.frombuffer(mmap.mmap(-1, capacity * resolution * resolution * classes),
+                                  np.uint8).reshape(capacity, resolution, resolution, classes)
             workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights)), quit="now")
             workers.__enter__()
         except (OSError, pool.WorkerDied):
@@ -173,8 +173,6 @@ class _Helper:
                    for array, (_, shape) in zip((*weights, *biases), self.layout))
 
     def send(self, slot, weights, biases):
-        from . import pool
-
         row = self.params[slot]
         for (offset, shape), array in zip(self.layout, (*weights, *biases)):
             row[offset:offset + array.size] = array.reshape(-1)
@@ -187,17 +185,12 @@ class _Helper:
     def finish(self):
         """The grids, shaped ``(capacity, resolution, resolution, classes)``, once the helper has done them;
         the helper's exception if one failed; None if the helper died."""
-        from . import pool
-
         try:
             self.workers.send(0, "end")
             answer, failure = self.workers.receive(0)
         except pool.WorkerDied:
             return None
-        if answer == "failed":
-            return failure
-        side = int(round(self.grids.shape[1] ** 0.5))
-        return self.grids.reshape(len(self.grids), side, side, self.grids.shape[2])
+        return failure if answer == "failed" else self.grids
 
     def close(self, abandon=False):
         if abandon:
@@ -210,7 +203,6 @@ def _helper_main(rank, connection, points, params, grids, layout, layers):
     """The helper process: evaluate the grid of each slot sent, answer "end" with how it went, stop at None."""
     from .pool_worker import portable
 
-    side = int(round(len(points) ** 0.5))
     failure = None
     while True:
         try:
@@ -227,6 +219,6 @@ def _helper_main(rank, connection, points, params, grids, layout, layers):
         row = params[message]
         arrays = [row[offset:offset + int(np.prod(shape))].reshape(shape) for offset, shape in layout]
         try:
-            _fill(grids[message].reshape(side, side, -1), points, arrays[:layers], arrays[layers:])
+            _fill(grids[message], points, arrays[:layers], arrays[layers:])
         except Exception as error:
             failure = error

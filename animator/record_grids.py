@@ -62,11 +62,8 @@ class _AheadGrid:
 
     def result(self):
         grid = self.regions._ahead_grids().get(self.key)
-        if grid is None:           # the helper died or had no room: evaluated here, the same numbers
-            weights, biases = [w for w, _ in self.params], [b for _, b in self.params]
-            grid = self.regions._book_grid(self.regions.recorder._points, weights, biases,
-                                           self.regions.recorder.grid_resolution)
-        return grid
+        # the helper died or had no room: evaluated here, the same numbers
+        return self.regions._book_of(self.params) if grid is None else grid
 
     def cancel(self):
         return False
@@ -109,16 +106,11 @@ class Regions:
                                          frames=len(recorder._wanted)).__enter__()
         if self._ahead is not None:
             key, self._handed = self._handed, self._handed + 1
-            self._ahead.add(key, {f"dense{i}.{name}": array for i, pair in enumerate(params, start=1)
-                                  for name, array in zip(("weights", "biases"), pair)})
+            self._ahead.hand(key, [w for w, _ in params], [b for _, b in params])
             return _AheadGrid(self, key, params)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="record-grids")
-        if self.book:
-            recorder = self.recorder
-            return self._pool.submit(self._book_grid, recorder._points, [w for w, _ in params], [b for _, b in params],
-                                     recorder.grid_resolution)
-        return self._pool.submit(self._own_grid, params)
+        return self._pool.submit(self._book_of if self.book else self._own_grid, params)
 
     def close(self, abandon=False):
         if self._pool is not None:
@@ -134,6 +126,12 @@ class Regions:
         return self._ahead_done
 
     # -- inside ----------------------------------------------------------------------------
+    def _book_of(self, params):
+        """The grid of ``params`` by the book's chain (:func:`book_grid`, or ``decision_grid`` where it differs)."""
+        recorder = self.recorder
+        return self._book_grid(recorder._points, [w for w, _ in params], [b for _, b in params],
+                               recorder.grid_resolution)
+
     def _replay(self, points, params):
         for layer, (weights, biases) in zip(self._layers, params):
             layer.weights, layer.biases = weights, biases
