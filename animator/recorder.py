@@ -252,10 +252,11 @@ class Recorder:
         """``state`` copied as ``{slot: [(weights, biases), ...]}``, each slot of :attr:`state_slots`, each shape the
         layers'."""
         slots = self.state_slots
-        if not isinstance(state, dict) or set(state) != set(slots):
+        if not isinstance(state, dict):
+            raise ArgumentError("state", "must be a dict of slot -> per-layer pairs")
+        if set(state) != set(slots):
             raise ArgumentError("state", f"must give the slots {', '.join(slots) or '(none)'} of the "
-                                         f"{self.optimizer.name} optimizer (got {', '.join(map(str, state)) or 'none'})"
-                                if isinstance(state, dict) else "must be a dict of slot -> per-layer pairs")
+                                         f"{self.optimizer.name} optimizer (got {', '.join(map(str, state)) or 'none'})")
         copies = {}
         for slot in slots:
             pairs = layer_arrays(state[slot], f"state[{slot!r}]")
@@ -351,4 +352,3 @@ def _check_chain(params, inputs, labels):
 
 def _shapes_text(shapes):
     return ", ".join("x".join(map(str, s)) for s in shapes)
-

@@ -137,6 +137,7 @@ def assemble(recorder, interrupted):
             grid = recorder._grids[e]
             grids[e] = grid.result() if hasattr(grid, "result") else grid
     resolution = recorder.grid_resolution
+    peaks = recorder._peaks            # worked out from the running extremes: once
     arrays = {
         "X": recorder.X, "y": recorder.y,
         "epoch": np.arange(last + 1, dtype=np.int64),
@@ -147,8 +148,8 @@ def assemble(recorder, interrupted):
         "grid_probs": (np.stack([grids[int(e)] for e in frames]) if len(frames)
                        else np.zeros((0, resolution, resolution, classes), dtype=np.uint8)),
         "param_epochs": np.asarray(unique, dtype=np.int64),
-        "param_peaks": (np.zeros(len(recorder._shapes) // 2, dtype=np.float32) if recorder._peaks is None
-                        else recorder._peaks.astype(np.float32)),
+        "param_peaks": (np.zeros(len(recorder._shapes) // 2, dtype=np.float32) if peaks is None
+                        else peaks.astype(np.float32)),
     }
     rows = [kept[e] for e in unique]
     # the optimizer's state, only where every kept epoch gave it (a Recording's arrays cover every frame)
@@ -201,15 +202,13 @@ class Extremes:
     """
 
     def __init__(self, shapes):
-        self.shapes = shapes
         sizes = [int(np.prod(shape)) for shape in shapes]
-        self.buffers = [np.empty(2 * sum(sizes)) for _ in range(2)]
-        for buffer in self.buffers:
-            half = len(buffer) // 2
-            buffer[:half], buffer[half:] = -np.inf, np.inf
+        half = sum(sizes)
+        self.buffers = [np.empty(2 * half) for _ in range(2)]
         self.views = []
         for buffer in self.buffers:
-            half, offset, views = len(buffer) // 2, 0, []
+            buffer[:half], buffer[half:] = -np.inf, np.inf       # highs, then lows: nothing folded yet
+            offset, views = 0, []
             for shape, size in zip(shapes, sizes):
                 views.append((buffer[offset:offset + size].reshape(shape),
                               buffer[half + offset:half + offset + size].reshape(shape)))
