@@ -8,6 +8,7 @@ registry: the parser (:mod:`.parser`), the flags error messages name
 
 import importlib
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, make_dataclass
 from typing import Callable, Optional
 
@@ -32,59 +33,36 @@ INDEX = {
 NAMES = tuple(INDEX)
 
 
-class Registry(dict):
+class Registry(Mapping):
     """``name -> Command``, in :data:`NAMES`' order.  Any reading of it imports every command module first (each
-    registers itself as it is imported); :meth:`loaded` imports one, for the command line that runs one command
-    (``animator record ...`` need not import the other twelve and what they import: a tenth of a second)."""
+    registers itself as it is imported, :func:`register`); :meth:`loaded` imports one, for the command line that
+    runs one command (``animator record ...`` need not import the other twelve and what they import: a tenth of a
+    second)."""
+
+    def __init__(self):
+        self._commands = {}
 
     def loaded(self, name):
         """The command ``name``, its module imported if it was not; None for a name that is no command."""
         if name not in NAMES:
             return None
-        if not dict.__contains__(self, name):
+        if name not in self._commands:
             importlib.import_module(f"{__package__}.{name}")
-        return dict.__getitem__(self, name)
+        return self._commands[name]
 
-    def _fill(self):
-        if dict.__len__(self) == len(NAMES):
-            return
-        for name in NAMES:
-            self.loaded(name)
-        ordered = [(name, dict.__getitem__(self, name)) for name in NAMES]
-        dict.clear(self)
-        dict.update(self, ordered)
+    def _all(self):
+        if len(self._commands) < len(NAMES):
+            self._commands = {name: self.loaded(name) for name in NAMES}
+        return self._commands
 
     def __getitem__(self, name):
-        self._fill()
-        return dict.__getitem__(self, name)
-
-    def __contains__(self, name):
-        self._fill()
-        return dict.__contains__(self, name)
+        return self._all()[name]
 
     def __iter__(self):
-        self._fill()
-        return dict.__iter__(self)
+        return iter(self._all())
 
     def __len__(self):
-        self._fill()
-        return dict.__len__(self)
-
-    def get(self, name, default=None):
-        self._fill()
-        return dict.get(self, name, default)
-
-    def keys(self):
-        self._fill()
-        return dict.keys(self)
-
-    def values(self):
-        self._fill()
-        return dict.values(self)
-
-    def items(self):
-        self._fill()
-        return dict.items(self)
+        return len(self._all())
 
 
 COMMANDS = Registry()     # name -> Command
@@ -209,11 +187,11 @@ class Command:
 
 def register(command):
     """Add ``command`` to the registry; a module of this package calls it at its bottom."""
-    if dict.__contains__(COMMANDS, command.name):
+    if command.name in COMMANDS._commands:
         raise ValueError(f"command {command.name!r} is registered twice")
     if command.name not in NAMES:
         raise ValueError(f"command {command.name!r} is not in registry.NAMES, which lists the command modules")
-    dict.__setitem__(COMMANDS, command.name, command)
+    COMMANDS._commands[command.name] = command
     return command
 
 
