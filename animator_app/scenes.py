@@ -17,7 +17,6 @@ of it (its kind, one-line caption and settings, see
 :func:`renderers.render.run_metadata`).
 """
 
-import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
@@ -29,6 +28,7 @@ from animator.optimizers import DEFAULT as DEFAULT_OPTIMIZER, OptimizerSpec
 from animator.race import race
 from animator.run import RunConfig, train
 from animator.sweep import run_sweep
+import renderers
 from renderers.layout import describe
 from renderers.render import run_metadata, training_metadata
 from renderers.training import TrainingAnimation
@@ -37,20 +37,16 @@ from renderers.writers import writer_named
 LOG_SPACING_ABOVE = 1000   # a 2-D race of more steps than this gets log-spaced frames
 
 
-def _drawn_by(module, name):
-    """A layout of :mod:`renderers`, imported when first asked for: all but the training layout import
-    matplotlib, which ``animator train -o run.npz`` (or no -o) never needs."""
-    return getattr(importlib.import_module(f"renderers.{module}"), name)
-
-
 class _Layout:
-    """A scene's ``layout`` class attribute that imports its layout when read (see :func:`_drawn_by`)."""
+    """A scene's ``layout`` class attribute, one of :mod:`renderers`' names, imported when read (the package
+    gives them lazily): all but the training layout import matplotlib, which ``animator train -o run.npz`` (or
+    no -o) never needs."""
 
-    def __init__(self, module, name):
-        self.module, self.name = module, name
+    def __init__(self, name):
+        self.name = name
 
     def __get__(self, scene, owner):
-        return _drawn_by(self.module, self.name)
+        return getattr(renderers, self.name)
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,7 @@ class NetworkRaceScene:
 
     specs: tuple
     config: RunConfig = RunConfig()
-    layout = _Layout("race", "RaceAnimation")
+    layout = _Layout("RaceAnimation")
 
     @classmethod
     def preset(cls, name, config=RunConfig()):
@@ -131,7 +127,7 @@ class DescentScene:
     start: Optional[float] = None
     overrides: dict = field(default_factory=dict, hash=False)
     curve_only: bool = False      # Figure 2: the curve alone, no steps
-    layout = _Layout("descent", "DescentAnimation")
+    layout = _Layout("DescentAnimation")
     DEFAULT_STEPS = 200
 
     @classmethod
@@ -189,7 +185,7 @@ class ContourRaceScene:
     steps: Optional[int] = None
     start: Optional[tuple] = None
     spacing: Optional[str] = None    # None: log for races over LOG_SPACING_ABOVE steps
-    layout = _Layout("contour_race", "ContourRace")
+    layout = _Layout("ContourRace")
 
     @property
     def race(self):
@@ -245,8 +241,7 @@ class SweepScene:
     @classmethod
     def layout_for(cls, kind):
         writer = writer_named(kind)
-        return (_drawn_by("sweep", "SweepMap") if writer.STILL else _drawn_by("sweep_player", "SweepPage")
-                if writer.PLAYER else _drawn_by("sweep_grid", "SweepGrid"))
+        return renderers.SweepMap if writer.STILL else renderers.SweepPage if writer.PLAYER else renderers.SweepGrid
 
     def compute(self, **options):
         return run_sweep(self.sweep, **options)
@@ -267,7 +262,7 @@ class SweepScene:
 
     @staticmethod
     def write_page(result, path, **options):
-        return _drawn_by("sweep_player", "write_player")(result, path, **options)
+        return renderers.write_player(result, path, **options)
 
 
 @dataclass(frozen=True)
@@ -287,7 +282,7 @@ class LandscapeScene:
     seed: int = 0
     resolution: int = LANDSCAPE_RESOLUTION
     path_points: int = PATH_POINTS
-    layout = _Layout("landscape", "LandscapePlane")   # the plane's and the line's layouts take the same sizes
+    layout = _Layout("LandscapePlane")   # the plane's and the line's layouts take the same frame sizes
 
     @classmethod
     def preset(cls, name, config=RunConfig(), **options):
@@ -300,7 +295,7 @@ class LandscapeScene:
                          on_progress=on_progress, on_grid=on_grid)
 
     def animation(self, result, *, size, theme="default"):
-        return _drawn_by("landscape", "landscape_animation")(result, size=size, theme=theme)
+        return renderers.landscape_animation(result, size=size, theme=theme)
 
     def metadata(self, result, command=None):
         """Kind ``landscape``; the slice and each entrant as the caption; the settings, the view and its honesty."""

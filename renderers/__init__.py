@@ -26,9 +26,11 @@ def _last_frame_png(recording):
 __getattr__, __dir__, _lazy = exports(__name__, {
     ".contour_race": ("ContourRace",),
     ".descent": ("DescentAnimation",),
+    ".landscape": ("LandscapePlane", "landscape_animation"),
+    ".race": ("RaceAnimation",),
     ".sweep": ("SweepMap",),
     ".sweep_grid": ("SweepGrid",),
-    ".sweep_player": ("write_player",),
+    ".sweep_player": ("SweepPage", "write_player"),
     ".training": ("TrainingAnimation",),
     ".writers": ("GifWriter", "HtmlWriter", "Mp4Writer", "NullWriter", "PngSequenceWriter", "PngWriter", "Writer",
                  "gif_delays", "kinds", "register", "write_png", "writer_for"),
