@@ -1,4 +1,5 @@
-"""A tiny frame source the writer tests share: frame i is a red bar on white, in exactly two colours."""
+"""Frame sources the tests share: :class:`Stripes` for the writers (frame i a red bar on white, in exactly two
+colours), and :func:`learning_rate_runs` for Figure 14's loss curves."""
 
 import numpy as np
 
@@ -22,3 +23,16 @@ class Stripes:
 
     def colours(self):
         return np.array([[255, 255, 255], [200, 30, 40]], dtype=np.uint8)
+
+
+def learning_rate_runs(epochs=60):
+    """Figure 14's runs, short: ``(recordings, labels)``, one per learning rate of the chapter's table."""
+    from animator import RunConfig, train
+    from animator.chapter import LEARNING_RATES
+
+    recordings, labels = [], []
+    for label, spec in LEARNING_RATES.optimizers():
+        recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=epochs, frames=1,
+                                          grid_resolution=2)))
+        labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
+    return recordings, labels

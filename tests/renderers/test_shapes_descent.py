@@ -21,8 +21,7 @@ import golden_shapes
 import renderers.contour_race
 import renderers.descent
 import renderers.shapes
-from animator import RunConfig, train
-from animator.chapter import DESCENTS, LEARNING_RATES, RACES_2D
+from animator.chapter import DESCENTS, RACES_2D
 from animator.descent import run_preset, run_race
 from animator.errors import ArgumentError
 from animator.functions import CURVE, FUNCTIONS_2D
@@ -34,6 +33,8 @@ from renderers.figures import LossCurves, loss_curves_png
 from renderers.identity import looks
 from renderers.shapes import type_basis
 from renderers.theme import THEMES, hex_rgb
+
+from frame_sources import learning_rate_runs
 
 SHAPES = {"4:3": (1024, 768), "1:1": (720, 720), "16:9": (1280, 720)}
 
@@ -50,12 +51,7 @@ def runs():
 
 @pytest.fixture(scope="module")
 def losses():
-    recordings, labels = [], []
-    for label, spec in LEARNING_RATES.optimizers():
-        recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=60, frames=1,
-                                          grid_resolution=2)))
-        labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
-    return recordings, labels
+    return learning_rate_runs()
 
 
 def make_descent(trajectory, size, theme="default", **options):

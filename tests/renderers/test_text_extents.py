@@ -11,7 +11,7 @@ layers and two frames are drawn, nothing encoded.
 
 import pytest
 
-from animator.chapter import LEARNING_RATES, NETWORK_RACES
+from animator.chapter import NETWORK_RACES
 from animator.landscape import landscape
 from animator.run import RunConfig, train
 from animator.race import race
@@ -24,6 +24,7 @@ from renderers.sweep import SweepMap
 from renderers.sweep_grid import SweepGrid
 from renderers.theme import THEMES, look_and_scale
 from renderers.training import TrainingAnimation
+from frame_sources import learning_rate_runs
 from text_extents import measured, overlaps
 
 ASPECTS = {"1:1": (540, 540), "4:3": (720, 540), "16:10": (864, 540), "16:9": (960, 540)}
@@ -37,11 +38,6 @@ def sources():
     from animator.sweep import run_sweep
     from animator_app.grammar import sweep_from_text
 
-    recordings, labels = [], []
-    for label, spec in LEARNING_RATES.optimizers():
-        recordings.append(train(RunConfig(hyperparameters=dict(spec.hyperparameters), epochs=60, frames=1,
-                                          grid_resolution=2)))
-        labels.append(f"{label}: lr={spec.hyperparameters['lr']}")
     explosion, rosenbrock = DescentScene(preset="explosion"), ContourRaceScene("rosenbrock")
     sweep = sweep_from_text("sgd", ["lr=0.5,1,1e30", "momentum=0,0.9"], {"decay": 1e-3},
                             RunConfig(epochs=60, frames=4, grid_resolution=12))
@@ -52,7 +48,7 @@ def sources():
         "race": race(NETWORK_RACES["chapter"], SMALL),
         "descent": (explosion, explosion.compute()),
         "race2d": (rosenbrock, rosenbrock.compute()),
-        "figure14": (recordings, labels),
+        "figure14": learning_rate_runs(),
         "sweep": run_sweep(sweep),
         "landscape": landscape(["sgd:lr=1,decay=1e-3,momentum=0.9", "adagrad:decay=1e-4", "adam:lr=0.05,decay=5e-7"],
                                RunConfig(epochs=60, frames=4), resolution=8, path_points=20, workers=1),
