@@ -47,7 +47,7 @@ from .errors import ArgumentError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent, grid_points
 from .run_spec import MAX_GRID_RESOLUTION, Architecture, Dataset, RunConfig, RunSpec, Status
 from .source import ADAPTERS, Source
-from .recorder_parts import Extremes, describe_optimizer, layer_arrays, read_data
+from .recorder_parts import Extremes, describe_optimizer, flat_views, layer_arrays, read_data
 from .versions import run_versions
 
 
@@ -97,7 +97,7 @@ class Recorder:
         self._grids = {}            # epoch -> (rows, cols, classes) uint8, evaluated when the epoch happened
         self._last = None           # the latest epoch's parameters (copies): the last frame, and derived updates
         self._shapes = None
-        self._extremes = self._copies = None    # made with the shapes, at the first epoch
+        self._extremes = self._flat = self._copies = None    # made with the shapes, at the first epoch
         self._given_shapes = None               # the arrays' shapes as the first epoch gave them
         self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
         self._finished = False
@@ -166,7 +166,12 @@ class Recorder:
             return self._diverge(epoch, f"loss is {loss}", learning_rate)
         if not 0 <= accuracy <= 1:
             raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
-        cause = self._extremes.fold(params)
+        # into one of two flat buffers, by parity: the previous epoch's stay intact for _derive_update; _keep copies
+        flat, copies = self._flat[epoch % 2], self._copies[epoch % 2]
+        for (to_w, to_b), (w, b) in zip(copies, params):
+            np.copyto(to_w, w)
+            np.copyto(to_b, b.reshape(1, -1))
+        cause = self._extremes.fold(flat, copies)
         if cause is not None:
             return self._diverge(epoch, cause, learning_rate)
         if updates is not None:
@@ -180,11 +185,6 @@ class Recorder:
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         self._rates.append(learning_rate)
-        # into one of two buffers, by parity: the previous epoch's stay intact for _derive_update; _keep copies
-        copies = self._copies[epoch % 2]
-        for (to_w, to_b), (w, b) in zip(copies, params):
-            np.copyto(to_w, w)
-            np.copyto(to_b, b.reshape(1, -1))
         self._last = (epoch, copies, updates, state)
         if self.keeps(epoch):
             self._keep(epoch, copies, updates, state)
@@ -229,8 +229,9 @@ class Recorder:
             _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
             self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
             self._extremes = Extremes(self._shapes)
-            self._copies = [[(np.empty(self._shapes[k]), np.empty(self._shapes[k + 1]))
-                             for k in range(0, len(self._shapes), 2)] for _ in range(2)]
+            self._flat = [np.empty(self._extremes.size) for _ in range(2)]
+            self._copies = [list(zip(views[::2], views[1::2]))
+                            for views in (flat_views(flat, self._shapes) for flat in self._flat)]
             self._given_shapes = shapes         # only once the chain is accepted: a refused one is refused again
         elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
             raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "

@@ -44,6 +44,10 @@ def layer_arrays(layers, name):
         raise ArgumentError(name, f"must be a list of (weights, biases) pairs (got {type(layers).__name__})") from None
     out = []
     for i, item in enumerate(items, start=1):
+        if type(item) is tuple and len(item) == 2 and all(type(a) is np.ndarray and a.dtype.kind in "fiub"
+                                                          for a in item):
+            out.append(item)             # as an epoch's pairs come from the tracer: nothing to convert
+            continue
         if hasattr(item, "weights") and hasattr(item, "biases"):
             pair = (item.weights, item.biases)
         else:
@@ -194,40 +198,37 @@ def _frames(recorder, last):
 class Extremes:
     """The running elementwise maximum and minimum of every parameter over the epochs: peaks, and divergence.
 
-    Folding an epoch is two elementwise operations an array and one sum for all
-    of them (NaN and inf survive both), where a maximum and a minimum of each
-    array cost four times as much a step; the array-by-array test runs only when
-    the sum is not finite, to name the first array that is not.  An epoch that
-    is not finite is not folded in.
+    An epoch's parameters come as one flat float64 array (the recorder copies
+    them into one); folding it is two elementwise operations and one sum (NaN
+    and inf survive all three), where a maximum and a minimum of each array
+    cost four times as much a step.  The array-by-array test runs only when the
+    sum is not finite, to name the first array that is not.  An epoch that is
+    not finite is not folded in.
     """
 
     def __init__(self, shapes):
-        sizes = [int(np.prod(shape)) for shape in shapes]
-        half = sum(sizes)
-        self.buffers = [np.empty(2 * half) for _ in range(2)]
+        self.size = sum(int(np.prod(shape)) for shape in shapes)
+        self.buffers = [np.empty(2 * self.size) for _ in range(2)]
+        self.halves = [(buffer[:self.size], buffer[self.size:]) for buffer in self.buffers]
         self.views = []
-        for buffer in self.buffers:
-            buffer[:half], buffer[half:] = -np.inf, np.inf       # highs, then lows: nothing folded yet
-            offset, views = 0, []
-            for shape, size in zip(shapes, sizes):
-                views.append((buffer[offset:offset + size].reshape(shape),
-                              buffer[half + offset:half + offset + size].reshape(shape)))
-                offset += size
-            self.views.append(views)
+        for highs, lows in self.halves:
+            highs[:], lows[:] = -np.inf, np.inf          # nothing folded yet
+            self.views.append(list(zip(flat_views(highs, shapes), flat_views(lows, shapes))))
         self.current = 0
         self.folded = False
 
-    def fold(self, params):
-        """Fold ``params`` (``[(weights, biases), ...]``) into the other buffer; the cause if one is not finite."""
-        arrays = [a for w, b in params for a in (w, b.reshape(1, -1))]
-        new, old = self.views[1 - self.current], self.views[self.current]
-        for array, (high, low), (old_high, old_low) in zip(arrays, new, old):
-            np.maximum(old_high, array, out=high)
-            np.minimum(old_low, array, out=low)
+    def fold(self, flat, pairs):
+        """Fold ``flat`` (every parameter, in order) into the other buffer; the cause if one is not finite.
+
+        ``pairs``: the same numbers as ``[(weights, biases), ...]`` views of ``flat``, to name the one that is not.
+        """
+        (high, low), (old_high, old_low) = self.halves[1 - self.current], self.halves[self.current]
+        np.maximum(old_high, flat, out=high)
+        np.minimum(old_low, flat, out=low)
         with np.errstate(over="ignore", invalid="ignore"):
-            if math.isfinite(self.buffers[1 - self.current].sum()):
+            if math.isfinite(flat.sum()):
                 return None
-        for k, array in enumerate(arrays):        # the sum overflowed, or one is not finite: which?
+        for k, array in enumerate(a for pair in pairs for a in pair):        # the sum overflowed, or one is not finite: which?
             if not np.isfinite(array).all():
                 what = "nan" if np.isnan(array).any() else "inf"
                 return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
@@ -244,3 +245,13 @@ class Extremes:
         return np.array([max(max(float(views[k][0].max()), float(views[k + 1][0].max())),
                              -min(float(views[k][1].min()), float(views[k + 1][1].min())))
                          for k in range(0, len(views), 2)], dtype=np.float64)
+
+
+def flat_views(flat, shapes):
+    """``flat`` cut, in order, into views of ``shapes``."""
+    views, offset = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[offset:offset + size].reshape(shape))
+        offset += size
+    return views
