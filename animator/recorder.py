@@ -47,8 +47,11 @@ from .errors import ArgumentError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent, grid_points
 from .run_spec import MAX_GRID_RESOLUTION, Architecture, Dataset, RunConfig, RunSpec, Status
 from .source import ADAPTERS, Source
-from .recorder_parts import Extremes, describe_optimizer, flat_views, layer_arrays, read_data
+from .recorder_parts import Extremes, describe_optimizer, flat_views, layer_arrays, not_finite, read_data
 from .versions import run_versions
+
+BLOCK = 64                # epochs checked and folded into the extremes at once (see Recorder._settle)
+RING_NUMBERS = 1 << 21    # at most this many float64 (16 MiB) in the ring of recent epochs' parameters
 
 
 class Recorder:
@@ -97,20 +100,25 @@ class Recorder:
         self._grids = {}            # epoch -> (rows, cols, classes) uint8, evaluated when the epoch happened
         self._last = None           # the latest epoch's parameters (copies): the last frame, and derived updates
         self._shapes = None
-        self._extremes = self._flat = self._copies = None    # made with the shapes, at the first epoch
+        self._extremes = self._ring = self._rows = None    # made with the shapes, at the first epoch
+        self._given = None          # (updates, state) as each ring row's epoch gave them
+        self._settled = 0           # the epochs before this one are checked finite and folded into the extremes
         self._given_shapes = None               # the arrays' shapes as the first epoch gave them
         self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
         self._finished = False
+        self._slots_of = None       # (optimizer, its state slots)
         self._grid_later = None     # the tracer's: params -> a future of the grid (see animator.tracer)
 
     # -- the loop's side ----------------------------------------------------------------
     @property
     def epochs_recorded(self):
+        self._settle()
         return len(self._losses)
 
     @property
     def diverged(self):
         """Whether a non-finite loss or parameter ended the recording (later epochs are ignored)."""
+        self._settle()
         return self.diverged_at is not None
 
     def keeps(self, epoch):
@@ -141,7 +149,10 @@ class Recorder:
         """The state slots the optimizer keeps, by the registry (none for a custom optimizer)."""
         from .optimizers import OPTIMIZERS
 
-        return self.optimizer.build().slots if self.optimizer.name in OPTIMIZERS else ()
+        optimizer = self.optimizer
+        if self._slots_of is None or self._slots_of[0] is not optimizer:      # worked out once per optimizer
+            self._slots_of = (optimizer, optimizer.build().slots if optimizer.name in OPTIMIZERS else ())
+        return self._slots_of[1]
 
     def epoch(self, loss, accuracy, learning_rate, layers, *, updates=None, state=None):
         """Record the next epoch (0, 1, 2, ...): its loss, accuracy, learning rate and the layers' parameters.
@@ -155,39 +166,55 @@ class Recorder:
         """
         if self._finished:
             raise ArgumentError("epoch", "cannot be recorded after finish()")
-        if self.diverged:
+        if self.diverged_at is not None:
             return
         epoch = len(self._losses)
-        loss, accuracy, learning_rate = _scalar(loss, "loss"), _scalar(accuracy, "accuracy"), \
-            _scalar(learning_rate, "learning_rate")
-        params = layer_arrays(layers, "layers")
-        self._check_shapes(params)
+        try:
+            loss, accuracy, learning_rate = _scalar(loss, "loss"), _scalar(accuracy, "accuracy"), \
+                _scalar(learning_rate, "learning_rate")
+            params = layer_arrays(layers, "layers")
+            self._check_shapes(params)
+            if math.isfinite(loss) and not 0 <= accuracy <= 1:
+                raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
+        except ArgumentError:
+            if self._settle_diverged():
+                return                       # an earlier epoch ended the recording: this one is ignored
+            raise
         if not math.isfinite(loss):
-            return self._diverge(epoch, f"loss is {loss}", learning_rate)
-        if not 0 <= accuracy <= 1:
-            raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
-        # into one of two flat buffers, by parity: the previous epoch's stay intact for _derive_update; _keep copies
-        flat, copies = self._flat[epoch % 2], self._copies[epoch % 2]
+            if not self._settle_diverged():
+                self._diverge(epoch, f"loss is {loss}", learning_rate)
+            return
+        row = epoch % len(self._ring)
+        copies = self._rows[row]
+        try:
+            if updates is not None:
+                updates = layer_arrays(updates, "updates")
+                if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
+                    raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
+            if state is not None:
+                state = self._checked_state(state)
+        except ArgumentError:
+            if self._settle_diverged():
+                return
+            # this epoch's own parameters end the recording before its other checks
+            cause = not_finite(a for pair in params for a in pair)
+            if cause is None:
+                raise
+            return self._diverge(epoch, cause, learning_rate)
+        # into the ring: the previous epoch's row stays intact for _derive_update; _keep copies
         for (to_w, to_b), (w, b) in zip(copies, params):
             np.copyto(to_w, w)
             np.copyto(to_b, b.reshape(1, -1))
-        cause = self._extremes.fold(flat, copies)
-        if cause is not None:
-            return self._diverge(epoch, cause, learning_rate)
-        if updates is not None:
-            updates = layer_arrays(updates, "updates")
-            if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
-                raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
-        if state is not None:
-            state = self._checked_state(state)
         self._derive_update(params)
-        self._extremes.commit()
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         self._rates.append(learning_rate)
+        self._given[row] = (updates, state)
         self._last = (epoch, copies, updates, state)
         if self.keeps(epoch):
             self._keep(epoch, copies, updates, state)
+        if (epoch + 1) % self._block == 0:
+            self._settle()
 
     def book_epoch(self, loss, accuracy, optimizer, *layers, updates=None):
         """:meth:`epoch` with book-style objects: the learning rate is ``optimizer.current_learning_rate``."""
@@ -208,6 +235,7 @@ class Recorder:
 
         if self._finished:
             raise ArgumentError("finish", "was already called")
+        self._settle()
         if layers is not None and self._last is not None and not self.diverged:
             params = layer_arrays(layers, "layers")
             self._check_shapes(params)
@@ -219,7 +247,44 @@ class Recorder:
     @property
     def _peaks(self):
         """Each layer's largest ``|weight|`` or ``|bias|`` over the epochs recorded (float64), or None before any."""
+        self._settle()
         return None if self._extremes is None else self._extremes.peaks()
+
+    def _settle(self):
+        """Check the epochs recorded since the last settle and fold them into the extremes.
+
+        Each epoch's parameters go into a ring of rows and are checked a block at a
+        time (:class:`~.recorder_parts.Extremes`); an epoch found not finite ends the
+        recording there, as if it had been found when it was recorded: the epochs
+        after it are dropped.  Every public reading, a kept epoch and an error settle
+        first, so nothing outside sees the difference.
+        """
+        start, stop = self._settled, len(self._losses)
+        if stop <= start or self.diverged_at is not None:
+            return
+        size = len(self._ring)
+        bad = self._extremes.fold(self._ring[start % size:(stop - 1) % size + 1])
+        if bad is None:
+            self._settled = stop
+            return
+        epoch = self._settled = start + bad
+        cause, rate = self._extremes.cause(self._ring[epoch % size]), self._rates[epoch]
+        del self._losses[epoch:], self._accuracies[epoch:], self._rates[epoch:]
+        for later in [e for e in self._kept if e >= epoch]:
+            del self._kept[later]
+            grid = self._grids.pop(later, None)
+            if hasattr(grid, "cancel"):
+                grid.cancel()
+        before = self._kept.get(epoch - 1)
+        if before is not None and before["derived"]:
+            before["updates"], before["derived"] = None, False     # derived from the epoch that diverged
+        row = (epoch - 1) % size
+        self._last = None if epoch == 0 else (epoch - 1, self._rows[row], *self._given[row])
+        self._diverge(epoch, cause, rate)
+
+    def _settle_diverged(self):
+        self._settle()
+        return self.diverged_at is not None
 
     def _check_shapes(self, params):
         shapes = [a.shape for pair in params for a in pair]
@@ -229,9 +294,12 @@ class Recorder:
             _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
             self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
             self._extremes = Extremes(self._shapes)
-            self._flat = [np.empty(self._extremes.size) for _ in range(2)]
-            self._copies = [list(zip(views[::2], views[1::2]))
-                            for views in (flat_views(flat, self._shapes) for flat in self._flat)]
+            # two blocks of rows: a block settles at once, and the epoch before it stays intact (see _settle)
+            self._block = max(1, min(BLOCK, RING_NUMBERS // (2 * self._extremes.size)))
+            self._ring = np.empty((2 * self._block, self._extremes.size))
+            self._rows = [list(zip(views[::2], views[1::2])) for views in
+                          (flat_views(row, self._shapes) for row in self._ring)]
+            self._given = [None] * len(self._ring)
             self._given_shapes = shapes         # only once the chain is accepted: a refused one is refused again
         elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
             raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "
@@ -248,6 +316,7 @@ class Recorder:
         if given is None and epoch in self._kept:
             self._kept[epoch]["updates"] = [(np.asarray(w, np.float64) - bw, np.reshape(b, (1, -1)) - bb)
                                             for (w, b), (bw, bb) in zip(params, before)]
+            self._kept[epoch]["derived"] = True
 
     def _checked_state(self, state):
         """``state`` copied as ``{slot: [(weights, biases), ...]}``, each slot of :attr:`state_slots`, each shape the
@@ -267,8 +336,11 @@ class Recorder:
         return copies
 
     def _keep(self, epoch, copies, updates, state=None, *, thin=True):
+        self._settle()
+        if self.diverged_at is not None and self.diverged_at <= epoch:
+            return                       # this epoch or one before it ended the recording: nothing to keep
         copies = [(w.copy(), b.copy()) for w, b in copies]
-        self._kept[epoch] = {"params": copies, "state": state, "updates": None if updates is None else
+        self._kept[epoch] = {"params": copies, "state": state, "derived": False, "updates": None if updates is None else
                              [(np.array(u, np.float64), np.reshape(np.array(v, np.float64), (1, -1)))
                               for u, v in updates]}
         if self._grid_later is not None:

@@ -44,10 +44,12 @@ def layer_arrays(layers, name):
         raise ArgumentError(name, f"must be a list of (weights, biases) pairs (got {type(layers).__name__})") from None
     out = []
     for i, item in enumerate(items, start=1):
-        if type(item) is tuple and len(item) == 2 and all(type(a) is np.ndarray and a.dtype.kind in "fiub"
-                                                          for a in item):
-            out.append(item)             # as an epoch's pairs come from the tracer: nothing to convert
-            continue
+        if type(item) is tuple and len(item) == 2:
+            weights, biases = item
+            if (type(weights) is np.ndarray and type(biases) is np.ndarray and weights.dtype.kind in "fiub"
+                    and biases.dtype.kind in "fiub"):
+                out.append(item)         # as an epoch's pairs come from the tracer: nothing to convert
+                continue
         if hasattr(item, "weights") and hasattr(item, "biases"):
             pair = (item.weights, item.biases)
         else:
@@ -198,50 +200,40 @@ def _frames(recorder, last):
 class Extremes:
     """The running elementwise maximum and minimum of every parameter over the epochs: peaks, and divergence.
 
-    An epoch's parameters come as one flat float64 array (the recorder copies
-    them into one); folding it is two elementwise operations and one sum (NaN
-    and inf survive all three), where a maximum and a minimum of each array
-    cost four times as much a step.  The array-by-array test runs only when the
-    sum is not finite, to name the first array that is not.  An epoch that is
-    not finite is not folded in.
+    Epochs come as rows of one float64 block (each row every parameter, in
+    order), a block of epochs at a time: its row sums find the rows that may not
+    be finite (NaN and inf survive a sum; an overflowing sum is checked row by
+    row) and two reductions over the block fold the finite ones in, where a
+    maximum and a minimum of each array each epoch cost some twenty times as much.
     """
 
     def __init__(self, shapes):
+        self.shapes = shapes
         self.size = sum(int(np.prod(shape)) for shape in shapes)
-        self.buffers = [np.empty(2 * self.size) for _ in range(2)]
-        self.halves = [(buffer[:self.size], buffer[self.size:]) for buffer in self.buffers]
-        self.views = []
-        for highs, lows in self.halves:
-            highs[:], lows[:] = -np.inf, np.inf          # nothing folded yet
-            self.views.append(list(zip(flat_views(highs, shapes), flat_views(lows, shapes))))
-        self.current = 0
+        self.highs, self.lows = np.full(self.size, -np.inf), np.full(self.size, np.inf)
+        self.views = list(zip(flat_views(self.highs, shapes), flat_views(self.lows, shapes)))
         self.folded = False
 
-    def fold(self, flat, pairs):
-        """Fold ``flat`` (every parameter, in order) into the other buffer; the cause if one is not finite.
-
-        ``pairs``: the same numbers as ``[(weights, biases), ...]`` views of ``flat``, to name the one that is not.
-        """
-        (high, low), (old_high, old_low) = self.halves[1 - self.current], self.halves[self.current]
-        np.maximum(old_high, flat, out=high)
-        np.minimum(old_low, flat, out=low)
+    def fold(self, rows):
+        """Fold the epochs of ``rows`` (epochs, size) up to the first that is not finite; its index, or None."""
         with np.errstate(over="ignore", invalid="ignore"):
-            if math.isfinite(flat.sum()):
-                return None
-        for k, array in enumerate(a for pair in pairs for a in pair):        # the sum overflowed, or one is not finite: which?
-            if not np.isfinite(array).all():
-                what = "nan" if np.isnan(array).any() else "inf"
-                return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
-        return None
+            sums = rows.sum(axis=1)
+        bad = next((int(k) for k in np.flatnonzero(~np.isfinite(sums)) if not np.isfinite(rows[k]).all()), None)
+        finite = rows if bad is None else rows[:bad]
+        if len(finite):
+            np.maximum(self.highs, finite.max(axis=0), out=self.highs)
+            np.minimum(self.lows, finite.min(axis=0), out=self.lows)
+            self.folded = True
+        return bad
 
-    def commit(self):
-        """The epoch just folded counts."""
-        self.current, self.folded = 1 - self.current, True
+    def cause(self, row):
+        """What is not finite in ``row`` (one epoch's parameters), as a divergence's cause."""
+        return not_finite(flat_views(row, self.shapes))
 
     def peaks(self):
         if not self.folded:
             return None
-        views = self.views[self.current]
+        views = self.views
         return np.array([max(max(float(views[k][0].max()), float(views[k + 1][0].max())),
                              -min(float(views[k][1].min()), float(views[k + 1][1].min())))
                          for k in range(0, len(views), 2)], dtype=np.float64)
@@ -255,3 +247,12 @@ def flat_views(flat, shapes):
         views.append(flat[offset:offset + size].reshape(shape))
         offset += size
     return views
+
+
+def not_finite(arrays):
+    """What is first not finite of ``arrays`` (weights, biases, weights, ...), as a divergence's cause, or None."""
+    for k, array in enumerate(arrays):
+        if not np.isfinite(array).all():
+            what = "nan" if np.isnan(array).any() else "inf"
+            return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
+    return None

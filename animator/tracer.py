@@ -73,6 +73,7 @@ class BookTracer:
         self._loss_slot = None    # (namespace owner frame, name) holding the loss
         self._first_loss = None
         self._regions = None
+        self._epochs = 0          # update rounds completed
 
     # -- running ---------------------------------------------------------------------------
     def run(self, script):
@@ -266,7 +267,7 @@ class BookTracer:
     def _end_round(self):
         """After the last layer's update of a round: the epoch that round trained is complete."""
         recorder, model = self.recorder, self.model
-        epoch = recorder.epochs_recorded
+        epoch, self._epochs = self._epochs, self._epochs + 1     # the recorder's count would settle it each epoch
         if epoch == 0:
             loss, lr = self._first
         elif self._fast:

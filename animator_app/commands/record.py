@@ -90,11 +90,10 @@ def split_output(options):
 
 
 def run(options):
-    from renderers.training import TrainingAnimation
-
     options = split_output(options)
     name, digest = _script(options.script)
-    writer = check_outputs(options, TrainingAnimation, save=options.save, recording=True)
+    # the training layout, loaded only where -o is an animation (the default layout of check_render_options)
+    writer = check_outputs(options, None, save=options.save, recording=True)
     check_story(options, None)           # the optimizer is known once the script has run: see below
     workers = check_budget(options, writer, options.frames)
 
