@@ -39,6 +39,7 @@ after the last update).  A non-finite loss or parameter ends the recording
 there as a divergence (:attr:`Recorder.diverged`): it is shown, not raised.
 """
 
+import bisect
 import math
 
 import numpy as np
@@ -107,6 +108,7 @@ class Recorder:
         self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
         self._finished = False
         self._slots_of = None       # (optimizer, its state slots)
+        self._wanted_in_order = None    # the planned frame epochs, sorted (see _kept_between)
         self._grid_later = None     # the tracer's: params -> a future of the grid (see animator.tracer)
 
     # -- the loop's side ----------------------------------------------------------------
@@ -188,9 +190,7 @@ class Recorder:
         copies = self._rows[row]
         try:
             if updates is not None:
-                updates = layer_arrays(updates, "updates")
-                if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
-                    raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
+                updates = self._checked_updates(updates)
             if state is not None:
                 state = self._checked_state(state)
         except ArgumentError:
@@ -215,6 +215,76 @@ class Recorder:
             self._keep(epoch, copies, updates, state)
         if (epoch + 1) % self._block == 0:
             self._settle()
+
+    def _take(self, losses, accuracies, rates, rows, given):
+        """Record ``len(losses)`` epochs at once, as that many :meth:`epoch` calls would (the tracer's way).
+
+        ``rows`` (epochs, size): each epoch's parameters in the ring's layout;
+        ``given``: ``{index: (updates, state)}`` for the kept epochs among them.
+        Where the epochs are the usual case (finite losses, accuracies in range,
+        learning rates given, frames planned, updates given at every kept epoch),
+        the rows go into the ring a block at a time; anything else goes through
+        :meth:`epoch` one epoch at a time, for its exact checks and errors.
+        """
+        first = len(self._losses)
+        count = len(losses)
+        kept = [e - first for e in self._kept_between(first, first + count)]
+        try:
+            values = [float(rate) for rate in rates]         # as epoch() reads them
+        except (TypeError, ValueError):
+            values = None
+        usual = (values is not None and not self._finished and self.diverged_at is None and self._ring is not None
+                 and self._wanted is not None
+                 and np.isfinite(losses).all() and ((0 <= accuracies) & (accuracies <= 1)).all()
+                 and all(given.get(k, (None,))[0] is not None for k in kept))
+        if usual:
+            try:
+                checked = {k: (self._checked_updates(given[k][0]), None if given[k][1] is None else
+                               self._checked_state(given[k][1])) for k in kept}
+            except ArgumentError:
+                usual = False
+        if not usual:
+            for k in range(count):
+                updates, state = given.get(k, (None, None))
+                self.epoch(losses[k], accuracies[k], rates[k], self._pairs(rows[k]), updates=updates, state=state)
+            return
+        size, block = len(self._ring), self._block
+        self._derive_update(self._pairs(rows[0]))
+        start = 0
+        while start < count:
+            epoch = first + start
+            stop = min(count, start + block - epoch % block)           # to the end of this epoch's block
+            row = epoch % size
+            self._ring[row:row + stop - start] = rows[start:stop]
+            self._given[row:row + stop - start] = [(None, None)] * (stop - start)
+            self._losses += losses[start:stop].tolist()
+            self._accuracies += accuracies[start:stop].tolist()
+            self._rates += values[start:stop]
+            for k in (k for k in kept if start <= k < stop):
+                updates, state = checked[k]
+                self._given[(first + k) % size] = (updates, state)
+                self._keep(first + k, self._rows[(first + k) % size], updates, state)
+            if self.diverged_at is not None:
+                return                   # a kept epoch settled the block and found it diverged: the rest is dropped
+            last = first + stop - 1
+            self._last = (last, self._rows[last % size], *self._given[last % size])
+            if (last + 1) % block == 0 and self._settle_diverged():
+                return
+            start = stop
+
+    def _pairs(self, row):
+        """A ring-layout row as ``[(weights, biases), ...]`` views."""
+        views = flat_views(row, self._shapes)
+        return list(zip(views[::2], views[1::2]))
+
+    def _kept_between(self, start, stop):
+        """The epochs from ``start`` to before ``stop`` that :meth:`keeps` (planned frames)."""
+        if self._wanted is None:
+            return [e for e in range(start, stop) if self.keeps(e)]
+        if self._wanted_in_order is None:
+            self._wanted_in_order = sorted(self._wanted)
+        ordered = self._wanted_in_order
+        return ordered[bisect.bisect_left(ordered, start):bisect.bisect_left(ordered, stop)]
 
     def book_epoch(self, loss, accuracy, optimizer, *layers, updates=None):
         """:meth:`epoch` with book-style objects: the learning rate is ``optimizer.current_learning_rate``."""
@@ -317,6 +387,12 @@ class Recorder:
             self._kept[epoch]["updates"] = [(np.asarray(w, np.float64) - bw, np.reshape(b, (1, -1)) - bb)
                                             for (w, b), (bw, bb) in zip(params, before)]
             self._kept[epoch]["derived"] = True
+
+    def _checked_updates(self, updates):
+        updates = layer_arrays(updates, "updates")
+        if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
+            raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
+        return updates
 
     def _checked_state(self, state):
         """``state`` copied as ``{slot: [(weights, biases), ...]}``, each slot of :attr:`state_slots`, each shape the

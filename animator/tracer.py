@@ -31,6 +31,7 @@ import numpy as np
 from .errors import UserError
 from .loop_range import planned_last_epoch
 from .record_grids import Regions
+from .tracer_block import EpochBlock, ShapeChanged, accuracy
 
 LAYER_ATTRIBUTES = ("weights", "biases", "dweights", "dbiases", "forward")
 
@@ -74,6 +75,7 @@ class BookTracer:
         self._first_loss = None
         self._regions = None
         self._epochs = 0          # update rounds completed
+        self._block = None        # the epochs gathered for the Recorder (animator.tracer_block), once it takes them
 
     # -- running ---------------------------------------------------------------------------
     def run(self, script):
@@ -100,6 +102,8 @@ class BookTracer:
             if self.others and self.wanted is None:
                 names = ", ".join(sorted({self._label(self.model), *self.others.values()}))
                 raise NotRecognised(f"it trains more than one model ({names}); pick one with --model NAME")
+            if self._block is not None:
+                self._block.flush()
             recording = self.recorder.finish(interrupted=interrupted)
             failed = False
             return recording
@@ -213,6 +217,13 @@ class BookTracer:
         model = self.model
         if optimizer is model.optimizer and model.calls % len(model.layers) == 0:
             # a round's first update: the layers still hold the parameters this epoch's forward pass used
+            if self._block is not None:
+                try:
+                    self._params_now = self._block.copy_in(self._dense)
+                    return
+                except ShapeChanged:     # the Recorder says what changed, epoch by epoch
+                    self._block.flush()
+                    self._block = None
             self._params_now = [(np.array(d.weights, copy=True), np.array(d.biases, copy=True)) for d in self._dense]
 
     def _after_update(self, optimizer):
@@ -276,13 +287,22 @@ class BookTracer:
         else:
             loss, lr = (self._loss[3] if self._loss else None), self._lr
             self._loss = None
-        accuracy = self._accuracy()
-        params = self._params_now
+        params, block = self._params_now, self._block
         updates = state = None
         if recorder.keeps(epoch):
-            updates = [(np.asarray(d.weights) - w, np.asarray(d.biases) - b) for d, (w, b) in zip(self._dense, params)]
+            # in the layers' own type, as the script computes (a block's rows hold float64)
+            updates = [(np.asarray(d.weights) - np.asarray(w, np.asarray(d.weights).dtype).reshape(np.shape(d.weights)),
+                        np.asarray(d.biases) - np.asarray(b, np.asarray(d.biases).dtype).reshape(np.shape(d.biases)))
+                       for d, (w, b) in zip(self._dense, params)]
             state = self._state()
-        recorder.epoch(float(loss), accuracy, lr, params, updates=updates, state=state)
+        owner, attribute = self._probabilities
+        if block is None:
+            recorder.epoch(float(loss), accuracy(getattr(owner, attribute), self._y), lr, params,
+                           updates=updates, state=state)
+            if epoch == 0 and EpochBlock.usable(recorder):
+                self._block = EpochBlock(recorder, self._y)
+        elif block.add(float(loss), lr, getattr(owner, attribute), updates, state):
+            block.flush()
         # the next epoch prints the learning rate the optimizer holds now (pre_update_params comes after its print)
         self._lr = getattr(model.optimizer, "current_learning_rate", None)
 
@@ -300,14 +320,10 @@ class BookTracer:
                 if not (isinstance(w, np.ndarray) and isinstance(b, np.ndarray) and w.shape == dense.weights.shape
                         and b.size == np.size(dense.biases)):
                     return None
-                pairs.append((w, b))
+                pairs.append((w.copy(), b.copy()))     # AdaGrad's cache grows in place: as it is now
             state[slot] = pairs
         return state
 
-    def _accuracy(self):
-        owner, attribute = self._probabilities
-        output = getattr(owner, attribute)
-        return np.count_nonzero(np.argmax(output, axis=1) == self._y) / len(self._y)
 
 
 def _labels_for(inputs, targets):

@@ -1,0 +1,70 @@
+"""A block of a traced run's epochs, gathered by :class:`animator.tracer.BookTracer` and handed to the Recorder at once.
+
+Each update round the tracer copies the parameters the round started from into
+a row of this block (in the Recorder's ring layout) and notes the loss, the
+accuracy and the learning rate; :meth:`~animator.recorder.Recorder._take` then
+records the whole block as that many ``epoch()`` calls would.  A reader's loop
+pays for one copy of its parameters an epoch instead of the Recorder's
+per-epoch checks (see benchmarks/record_overhead.py).
+"""
+
+import numpy as np
+
+
+class ShapeChanged(Exception):
+    """The layers' arrays no longer have the shapes the block was made for (the tracer goes on epoch by epoch)."""
+
+
+class EpochBlock:
+    """Up to a Recorder's block of epochs of its model (``labels``: the classes the book's accuracy counts)."""
+
+    def __init__(self, recorder, labels):
+        self.recorder, self.labels = recorder, labels
+        self.size = recorder._block
+        self.rows = np.empty((self.size, recorder._extremes.size))
+        self.pairs = [recorder._pairs(row) for row in self.rows]
+        self.losses, self.accuracies = np.empty(self.size), np.empty(self.size)
+        self.rates = [None] * self.size
+        self.given = {}
+        self.count = 0
+
+    @classmethod
+    def usable(cls, recorder):
+        """Whether ``recorder`` takes blocks: its frames are planned and it has seen the layers' shapes."""
+        return recorder._wanted is not None and recorder._ring is not None and recorder.diverged_at is None
+
+    def copy_in(self, dense):
+        """Copy the layers' parameters into the next epoch's row; its ``[(weights, biases), ...]`` views."""
+        pairs = self.pairs[self.count]
+        try:
+            for (weights, biases), layer in zip(pairs, dense):
+                new_weights, new_biases = layer.weights, layer.biases
+                if new_weights.shape != weights.shape or new_biases.size != biases.size:
+                    raise ShapeChanged
+                np.copyto(weights, new_weights)
+                np.copyto(biases, new_biases if new_biases.shape == biases.shape else new_biases.reshape(biases.shape))
+        except AttributeError:           # not arrays
+            raise ShapeChanged from None
+        return pairs
+
+    def add(self, loss, rate, output, updates=None, state=None):
+        """The epoch whose parameters :meth:`copy_in` copied last; True when the block is full."""
+        slot = self.count
+        self.losses[slot], self.accuracies[slot], self.rates[slot] = loss, accuracy(output, self.labels), rate
+        if updates is not None or state is not None:
+            self.given[slot] = (updates, state)
+        self.count += 1
+        return self.count == self.size
+
+    def flush(self):
+        """Hand the epochs gathered to the Recorder."""
+        count, self.count = self.count, 0
+        if count:
+            given, self.given = self.given, {}
+            self.recorder._take(self.losses[:count].copy(), self.accuracies[:count].copy(), self.rates[:count],
+                                self.rows[:count], given)
+
+
+def accuracy(output, labels):
+    """The book's accuracy: the share of rows whose largest output is the label's."""
+    return np.count_nonzero(np.argmax(output, axis=1) == labels) / len(labels)
