@@ -7,6 +7,7 @@ import os
 import tempfile
 import zipfile
 
+from . import deflated
 from .errors import UserError
 
 
@@ -78,6 +79,7 @@ def _umask():
 
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)   # every member's date: the same arrays give the same bytes
+PRECOMPRESSED_BYTES = 1 << 20      # members this large are looked for among those deflated ahead (animator.deflated)
 
 
 def write_npz(path, members, *, compresslevel):
@@ -103,4 +105,40 @@ def write_npz_to(handle, members, *, compresslevel):
             member = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = 0o644 << 16
-            archive.writestr(member, buffer.getvalue(), compresslevel=compresslevel)
+            payload = buffer.getvalue()
+            stream = deflated.take(payload, compresslevel) if len(payload) >= PRECOMPRESSED_BYTES else None
+            if stream is None:
+                archive.writestr(member, payload, compresslevel=compresslevel)
+                continue
+            member.file_size = len(payload)      # as writestr sets it
+            member._compresslevel = compresslevel
+            with archive.open(member, "w") as destination:
+                if not hasattr(destination, "_compressor"):       # another zipfile than CPython's: deflate here
+                    destination.write(payload)
+                    continue
+                # zipfile still reads the payload for its CRC and size; the deflating was done already
+                destination._compressor = _Deflated(stream)
+                destination.write(payload)
+
+
+def npy_header(shape, dtype):
+    """The bytes ``np.save`` writes before the values of a C-ordered array of ``shape`` and ``dtype``."""
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": tuple(int(n) for n in shape)})
+    return buffer.getvalue()
+
+
+class _Deflated:
+    """A member's compressor for zipfile that hands back a stream deflated ahead, whole, when it is flushed."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def compress(self, data):
+        return b""
+
+    def flush(self):
+        return self.stream

@@ -26,7 +26,9 @@ import threading
 
 import numpy as np
 
-from . import pool
+from . import deflated, pool
+from .deflated import Deflater
+from .fileio import npy_header
 from .frames import _fill, grid_points
 
 # Below this many grid cells in all (frames x resolution ** 2) a thread is used: its contention costs less than
@@ -157,11 +159,16 @@ class _Helper:
         classes = weights[-1].shape[1]
         # the parameters as they come (float32 from train, float64 from a recorded loop): the same products
         dtype = np.result_type(np.float32, *[np.asarray(a).dtype for a in (*weights, *biases)])
+        from .recording import LEVEL
+
+        # the grids as a saved Recording stores them (animator.deflated): deflated by the helper, which has time
+        planes = (LEVEL, npy_header((capacity, classes, resolution, resolution), np.uint8))
         try:             # no memory or no process for it: the grids are evaluated when asked for
             params = np.frombuffer(mmap.mmap(-1, capacity * size * dtype.itemsize), dtype).reshape(capacity, size)
             grids = np.frombuffer(mmap.mmap(-1, capacity * resolution * resolution * classes),
                                   np.uint8).reshape(capacity, resolution, resolution, classes)
-            workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights)), quit="now")
+            workers = pool.Workers(1, _helper_main, args=(points, params, grids, layout, len(weights), planes),
+                                   quit="now")
             workers.__enter__()
         except (OSError, pool.WorkerDied):
             return None
@@ -187,10 +194,14 @@ class _Helper:
         the helper's exception if one failed; None if the helper died."""
         try:
             self.workers.send(0, "end")
-            answer, failure = self.workers.receive(0)
+            answer, failure, planes = self.workers.receive(0)
         except pool.WorkerDied:
             return None
-        return failure if answer == "failed" else self.grids
+        if answer == "failed":
+            return failure
+        if planes is not None:
+            deflated.offer(planes)
+        return self.grids
 
     def close(self, abandon=False):
         if abandon:
@@ -199,11 +210,19 @@ class _Helper:
             self.workers.close()
 
 
-def _helper_main(rank, connection, points, params, grids, layout, layers):
-    """The helper process: evaluate the grid of each slot sent, answer "end" with how it went, stop at None."""
+def _helper_main(rank, connection, points, params, grids, layout, layers, planes):
+    """The helper process: evaluate the grid of each slot sent, answer "end" with how it went, stop at None.
+
+    ``planes``: ``(level, npy header)`` of the grids as a saved Recording stores them, one plane per class; each
+    grid is deflated so, in order, and "end" hands the stream over when every slot was filled.
+    """
     from .pool_worker import portable
 
     failure = None
+    level, header = planes
+    deflater = Deflater(level)
+    deflater.add(header)
+    filled = 0
     while True:
         try:
             message = connection.recv()
@@ -212,7 +231,10 @@ def _helper_main(rank, connection, points, params, grids, layout, layers):
         if message is None:
             return
         if message == "end":
-            connection.send(("ok", None) if failure is None else ("failed", portable(failure)))
+            if failure is not None:
+                connection.send(("failed", portable(failure), None))
+            else:
+                connection.send(("ok", None, deflater.finish() if filled == len(grids) else None))
             continue
         if failure is not None:
             continue
@@ -220,5 +242,8 @@ def _helper_main(rank, connection, points, params, grids, layout, layers):
         arrays = [row[offset:offset + int(np.prod(shape))].reshape(shape) for offset, shape in layout]
         try:
             _fill(grids[message], points, arrays[:layers], arrays[layers:])
+            if message == filled:
+                deflater.add(np.ascontiguousarray(grids[message].transpose(2, 0, 1)))
+                filled += 1
         except Exception as error:
             failure = error

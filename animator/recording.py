@@ -43,6 +43,8 @@ from .recording_file import PLANES, SPEC_KEY, Damaged, read_archive, short
 from .run_spec import RunSpec
 from .untrusted import open_input
 
+LEVEL = 1       # zlib's level for a saved Recording's members: the grids are most of it, and compress well
+
 _DISPLAYS = []            # what draws a Recording's picture in a notebook; see register_display
 
 
@@ -198,7 +200,7 @@ class Recording:
         spec = np.array(self.spec.text())
         stored = {PLANES if k == "grid_probs" else k: v for k, v in self.arrays.items()}
         stored[PLANES] = np.ascontiguousarray(np.asarray(stored[PLANES]).transpose(0, 3, 1, 2))
-        write_npz(path, [(SPEC_KEY, spec), *sorted(stored.items())], compresslevel=1)
+        write_npz(path, [(SPEC_KEY, spec), *sorted(stored.items())], compresslevel=LEVEL)
         return path
 
     @classmethod

@@ -134,3 +134,27 @@ def test_an_epoch_in_wider_numbers_than_the_first_is_evaluated_when_asked_for(mo
     alone = decision_grid([[a["dense1.weights"], a["dense2.weights"]] for a in arrays],
                           [[a["dense1.biases"], a["dense2.biases"]] for a in arrays], extent, 16)
     assert np.array_equal(grids[0], alone[0])
+
+
+@pytest.mark.parametrize("config, on_epoch, ahead", [
+    (RunConfig(epochs=300, frames=25, grid_resolution=40, hyperparameters={"decay": 1e-3, "momentum": 0.9}), None,
+     True),
+    (RunConfig(epochs=200, frames=30, frame_spacing="log", grid_resolution=24, hidden=(16, 8), optimizer="adam"),
+     None, None),
+    (RunConfig(epochs=60, frames=10, grid_resolution=16, optimizer="adam", hyperparameters={"lr": 1e20}), None, False),
+    (RunConfig(epochs=60, frames=10, grid_resolution=16), interrupt_at(35), False),
+], ids=["chapter", "deeper", "diverges", "interrupted"])
+def test_the_grids_deflated_by_the_helper_save_the_same_bytes(monkeypatch, tmp_path, config, on_epoch, ahead):
+    from animator import deflated, fileio
+
+    monkeypatch.setattr(grids_ahead, "PROCESS_CELLS", 0)
+    monkeypatch.setattr(fileio, "PRECOMPRESSED_BYTES", 0)
+    monkeypatch.setattr(deflated, "_streams", [])
+    recording = train(config, on_epoch=on_epoch)
+    offered = len(deflated._streams)
+    if ahead is not None:                  # a run that stopped early handed fewer grids than planned: none offered
+        assert offered == int(ahead)
+    recording.save(tmp_path / "ahead.npz")
+    assert deflated._streams == []         # a stream offered is the one the file took
+    recording.save(tmp_path / "here.npz")
+    assert (tmp_path / "ahead.npz").read_bytes() == (tmp_path / "here.npz").read_bytes()
