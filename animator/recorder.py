@@ -39,7 +39,6 @@ after the last update).  A non-finite loss or parameter ends the recording
 there as a divergence (:attr:`Recorder.diverged`): it is shown, not raised.
 """
 
-import bisect
 import math
 
 import numpy as np
@@ -48,11 +47,10 @@ from .errors import ArgumentError
 from .frames import decision_grid, frame_count, frame_epochs, grid_extent, grid_points
 from .run_spec import MAX_GRID_RESOLUTION, Architecture, Dataset, RunConfig, RunSpec, Status
 from .source import ADAPTERS, Source
-from .recorder_parts import Extremes, describe_optimizer, flat_views, layer_arrays, not_finite, read_data
+from . import recorder_ring
+from .recorder_parts import (check_chain, describe_optimizer, flat_views, layer_arrays, not_finite, read_data,
+                             shapes_text)
 from .versions import run_versions
-
-BLOCK = 64                # epochs checked and folded into the extremes at once (see Recorder._settle)
-RING_NUMBERS = 1 << 21    # at most this many float64 (16 MiB) in the ring of recent epochs' parameters
 
 
 class Recorder:
@@ -217,74 +215,13 @@ class Recorder:
             self._settle()
 
     def _take(self, losses, accuracies, rates, rows, given):
-        """Record ``len(losses)`` epochs at once, as that many :meth:`epoch` calls would (the tracer's way).
-
-        ``rows`` (epochs, size): each epoch's parameters in the ring's layout;
-        ``given``: ``{index: (updates, state)}`` for the kept epochs among them.
-        Where the epochs are the usual case (finite losses, accuracies in range,
-        learning rates given, frames planned, updates given at every kept epoch),
-        the rows go into the ring a block at a time; anything else goes through
-        :meth:`epoch` one epoch at a time, for its exact checks and errors.
-        """
-        first = len(self._losses)
-        count = len(losses)
-        kept = [e - first for e in self._kept_between(first, first + count)]
-        try:
-            values = [float(rate) for rate in rates]         # as epoch() reads them
-        except (TypeError, ValueError):
-            values = None
-        usual = (values is not None and not self._finished and self.diverged_at is None and self._ring is not None
-                 and self._wanted is not None
-                 and np.isfinite(losses).all() and ((0 <= accuracies) & (accuracies <= 1)).all()
-                 and all(given.get(k, (None,))[0] is not None for k in kept))
-        if usual:
-            try:
-                checked = {k: (self._checked_updates(given[k][0]), None if given[k][1] is None else
-                               self._checked_state(given[k][1])) for k in kept}
-            except ArgumentError:
-                usual = False
-        if not usual:
-            for k in range(count):
-                updates, state = given.get(k, (None, None))
-                self.epoch(losses[k], accuracies[k], rates[k], self._pairs(rows[k]), updates=updates, state=state)
-            return
-        size, block = len(self._ring), self._block
-        self._derive_update(self._pairs(rows[0]))
-        start = 0
-        while start < count:
-            epoch = first + start
-            stop = min(count, start + block - epoch % block)           # to the end of this epoch's block
-            row = epoch % size
-            self._ring[row:row + stop - start] = rows[start:stop]
-            self._given[row:row + stop - start] = [(None, None)] * (stop - start)
-            self._losses += losses[start:stop].tolist()
-            self._accuracies += accuracies[start:stop].tolist()
-            self._rates += values[start:stop]
-            for k in (k for k in kept if start <= k < stop):
-                updates, state = checked[k]
-                self._given[(first + k) % size] = (updates, state)
-                self._keep(first + k, self._rows[(first + k) % size], updates, state)
-            if self.diverged_at is not None:
-                return                   # a kept epoch settled the block and found it diverged: the rest is dropped
-            last = first + stop - 1
-            self._last = (last, self._rows[last % size], *self._given[last % size])
-            if (last + 1) % block == 0 and self._settle_diverged():
-                return
-            start = stop
+        """Record ``len(losses)`` epochs at once, as so many :meth:`epoch` calls would (:func:`.recorder_ring.take`)."""
+        recorder_ring.take(self, losses, accuracies, rates, rows, given)
 
     def _pairs(self, row):
         """A ring-layout row as ``[(weights, biases), ...]`` views."""
         views = flat_views(row, self._shapes)
         return list(zip(views[::2], views[1::2]))
-
-    def _kept_between(self, start, stop):
-        """The epochs from ``start`` to before ``stop`` that :meth:`keeps` (planned frames)."""
-        if self._wanted is None:
-            return [e for e in range(start, stop) if self.keeps(e)]
-        if self._wanted_in_order is None:
-            self._wanted_in_order = sorted(self._wanted)
-        ordered = self._wanted_in_order
-        return ordered[bisect.bisect_left(ordered, start):bisect.bisect_left(ordered, stop)]
 
     def book_epoch(self, loss, accuracy, optimizer, *layers, updates=None):
         """:meth:`epoch` with book-style objects: the learning rate is ``optimizer.current_learning_rate``."""
@@ -321,36 +258,8 @@ class Recorder:
         return None if self._extremes is None else self._extremes.peaks()
 
     def _settle(self):
-        """Check the epochs recorded since the last settle and fold them into the extremes.
-
-        Each epoch's parameters go into a ring of rows and are checked a block at a
-        time (:class:`~.recorder_parts.Extremes`); an epoch found not finite ends the
-        recording there, as if it had been found when it was recorded: the epochs
-        after it are dropped.  Every public reading, a kept epoch and an error settle
-        first, so nothing outside sees the difference.
-        """
-        start, stop = self._settled, len(self._losses)
-        if stop <= start or self.diverged_at is not None:
-            return
-        size = len(self._ring)
-        bad = self._extremes.fold(self._ring[start % size:(stop - 1) % size + 1])
-        if bad is None:
-            self._settled = stop
-            return
-        epoch = self._settled = start + bad
-        cause, rate = self._extremes.cause(self._ring[epoch % size]), self._rates[epoch]
-        del self._losses[epoch:], self._accuracies[epoch:], self._rates[epoch:]
-        for later in [e for e in self._kept if e >= epoch]:
-            del self._kept[later]
-            grid = self._grids.pop(later, None)
-            if hasattr(grid, "cancel"):
-                grid.cancel()
-        before = self._kept.get(epoch - 1)
-        if before is not None and before["derived"]:
-            before["updates"], before["derived"] = None, False     # derived from the epoch that diverged
-        row = (epoch - 1) % size
-        self._last = None if epoch == 0 else (epoch - 1, self._rows[row], *self._given[row])
-        self._diverge(epoch, cause, rate)
+        """Check and fold the epochs recorded since the last settle: see :func:`.recorder_ring.settle`."""
+        recorder_ring.settle(self)
 
     def _settle_diverged(self):
         self._settle()
@@ -361,19 +270,13 @@ class Recorder:
         if shapes == self._given_shapes:       # every epoch after the first, as a rule: nothing to work out
             return
         if self._shapes is None:
-            _check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
+            check_chain(params, self.X.shape[1], int(self.y.max()) + 1)
             self._shapes = [tuple(a.shape) for w, b in params for a in (w, np.reshape(b, (1, -1)))]
-            self._extremes = Extremes(self._shapes)
-            # two blocks of rows: a block settles at once, and the epoch before it stays intact (see _settle)
-            self._block = max(1, min(BLOCK, RING_NUMBERS // (2 * self._extremes.size)))
-            self._ring = np.empty((2 * self._block, self._extremes.size))
-            self._rows = [list(zip(views[::2], views[1::2])) for views in
-                          (flat_views(row, self._shapes) for row in self._ring)]
-            self._given = [None] * len(self._ring)
+            recorder_ring.make_ring(self)
             self._given_shapes = shapes         # only once the chain is accepted: a refused one is refused again
         elif [s if k % 2 == 0 else (1, int(np.prod(s))) for k, s in enumerate(shapes)] != self._shapes:
             raise ArgumentError("layers", f"changed shape at epoch {len(self._losses)} "
-                                          f"({_shapes_text(self._shapes)} before)")
+                                          f"({shapes_text(self._shapes)} before)")
 
     def _diverge(self, epoch, cause, learning_rate):
         self.diverged_at, self.divergence_cause, self.divergence_learning_rate = epoch, cause, learning_rate
@@ -479,25 +382,3 @@ def _scalar(value, name):
     except (TypeError, ValueError):
         raise ArgumentError(name, f"must be a number (got {type(value).__name__})") from None
     return number
-
-
-def _check_chain(params, inputs, labels):
-    if len(params) < 2:
-        raise ArgumentError("layers", f"must hold every Dense layer's (weights, biases), at least two "
-                                      f"(got {len(params)})")
-    width = inputs
-    for i, (weights, biases) in enumerate(params, start=1):
-        if weights.ndim != 2 or weights.shape[0] != width or weights.shape[1] < 1:
-            raise ArgumentError("layers", f"Dense {i} weights have shape {weights.shape}, expected ({width}, n)")
-        if biases.size != weights.shape[1] or biases.ndim > 2:
-            raise ArgumentError("layers", f"Dense {i} biases have shape {biases.shape}, "
-                                          f"expected (1, {weights.shape[1]})")
-        width = weights.shape[1]
-    if width < labels:
-        raise ArgumentError("layers", f"the last layer has {width} outputs but y has {labels} classes")
-    if width < 2:
-        raise ArgumentError("layers", "the last layer must have at least 2 outputs (one per class)")
-
-
-def _shapes_text(shapes):
-    return ", ".join("x".join(map(str, s)) for s in shapes)

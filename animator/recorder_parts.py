@@ -256,3 +256,25 @@ def not_finite(arrays):
             what = "nan" if np.isnan(array).any() else "inf"
             return f"Dense {k // 2 + 1} {'weights' if k % 2 == 0 else 'biases'} are {what}"
     return None
+
+
+def check_chain(params, inputs, labels):
+    if len(params) < 2:
+        raise ArgumentError("layers", f"must hold every Dense layer's (weights, biases), at least two "
+                                      f"(got {len(params)})")
+    width = inputs
+    for i, (weights, biases) in enumerate(params, start=1):
+        if weights.ndim != 2 or weights.shape[0] != width or weights.shape[1] < 1:
+            raise ArgumentError("layers", f"Dense {i} weights have shape {weights.shape}, expected ({width}, n)")
+        if biases.size != weights.shape[1] or biases.ndim > 2:
+            raise ArgumentError("layers", f"Dense {i} biases have shape {biases.shape}, "
+                                          f"expected (1, {weights.shape[1]})")
+        width = weights.shape[1]
+    if width < labels:
+        raise ArgumentError("layers", f"the last layer has {width} outputs but y has {labels} classes")
+    if width < 2:
+        raise ArgumentError("layers", "the last layer must have at least 2 outputs (one per class)")
+
+
+def shapes_text(shapes):
+    return ", ".join("x".join(map(str, s)) for s in shapes)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import animator.recorder as recorder_module
+import animator.recorder_ring as recorder_module
 from animator.errors import ArgumentError
 from animator.recorder import Recorder
 
