@@ -12,7 +12,7 @@ embedded as a data URI; the page shows one frame of it on a canvas, with the
 data points (drawn once, a transparent layer) on top.  A small map of final
 losses (the colours of :class:`~renderers.sweep.SweepMap`) picks a run by
 click, and a loss curve follows the epoch.  Strips are drawn in worker
-processes (:func:`renderers.render.iter_frames`), so memory does not grow
+processes (:func:`renderers.frame_workers.iter_frames`), so memory does not grow
 with the number of runs.  Its rate, hold and target are checked, and its
 description carried and read back, as every player page's
 (:class:`~renderers.writers.html.HtmlWriter`, :func:`renderers.player.data_attribute`).
@@ -31,7 +31,7 @@ from animator.fileio import atomic_output
 from .layout import Layout, loss_ceiling
 from .player import data_attribute, script_json
 from .raster import decision_regions, points_overlay
-from .render import iter_frames
+from .frame_workers import iter_frames
 from .sweep import DIVERGED_FILL, loss_colours
 from .words import accuracy_text, best_text, data_text, final_text, headline, settings_text, short_loss_text, value_text
 from .writers.html import HtmlWriter

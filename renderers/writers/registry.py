@@ -22,7 +22,7 @@ before any work is done:
   run on each transformed frame (``previous``: the frame before it, None for the
   first), or None; the parent then hands each result, in order, to
   ``write_encoded(data)`` instead of calling ``write`` (see
-  :func:`renderers.render.iter_encoded`; the GIF, the player and the frames
+  :func:`renderers.frame_workers.iter_encoded`; the GIF, the player and the frames
   folder have it).  The file must be byte for byte what ``write`` makes;
 - ``metadata``: every writer takes a description (text, see :mod:`.metadata`) to
   carry inside the file, and :meth:`Writer.read_metadata` reads it back;
