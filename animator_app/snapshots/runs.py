@@ -18,8 +18,9 @@ from animator.landscape import Landscape
 from animator.race import RaceResult
 from animator.recording import Recording
 from animator.testing.difference import first_difference
-from animator.testing.snapshot import (FORMAT, FORMAT_VERSION, RUN, Found, Mismatch, RecordingSnapshot, _first_row,
-                                       _settings_diff, _shown, _tolerance_picker, compare, version_changes)
+from animator.testing.mismatch import (Found, Mismatch, first_row, settings_diff, shown_setting, tolerance_picker,
+                                       version_changes)
+from animator.testing.snapshot import FORMAT, FORMAT_VERSION, RUN, RecordingSnapshot, compare
 
 RACE, DESCENT = "race", "descent"
 STEP_ARRAYS = ("positions", "values", "gradients", "learning_rates", "updates")   # in the order a step computes them
@@ -124,13 +125,13 @@ def _compare_descent(actual, expected, *, rtol, atol, tolerances):
     missing = [name for name in names if name not in expected.arrays]
     if missing:
         return KindMismatch(DESCENT, f"descent snapshot without {', '.join(missing)}")
-    pick = _tolerance_picker(tolerances or {}, names, rtol, atol)
-    changed = _settings_diff(actual.info["settings"], expected.info.get("settings", {}))
+    pick = tolerance_picker(tolerances or {}, names, rtol, atol)
+    changed = settings_diff(actual.info["settings"], expected.info.get("settings", {}))
     found = []
     for name in names:
         a, e = actual.arrays[name], expected.arrays[name]
         count = min(len(a), len(e))
-        row = _first_row(name, a[:count], e[:count], pick(name))
+        row = first_row(name, a[:count], e[:count], pick(name))
         if row is not None:
             whole = first_difference(name, a[:count], e[:count], **pick(name))
             first = first_difference(name, a[row], e[row], **pick(name))
@@ -157,7 +158,7 @@ class DescentMismatch:
 
     def describe(self):
         lines = [found.describe() for found in self.found[:1]]
-        lines += [f"setting {key} is {_shown(a)} where {_shown(e)} was expected" for key, a, e in self.settings]
+        lines += [f"setting {key} is {shown_setting(a)} where {shown_setting(e)} was expected" for key, a, e in self.settings]
         if self.steps[0] != self.steps[1]:
             lines.append(f"the descent has {self.steps[0]} steps where the snapshot has {self.steps[1]}")
         for key in ("diverged_at", "converged_at"):
