@@ -234,7 +234,8 @@ def _helper_main(rank, connection, points, params, grids, layout, layers, planes
             if failure is not None:
                 connection.send(("failed", portable(failure), None))
             else:
-                connection.send(("ok", None, deflater.finish() if filled == len(grids) else None))
+                done = deflater is not None and filled == len(grids)
+                connection.send(("ok", None, deflater.finish() if done else None))
             continue
         if failure is not None:
             continue
@@ -242,8 +243,12 @@ def _helper_main(rank, connection, points, params, grids, layout, layers, planes
         arrays = [row[offset:offset + int(np.prod(shape))].reshape(shape) for offset, shape in layout]
         try:
             _fill(grids[message], points, arrays[:layers], arrays[layers:])
-            if message == filled:
-                deflater.add(np.ascontiguousarray(grids[message].transpose(2, 0, 1)))
-                filled += 1
         except Exception as error:
             failure = error
+            continue
+        if deflater is not None and message == filled:
+            try:
+                deflater.add(np.ascontiguousarray(grids[message].transpose(2, 0, 1)))
+                filled += 1
+            except Exception:    # no room, say: the file is deflated when saved, as without the helper
+                deflater = None

@@ -103,7 +103,7 @@ class Recorder:
         self._given = None          # (updates, state) as each ring row's epoch gave them
         self._settled = 0           # the epochs before this one are checked finite and folded into the extremes
         self._given_shapes = None               # the arrays' shapes as the first epoch gave them
-        self.diverged_at = self.divergence_cause = self.divergence_learning_rate = None
+        self._divergence = None     # (epoch, cause, learning rate) once a non-finite number ended the recording
         self._finished = False
         self._slots_of = None       # (optimizer, its state slots)
         self._wanted_in_order = None    # the planned frame epochs, sorted (see _kept_between)
@@ -118,8 +118,25 @@ class Recorder:
     @property
     def diverged(self):
         """Whether a non-finite loss or parameter ended the recording (later epochs are ignored)."""
-        self._settle()
         return self.diverged_at is not None
+
+    @property
+    def diverged_at(self):
+        """The epoch whose loss or parameters were not finite, or None."""
+        self._settle()
+        return None if self._divergence is None else self._divergence[0]
+
+    @property
+    def divergence_cause(self):
+        """What was not finite (``loss is nan``, ``Dense 2 weights are inf``), or None."""
+        self._settle()
+        return None if self._divergence is None else self._divergence[1]
+
+    @property
+    def divergence_learning_rate(self):
+        """The learning rate of the epoch that diverged, or None."""
+        self._settle()
+        return None if self._divergence is None else self._divergence[2]
 
     def keeps(self, epoch):
         """Whether ``epoch``'s arrays and decision regions will be kept (a loop may skip work for others)."""
@@ -166,7 +183,7 @@ class Recorder:
         """
         if self._finished:
             raise ArgumentError("epoch", "cannot be recorded after finish()")
-        if self.diverged_at is not None:
+        if self._divergence is not None:
             return
         epoch = len(self._losses)
         try:
@@ -176,9 +193,9 @@ class Recorder:
             self._check_shapes(params)
             if math.isfinite(loss) and not 0 <= accuracy <= 1:
                 raise ArgumentError("accuracy", f"must be between 0 and 1 (got {accuracy} at epoch {epoch})")
-        except ArgumentError:
+        except Exception:
             if self._settle_diverged():
-                return                       # an earlier epoch ended the recording: this one is ignored
+                return                       # an earlier epoch ended the recording: this one is not even read
             raise
         if not math.isfinite(loss):
             if not self._settle_diverged():
@@ -191,7 +208,7 @@ class Recorder:
                 updates = self._checked_updates(updates)
             if state is not None:
                 state = self._checked_state(state)
-        except ArgumentError:
+        except Exception:
             if self._settle_diverged():
                 return
             # this epoch's own parameters end the recording before its other checks
@@ -263,7 +280,7 @@ class Recorder:
 
     def _settle_diverged(self):
         self._settle()
-        return self.diverged_at is not None
+        return self._divergence is not None
 
     def _check_shapes(self, params):
         shapes = [a.shape for pair in params for a in pair]
@@ -279,7 +296,7 @@ class Recorder:
                                           f"({shapes_text(self._shapes)} before)")
 
     def _diverge(self, epoch, cause, learning_rate):
-        self.diverged_at, self.divergence_cause, self.divergence_learning_rate = epoch, cause, learning_rate
+        self._divergence = (epoch, cause, learning_rate)
 
     def _derive_update(self, params):
         """Fill the previous kept epoch's missing updates from this epoch's parameters."""
@@ -316,7 +333,7 @@ class Recorder:
 
     def _keep(self, epoch, copies, updates, state=None, *, thin=True):
         self._settle()
-        if self.diverged_at is not None and self.diverged_at <= epoch:
+        if self._divergence is not None and self._divergence[0] <= epoch:
             return                       # this epoch or one before it ended the recording: nothing to keep
         copies = [(w.copy(), b.copy()) for w, b in copies]
         self._kept[epoch] = {"params": copies, "state": state, "derived": False, "updates": None if updates is None else

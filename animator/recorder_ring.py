@@ -39,7 +39,7 @@ def settle(recorder):
     from it is undone.
     """
     start, stop = recorder._settled, len(recorder._losses)
-    if stop <= start or recorder.diverged_at is not None:
+    if stop <= start or recorder._divergence is not None:
         return
     size = len(recorder._ring)
     bad = recorder._extremes.fold(recorder._ring[start % size:(stop - 1) % size + 1])
@@ -79,7 +79,7 @@ def take(recorder, losses, accuracies, rates, rows, given):
         values = [float(rate) for rate in rates]         # as epoch() reads them
     except (TypeError, ValueError):
         values = None
-    usual = (values is not None and not recorder._finished and recorder.diverged_at is None
+    usual = (values is not None and not recorder._finished and recorder._divergence is None
              and recorder._ring is not None and recorder._wanted is not None
              and np.isfinite(losses).all() and ((0 <= accuracies) & (accuracies <= 1)).all()
              and all(given.get(k, (None,))[0] is not None for k in kept))
@@ -96,24 +96,27 @@ def take(recorder, losses, accuracies, rates, rows, given):
         return
     size, block = len(recorder._ring), recorder._block
     recorder._derive_update(recorder._pairs(rows[0]))
+    # pieces end at the ring's block edges and right after each kept epoch, where epoch() would have kept it:
+    # whatever a kept epoch raises (Ctrl-C), the epochs before it are recorded as epoch() leaves them
+    ends = [k + 1 for k in kept]
     start = 0
     while start < count:
         epoch = first + start
-        stop = min(count, start + block - epoch % block)           # to the end of this epoch's block
-        row = epoch % size
+        after = bisect.bisect_right(ends, start)
+        stop = min(count, start + block - epoch % block, ends[after] if after < len(ends) else count)
+        row, last = epoch % size, first + stop - 1
         recorder._ring[row:row + stop - start] = rows[start:stop]
         recorder._given[row:row + stop - start] = [(None, None)] * (stop - start)
+        if stop - 1 in checked:
+            recorder._given[last % size] = checked[stop - 1]
         recorder._losses += losses[start:stop].tolist()
         recorder._accuracies += accuracies[start:stop].tolist()
         recorder._rates += values[start:stop]
-        for k in (k for k in kept if start <= k < stop):
-            updates, state = checked[k]
-            recorder._given[(first + k) % size] = (updates, state)
-            recorder._keep(first + k, recorder._rows[(first + k) % size], updates, state)
-        if recorder.diverged_at is not None:
-            return                   # a kept epoch settled the block and found it diverged: the rest is dropped
-        last = first + stop - 1
         recorder._last = (last, recorder._rows[last % size], *recorder._given[last % size])
+        if stop - 1 in checked:
+            recorder._keep(last, recorder._rows[last % size], *checked[stop - 1])
+            if recorder._divergence is not None:
+                return               # keeping it settled the block and found it diverged: the rest is dropped
         if (last + 1) % block == 0 and recorder._settle_diverged():
             return
         start = stop

@@ -301,8 +301,8 @@ class BookTracer:
                            updates=updates, state=state)
             if epoch == 0 and EpochBlock.usable(recorder):
                 self._block = EpochBlock(recorder, self._y)
-        elif block.add(float(loss), lr, getattr(owner, attribute), updates, state):
-            block.flush()
+        else:
+            block.add(float(loss), lr, getattr(owner, attribute), updates, state)
         # the next epoch prints the learning rate the optimizer holds now (pre_update_params comes after its print)
         self._lr = getattr(model.optimizer, "current_learning_rate", None)
 

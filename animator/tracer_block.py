@@ -8,6 +8,8 @@ pays for one copy of its parameters an epoch instead of the Recorder's
 per-epoch checks (see benchmarks/record_overhead.py).
 """
 
+import math
+
 import numpy as np
 
 
@@ -31,7 +33,7 @@ class EpochBlock:
     @classmethod
     def usable(cls, recorder):
         """Whether ``recorder`` takes blocks: its frames are planned and it has seen the layers' shapes."""
-        return recorder._wanted is not None and recorder._ring is not None and recorder.diverged_at is None
+        return recorder._wanted is not None and recorder._ring is not None and recorder._divergence is None
 
     def copy_in(self, dense):
         """Copy the layers' parameters into the next epoch's row; its ``[(weights, biases), ...]`` views."""
@@ -43,18 +45,36 @@ class EpochBlock:
                     raise ShapeChanged
                 np.copyto(weights, new_weights)
                 np.copyto(biases, new_biases if new_biases.shape == biases.shape else new_biases.reshape(biases.shape))
-        except AttributeError:           # not arrays
+        except (AttributeError, TypeError, ValueError):      # not arrays, or not real numbers
             raise ShapeChanged from None
         return pairs
 
     def add(self, loss, rate, output, updates=None, state=None):
-        """The epoch whose parameters :meth:`copy_in` copied last; True when the block is full."""
-        slot = self.count
-        self.losses[slot], self.accuracies[slot], self.rates[slot] = loss, accuracy(output, self.labels), rate
+        """Gather the epoch whose parameters :meth:`copy_in` copied last; hand the block over when it is full.
+
+        An epoch that ``epoch()`` would refuse or end the recording at (a loss
+        that is not finite, a learning rate that is not a number, updates or state
+        of other shapes) is handed over at once, after the block, through
+        ``epoch()``: it raises or diverges at its own epoch, as without blocks.
+        """
+        slot, recorder = self.count, self.recorder
+        try:
+            value = float(rate)              # now: a rate held in an array may change in place later
+            checked = (None if updates is None else recorder._checked_updates(updates),
+                       None if state is None else recorder._checked_state(state))
+            usual = math.isfinite(loss)
+        except Exception:
+            usual = False
+        if not usual:
+            self.flush()
+            recorder.epoch(loss, accuracy(output, self.labels), rate, self.pairs[slot], updates=updates, state=state)
+            return
+        self.losses[slot], self.accuracies[slot], self.rates[slot] = loss, accuracy(output, self.labels), value
         if updates is not None or state is not None:
-            self.given[slot] = (updates, state)
+            self.given[slot] = checked
         self.count += 1
-        return self.count == self.size
+        if self.count == self.size:
+            self.flush()
 
     def flush(self):
         """Hand the epochs gathered to the Recorder."""

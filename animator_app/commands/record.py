@@ -89,6 +89,14 @@ def split_output(options):
     return options
 
 
+def _not_recordable(options, error):
+    """An :class:`ArgumentError` of the Recorder, said in the script's words (or as our option's, if it is one)."""
+    if error.argument in flags("record"):
+        return error                             # one of our options: the command line names its flag
+    # the Recorder's Python arguments (X, y, layers, ...) are what the script trains: say it in those words
+    return UserError(f"{shown(options.script)}: what the script trains cannot be recorded: {error}")
+
+
 def run(options):
     options = split_output(options)
     name, digest = _script(options.script)
@@ -115,10 +123,7 @@ def run(options):
     except NotRecognised as error:
         raise UserError(f"{shown(options.script)}: nothing to record: {error}") from None
     except ArgumentError as error:
-        if error.argument in flags("record"):
-            raise                                    # one of our options: the command line names its flag
-        # the Recorder's Python arguments (X, y, layers, ...) are what the script trains: say it in those words
-        raise UserError(f"{shown(options.script)}: what the script trains cannot be recorded: {error}") from None
+        raise _not_recordable(options, error) from None
     except UserError:
         raise
     except Exception as error:       # the reader's script failed: say so in its words, one line
@@ -129,6 +134,8 @@ def run(options):
         recording = tracer.finish(interrupted=interrupted)
     except NotRecognised as error:
         raise UserError(f"{shown(options.script)}: nothing to record: {error}") from None
+    except ArgumentError as error:          # the last epochs, handed over as the run ends
+        raise _not_recordable(options, error) from None
     status = recording.status
     if status.diverged_at is not None:
         note(f"diverged at epoch {status.diverged_at}: {status.divergence_cause}")

@@ -99,11 +99,19 @@ def test_what_comes_after_a_divergence_is_ignored_even_before_it_is_found():
     def wrong_updates(recorder, handed):
         recorder.epoch(0.5, 0.5, 0.1, handed, updates=handed[:1])
 
+    def unreadable(recorder, handed):
+        class Broken:
+            def __iter__(self):
+                raise RuntimeError("not now")
+        recorder.epoch(0.5, 0.5, 0.1, Broken())
+        recorder.epoch(0.5, 0.5, 0.1, handed, updates=Broken())
+
     for block in (1, 64):
         recording, _ = _record(block, bad_at=70, after=(wrong_accuracy,))
         assert recording.diverged_at == 70
     _same(_record(64, bad_at=70, after=(wrong_shapes,)), _record(1, bad_at=70, after=(wrong_shapes,)))
     _same(_record(64, bad_at=70, after=(wrong_updates,)), _record(1, bad_at=70, after=(wrong_updates,)))
+    _same(_record(64, bad_at=70, after=(unreadable,)), _record(1, bad_at=70, after=(unreadable,)))
 
 
 def test_a_bad_epoch_in_a_healthy_run_is_still_refused_at_once():
@@ -125,5 +133,65 @@ def test_the_divergence_is_seen_as_soon_as_it_is_asked_for():
     params = [(np.ones((2, 4)), np.zeros((1, 4))), (np.ones((4, 3)), np.zeros((1, 3)))]
     for epoch in range(10):
         recorder.epoch(1.0, 0.5, 0.1, params if epoch != 6 else [(np.full((2, 4), np.inf), params[0][1]), params[1]])
-    assert recorder.diverged and recorder.diverged_at == 6 and recorder.epochs_recorded == 6
+    assert recorder.diverged_at == 6 and recorder.diverged and recorder.epochs_recorded == 6
     assert recorder.divergence_cause == "Dense 1 weights are inf"
+
+
+def _interrupted_at_a_kept_epoch(taken):
+    """A 200-epoch run whose fourth kept epoch's grid hand-off is interrupted (Ctrl-C), then finished."""
+    X, y = _data()
+    rng = np.random.default_rng(1)
+    rows = rng.normal(size=(201, 27))
+    recorder = Recorder(X, y, epochs=200, frames=20, grid_resolution=4)
+    handed = []
+
+    def later(params):
+        handed.append(1)
+        if len(handed) == 4:
+            raise KeyboardInterrupt
+        return _Ready(np.zeros((4, 4, 3), np.uint8))
+
+    recorder._grid_later = later
+    updates = {e: [(w * 0, b * 0 + e) for w, b in recorder_pairs(rows[e])] for e in range(201)}
+    try:
+        recorder.epoch(1.0, 0.5, 0.1, recorder_pairs(rows[0]), updates=updates[0])
+        if taken:
+            for start in range(1, 201, 64):
+                stop = min(201, start + 64)
+                given = {e - start: (updates[e], None) for e in range(start, stop) if recorder.keeps(e)}
+                recorder._take(np.ones(stop - start), np.full(stop - start, 0.5), [0.1] * (stop - start),
+                               rows[start:stop].copy(), given)
+        else:
+            for e in range(1, 201):
+                recorder.epoch(1.0, 0.5, 0.1, recorder_pairs(rows[e]), updates=updates[e] if recorder.keeps(e) else None)
+    except KeyboardInterrupt:
+        pass
+    return recorder.finish(interrupted=True), []
+
+
+class _Ready:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def cancel(self):
+        return False
+
+
+def recorder_pairs(row):
+    shapes, views, at = [(2, 4), (1, 4), (4, 3), (1, 3)], [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(row[at:at + size].reshape(shape).copy())
+        at += size
+    return list(zip(views[::2], views[1::2]))
+
+
+def test_ctrl_c_while_a_block_is_taken_leaves_what_epoch_by_epoch_leaves():
+    each, taken = _interrupted_at_a_kept_epoch(False), _interrupted_at_a_kept_epoch(True)
+    _same(taken, each)
+    recording = each[0]
+    assert recording.status.interrupted and recording.frame_epochs.tolist() == [0, 11, 21, 32]
+    assert len(recording.epochs) == 33          # up to the fourth kept epoch, whose hand-off was interrupted
