@@ -310,7 +310,8 @@ class Recorder:
 
     def _checked_updates(self, updates):
         updates = layer_arrays(updates, "updates")
-        if [tuple(u.shape) for pair in updates for u in pair] != self._shapes:
+        # biases as the layers give them: (n,) or (1, n), as for the parameters and the state
+        if [tuple(a.shape) for w, b in updates for a in (w, np.reshape(b, (1, -1)))] != self._shapes:
             raise ArgumentError("updates", "must have the shapes of the layers' weights and biases")
         return updates
 

@@ -38,6 +38,9 @@ CHANGES = {
             "optimizer = Optimizer_Adam(learning_rate=0.05)\noptimizer.current_learning_rate = np.array(0.05)",
         "    optimizer.post_update_params()": "    optimizer.post_update_params()\n"
                                              "    optimizer.current_learning_rate *= 0.999"},
+    "1-D biases, as some readers type them": {
+        "self.biases = np.zeros((1, n_neurons))": "self.biases = np.zeros(n_neurons)",
+        "self.dbiases = np.sum(dvalues, axis=0, keepdims=True)": "self.dbiases = np.sum(dvalues, axis=0)"},
     "biases that turn 1-D at epoch 260": {
         "self.dbiases = np.sum(dvalues, axis=0, keepdims=True)":
             "self.dbiases = np.sum(dvalues, axis=0, keepdims=self.biases.ndim == 2)",
@@ -45,9 +48,18 @@ CHANGES = {
                                              "        for d in (dense1, dense2):\n"
                                              "            d.biases, d.bias_momentums, d.bias_cache = (\n"
                                              "                d.biases.ravel(), d.bias_momentums.ravel(), d.bias_cache.ravel())"},
+    "a learning rate that is no number from epoch 260": {
+        "optimizer = Optimizer_Adam(learning_rate=0.05, decay=5e-7)":
+            "class Rate:\n"
+            "    def __init__(self, value):\n        self.value = value\n"
+            "    def __neg__(self):\n        return Rate(-self.value)\n"
+            "    def __mul__(self, other):\n        return self.value * other\n"
+            "optimizer = Optimizer_Adam(learning_rate=0.05)",
+        "    optimizer.post_update_params()": "    optimizer.post_update_params()\n    if epoch == 259:\n"
+                                             "        optimizer.current_learning_rate = Rate(0.05)"},
 }
 ENDS = {"a weight turns nan at epoch 150": (150, False, 150), "ctrl-c at epoch 170": (None, True, 171),
-        "biases that turn 1-D at epoch 260": None}     # refused, at the first kept epoch after it (275)
+        "a learning rate that is no number from epoch 260": None}     # refused at epoch 260, where it is read
 
 
 def _script(folder, changes):
@@ -78,7 +90,7 @@ def test_a_recording_made_in_blocks_is_byte_for_byte_the_epoch_by_epoch_one(tmp_
     code, stdout, stderr, saved = outputs["blocks"]
     if ENDS.get(name, ()) is None:
         assert code == 2 and saved is None and "epoch: 200" in stdout and "epoch: 300" not in stdout, stderr
-        assert "what the script trains cannot be recorded: updates must have the shapes" in stderr
+        assert "what the script trains cannot be recorded: learning_rate must be a number (got Rate)" in stderr
         return
     assert code in (0, 130), stderr
     from animator.recording import Recording
