@@ -20,8 +20,8 @@ SLOW_MODULES = {
     "test_shapes_descent.py", "test_webp.py", "test_trust_book.py", "test_command_registry.py", "test_player.py",
     "test_layout_shapes.py", "test_output_safety.py", "test_pool.py", "test_notebook.py", "test_reproduce.py",
     "test_slides.py", "test_slides_untrusted.py", "test_golden_bytes.py", "test_poster_latex.py",
-    "test_descent_render.py", "test_trust_files.py", "test_pinned_style.py", "test_record.py", "test_record_blocks.py", "test_snapshot_sources.py",
-    "test_snapshot_session.py",
+    "test_descent_render.py", "test_trust_files.py", "test_pinned_style.py", "test_record.py", "test_record_blocks.py",
+    "test_snapshot_sources.py", "test_snapshot_session.py",
     "test_landscape_render.py", "test_landscape_command.py", "test_text_extents.py", "test_chapter_story.py",
 }
 MARKED = {
