@@ -1,5 +1,6 @@
 """The Keras 3 adapter with real models, on the torch backend (no TensorFlow): regions, weights, optimizers, a fit left alone."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -19,29 +20,29 @@ from paths import ROOT
 REASON = "needs the keras extra and the torch extra, for the torch backend (pip install -e '.[keras,torch]')"
 
 
-def _keras():
-    if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = "torch"
-    try:
-        import torch
-        import keras
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return keras if keras.backend.backend() == "torch" else None
-
-
-keras = _keras()
+# found, not imported: Keras and torch take seconds to import, which every collection (-m "not slow" too) paid
+AVAILABLE = all(importlib.util.find_spec(name) is not None for name in ("keras", "torch"))
 pytestmark = [
-    pytest.mark.skipif(keras is None, reason=REASON),
+    pytest.mark.skipif(not AVAILABLE, reason=REASON),
     # Keras 3.15's torch backend converts tensors with np.array(tensor), which numpy 2 warns about, a thousand times
     pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"),
 ]
+keras = torch = RecordingCallback = book_optimizer = None      # bound by _imported, before the first test
 
-if keras is not None:
+
+@pytest.fixture(scope="module", autouse=True)
+def _imported():
+    global keras, torch, RecordingCallback, book_optimizer
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    import keras
     import torch
 
     from animator.adapters.keras import RecordingCallback, book_optimizer
+
+    if keras.backend.backend() != "torch":
+        pytest.skip(REASON)
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +61,24 @@ def _model(seed=0, *, dropout=False, optimizer=None, metrics=("accuracy",)):
     return model
 
 
-class Watch(keras.callbacks.Callback if keras else object):
-    """What the model is at each epoch's start: its weights and its predictions on ``points``."""
+def watching(points, X, y):
+    """A callback that keeps what the model is at each epoch's start: its weights and its predictions on ``points``."""
 
-    def __init__(self, points, X, y):
-        super().__init__()
-        self.points, self.X, self.y = points, X, y
-        self.weights, self.grids, self.accuracies, self.losses = {}, {}, {}, {}
+    class Watching(keras.callbacks.Callback):      # made here: keras is imported by the module's fixture
+        def __init__(self, points, X, y):
+            super().__init__()
+            self.points, self.X, self.y = points, X, y
+            self.weights, self.grids, self.accuracies, self.losses = {}, {}, {}, {}
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.weights[epoch] = [w.copy() for w in self.model.get_weights()]
-        self.grids[epoch] = self.model.predict_on_batch(self.points)
-        self.accuracies[epoch] = np.mean(self.model.predict_on_batch(self.X).argmax(1) == self.y)
+        def on_epoch_begin(self, epoch, logs=None):
+            self.weights[epoch] = [w.copy() for w in self.model.get_weights()]
+            self.grids[epoch] = self.model.predict_on_batch(self.points)
+            self.accuracies[epoch] = np.mean(self.model.predict_on_batch(self.X).argmax(1) == self.y)
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.losses[epoch] = logs["loss"]
+        def on_epoch_end(self, epoch, logs=None):
+            self.losses[epoch] = logs["loss"]
+
+    return Watching(points, X, y)
 
 
 def _fit(model, data, epochs, *callbacks):
@@ -84,7 +88,7 @@ def _fit(model, data, epochs, *callbacks):
 
 def test_regions_weights_and_numbers_are_the_models_at_each_epochs_start(data):
     points = grid_points(grid_extent(np.asarray(data[0], np.float32), 0.1), 12)
-    watch, callback = Watch(points, *data), RecordingCallback(*data, frames=5, grid_resolution=12)
+    watch, callback = watching(points, *data), RecordingCallback(*data, frames=5, grid_resolution=12)
     _fit(_model(), data, 41, watch, callback)
     recording = callback.recording
     assert recording.frame_epochs.tolist() == [0, 10, 20, 30, 40]        # fit's epochs planned the frames
@@ -103,7 +107,7 @@ def test_regions_weights_and_numbers_are_the_models_at_each_epochs_start(data):
 
 def test_without_an_accuracy_metric_the_book_accuracy_is_computed(data):
     points = grid_points(grid_extent(np.asarray(data[0], np.float32), 0.1), 8)
-    watch, callback = Watch(points, *data), RecordingCallback(*data, grid_resolution=8)
+    watch, callback = watching(points, *data), RecordingCallback(*data, grid_resolution=8)
     _fit(_model(metrics=()), data, 6, watch, callback)
     assert callback.recording.accuracy.tolist() == [watch.accuracies[e] for e in range(6)]
 

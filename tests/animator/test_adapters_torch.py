@@ -1,5 +1,6 @@
 """The PyTorch adapter with real models on the CPU: regions, weights, optimizers, and a training it leaves alone."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -7,10 +8,6 @@ import sys
 import numpy as np
 import pytest
 
-try:
-    import torch
-except ImportError:
-    torch = None
 
 from animator.datasets import make_dataset
 from animator.errors import UserError
@@ -21,9 +18,17 @@ from animator.source import CustomOptimizer, Source
 
 from paths import ROOT
 
-pytestmark = pytest.mark.skipif(torch is None, reason="needs the torch extra (pip install -e '.[torch]')")
+# found, not imported: torch takes seconds to import, which every collection (-m "not slow" too) paid
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                reason="needs the torch extra (pip install -e '.[torch]')")
+torch = TorchRecorder = book_optimizer = None      # bound by _imported, before the first test
 
-if torch is not None:
+
+@pytest.fixture(scope="module", autouse=True)
+def _imported():
+    global torch, TorchRecorder, book_optimizer
+    import torch
+
     from animator.adapters.torch import TorchRecorder, book_optimizer
 
     torch.set_num_threads(1)      # a 2-64-3 MLP: threads only contend on a busy machine (30x slower here)
