@@ -11,6 +11,7 @@ zlib's deflate gives the same stream however its input is cut, so the file is
 byte for byte the one compressing on the spot makes.
 """
 
+import contextlib
 import hashlib
 import zlib
 
@@ -54,8 +55,9 @@ def offer(deflated):
 def take(payload, level):
     """The deflated stream of ``payload`` (bytes) at ``level`` if one was offered, else None; taken once."""
     size = len(payload)
-    for entry in _streams:
+    for entry in list(_streams):              # a copy: another thread may offer one meanwhile
         if entry[0] == level and entry[1] == size and entry[2] == hashlib.blake2b(payload, digest_size=16).digest():
-            _streams.remove(entry)
+            with contextlib.suppress(ValueError):
+                _streams.remove(entry)
             return entry[3]
     return None
