@@ -1,5 +1,7 @@
 """The Recorder checks parameters a block of epochs at a time: what it makes is what checking each epoch makes."""
 
+from concurrent.futures import Future
+
 import numpy as np
 import pytest
 
@@ -149,7 +151,9 @@ def _interrupted_at_a_kept_epoch(taken):
         handed.append(1)
         if len(handed) == 4:
             raise KeyboardInterrupt
-        return _Ready(np.zeros((4, 4, 3), np.uint8))
+        ready = Future()
+        ready.set_result(np.zeros((4, 4, 3), np.uint8))
+        return ready
 
     recorder._grid_later = later
     updates = {e: [(w * 0, b * 0 + e) for w, b in recorder_pairs(rows[e])] for e in range(201)}
@@ -167,17 +171,6 @@ def _interrupted_at_a_kept_epoch(taken):
     except KeyboardInterrupt:
         pass
     return recorder.finish(interrupted=True), []
-
-
-class _Ready:
-    def __init__(self, value):
-        self.value = value
-
-    def result(self):
-        return self.value
-
-    def cancel(self):
-        return False
 
 
 def recorder_pairs(row):
