@@ -38,7 +38,7 @@ import time
 from multiprocessing.connection import wait as wait_for
 
 # the worker's side has its own module; report, setup_worker and die_with_parent stay importable from here
-from .pool_worker import SIGNALS, bootstrap, die_with_parent, report, serve, setup_worker  # noqa: F401
+from .pool_worker import ORPHAN_GRACE, SIGNALS, bootstrap, die_with_parent, report, serve, setup_worker  # noqa: F401
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from multiprocessing.reduction import ForkingPickler
 
 TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 SIGNALS = (signal.SIGINT, *TERMINATING)
+ORPHAN_GRACE = 2.0     # seconds an orphaned worker has to end by its signal before it is ended outright
 
 
 def die_with_parent(parent_pid, sig=signal.SIGTERM, *, interval=0.25):
@@ -34,6 +35,11 @@ def die_with_parent(parent_pid, sig=signal.SIGTERM, *, interval=0.25):
         while os.getppid() == parent_pid:
             time.sleep(interval)
         os.kill(os.getpid(), sig)
+        # the main thread ends on that signal, through its finally blocks; but a frame worker was found asleep
+        # on its semaphore long after its parent's SIGKILL, the signal spent (Python drops an exception that a
+        # handler raises while a finaliser runs, for one): whatever is still here after the grace period ends now
+        time.sleep(ORPHAN_GRACE)
+        os._exit(128 + int(sig))
 
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 

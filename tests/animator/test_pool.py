@@ -182,6 +182,35 @@ def test_workers_die_with_a_parent_killed_by_sigkill():
         time.sleep(0.05)
 
 
+DEAF_POOL = """
+    import signal, time
+    from animator import pool
+
+    def deaf(seconds):
+        # its termination spent where it cannot end the worker (as in a finaliser, where Python drops it)
+        signal.signal(signal.SIGTERM, lambda *caught: None)
+        time.sleep(seconds)
+
+    with pool.Pool(2, deaf) as sleeping:
+        print(*sleeping.pids, flush=True)
+        list(sleeping.map([600, 600]))
+"""
+
+
+def test_a_worker_that_outlives_its_signal_still_ends_after_its_parents_sigkill():
+    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(DEAF_POOL)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in process.stdout.readline().split()]
+    assert len(workers) == 2, process.communicate(timeout=30)
+    time.sleep(0.5)                           # the tasks have taken over SIGTERM
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 5 + pool.ORPHAN_GRACE
+    while any(alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived its killed parent"
+        time.sleep(0.05)
+
+
 def test_long_lived_workers_keep_their_own_data_path():
     result = run_in_process("""
         from animator import pool
