@@ -54,10 +54,13 @@ def offer(deflated):
 
 def take(payload, level):
     """The deflated stream of ``payload`` (bytes) at ``level`` if one was offered, else None; taken once."""
-    size = len(payload)
-    for entry in list(_streams):              # a copy: another thread may offer one meanwhile
-        if entry[0] == level and entry[1] == size and entry[2] == hashlib.blake2b(payload, digest_size=16).digest():
-            with contextlib.suppress(ValueError):
+    candidates = [entry for entry in _streams if entry[:2] == (level, len(payload))]
+    if not candidates:
+        return None
+    digest = hashlib.blake2b(payload, digest_size=16).digest()        # once, however many streams are that long
+    for entry in candidates:
+        if entry[2] == digest:
+            with contextlib.suppress(ValueError):                       # another thread may take it meanwhile
                 _streams.remove(entry)
             return entry[3]
     return None

@@ -74,13 +74,14 @@ def take(recorder, losses, accuracies, rates, rows, given):
     """
     first = len(recorder._losses)
     count = len(losses)
-    kept = [e - first for e in _kept_between(recorder, first, first + count)]
+    planned = recorder._wanted is not None          # unplanned frames thin as they go: epoch by epoch, below
+    kept = [e - first for e in _kept_between(recorder, first, first + count)] if planned else []
     try:
         values = [float(rate) for rate in rates]         # as epoch() reads them
     except (TypeError, ValueError):
         values = None
     usual = (values is not None and not recorder._finished and recorder._divergence is None
-             and recorder._ring is not None and recorder._wanted is not None
+             and recorder._ring is not None and planned
              and np.isfinite(losses).all() and ((0 <= accuracies) & (accuracies <= 1)).all()
              and all(given.get(k, (None,))[0] is not None for k in kept))
     if usual:
@@ -123,9 +124,7 @@ def take(recorder, losses, accuracies, rates, rows, given):
 
 
 def _kept_between(recorder, start, stop):
-    """The epochs from ``start`` to before ``stop`` that ``recorder.keeps`` (planned frames)."""
-    if recorder._wanted is None:
-        return [e for e in range(start, stop) if recorder.keeps(e)]
+    """The planned frame epochs from ``start`` to before ``stop``."""
     if recorder._wanted_in_order is None:
         recorder._wanted_in_order = sorted(recorder._wanted)
     ordered = recorder._wanted_in_order
