@@ -97,7 +97,6 @@ class Recorder:
         self._losses, self._accuracies, self._rates = [], [], []
         self._kept = {}             # epoch -> {"weights": [...], "biases": [...], "updates": [...] or None}
         self._grids = {}            # epoch -> (rows, cols, classes) uint8, evaluated when the epoch happened
-        self._last = None           # the latest epoch's parameters (copies): the last frame, and derived updates
         self._shapes = None
         self._extremes = self._ring = self._rows = None    # made with the shapes, at the first epoch
         self._given = None          # (updates, state) as each ring row's epoch gave them
@@ -221,11 +220,10 @@ class Recorder:
             np.copyto(to_w, w)
             np.copyto(to_b, b.reshape(1, -1))
         self._derive_update(params)
+        self._given[row] = (updates, state)
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         self._rates.append(learning_rate)
-        self._given[row] = (updates, state)
-        self._last = (epoch, copies, updates, state)
         if self.keeps(epoch):
             self._keep(epoch, copies, updates, state)
         if (epoch + 1) % self._block == 0:
@@ -273,6 +271,16 @@ class Recorder:
         """Each layer's largest ``|weight|`` or ``|bias|`` over the epochs recorded (float64), or None before any."""
         self._settle()
         return None if self._extremes is None else self._extremes.peaks()
+
+    @property
+    def _last(self):
+        """The latest epoch recorded, ``(epoch, its ring row as pairs, its updates, its state)``, or None before any:
+        the last frame, and the parameters an update is derived from."""
+        epoch = len(self._losses) - 1
+        if epoch < 0:
+            return None
+        row = epoch % len(self._ring)
+        return (epoch, self._rows[row], *self._given[row])
 
     def _settle(self):
         """Check and fold the epochs recorded since the last settle: see :func:`.recorder_ring.settle`."""

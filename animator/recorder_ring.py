@@ -5,8 +5,8 @@ the layers' order, weights then biases as ``(1, n)``); a block of epochs is
 checked finite and folded into the running extremes at once (:func:`settle`,
 with :class:`~.recorder_parts.Extremes`), and a whole block of a traced loop is
 recorded at once (:func:`take`).  The ring holds two blocks, so the epoch
-before the block under way is always intact (the last epoch kept, should the
-block diverge).  Nothing outside can tell this from checking each epoch as it
+before the block under way is always intact (the Recorder's last epoch, should
+the block diverge).  Nothing outside can tell this from checking each epoch as it
 comes: every public reading of the Recorder, every kept epoch and every
 refused input settles first.
 """
@@ -57,8 +57,6 @@ def settle(recorder):
     before = recorder._kept.get(epoch - 1)
     if before is not None and before["derived"]:
         before["updates"], before["derived"] = None, False     # derived from the epoch that diverged
-    row = (epoch - 1) % size
-    recorder._last = None if epoch == 0 else (epoch - 1, recorder._rows[row], *recorder._given[row])
     recorder._diverge(epoch, cause, rate)
 
 
@@ -113,7 +111,6 @@ def take(recorder, losses, accuracies, rates, rows, given):
         recorder._losses += losses[start:stop].tolist()
         recorder._accuracies += accuracies[start:stop].tolist()
         recorder._rates += values[start:stop]
-        recorder._last = (last, recorder._rows[last % size], *recorder._given[last % size])
         if stop - 1 in checked:
             recorder._keep(last, recorder._rows[last % size], *checked[stop - 1])
             if recorder._divergence is not None:
