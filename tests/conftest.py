@@ -7,6 +7,7 @@ import tempfile
 import pytest
 
 from animator_app.cli import main
+from paths import font_list_into
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 
@@ -36,6 +37,21 @@ MARKED = {
 }
 
 
+# matplotlib keeps its font list in its cache folder, which XDG_CACHE_HOME (below) moves: every process the tests
+# start (commands, inner pytest runs, spawned workers) would scan every installed font again, about 2 s each where
+# texlive is installed. matplotlib is imported before the move, with the list of matplotlib's own cache folder
+# (built there once, as by any use of matplotlib), and a matplotlib folder for the session holds a copy; as
+# MPLCONFIGDIR it also keeps a developer's own matplotlibrc out of the processes the tests start.
+# It is imported whole, the figure and the Agg canvas: pytester's in-process runs forget the modules they
+# import, and a part kept from here beside parts imported again by each run would make two classes of one name
+# (matplotlib.patches.Rectangle against artist's).
+import matplotlib.backends.backend_agg  # noqa: E402,F401
+import matplotlib.figure  # noqa: E402,F401
+
+_SESSION_MATPLOTLIB = tempfile.mkdtemp(prefix="animator-tests-matplotlib-")
+font_list_into(_SESSION_MATPLOTLIB)
+os.environ["MPLCONFIGDIR"] = _SESSION_MATPLOTLIB
+
 # The book keeps its runs in the user's cache folder: the tests never touch the real one. A folder for the
 # session (its fixtures), and a fresh one for each test, so no test finds another's runs.
 _SESSION_CACHE = tempfile.mkdtemp(prefix="animator-tests-cache-")
@@ -44,6 +60,7 @@ os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
 
 def pytest_sessionfinish(session):
     shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+    shutil.rmtree(_SESSION_MATPLOTLIB, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from animator import RunConfig, train
 from animator.testing import RecordingSnapshot
 from renderers.writers.registry import formats
 from test_snapshot_plugin import run_inner, snapshot_files
+from paths import font_list_into
 
 pytest_plugins = ["pytester"]
 
@@ -181,8 +182,9 @@ def test_frames(layout, frame_snapshot, tmp_path):
 def test_a_matplotlibrc_that_changes_fonts_leaves_every_frame_equal(pytester, monkeypatch, tmp_path):
     pytester.makepyfile(test_fonts=FONTS)
     plain, serif = tmp_path / "plain", tmp_path / "serif"
-    plain.mkdir()
-    serif.mkdir()
+    for folder in (plain, serif):
+        folder.mkdir()
+        font_list_into(folder)        # the fonts installed, as listed: what the inner runs read is the matplotlibrc
     (serif / "matplotlibrc").write_text("font.family: serif\nfont.size: 14\naxes.linewidth: 2.5\n"
                                         "xtick.major.width: 2\nlines.linewidth: 3\naxes.facecolor: ivory\n")
     monkeypatch.setenv("MPLCONFIGDIR", str(plain))
