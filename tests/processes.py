@@ -21,14 +21,26 @@ def alive(pid):
 
 
 def live_children(pid):
-    """The pids of ``pid``'s children that are alive."""
+    """The pids of ``pid``'s children that are alive, but for multiprocessing's resource tracker.
+
+    The tracker is the one child that is meant to outlive its work: the first pool started with
+    ``spawn`` starts it, and it stays for the rest of the session, whichever test came first.
+    """
     children = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             found = _state_and_parent(entry)
-            if found is not None and found[1] == pid and found[0] != b"Z":
+            if found is not None and found[1] == pid and found[0] != b"Z" and not _resource_tracker(entry):
                 children.append(int(entry))
     return children
+
+
+def _resource_tracker(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"multiprocessing.resource_tracker" in handle.read()
+    except OSError:
+        return False
 
 
 def running_with(text):
