@@ -33,6 +33,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(os.path.dirname(HERE), "tests"))
+from paths import font_list_into                      # noqa: E402
 from render_process import animator_command, timed   # noqa: E402
 
 BOOK_LOOP = os.path.join(os.path.dirname(HERE), "tests", "book_loop.py")
@@ -53,21 +55,6 @@ def measures(skip_book, skip_compare):
     return table
 
 
-def matplotlib_font_list_into(folder):
-    """matplotlib's list of the installed fonts, in the new cache folder, where matplotlib looks for it.
-
-    A new ``XDG_CACHE_HOME`` empties animator's cache of trained runs; it would also hide
-    matplotlib's font list, kept in the same folder, and every command would first scan every
-    installed font again (about 2 s where texlive is installed), which no user's machine does
-    after matplotlib's first use.
-    """
-    from matplotlib import font_manager
-
-    os.makedirs(folder, exist_ok=True)
-    font_manager.json_dump(font_manager.fontManager,
-                           os.path.join(folder, f"fontlist-v{font_manager.FontManager.__version__}.json"))
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -83,7 +70,10 @@ def main(argv=None):
         with tempfile.TemporaryDirectory() as shared:
             # one new user cache per repeat, shared by its two books: the user's own cache is never read
             env = dict(os.environ, XDG_CACHE_HOME=os.path.join(shared, "cache"))
-            matplotlib_font_list_into(os.path.join(shared, "cache", "matplotlib"))
+            # a new XDG_CACHE_HOME empties animator's cache of runs, and would hide matplotlib's font list kept
+            # there too: every command would first scan every installed font, as no user's machine does after
+            # matplotlib's first use
+            font_list_into(os.path.join(shared, "cache", "matplotlib"))
             for name, command in table.items():
                 seconds, completed = timed(command(shared), cwd=shared, env=env)
                 wall[name].append(seconds)

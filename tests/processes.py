@@ -35,25 +35,26 @@ def live_children(pid):
     return children
 
 
-def _resource_tracker(pid):
+def _command_line(pid):
+    """Process ``pid``'s command line, read whole (as ps would cut it to its width), or None once it is gone."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return b"multiprocessing.resource_tracker" in handle.read()
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
     except OSError:
-        return False
+        return None
+
+
+def _resource_tracker(pid):
+    return "multiprocessing.resource_tracker" in (_command_line(pid) or "")
 
 
 def running_with(text):
-    """The pids of live processes whose command line holds ``text`` (read whole, as ps would cut it to its width)."""
+    """The pids of live processes whose command line holds ``text``."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as handle:
-                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if text in command and alive(entry):
+        command = _command_line(entry)
+        if command is not None and text in command and alive(entry):
             found.append(int(entry))
     return found
