@@ -142,9 +142,11 @@ class DescentAnimation(DescentGeometry, Layout):
         W, H = self.size
         for inside in ((True, False) if W >= KEY_INSIDE_FROM * H else (False,)):
             self._layout(key_inside=inside)
-            self._draw_static()
+            figure = self._compose_static()
             if not (inside and self._key_touches_labels()):
-                return
+                break
+        # measured before any pixel is drawn: a key moved under the plot costs one drawing, not two
+        self._paint_static(figure)
 
     def _key_touches_labels(self):
         """Whether the step key (with its end labels) touches a label in the plot or comes within half a
@@ -156,8 +158,12 @@ class DescentAnimation(DescentGeometry, Layout):
                 or any(near.overlaps(marker.get_window_extent(renderer)) for marker in self.plot_labels["markers"]))
 
     # -- static layers -----------------------------------------------------------------
-    def _draw_static(self):
-        """The frame's unchanging parts, drawn once: axes, grid, minima, key, header text, caption, the curve."""
+    def _compose_static(self):
+        """The frame's unchanging parts as a matplotlib figure, not yet drawn: axes, grid, minima, key, header text.
+
+        Sets what :meth:`_key_touches_labels` measures (the axes, the key, the plot's labels), which needs
+        no drawing.
+        """
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
         xs, ys, self.xlim, self.ylim = self._view()
@@ -224,6 +230,15 @@ class DescentAnimation(DescentGeometry, Layout):
         if self.title:
             fig.text(1 - m / W, 1 - (m * 0.6) / H, str(self.title), ha="right", va="top", fontsize=pt * 0.9,
                      color=theme.muted)
+        self.axes = ax
+        self._curve_xy = xs, ys
+        return fig
+
+    def _paint_static(self, fig):
+        """Draw the composed figure into the background, the caption onto it, and the curve onto a layer of its own."""
+        W, H = self.size
+        theme, fp, m = self.theme, self.font_px, self.margin
+        xs, ys = self._curve_xy
         self.background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
         for k, line in enumerate(self.caption_lines):
             draw_text(self.background, (m, H - m - (len(self.caption_lines) - 1 - k) * round(fp * 1.25)), line,
@@ -237,7 +252,6 @@ class DescentAnimation(DescentGeometry, Layout):
         cax.set_ylim(*self.ylim)
         cax.plot(xs, ys, color=curve_colour(theme), lw=self.curve_w, solid_capstyle="round")
         self.curve = Overlay(figure_rgba(layer))
-        self.axes = ax
 
     def _to_pixel(self, ax, x, y):
         u, v = ax.transData.transform((x, y))
