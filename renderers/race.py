@@ -56,7 +56,7 @@ from .identity import looks, marker_sprite, nudge_apart, swatch
 from . import story
 from .layout import Layout, optimizer_text, origin_pad
 from .raster import (add_axes_px, blend, decision_regions, draw_text, figure_rgba, font, new_figure,
-                     points_overlay, text_boxes)
+                     points_overlay)
 from .race_geometry import MIN_TEXT_PX, RaceGeometry, short_names
 from .theme import hex_rgb
 from .words import (SHORT_START_TEXT, START_TEXT, accuracy_text, count_text, data_captions, diverged_text,
@@ -168,7 +168,6 @@ class RaceAnimation(RaceGeometry, Layout):
             self._draw_end_labels(fig, ax, rect, values, top)
         self._draw_legend(fig, labels)
         faint = figure_rgba(fig)[..., :3]
-        self.text_boxes = text_boxes(fig)
         for line, k in lines:
             line.set_color(self.entrant_colours[k] / 255)
             line.set_linewidth(2.0 * theme.line_scale)

@@ -17,7 +17,7 @@ import numpy as np
 from animator.errors import UserError
 
 from .raster import (add_axes_px, blend, decision_regions, disc, draw_text, figure_rgba, font, new_figure,
-                     points_overlay, text_boxes)
+                     points_overlay)
 from . import story
 from .layout import Layout, describe, origin_pad
 from .step_sizes import effective_steps, levels, log_range, scale_lut
@@ -157,7 +157,6 @@ class TrainingAnimation(TrainingGeometry, Layout):
         # one full draw with the faint whole-run curves; the bold curves are then drawn over them
         # alone (draw_artist), which costs a fraction of a second full draw
         faint = figure_rgba(fig)[..., :3]
-        self.text_boxes = text_boxes(fig)
         for ax, line in zip(self.curve_axes, lines):
             line.set_color(theme.ink)
             line.set_linewidth(1.4 * theme.line_scale)
