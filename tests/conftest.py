@@ -68,6 +68,15 @@ def _own_cache_folder(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
+def pytest_xdist_auto_num_workers(config):
+    """Workers for ``-n logical`` (setup.cfg's default): one per core this process may use, at most eight.
+
+    Each worker imports, trains and draws for itself and builds its own module fixtures: past eight, on a
+    large machine, those fixed costs and the memory they hold outweigh what one more worker adds.
+    """
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8))
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         for name, applies in MARKED.items():
