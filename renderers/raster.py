@@ -87,38 +87,6 @@ def draw_text(image, xy, text, *, size_px, colour, bold=False, anchor="la", back
     return left, top, right, bottom
 
 
-def text_boxes(fig, *, with_size=False):
-    """``[(left, top, right, bottom, text)]``: the pixel box of every visible text in a drawn ``fig``
-    (``with_size``: and its type size in pixels, a sixth member).
-
-    Tick labels, axis labels, legend entries and figure texts alike, with the
-    origin at the top-left as in a frame; what tests use to check that no text
-    leaves the frame or lands on another.
-    """
-    from matplotlib.text import Text
-
-    renderer = fig.canvas.get_renderer()
-    height = fig.canvas.get_width_height()[1]
-    # an axis keeps labels for ticks its locator offers outside the view; only those inside are drawn
-    hidden = set()
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            slack = (high - low) * 1e-9
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not low - slack <= tick.get_loc() <= high + slack:
-                    hidden.update((id(tick.label1), id(tick.label2)))
-    boxes = []
-    for artist in fig.findobj(Text):
-        if (not artist.get_visible() or not artist.get_text().strip() or artist.figure is None
-                or id(artist) in hidden):
-            continue
-        box = artist.get_window_extent(renderer)
-        boxes.append((box.x0, height - box.y1, box.x1, height - box.y0, artist.get_text())
-                     + ((artist.get_fontsize() * fig.dpi / 72,) if with_size else ()))
-    return boxes
-
-
 def disc(radius_px, colour, edge=(34, 34, 34)):
     """An anti-aliased dot with a thin dark edge as an RGBA sprite; returns (sprite, centre offset)."""
     scale = 4

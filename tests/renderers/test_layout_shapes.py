@@ -24,6 +24,7 @@ from renderers.race import RaceAnimation
 from renderers.theme import THEMES, hex_rgb
 from renderers.training import TrainingAnimation
 from renderers.training_geometry import arrangement_for
+from text_extents import text_boxes
 
 SHAPES = {"4:3": (1024, 768), "1:1": (720, 720), "16:9": (1280, 720)}
 SMALL = RunConfig(epochs=60, frames=6, grid_resolution=40)
@@ -51,7 +52,7 @@ def drawn(monkeypatch, module, make):
 
     def recording_figure_rgba(fig):
         pixels = raster.figure_rgba(fig)
-        boxes.extend(box for box in raster.text_boxes(fig) if box not in boxes)
+        boxes.extend(box for box in text_boxes(fig) if box not in boxes)
         return pixels
 
     def recording_draw_text(image, xy, text, **options):
