@@ -438,7 +438,9 @@ def test_the_pytest_grader_example_passes_the_right_and_fails_the_wrong(tmp_path
     assert right.exists() and wrong.exists()
     env = {**os.environ, "SUBMISSIONS": str(tmp_path / "submissions" / "*" / "optimizers.py"), "EPOCHS": "30",
            "PYTHONPATH": ROOT}
-    grader = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+    # in one process, as a course runs it (this checkout's setup.cfg would spread it over a worker per core)
+    grader = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+                             "-p", "no:randomly",
                              os.path.join(ROOT, "examples", "grading", "test_grade.py")],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     out = grader.stdout
