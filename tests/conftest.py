@@ -155,13 +155,30 @@ BOOK_ARGS = ["--epochs", "30", "--frames", "4", "--size", "480x270", "--fps", "1
 
 
 @pytest.fixture(scope="session")
-def reduced_book(tmp_path_factory):
-    """``(folder, Result)`` of ``animator book -o folder *BOOK_ARGS``, made once: read it, or copy it to change it."""
-    import contextlib
-    import io
+def reduced_book(tmp_path_factory, worker_id):
+    """``(folder, Result)`` of ``animator book -o folder *BOOK_ARGS``, made once: read it, or copy it to change it.
 
-    folder = tmp_path_factory.mktemp("reduced_book") / "book"
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["book", "-o", str(folder), *BOOK_ARGS])
-    return folder, Result(code, out.getvalue(), err.getvalue())
+    Once for the whole session, pytest-xdist's workers included: the first worker to ask makes it in the
+    session's shared temporary folder while the others wait on a lock, then read what it left (the folder
+    and the command's result); a book is about 18 CPU seconds, which each worker would otherwise pay.
+    """
+    import contextlib
+    import fcntl
+    import io
+    import json
+
+    if worker_id == "master":           # no xdist: a folder of this session's own
+        shared = tmp_path_factory.mktemp("reduced_book")
+    else:                               # the folder all workers of this session share (xdist's own advice)
+        shared = tmp_path_factory.getbasetemp().parent / "reduced_book"
+        shared.mkdir(exist_ok=True)
+    folder, made = shared / "book", shared / "result.json"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["book", "-o", str(folder), *BOOK_ARGS])
+            made.write_text(json.dumps([code, out.getvalue(), err.getvalue()]), encoding="utf-8")
+        code, out, err = json.loads(made.read_text(encoding="utf-8"))
+    return folder, Result(code, out, err)
