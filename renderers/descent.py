@@ -70,16 +70,6 @@ def curve_colour(theme):
     return mix(CURVE_COLOUR, theme.ink, 0.6) if theme.dark else CURVE_COLOUR
 
 
-class _Union:
-    """Artists measured as one: the window extent that holds them all."""
-
-    def __init__(self, *artists):
-        self.artists = artists
-
-    def get_window_extent(self, renderer):
-        return Bbox.union([artist.get_window_extent(renderer) for artist in self.artists])
-
-
 def _fitting(text, size_px, width, bold=False):
     """``size_px``, or the largest smaller size at which ``text`` (with its box's padding) fits ``width``."""
     while size_px > LEGIBLE_PX and text_width(text, size_px, bold) + size_px > width:
@@ -152,18 +142,14 @@ class DescentAnimation(DescentGeometry, Layout):
         """Whether the step key (with its end labels) touches a label in the plot or comes within half a
         type size of a minimum's marker."""
         renderer = self.axes.figure.canvas.get_renderer()
-        key = self.key_box.get_window_extent(renderer)
+        key = Bbox.union([artist.get_window_extent(renderer) for artist in self.key_box])
         near = key.padded(self.font_px / 2)
         return (any(key.overlaps(text.get_window_extent(renderer)) for text in self.plot_labels["texts"])
                 or any(near.overlaps(marker.get_window_extent(renderer)) for marker in self.plot_labels["markers"]))
 
     # -- static layers -----------------------------------------------------------------
     def _compose_static(self):
-        """The frame's unchanging parts as a matplotlib figure, not yet drawn: axes, grid, minima, key, header text.
-
-        Sets what :meth:`_key_touches_labels` measures (the axes, the key, the plot's labels), which needs
-        no drawing.
-        """
+        """The unchanging parts as a figure not yet drawn, with what :meth:`_key_touches_labels` measures."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
         xs, ys, self.xlim, self.ylim = self._view()
@@ -223,7 +209,7 @@ class DescentAnimation(DescentGeometry, Layout):
                          color=theme.muted)
         last = fig.text((kx + kw + 4) / W, ymid, f"{self.total}", ha="left", va="center", fontsize=small(0.7),
                         color=theme.muted)
-        self.key_box = _Union(first, key, last)
+        self.key_box = (first, key, last)        # measured as one: the step key with its end labels
 
         fig.text(m / W, 1 - (m * 0.6) / H, self.description, ha="left", va="top", fontsize=pt * 1.15,
                  fontweight="bold", color=theme.ink)
