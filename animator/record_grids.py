@@ -146,7 +146,7 @@ class Regions:
         return values
 
     def _own_grid(self, params, keep_random=False):
-        from .recorder import grid_of
+        from .recorder_parts import grid_of
 
         recorder = self.recorder
         state = np.random.get_state() if keep_random else None

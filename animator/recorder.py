@@ -48,8 +48,8 @@ from .frames import decision_grid, frame_count, frame_epochs, grid_extent, grid_
 from .run_spec import MAX_GRID_RESOLUTION, Architecture, Dataset, RunConfig, RunSpec, Status
 from .source import ADAPTERS, Source
 from . import recorder_ring
-from .recorder_parts import (check_chain, describe_optimizer, flat_views, layer_arrays, not_finite, read_data,
-                             shapes_text)
+from .recorder_parts import (check_chain, describe_optimizer, flat_views, grid_of, layer_arrays, not_finite,
+                             number, read_data, shapes_text)
 from .versions import run_versions
 
 
@@ -186,8 +186,8 @@ class Recorder:
             return
         epoch = len(self._losses)
         try:
-            loss, accuracy, learning_rate = _scalar(loss, "loss"), _scalar(accuracy, "accuracy"), \
-                _scalar(learning_rate, "learning_rate")
+            loss, accuracy, learning_rate = number(loss, "loss"), number(accuracy, "accuracy"), \
+                number(learning_rate, "learning_rate")
             params = layer_arrays(layers, "layers")
             self._check_shapes(params)
             if math.isfinite(loss) and not 0 <= accuracy <= 1:
@@ -389,22 +389,3 @@ class Recorder:
                        status=Status(len(self._losses), self.diverged_at, self.divergence_cause,
                                      self.divergence_learning_rate, interrupted),
                        versions=run_versions(), source=self.source)
-
-
-def grid_of(probs, resolution, classes):
-    """Class probabilities on the grid's points as a Recording stores them: (rows, cols, classes) uint8."""
-    probs = np.asarray(probs)
-    if probs.shape != (resolution * resolution, classes) or probs.dtype.kind not in "fiu":
-        raise ArgumentError("predict", f"must return ({resolution * resolution}, {classes}) class probabilities "
-                                       f"for the grid points (got {probs.shape} {probs.dtype})")
-    with np.errstate(invalid="ignore", over="ignore"):
-        probs = np.nan_to_num(probs.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-        return np.rint(np.clip(probs, 0, 1) * 255).astype(np.uint8).reshape(resolution, resolution, classes)
-
-
-def _scalar(value, name):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ArgumentError(name, f"must be a number (got {type(value).__name__})") from None
-    return number

@@ -278,3 +278,22 @@ def check_chain(params, inputs, labels):
 
 def shapes_text(shapes):
     return ", ".join("x".join(map(str, s)) for s in shapes)
+
+
+def grid_of(probs, resolution, classes):
+    """Class probabilities on the grid's points as a Recording stores them: (rows, cols, classes) uint8."""
+    probs = np.asarray(probs)
+    if probs.shape != (resolution * resolution, classes) or probs.dtype.kind not in "fiu":
+        raise ArgumentError("predict", f"must return ({resolution * resolution}, {classes}) class probabilities "
+                                       f"for the grid points (got {probs.shape} {probs.dtype})")
+    with np.errstate(invalid="ignore", over="ignore"):
+        probs = np.nan_to_num(probs.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        return np.rint(np.clip(probs, 0, 1) * 255).astype(np.uint8).reshape(resolution, resolution, classes)
+
+
+def number(value, name):
+    """``value`` as a float, or the one-line error for the argument ``name``."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(name, f"must be a number (got {type(value).__name__})") from None
