@@ -176,6 +176,7 @@ def reduced_book(tmp_path_factory, worker_id):
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)     # what a worker that failed before us left
             out, err = io.StringIO(), io.StringIO()
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 code = main(["book", "-o", str(folder), *BOOK_ARGS])
