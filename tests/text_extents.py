@@ -27,21 +27,25 @@ def text_boxes(fig, *, with_size=False):
     origin at the top-left as in a frame; what tests use to check that no text
     leaves the frame or lands on another.
     """
+    from matplotlib.axis import Tick, XTick
     from matplotlib.text import Text
 
     renderer = fig.canvas.get_renderer()
     height = fig.canvas.get_width_height()[1]
+    # one walk over the figure: each walk asks every axis's locator for its ticks again
+    found = fig.findobj(lambda artist: isinstance(artist, (Text, Tick)))
     # an axis keeps labels for ticks its locator offers outside the view; only those inside are drawn
     hidden = set()
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            low, high = sorted(axis.get_view_interval())
+    for tick in found:
+        if isinstance(tick, Tick):
+            low, high = sorted((tick.axes.xaxis if isinstance(tick, XTick) else tick.axes.yaxis).get_view_interval())
             slack = (high - low) * 1e-9
-            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
-                if not low - slack <= tick.get_loc() <= high + slack:
-                    hidden.update((id(tick.label1), id(tick.label2)))
+            if not low - slack <= tick.get_loc() <= high + slack:
+                hidden.update((id(tick.label1), id(tick.label2)))
     boxes = []
-    for artist in fig.findobj(Text):
+    for artist in found:
+        if not isinstance(artist, Text):
+            continue
         if (not artist.get_visible() or not artist.get_text().strip() or artist.figure is None
                 or id(artist) in hidden):
             continue
