@@ -132,11 +132,11 @@ class DescentAnimation(DescentGeometry, Layout):
         W, H = self.size
         for inside in ((True, False) if W >= KEY_INSIDE_FROM * H else (False,)):
             self._layout(key_inside=inside)
-            figure = self._compose_static()
+            figure, curve = self._compose_static()
             if not (inside and self._key_touches_labels()):
                 break
         # measured before any pixel is drawn: a key moved under the plot costs one drawing, not two
-        self._paint_static(figure)
+        self._paint_static(figure, curve)
 
     def _key_touches_labels(self):
         """Whether the step key (with its end labels) touches a label in the plot or comes within half a
@@ -149,7 +149,8 @@ class DescentAnimation(DescentGeometry, Layout):
 
     # -- static layers -----------------------------------------------------------------
     def _compose_static(self):
-        """The unchanging parts as a figure not yet drawn, with what :meth:`_key_touches_labels` measures."""
+        """The unchanging parts as a figure not yet drawn, and the curve's points ``(xs, ys)``; sets what
+        :meth:`_key_touches_labels` measures."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
         xs, ys, self.xlim, self.ylim = self._view()
@@ -217,14 +218,13 @@ class DescentAnimation(DescentGeometry, Layout):
             fig.text(1 - m / W, 1 - (m * 0.6) / H, str(self.title), ha="right", va="top", fontsize=pt * 0.9,
                      color=theme.muted)
         self.axes = ax
-        self._curve_xy = xs, ys
-        return fig
+        return fig, (xs, ys)
 
-    def _paint_static(self, fig):
+    def _paint_static(self, fig, curve):
         """Draw the composed figure into the background, the caption onto it, and the curve onto a layer of its own."""
         W, H = self.size
         theme, fp, m = self.theme, self.font_px, self.margin
-        xs, ys = self._curve_xy
+        xs, ys = curve
         self.background = np.ascontiguousarray(figure_rgba(fig)[..., :3])
         for k, line in enumerate(self.caption_lines):
             draw_text(self.background, (m, H - m - (len(self.caption_lines) - 1 - k) * round(fp * 1.25)), line,
