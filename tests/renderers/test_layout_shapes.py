@@ -119,7 +119,7 @@ def test_each_shape_gets_its_arrangement():
 @pytest.mark.parametrize("shape", SHAPES)
 def test_training_layout_at_slide_shapes(recording, monkeypatch, shape):
     size = SHAPES[shape]
-    animation, drawn_boxes = drawn(monkeypatch, renderers.training, lambda: TrainingAnimation(recording, size=size))
+    animation, boxes = drawn(monkeypatch, renderers.training, lambda: TrainingAnimation(recording, size=size))
     frame = animation.frame(len(animation) - 1)
     assert frame.shape == (size[1], size[0], 3)
     px, py, S, _ = panel = animation.panel
@@ -150,7 +150,6 @@ def test_training_layout_at_slide_shapes(recording, monkeypatch, shape):
 
     # text: legible, inside the frame, and (where the arrangement is new) clear of other text
     assert animation.font_px >= animation.arrangement.min_font_px >= 9
-    boxes = drawn_boxes
     assert {"loss", "accuracy", "0"} <= {text for *_, text in boxes}     # the page's texts, a tick label among them
     assert not outside(boxes, size), outside(boxes, size)
     assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
@@ -159,9 +158,8 @@ def test_training_layout_at_slide_shapes(recording, monkeypatch, shape):
 @pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080),
                                   (480, 270), (960, 540), (1920, 1080)])
 def test_training_layout_at_the_extremes(recording, monkeypatch, size):
-    animation, drawn_boxes = drawn(monkeypatch, renderers.training, lambda: TrainingAnimation(recording, size=size))
+    animation, boxes = drawn(monkeypatch, renderers.training, lambda: TrainingAnimation(recording, size=size))
     assert animation.frame(0).shape == (size[1], size[0], 3)
-    boxes = drawn_boxes
     assert not outside(boxes, size)
     assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
@@ -171,7 +169,7 @@ def test_training_layout_at_the_extremes(recording, monkeypatch, size):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_race_layout_at_slide_shapes(result, monkeypatch, shape):
     size = SHAPES[shape]
-    animation, drawn_boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size))
+    animation, boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size))
     frame = animation.frame(len(animation) - 1)
     assert frame.shape == (size[1], size[0], 3)
     rows, cols, place = animation.arrangement
@@ -184,7 +182,6 @@ def test_race_layout_at_slide_shapes(result, monkeypatch, shape):
         assert tuple(frame[y, x + side // 2]) == tuple(animation.entrant_colours[k])     # the panel's frame
         x0, y0, inner = animation.panel_inside(k)
         assert share(frame[y0:y0 + inner, x0:x0 + inner], animation.region_colours) > 0.5
-    boxes = drawn_boxes
     assert {"loss", "accuracy", "0"} <= {text for *_, text in boxes}     # the page's texts, a tick label among them
     assert not outside(boxes, size), outside(boxes, size)
     assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
@@ -193,9 +190,8 @@ def test_race_layout_at_slide_shapes(result, monkeypatch, shape):
 @pytest.mark.parametrize("size", [(480, 480), (480, 360), (2880, 2160), (2160, 2160), (3840, 2160), (2560, 1080),
                                   (480, 270), (960, 540), (1920, 1080)])
 def test_race_layout_at_the_extremes(result, monkeypatch, size):
-    animation, drawn_boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size))
+    animation, boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size))
     assert animation.frame(0).shape == (size[1], size[0], 3)
-    boxes = drawn_boxes
     assert not outside(boxes, size)
     assert not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
@@ -212,7 +208,7 @@ def test_every_theme_keeps_one_hue_per_class(theme):
 @pytest.mark.parametrize("theme", THEMES)
 def test_training_layout_takes_every_colour_from_its_theme(recording, monkeypatch, theme):
     size = SHAPES["4:3"]
-    animation, drawn_boxes = drawn(monkeypatch, renderers.training,
+    animation, boxes = drawn(monkeypatch, renderers.training,
                                    lambda: TrainingAnimation(recording, size=size, theme=theme))
     t = THEMES[theme]
     frame = animation.frame(len(animation) - 1)
@@ -233,7 +229,6 @@ def test_training_layout_takes_every_colour_from_its_theme(recording, monkeypatc
     palette = {tuple(c) for c in animation.colours()}
     assert {t.rgb("background"), t.rgb("ink"), t.rgb("highlight")} <= palette
     assert {tuple(c) for c in animation.region_colours} | {tuple(c) for c in animation.lut} <= palette
-    boxes = drawn_boxes
     assert not outside(boxes, size) and not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
     if t.type_scale > 1:
         assert animation.font_px > TrainingAnimation(recording, size=size).font_px
@@ -242,7 +237,7 @@ def test_training_layout_takes_every_colour_from_its_theme(recording, monkeypatc
 @pytest.mark.parametrize("theme", THEMES)
 def test_race_layout_takes_every_colour_from_its_theme(result, monkeypatch, theme):
     size = SHAPES["4:3"]
-    animation, drawn_boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size, theme=theme))
+    animation, boxes = drawn(monkeypatch, renderers.race, lambda: RaceAnimation(result, size=size, theme=theme))
     t = THEMES[theme]
     frame = animation.frame(len(animation) - 1)
     assert tuple(frame[0, 0]) == tuple(frame[-1, -1]) == t.rgb("background")
@@ -255,7 +250,6 @@ def test_race_layout_takes_every_colour_from_its_theme(result, monkeypatch, them
         assert (region == animation.region_colours[k]).all(axis=1).sum() > 100
     palette = {tuple(c) for c in animation.colours()}
     assert {t.rgb("background"), t.rgb("ink")} | {tuple(c) for c in animation.entrant_colours} <= palette
-    boxes = drawn_boxes
     assert not outside(boxes, size) and not overlapping(boxes, animation.font_px), overlapping(boxes, animation.font_px)
 
 
