@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,22 @@ class Result:
 
     def __repr__(self):
         return f"Result(code={self.code}, out={self.out[-300:]!r}, err={self.err[-300:]!r})"
+
+
+@pytest.fixture
+def hang_guard():
+    """Fail a test that is still running after `seconds`: a guard against a hang, never a measure of speed.
+
+    Tests whose subject could hang (a dead worker, an endless check) call `hang_guard(seconds)` with a bound
+    many times what the work takes on a busy machine; SIGALRM then turns a hang into a failure naming it.
+    """
+    def fail(signum, frame):
+        pytest.fail("still running after the hang guard's bound: the code under test hangs", pytrace=False)
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    yield lambda seconds: signal.alarm(seconds)
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

@@ -104,12 +104,11 @@ def test_cancel_lets_running_tasks_finish_and_starts_no_other():
     assert 1 <= len(finished) <= 2
 
 
-def test_a_worker_killed_by_sigkill_is_an_error_within_seconds():
-    started = time.monotonic()
+def test_a_worker_killed_by_sigkill_is_an_error_not_a_hang(hang_guard):
+    hang_guard(60)
     with pytest.raises(pool.WorkerDied, match="killed by SIGKILL"):
         with pool.Pool(2, kill_self) as dying:
             list(dying.map(range(6)))
-    assert time.monotonic() - started < 30          # guards a hang only
 
 
 def test_an_idle_worker_killed_from_outside_is_an_error():

@@ -223,11 +223,9 @@ def test_an_unreachable_scheduler_is_one_line_within_seconds(tmp_path):
     with socket.socket() as probe:           # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    started = time.monotonic()
     completed = subprocess.run([sys.executable, "-m", "animator_app", "sweep", "--grid", "lr=1,2", *SMALL,
                                 "--scheduler", f"tcp://127.0.0.1:{port}", "--table", "t.csv"], cwd=tmp_path,
-                               capture_output=True, text=True, timeout=60)
-    assert time.monotonic() - started < 15            # the 3 s connection timeout and the start-up of Python
+                               capture_output=True, text=True, timeout=60)      # a hang fails here
     assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
     assert f"cannot reach a Dask scheduler at tcp://127.0.0.1:{port} within 3 s" in completed.stderr
     assert os.listdir(tmp_path) == []
@@ -432,14 +430,13 @@ def _die(task, on_epoch=None):
     os._exit(3)
 
 
-def test_a_worker_that_dies_is_an_error_not_a_hang(result):
+def test_a_worker_that_dies_is_an_error_not_a_hang(result, hang_guard):
     from animator.executors import Processes
     from animator.sweep import tasks
 
-    started = time.monotonic()
+    hang_guard(60)
     with pytest.raises(RuntimeError, match="a worker process died"):
         list(Processes(2).map(_die, tasks(result.sweep)))
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("axis, words", [
