@@ -43,17 +43,26 @@ plugin pytest loads (entry point ``pytest11``: ``animator = animator_app.pytest_
 PYTEST_DONT_REWRITE: the plugin words its own failures, so pytest need not rewrite its asserts.
 """
 
-from .snapshots.frame import FrameSnapshotFixture, frame_snapshot
-from .snapshots.frames import diff_image, frame_of, pinned, versions
+from .snapshots.fixtures import frame_snapshot, recording_snapshot
 from .snapshots.options import pytest_addoption
-from .snapshots.recording import RecordingSnapshotFixture, recording_snapshot
 from .snapshots.report import pytest_terminal_summary
 from .snapshots.session import (_animator_pins_matplotlib, pytest_collection_finish, pytest_collection_modifyitems,
                                 pytest_configure, pytest_deselected, pytest_runtest_makereport, pytest_sessionfinish,
                                 pytest_testnodedown, pytest_testnodeready)
 
-__all__ = ["FrameSnapshotFixture", "RecordingSnapshotFixture", "_animator_pins_matplotlib", "diff_image", "frame_of",
-           "frame_snapshot", "pinned", "pytest_addoption", "pytest_collection_finish", "pytest_collection_modifyitems",
-           "pytest_configure", "pytest_deselected", "pytest_runtest_makereport", "pytest_sessionfinish",
-           "pytest_terminal_summary", "pytest_testnodedown", "pytest_testnodeready", "recording_snapshot",
-           "versions"]
+# Imported when first asked for, not at pytest's start; deliberately not in dir(), which pytest walks for hooks.
+_LATER = {"FrameSnapshotFixture": ".snapshots.frame", "RecordingSnapshotFixture": ".snapshots.recording",
+          "diff_image": ".snapshots.frames", "frame_of": ".snapshots.frames", "pinned": ".snapshots.frames",
+          "versions": ".snapshots.frames"}
+
+__all__ = ["_animator_pins_matplotlib", "frame_snapshot", "pytest_addoption", "pytest_collection_finish",
+           "pytest_collection_modifyitems", "pytest_configure", "pytest_deselected", "pytest_runtest_makereport", "pytest_sessionfinish",
+           "pytest_terminal_summary", "pytest_testnodedown", "pytest_testnodeready", "recording_snapshot"]
+
+
+def __getattr__(name):
+    if name not in _LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LATER[name], __package__), name)

@@ -32,14 +32,12 @@ from ..errors import UserError
 from ..fileio import write_npz
 from ..plain import plain
 from ..untrusted import is_regular_file, load_json
+from .tolerances import ATOL, LAYER_EPOCHS, RTOL  # noqa: F401 (the API's)
 from .mismatch import SCALARS, Found, Mismatch, compare_snapshots, version_changes  # noqa: F401 (the API's)
 
 FORMAT = "animator-recording-snapshot"
 RUN = "recording"      # info["kind"] of a run's snapshot; races and descents are kinds of their own
 FORMAT_VERSION = 1
-RTOL = 1e-5            # numpy.isclose's defaults, as pytest-regressions uses them
-ATOL = 1e-8
-LAYER_EPOCHS = 50      # layer arrays kept at this many epochs by default
 LAYER_ARRAYS = ("weights", "biases", "weight_updates", "bias_updates")
 _INFO = "snapshot"
 MAX_SNAPSHOT_BYTES = 512 << 20   # far above any snapshot (a few MB); a crafted archive is refused before inflating

@@ -1,4 +1,4 @@
-"""The ``frame_snapshot`` fixture: fail when a frame's pixels change.
+"""What the ``frame_snapshot`` fixture does: fail when a frame's pixels change.
 
 A frame is compared by its RMS difference over the RGB values (0-255), as
 pytest-mpl does; on failure the expected, actual and diff images are written
@@ -7,20 +7,12 @@ to the results folder and the message gives the diff image's path.
 PYTEST_DONT_REWRITE: the plugin words its own failures.
 """
 
-import pytest
-
 from animator.testing.snapshot import version_changes
 
-from .files import FRAME, Place, is_png_snapshot, read_png, write_png
+from .files import FRAME, is_png_snapshot, read_png, write_png
 from .frames import FRAME_SIZE, diff_image, frame_verdict, picture, versions
 from .options import ini_float
 from .report import UPDATE_HINT
-
-
-@pytest.fixture
-def frame_snapshot(request, tmp_path_factory):
-    """Compare one frame with ``__animator_snapshots__/<module>/<test>.png``: ``.assert_match(recording)``."""
-    return FrameSnapshotFixture(Place(request, tmp_path_factory))
 
 
 class FrameSnapshotFixture:

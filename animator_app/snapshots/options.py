@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from animator.testing.snapshot import ATOL, LAYER_EPOCHS, RTOL
+from animator.testing.tolerances import ATOL, LAYER_EPOCHS, RTOL
 
 FRAME_TOLERANCE = 1.0
 RESULTS = "animator-snapshots"   # the results folder in pytest's temporary folder, unless --snapshot-results

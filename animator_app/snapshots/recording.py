@@ -1,4 +1,4 @@
-"""The ``recording_snapshot`` fixture: fail when a run's, a race's or a descent's numbers change.
+"""What the ``recording_snapshot`` fixture does: fail when a run's, a race's or a descent's numbers change.
 
 A recording snapshot is an :class:`animator.testing.snapshot.RecordingSnapshot`,
 compared with ``rtol`` and ``atol`` as :func:`numpy.isclose` and
@@ -9,20 +9,12 @@ PYTEST_DONT_REWRITE: the plugin words its own failures.
 
 import shutil
 
-import pytest
-
 from animator.testing.snapshot import RecordingSnapshot, SnapshotError
 
-from .files import RECORDING, Place
+from .files import RECORDING
 from .options import ini_float
 from .report import UPDATE_HINT
 from .runs import compare_any, kind_of, snapshot_of, storage
-
-
-@pytest.fixture
-def recording_snapshot(request, tmp_path_factory):
-    """Compare a run, race or descent with ``__animator_snapshots__/<module>/<test>.npz``: ``.assert_match(run)``."""
-    return RecordingSnapshotFixture(Place(request, tmp_path_factory))
 
 
 class RecordingSnapshotFixture:

@@ -10,6 +10,8 @@ import configparser
 import importlib.metadata
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -187,6 +189,15 @@ def test_the_plugin_is_declared_as_a_pytest11_entry_point():
     assert declared == "animator = animator_app.pytest_plugin"
     assert pytest11().get("animator") == "animator_app.pytest_plugin", \
         "the installed package lacks the entry point: reinstall it (pip install -e .)"
+
+
+def test_loading_the_plugin_imports_neither_numpy_nor_the_engine():
+    # pytest loads it at every start in any project where animator is installed
+    code = ("import sys, animator_app.pytest_plugin as plugin; "
+            "print(sorted(m for m in sys.modules if m in ('numpy', 'matplotlib', 'PIL') or m.startswith('animator.')));"
+            "plugin.frame_of; print('numpy' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown == "['animator.lazy', 'animator.testing', 'animator.testing.tolerances']\nTrue\n"
 
 
 def test_a_missing_snapshot_fails_with_the_hint_and_writes_nothing(inner):
