@@ -32,9 +32,13 @@ PROJECTED_SHARE = 1 / 45      # at projector scale, the smallest type is at leas
 SMALL = RunConfig(epochs=80, frames=4, grid_resolution=24)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sources():
-    """One small run of each kind a layout draws."""
+    """One small run of each kind a layout draws.
+
+    For the session, not the module: pytest-xdist's workers steal tests across modules, and a module's
+    fixture is made again each time a worker comes back to the module (three times in one run, 7 s each).
+    """
     from animator.sweep import run_sweep
     from animator_app.grammar import sweep_from_text
 
