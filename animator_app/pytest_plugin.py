@@ -43,6 +43,8 @@ plugin pytest loads (entry point ``pytest11``: ``animator = animator_app.pytest_
 PYTEST_DONT_REWRITE: the plugin words its own failures, so pytest need not rewrite its asserts.
 """
 
+from animator.lazy import exports
+
 from .snapshots.fixtures import frame_snapshot, recording_snapshot
 from .snapshots.options import pytest_addoption
 from .snapshots.report import pytest_terminal_summary
@@ -50,19 +52,15 @@ from .snapshots.session import (_animator_pins_matplotlib, pytest_collection_fin
                                 pytest_configure, pytest_deselected, pytest_runtest_makereport, pytest_sessionfinish,
                                 pytest_testnodedown, pytest_testnodeready)
 
-# Imported when first asked for, not at pytest's start; deliberately not in dir(), which pytest walks for hooks.
-_LATER = {"FrameSnapshotFixture": ".snapshots.frame", "RecordingSnapshotFixture": ".snapshots.recording",
-          "diff_image": ".snapshots.frames", "frame_of": ".snapshots.frames", "pinned": ".snapshots.frames",
-          "versions": ".snapshots.frames"}
-
 __all__ = ["_animator_pins_matplotlib", "frame_snapshot", "pytest_addoption", "pytest_collection_finish",
-           "pytest_collection_modifyitems", "pytest_configure", "pytest_deselected", "pytest_runtest_makereport", "pytest_sessionfinish",
-           "pytest_terminal_summary", "pytest_testnodedown", "pytest_testnodeready", "recording_snapshot"]
+           "pytest_collection_modifyitems", "pytest_configure", "pytest_deselected", "pytest_runtest_makereport",
+           "pytest_sessionfinish", "pytest_terminal_summary", "pytest_testnodedown", "pytest_testnodeready",
+           "recording_snapshot"]
 
-
-def __getattr__(name):
-    if name not in _LATER:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(_LATER[name], __package__), name)
+# The plugin's other names are imported when first read, not at pytest's start. Only __getattr__ is taken, not
+# the __dir__ that would list them: pytest reads every name dir() gives it while looking for hooks and fixtures.
+__getattr__ = exports(__name__, {
+    "animator_app.snapshots.frame": ("FrameSnapshotFixture",),
+    "animator_app.snapshots.recording": ("RecordingSnapshotFixture",),
+    "animator_app.snapshots.frames": ("diff_image", "frame_of", "pinned", "versions"),
+})[0]

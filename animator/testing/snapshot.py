@@ -32,8 +32,8 @@ from ..errors import UserError
 from ..fileio import write_npz
 from ..plain import plain
 from ..untrusted import is_regular_file, load_json
-from .tolerances import ATOL, LAYER_EPOCHS, RTOL  # noqa: F401 (the API's)
 from .mismatch import SCALARS, Found, Mismatch, compare_snapshots, version_changes  # noqa: F401 (the API's)
+from .tolerances import ATOL, LAYER_EPOCHS, RTOL  # noqa: F401 (the API's)
 
 FORMAT = "animator-recording-snapshot"
 RUN = "recording"      # info["kind"] of a run's snapshot; races and descents are kinds of their own
