@@ -144,7 +144,14 @@ def inner_runs_share_imports():
     pytest11 plugin's whole distribution, so each inner run paid about 1 s for it.  Modules already
     imported here are kept by the inner runs; what they check is unchanged (this session imports
     hypothesis at its own end anyway).
+
+    Every command module too: each registers its command as it is imported, so one that an inner run
+    imported and pytester then forgot would register a second time when a later test imports it again
+    ("command 'info' is registered twice", where an inner snapshot run came before a reproduce).
     """
+    from animator_app.commands import COMMANDS
+
+    list(COMMANDS)              # reading the registry imports every command module
     try:
         import hypothesis  # noqa: F401
     except ImportError:
